@@ -1,0 +1,2 @@
+/// The `CRDT` namespace of Concord. See docs/architecture.md.
+public enum CRDT {}

@@ -1,0 +1,2 @@
+/// The `Checker` namespace of Concord. See docs/architecture.md.
+public enum Checker {}

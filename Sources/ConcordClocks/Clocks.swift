@@ -1,0 +1,2 @@
+/// The `Clocks` namespace of Concord. See docs/architecture.md.
+public enum Clocks {}

@@ -1,0 +1,67 @@
+/// A named, seeded simulation that wires a protocol core to the simulator and
+/// a checker. `concord sim <name>` runs one; the tests run sweeps of them.
+///
+/// A scenario derives everything from its seed: the same seed and the same
+/// code give the same trace (and so the same `traceHash`).
+public struct Scenario: Sendable {
+    /// The name used on the command line: `concord sim <name> --seed N`.
+    public let name: String
+    /// One line describing what the scenario shows.
+    public let summary: String
+    /// Runs the scenario once with the given options.
+    public let run: @Sendable (ScenarioOptions) -> ScenarioResult
+
+    public init(name: String, summary: String, run: @escaping @Sendable (ScenarioOptions) -> ScenarioResult) {
+        self.name = name
+        self.summary = summary
+        self.run = run
+    }
+}
+
+/// What one run of a scenario is asked to do.
+public struct ScenarioOptions: Sendable {
+    /// The seed every random choice of the run derives from.
+    public var seed: UInt64
+    /// Whether the run should keep a human-readable timeline.
+    public var recordTimeline: Bool
+    /// Test-only: the name of a known bug to re-introduce into the protocol
+    /// under test, or nil for the correct protocol.
+    public var bug: String?
+
+    public init(seed: UInt64, recordTimeline: Bool = false, bug: String? = nil) {
+        self.seed = seed
+        self.recordTimeline = recordTimeline
+        self.bug = bug
+    }
+}
+
+/// What one run of a scenario found.
+public struct ScenarioResult: Sendable {
+    /// True when every check of the run passed.
+    public var passed: Bool
+    /// A one-line verdict, for example the checker's.
+    public var verdict: String
+    /// Human-readable lines, one per event worth showing (empty unless asked).
+    public var timeline: [String]
+    /// A hash of the complete trace of the run, equal for equal seeds.
+    public var traceHash: UInt64
+
+    public init(passed: Bool, verdict: String, timeline: [String] = [], traceHash: UInt64) {
+        self.passed = passed
+        self.verdict = verdict
+        self.timeline = timeline
+        self.traceHash = traceHash
+    }
+}
+
+/// Every scenario `concord sim` knows, in the order `concord sim --list` shows.
+public enum Scenarios {
+    public static let all: [Scenario] = [
+        // Each protocol registers its scenarios here, one line each.
+    ]
+
+    /// The scenario with this name, if there is one.
+    public static func named(_ name: String) -> Scenario? {
+        all.first { $0.name == name }
+    }
+}

@@ -1,0 +1,2 @@
+/// The `Outbox` namespace of Concord. See docs/architecture.md.
+public enum Outbox {}

@@ -1,0 +1,2 @@
+/// The `Raft` namespace of Concord. See docs/architecture.md.
+public enum Raft {}

@@ -1,0 +1,2 @@
+/// The `Simulation` namespace of Concord. See docs/architecture.md.
+public enum Simulation {}

@@ -1,0 +1,2 @@
+/// The `Storage` namespace of Concord. See docs/architecture.md.
+public enum Storage {}

@@ -1,0 +1,2 @@
+/// The `Transactions` namespace of Concord. See docs/architecture.md.
+public enum Transactions {}
