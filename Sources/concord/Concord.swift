@@ -9,6 +9,7 @@ struct Concord: AsyncParsableCommand {
         subcommands: [
             SimCommand.self,
             CheckCommand.self,
+            MicrobenchCommand.self,
         ]
     )
 }
