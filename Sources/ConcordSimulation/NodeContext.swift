@@ -14,6 +14,8 @@ public struct NodeContext<Message: Sendable, DurableState: Sendable> {
     /// True virtual time. Only for recording client histories for a checker:
     /// a protocol that reads it cheats.
     public let trueTime: SimulationInstant
+    /// Every node of the simulation, this one included, in creation order.
+    public let nodeIDs: [NodeID]
     /// A random stream owned by this node, derived from the run's seed. Draws
     /// made here carry over to the node's next handler call.
     public var random: SimulationRandom
@@ -21,10 +23,11 @@ public struct NodeContext<Message: Sendable, DurableState: Sendable> {
     var effects: [NodeEffect<Message, DurableState>] = []
     var nextPersistToken: UInt64
 
-    init(id: NodeID, now: SimulationInstant, trueTime: SimulationInstant, random: SimulationRandom, nextPersistToken: UInt64) {
+    init(id: NodeID, now: SimulationInstant, trueTime: SimulationInstant, nodeIDs: [NodeID], random: SimulationRandom, nextPersistToken: UInt64) {
         self.id = id
         self.now = now
         self.trueTime = trueTime
+        self.nodeIDs = nodeIDs
         self.random = random
         self.nextPersistToken = nextPersistToken
     }

@@ -42,6 +42,9 @@ public struct Simulator<Node: SimulatedNode> {
     /// The number of events handled so far.
     public private(set) var eventsHandled = 0
 
+    /// Builds a node at boot and restart; `Node.init` unless a factory is given.
+    let makeNode: (NodeID, Node.DurableState?, inout Context) -> Node
+
     var slots: [NodeSlot<Node>] = []
     var slotIndex: [NodeID: Int] = [:]
     var queue = Heap<Event>()
@@ -63,13 +66,17 @@ public struct Simulator<Node: SimulatedNode> {
     ///   - disk: the conditions of every node's disk.
     ///   - recordsTrace: whether `trace` keeps its lines (the hash is kept always).
     ///   - describeMessage: how messages appear in the trace.
+    ///   - makeNode: builds a node at boot (`durable == nil`) and at every
+    ///     restart, for nodes that need configuration (peers, timeouts, test-only
+    ///     bug switches) beyond what `Node.init` receives. Defaults to `Node.init`.
     public init(
         seed: UInt64,
         nodeIDs: [NodeID],
         network: NetworkConditions = .init(),
         disk: DiskConditions = .init(),
         recordsTrace: Bool = true,
-        describeMessage: ((Node.Message) -> String)? = nil
+        describeMessage: ((Node.Message) -> String)? = nil,
+        makeNode: ((NodeID, Node.DurableState?, inout Context) -> Node)? = nil
     ) {
         precondition(Set(nodeIDs).count == nodeIDs.count, "node ids must be distinct")
         self.seed = seed
@@ -78,6 +85,7 @@ public struct Simulator<Node: SimulatedNode> {
         self.disk = disk
         self.recordsTrace = recordsTrace
         self.describeMessage = describeMessage ?? { String(describing: $0) }
+        self.makeNode = makeNode ?? { id, durable, context in Node(id: id, durable: durable, context: &context) }
         var root = SimulationRandom(seed: seed)
         networkRandom = root.split()
         diskRandom = root.split()
@@ -357,6 +365,7 @@ public struct Simulator<Node: SimulatedNode> {
             id: slot.id,
             now: slot.clock.local(at: now),
             trueTime: now,
+            nodeIDs: nodeIDs,
             random: slot.random,
             nextPersistToken: slot.nextPersistToken
         )
@@ -372,7 +381,7 @@ public struct Simulator<Node: SimulatedNode> {
         var context = makeContext(index)
         let durable = slots[index].durable
         record("n\(slots[index].id) boot" + (durable == nil ? "" : " from durable state"))
-        slots[index].node = Node(id: slots[index].id, durable: durable, context: &context)
+        slots[index].node = makeNode(slots[index].id, durable, &context)
         finish(index, context)
     }
 
