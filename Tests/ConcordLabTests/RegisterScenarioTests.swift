@@ -77,6 +77,19 @@ struct RegisterScenarioTests {
         #expect(Self.safe.run(ScenarioOptions(seed: 1_402)).passed)
     }
 
+    @Test func theLivenessCheckCatchesAPrimaryThatNeverRetransmits() {
+        // A lost replicate stalls the pipeline for good; the first failing
+        // seed from 1 is 3, and 29 of the first 100 fail.
+        let failing = Sweep.run(seeds: 1..<21, failuresMax: 1) { seed in
+            Self.safe.run(ScenarioOptions(seed: seed, bug: "no-retransmit")).passed
+        }
+        #expect(failing.count == 1)
+        let outcome = RegisterScenario.simulate(ScenarioOptions(seed: failing.first ?? 3), replication: .synchronous, retransmits: false)
+        #expect(outcome.linearizability == .linearizable)
+        #expect(!outcome.clientsWithoutProgress.isEmpty)
+        #expect(outcome.result.verdict.contains("no progress within 1000 ms of healing"))
+    }
+
     @Test func anUnknownBugIsRefusedWithAClearVerdict() {
         let result = Self.safe.run(ScenarioOptions(seed: 1, bug: "no-such-bug"))
         #expect(!result.passed)

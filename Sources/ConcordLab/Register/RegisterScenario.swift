@@ -29,8 +29,9 @@ enum RegisterScenario {
     /// The checker's deterministic search budget per key.
     static let checkBudget = CheckBudget.steps(5_000_000)
     static let faultLimits = FaultLimits()
+    static let livenessText = "\(livenessBound.nanoseconds / 1_000_000) ms"
     /// The bug switches `register-safe` knows.
-    static let bugs = ["local-reads"]
+    static let bugs = ["local-reads", "no-retransmit"]
 
     static let flawed = Scenario(
         name: "register",
@@ -41,11 +42,12 @@ enum RegisterScenario {
 
     static let safe = Scenario(
         name: "register-safe",
-        summary: "primary-backup register with synchronous replication and epoch fencing (bug: local-reads)"
+        summary: "primary-backup register with synchronous replication and epoch fencing (bugs: local-reads, no-retransmit)"
     ) { options in
         switch options.bug {
         case nil: run(options, replication: .synchronous)
         case "local-reads": run(options, replication: .synchronousWithLocalReads)
+        case "no-retransmit": run(options, replication: .synchronous, retransmits: false)
         case let bug?: unknownBug(bug)
         }
     }
@@ -63,14 +65,14 @@ enum RegisterScenario {
         var plan: FaultPlan
     }
 
-    static func run(_ options: ScenarioOptions, replication: RegisterReplication) -> ScenarioResult {
+    static func run(_ options: ScenarioOptions, replication: RegisterReplication, retransmits: Bool = true) -> ScenarioResult {
         if options.bug != nil, replication == .asynchronous {
             return ScenarioResult(passed: false, verdict: "unknown bug '\(options.bug!)'; register has none (its flaw is built in)", traceHash: 0)
         }
-        return simulate(options, replication: replication).result
+        return simulate(options, replication: replication, retransmits: retransmits).result
     }
 
-    static func simulate(_ options: ScenarioOptions, replication: RegisterReplication) -> Outcome {
+    static func simulate(_ options: ScenarioOptions, replication: RegisterReplication, retransmits: Bool = true) -> Outcome {
         let plan = FaultPlan.random(seed: options.seed, nodes: servers + [coordinator], safetyPhase: safetyPhase, limits: faultLimits)
         let livenessEnd = plan.healedAt + livenessBound
         var sim = Simulator<RegisterNode>(
@@ -78,7 +80,9 @@ enum RegisterScenario {
             nodeIDs: servers + [coordinator] + clients,
             recordsTrace: options.recordTimeline,
             describeMessage: { $0.description },
-            makeNode: { id, durable, context in makeNode(id, durable: durable, replication: replication, stopAt: livenessEnd, context: &context) }
+            makeNode: { id, durable, context in
+                makeNode(id, durable: durable, replication: replication, retransmits: retransmits, stopAt: livenessEnd, context: &context)
+            }
         )
         plan.schedule(on: &sim)
         // Heal the minority too: primary-backup needs the last configuration's members.
@@ -105,9 +109,9 @@ enum RegisterScenario {
             switch result {
             case .linearizable where stalled.isEmpty:
                 passed = true
-                verdict = "linearizable (\(counts)); every client completed an operation within \(livenessBound)s of healing"
+                verdict = "linearizable (\(counts)); every client completed an operation within \(livenessText) of healing"
             case .linearizable:
-                verdict = "linearizable (\(counts)) but no progress within \(livenessBound)s of healing for "
+                verdict = "linearizable (\(counts)) but no progress within \(livenessText) of healing for "
                     + stalled.map { "n\($0)" }.joined(separator: ", ")
             default:
                 verdict = "\(result) (\(counts))".split(separator: "\n").joined(separator: " ")
@@ -129,9 +133,14 @@ enum RegisterScenario {
         )
     }
 
-    static func makeNode(_ id: NodeID, durable: RegisterDurableState?, replication: RegisterReplication, stopAt: SimulationInstant, context: inout RegisterContext) -> RegisterNode {
+    static func makeNode(
+        _ id: NodeID, durable: RegisterDurableState?, replication: RegisterReplication, retransmits: Bool = true,
+        stopAt: SimulationInstant, context: inout RegisterContext
+    ) -> RegisterNode {
         if servers.contains(id) {
-            return RegisterNode(role: .server(RegisterServer(id: id, coordinator: coordinator, replication: replication, durable: durable, context: &context)))
+            let server = RegisterServer(
+                id: id, coordinator: coordinator, replication: replication, retransmits: retransmits, durable: durable, context: &context)
+            return RegisterNode(role: .server(server))
         }
         if id == coordinator {
             return RegisterNode(role: .coordinator(RegisterCoordinator(id: id, servers: servers, durable: durable, context: &context)))

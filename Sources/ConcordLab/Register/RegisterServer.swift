@@ -15,6 +15,9 @@ struct RegisterServer {
     let id: NodeID
     let coordinator: NodeID
     let replication: RegisterReplication
+    /// Test-only bug `no-retransmit`: a lost install or replicate is never
+    /// sent again, so the primary stalls until the epoch changes.
+    let retransmits: Bool
     /// The newest epoch whose configuration this server adopted.
     var epoch: UInt64
     /// Epochs up to this one may have seen this server act before its last
@@ -71,10 +74,14 @@ struct RegisterServer {
         case answerWrite(epoch: UInt64, request: RegisterRequestID)
     }
 
-    init(id: NodeID, coordinator: NodeID, replication: RegisterReplication, durable: RegisterDurableState?, context: inout RegisterContext) {
+    init(
+        id: NodeID, coordinator: NodeID, replication: RegisterReplication, retransmits: Bool = true,
+        durable: RegisterDurableState?, context: inout RegisterContext
+    ) {
         self.id = id
         self.coordinator = coordinator
         self.replication = replication
+        self.retransmits = retransmits
         if case .server(let epoch, let store) = durable {
             self.epoch = epoch
             self.store = store
@@ -312,7 +319,7 @@ struct RegisterServer {
     }
 
     private mutating func retransmit(_ context: inout RegisterContext) {
-        guard case .primary(let primary) = role, let configuration, let backup = configuration.backup else { return }
+        guard retransmits, case .primary(let primary) = role, let configuration, let backup = configuration.backup else { return }
         if !primary.ready {
             context.send(.install(configuration, store: store), to: backup)
         } else if let inFlight = primary.inFlight, inFlight.awaitingBackup {
