@@ -63,9 +63,12 @@ struct InterleavingSearch<Model: SequentialModel> {
 
     struct Frame {
         var configuration: Configuration
-        /// The next choice to try: process × 2, plus 1 to skip an
-        /// indeterminate operation instead of placing it.
+        /// The next choice to try: an index into `order` × 2, plus 1 to skip
+        /// an indeterminate operation instead of placing it.
         var choice: Int
+        /// The sessions with operations left, earliest next invocation
+        /// first: real time is a good first guess at a legal order.
+        var order: [Int]
         /// The operation placed to reach this frame, if any.
         var placed: Int?
     }
@@ -73,18 +76,23 @@ struct InterleavingSearch<Model: SequentialModel> {
     let operations: [ModelOperation<Model>]
     let model: Model
     let sessions: [[Int]]
+    /// Per session: the position just after its last completed operation;
+    /// the search is done when every session has reached it.
+    let requiredEnd: [Int]
 
     init(operations: [ModelOperation<Model>], model: Model) {
         self.operations = operations
         self.model = model
         let grouped = Dictionary(grouping: operations.indices, by: { operations[$0].process })
-        self.sessions = grouped.keys.sorted().map { grouped[$0]!.sorted { operations[$0].invokePosition < operations[$1].invokePosition } }
+        let sessions = grouped.keys.sorted().map { grouped[$0]!.sorted { operations[$0].invokePosition < operations[$1].invokePosition } }
+        self.sessions = sessions
+        self.requiredEnd = sessions.map { session in
+            (session.lastIndex { operations[$0].completionPosition != nil } ?? -1) + 1
+        }
     }
 
     private func isDone(_ positions: [Int]) -> Bool {
-        for (session, position) in zip(sessions, positions) {
-            for index in session[position...] where operations[index].completionPosition != nil { return false }
-        }
+        for (position, end) in zip(positions, requiredEnd) where position < end { return false }
         return true
     }
 
@@ -92,7 +100,7 @@ struct InterleavingSearch<Model: SequentialModel> {
         var seen: Set<Configuration> = []
         let start = Configuration(positions: Array(repeating: 0, count: sessions.count), state: model.initialState)
         seen.insert(start)
-        var stack = [Frame(configuration: start, choice: 0, placed: nil)]
+        var stack = [Frame(configuration: start, choice: 0, order: order(start.positions), placed: nil)]
         var deepest: [Frame] = stack
         var steps = 0
         while let frame = stack.last {
@@ -106,15 +114,14 @@ struct InterleavingSearch<Model: SequentialModel> {
             if isDone(frame.configuration.positions) {
                 return .sequentiallyConsistent(order: stack.compactMap(\.placed).map { operations[$0].id })
             }
-            guard frame.choice < sessions.count * 2 else {
+            guard frame.choice < frame.order.count * 2 else {
                 stack.removeLast()
                 continue
             }
             stack[stack.count - 1].choice += 1
-            let session = frame.choice / 2
+            let session = frame.order[frame.choice / 2]
             let skip = frame.choice % 2 == 1
             let position = frame.configuration.positions[session]
-            guard position < sessions[session].count else { continue }
             let index = sessions[session][position]
             let operation = operations[index]
             var next = frame.configuration
@@ -126,12 +133,18 @@ struct InterleavingSearch<Model: SequentialModel> {
                 next.state = state
             }
             guard seen.insert(next).inserted else { continue }
-            stack.append(Frame(configuration: next, choice: 0, placed: skip ? nil : index))
+            stack.append(Frame(configuration: next, choice: 0, order: order(next.positions), placed: skip ? nil : index))
             if stack.count > deepest.count { deepest = stack }
         }
         return .notSequentiallyConsistent(
             longestPrefix: deepest.compactMap(\.placed).map { operations[$0].id },
             explanation: explain(deepest.last!.configuration, placedCount: deepest.compactMap(\.placed).count))
+    }
+
+    private func order(_ positions: [Int]) -> [Int] {
+        sessions.indices
+            .filter { positions[$0] < sessions[$0].count }
+            .sorted { operations[sessions[$0][positions[$0]]].invokePosition < operations[sessions[$1][positions[$1]]].invokePosition }
     }
 
     private func explain(_ configuration: Configuration, placedCount: Int) -> String {
