@@ -13,7 +13,8 @@ struct CheckCommand: AsyncParsableCommand {
         See docs/checker.md for the format.
 
         Exit status: 0 linearizable (and, with --sessions, no session \
-        guarantee violated); 1 not; 2 unknown, or FILE missing or invalid.
+        guarantee violated); 1 not; 2 unknown, FILE missing or invalid, or \
+        the report could not be written.
         """
     )
 
@@ -55,6 +56,13 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) {
+            fail("cannot read \(file): no such file")
+        }
+        if isDirectory.boolValue {
+            fail("cannot read \(file): it is a directory")
+        }
         let text: String
         do {
             text = try String(contentsOfFile: file, encoding: .utf8)
