@@ -68,6 +68,7 @@ struct LinearizationSearch<Model: SequentialModel> {
         var steps = 0
         let stepsMax = budget.searchStepsMax
         let deadline = budget.deadline
+        let bytesMax = budget.cacheBytesMax
         var entry = list.first
         while true {
             steps += 1
@@ -94,9 +95,8 @@ struct LinearizationSearch<Model: SequentialModel> {
                             remaining -= 1
                             if remaining == 0 { return (.linearizable(placed), steps) }
                         }
-                        if placed.count > deepest.count {
-                            deepest = placed
-                            deepestState = state
+                        if cache.bytes > bytesMax {
+                            return (.gaveUp(reason: "the configuration cache outgrew its limit of \(bytesMax) bytes"), steps)
                         }
                         entry = list.first
                         continue
@@ -108,6 +108,12 @@ struct LinearizationSearch<Model: SequentialModel> {
             } else {
                 // A return entry: its operation should have been placed by
                 // now. Take back the last placement and try what follows it.
+                // The longest prefix is saved only when the search first
+                // backs out of it, so going deeper copies nothing.
+                if placed.count > deepest.count {
+                    deepest = placed
+                    deepestState = state
+                }
                 guard let index = placed.popLast() else {
                     return (.illegal(deepest: deepest, state: deepestState), steps)
                 }
