@@ -102,18 +102,25 @@ public struct DotMap<Key: Hashable & Sendable, Store: DotStore & Hashable>: DotS
         return result
     }
 
-    /// The store of `key`, empty if absent.
+    /// The store of `key`, empty if absent; setting an empty store removes the key.
     public subscript(key: Key) -> Store {
-        entries[key] ?? Store()
+        get { entries[key] ?? Store() }
+        set { entries[key] = newValue.isEmpty ? nil : newValue }
     }
 
     public func joined(_ context: CausalContext, with other: DotMap, _ otherContext: CausalContext) -> DotMap {
-        var result: [Key: Store] = [:]
-        for key in Set(entries.keys).union(other.entries.keys) {
-            let joined = self[key].joined(context, with: other[key], otherContext)
-            if !joined.isEmpty { result[key] = joined }
+        // Start from this side and touch only the keys that can change: the
+        // other side's keys, and ours whose dots the other side has seen.
+        var result = self
+        for (key, theirs) in other.entries {
+            result[key] = self[key].joined(context, with: theirs, otherContext)
         }
-        return DotMap(result)
+        for (key, ours) in entries where other.entries[key] == nil {
+            if ours.dots.contains(where: otherContext.contains) {
+                result[key] = ours.joined(context, with: Store(), otherContext)
+            }
+        }
+        return result
     }
 }
 

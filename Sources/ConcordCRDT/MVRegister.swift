@@ -28,7 +28,8 @@ public struct MVRegister<Value: Hashable & Sendable>: CausalCRDT, Hashable {
         let delta = MVRegister(
             store: DotFunction([dot: value]),
             context: CausalContext(dots: store.dots.union([dot])))
-        merge(delta)
+        store = DotFunction([dot: value])
+        context.insert(dot)
         return delta
     }
 
@@ -36,7 +37,7 @@ public struct MVRegister<Value: Hashable & Sendable>: CausalCRDT, Hashable {
     @discardableResult
     public mutating func reset() -> MVRegister {
         let delta = MVRegister(store: DotFunction(), context: CausalContext(dots: store.dots))
-        merge(delta)
+        store = DotFunction()
         return delta
     }
 }

@@ -44,7 +44,10 @@ public struct ORMap<Key: Hashable & Sendable, Value: CausalCRDT>: CausalCRDT, Ha
         var value = Value(store: store[key], context: context)
         let nestedDelta = mutate(&value)
         let delta = ORMap(store: DotMap([key: nestedDelta.store]), context: nestedDelta.context)
-        merge(delta)
+        // The nested mutator already applied itself to `value`, which shares
+        // this map's context: adopt its store and context.
+        store[key] = value.store
+        context = value.context
         return delta
     }
 
@@ -52,7 +55,7 @@ public struct ORMap<Key: Hashable & Sendable, Value: CausalCRDT>: CausalCRDT, Ha
     @discardableResult
     public mutating func remove(_ key: Key) -> ORMap {
         let delta = ORMap(store: DotMap(), context: CausalContext(dots: store[key].dots))
-        merge(delta)
+        store[key] = Value.Store()
         return delta
     }
 }

@@ -41,7 +41,10 @@ public struct ORSet<Element: Hashable & Sendable>: CausalCRDT, Hashable {
         let delta = ORSet(
             store: DotMap([element: DotSet([dot])]),
             context: CausalContext(dots: observed.union([dot])))
-        merge(delta)
+        // Equal to merge(delta), without visiting every element: the
+        // observed dots are already in the context.
+        store[element] = DotSet([dot])
+        context.insert(dot)
         return delta
     }
 
@@ -50,7 +53,7 @@ public struct ORSet<Element: Hashable & Sendable>: CausalCRDT, Hashable {
     @discardableResult
     public mutating func remove(_ element: Element) -> ORSet {
         let delta = ORSet(store: DotMap(), context: CausalContext(dots: store[element].dots))
-        merge(delta)
+        store[element] = DotSet()
         return delta
     }
 }
