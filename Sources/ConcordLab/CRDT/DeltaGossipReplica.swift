@@ -14,7 +14,8 @@ import ConcordClocks
 ///   do no harm: joins are idempotent and commutative, and unacknowledged
 ///   deltas are simply sent again.
 /// - Full-state fallback: a peer that has fallen behind the buffer (it was
-///   trimmed to ``deltaBufferCountMax``) gets the whole state instead, and
+///   trimmed to ``deltaBufferCountMax``) or misses more than
+///   ``deltaJoinCountMax`` deltas gets the whole state instead, and
 ///   every ``fullStateEveryTicks`` ticks one peer gets the whole state
 ///   regardless (classic anti-entropy, which repairs anything).
 public struct DeltaGossipReplica<State: StateCRDT & BinaryCodable>: Sendable {
@@ -38,6 +39,9 @@ public struct DeltaGossipReplica<State: StateCRDT & BinaryCodable>: Sendable {
 
     /// The most deltas kept for peers that have not acknowledged them.
     public static var deltaBufferCountMax: Int { 256 }
+    /// A peer missing more deltas than this gets the full state instead:
+    /// joining a long backlog costs more than it saves.
+    public static var deltaJoinCountMax: UInt64 { 32 }
     /// Every this many ticks, one peer is sent the full state.
     public static var fullStateEveryTicks: Int { 10 }
 
@@ -88,7 +92,8 @@ public struct DeltaGossipReplica<State: StateCRDT & BinaryCodable>: Sendable {
         for peer in peers {
             let known = acknowledged[peer] ?? 0
             let periodic = ticks % Self.fullStateEveryTicks == 0 && peer == fallbackPeer
-            if mode == .fullStates || known < oldest || periodic {
+            let behind = nextSequence - min(known, nextSequence)
+            if mode == .fullStates || known < oldest || periodic || behind > Self.deltaJoinCountMax {
                 fullStateBytesSent += state.binaryEncoded().count
                 messages.append((peer, .fullState(state, sequence: nextSequence)))
             } else if known < nextSequence {

@@ -14,6 +14,13 @@ public struct GossipState: StateCRDT, Hashable, BinaryCodable {
 
     public init() {}
 
+    /// A state made of these three parts.
+    public init(counter: GCounter, balance: PNCounter, tags: ORSet<UInt64>) {
+        self.counter = counter
+        self.balance = balance
+        self.tags = tags
+    }
+
     public mutating func merge(_ other: GossipState) {
         counter.merge(other.counter)
         balance.merge(other.balance)
