@@ -59,6 +59,7 @@ public enum Scenarios {
     public static let all: [Scenario] = [
         // Each protocol registers its scenarios here, one line each.
         RegisterScenario.flawed, RegisterScenario.safe,
+        CRDTGossip.scenario,
     ]
 
     /// The scenario with this name, if there is one.
