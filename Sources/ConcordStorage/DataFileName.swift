@@ -26,11 +26,11 @@ extension Storage {
         static let lockName = "LOCK"
         static let temporarySuffix = ".tmp"
 
-        static func segment(firstIndex: UInt64) -> String {
+        static func segmentName(firstIndex: UInt64) -> String {
             "segment-\(hex16(firstIndex)).wal"
         }
 
-        static func snapshot(index: UInt64, term: UInt64) -> String {
+        static func snapshotName(index: UInt64, term: UInt64) -> String {
             "snapshot-\(hex16(index))-\(hex16(term)).snap"
         }
 

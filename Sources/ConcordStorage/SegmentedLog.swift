@@ -15,6 +15,9 @@ extension Storage {
         let directory: String
         let configuration: LogConfiguration
         private(set) var segments: [Segment]
+        /// How many file syncs the log has made (the sync of each append
+        /// batch, of each filled segment, of each new segment).
+        private(set) var syncCount = 0
 
         private init(fileSystem: any FileSystem, directory: String, configuration: LogConfiguration, segments: [Segment]) {
             self.fileSystem = fileSystem
@@ -63,7 +66,7 @@ extension Storage {
         }
 
         private func recoverSegment(firstIndex: UInt64, isLast: Bool) throws -> (Segment, TornTail?) {
-            let path = directory + "/" + DataFileName.segment(firstIndex: firstIndex)
+            let path = directory + "/" + DataFileName.segmentName(firstIndex: firstIndex)
             let file = try fileSystem.open(path, create: false)
             do {
                 let bytes = try file.read(at: 0, count: Int(try file.size()))
@@ -140,7 +143,7 @@ extension Storage {
         /// Creates a segment durably: a preallocated `.tmp` file with its
         /// header is synced, renamed into place, and the directory synced.
         private func createSegment(firstIndex: UInt64) throws -> Segment {
-            let path = directory + "/" + DataFileName.segment(firstIndex: firstIndex)
+            let path = directory + "/" + DataFileName.segmentName(firstIndex: firstIndex)
             let temporary = path + DataFileName.temporarySuffix
             var created: (any StorageFile)?
             do {
@@ -150,6 +153,7 @@ extension Storage {
                 try file.preallocate(to: UInt64(configuration.segmentBytes), zeroFill: configuration.preallocation == .zeroFill)
                 try file.write(SegmentHeader.encode(firstIndex: firstIndex), at: 0)
                 try file.sync()
+                syncCount += 1
                 try fileSystem.rename(temporary, to: path)
                 try fileSystem.syncDirectory(directory)
                 return Segment(
@@ -180,6 +184,7 @@ extension Storage {
                 if active.endOffset + buffer.count + frameBytes > active.capacity {
                     try flush(&buffer, offsets: &offsets)
                     try active.file.sync()
+                    syncCount += 1
                     segments.append(try createSegment(firstIndex: entry.index))
                 }
                 offsets.append(active.endOffset + buffer.count)
@@ -200,6 +205,7 @@ extension Storage {
         /// Makes every appended record durable.
         func sync() throws {
             try active.file.sync()
+            syncCount += 1
         }
 
         /// Removes the records from `index` on, durably. Later segments go
