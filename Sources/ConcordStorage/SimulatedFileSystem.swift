@@ -63,6 +63,8 @@ extension Storage {
             var isReadOnly = false
             var syncCount = 0
             var directorySyncCount = 0
+            var mutatingOperationCount = 0
+            var syncsAreIgnored = false
         }
 
         let state = Mutex(State())
@@ -86,6 +88,17 @@ extension Storage {
 
         /// How many file syncs have completed.
         public var syncCount: Int { state.withLock { $0.syncCount } }
+
+        /// How many mutating calls (the ones ``crashAfter(operations:)``
+        /// counts) have been made.
+        public var mutatingOperationCount: Int { state.withLock { $0.mutatingOperationCount } }
+
+        /// A disk that lies: syncs report success and make nothing durable.
+        /// Only for showing that crash tests catch lost writes.
+        public var syncsAreIgnored: Bool {
+            get { state.withLock { $0.syncsAreIgnored } }
+            set { state.withLock { $0.syncsAreIgnored = newValue } }
+        }
 
         /// Makes the next file sync fail with `code` and change nothing.
         public func failNextSync(code: Int32 = EIO) {
@@ -248,9 +261,10 @@ extension Storage {
             try state.withLock { state in
                 try Self.checkRunning(&state, path: path)
                 try Self.tick(&state, path: path)
+                state.directorySyncCount += 1
+                if state.syncsAreIgnored { return }
                 for change in state.pendingNameChanges[path] ?? [] { Self.apply(change, to: &state.durableNames) }
                 state.pendingNameChanges[path] = nil
-                state.directorySyncCount += 1
             }
         }
 
@@ -355,6 +369,7 @@ extension Storage {
 
         /// Counts down to an injected crash.
         static func tick(_ state: inout State, path: String) throws {
+            state.mutatingOperationCount += 1
             guard let countdown = state.crashCountdown else { return }
             if countdown <= 1 {
                 state.crashCountdown = nil
@@ -429,9 +444,10 @@ extension Storage {
                     state.failingSyncCode = nil
                     throw StorageError.fileSystem(operation: "fdatasync", path: path, code: code)
                 }
+                state.syncCount += 1
+                if state.syncsAreIgnored { return }
                 inode.durable = inode.current
                 inode.pending = []
-                state.syncCount += 1
             }
         }
 
