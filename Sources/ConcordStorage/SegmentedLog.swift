@@ -156,8 +156,12 @@ extension Storage {
                 syncCount += 1
                 try fileSystem.rename(temporary, to: path)
                 try fileSystem.syncDirectory(directory)
+                // Reopen under the final name so that errors name it.
+                try file.close()
+                created = nil
+                let final = try fileSystem.open(path, create: false)
                 return Segment(
-                    firstIndex: firstIndex, path: path, file: file, recordOffsets: [],
+                    firstIndex: firstIndex, path: path, file: final, recordOffsets: [],
                     endOffset: SegmentHeader.bytes, capacity: configuration.segmentBytes)
             } catch {
                 try? created?.close()
