@@ -96,22 +96,11 @@ extension Storage {
                 case .lock, .hidden: break
                 }
             }
-            var removed: [String] = []
-            for name in temporaries {
-                try fileSystem.remove(directory + "/" + name)
-                removed.append(name)
-            }
-
             snapshots.sort { ($0.index, $0.term) < ($1.index, $1.term) }
             var snapshot: Snapshot?
             if let newest = snapshots.last {
                 snapshot = try loadSnapshot(path: directory + "/" + newest.name, index: newest.index, term: newest.term, fileSystem: fileSystem)
-                for older in snapshots.dropLast() {
-                    try fileSystem.remove(directory + "/" + older.name)
-                    removed.append(older.name)
-                }
             }
-            if !removed.isEmpty { try fileSystem.syncDirectory(directory) }
 
             var hardState: HardState?
             if hasHardState {
@@ -121,20 +110,28 @@ extension Storage {
                 hardState = try HardStateFile.decode(try file.read(at: 0, count: Int(try file.size())), path: path)
             }
 
+            // Everything is read and checked before anything is written, so
+            // a recovery that fails changes nothing.
             let expectedFirst = (snapshot?.index ?? 0) + 1
             let (segmentedLog, tornTail) = try SegmentedLog.open(
                 fileSystem: fileSystem, directory: directory, configuration: configuration,
                 segmentFirstIndexes: segmentIndexes, emptyLogFirstIndex: expectedFirst)
             var discarded = false
+            var removed: [String] = []
             do {
                 if segmentedLog.firstIndex > expectedFirst {
                     throw StorageError.logGap(
                         file: segmentedLog.segments[0].path, expectedIndex: expectedFirst, foundIndex: segmentedLog.firstIndex)
                 }
-                if let snapshot, try !log(segmentedLog, agreesWith: snapshot) {
-                    try segmentedLog.reset(nextIndex: snapshot.index + 1)
+                if let snapshot, !segmentIndexes.isEmpty, try !log(segmentedLog, agreesWith: snapshot) {
                     discarded = true
                 }
+                for name in temporaries + snapshots.dropLast().map(\.name) {
+                    try fileSystem.remove(directory + "/" + name)
+                    removed.append(name)
+                }
+                if !removed.isEmpty { try fileSystem.syncDirectory(directory) }
+                try segmentedLog.completeRecovery(resettingTo: discarded ? expectedFirst : nil)
             } catch {
                 segmentedLog.close()
                 throw error

@@ -27,42 +27,79 @@ extension Storage {
         }
 
         /// The index of the first record held (compaction raises it).
-        var firstIndex: UInt64 { segments[0].firstIndex }
+        var firstIndex: UInt64 { segments.first?.firstIndex ?? emptyLogFirstIndex }
         /// The index the next appended record must have.
-        var nextIndex: UInt64 { segments[segments.count - 1].nextIndex }
+        var nextIndex: UInt64 { segments.last?.nextIndex ?? emptyLogFirstIndex }
         var active: Segment { segments[segments.count - 1] }
 
         // MARK: Recovery
 
+        /// A write recovery must make before the log is used.
+        enum Repair {
+            /// Cut the last segment at this offset (a torn record).
+            case trim(offset: Int)
+            /// Rewrite the last segment's header (it was cut inside it).
+            case rewriteHeader
+        }
+
+        /// Where an empty directory's log starts.
+        private var emptyLogFirstIndex: UInt64 = 1
+        private var pendingRepair: Repair?
+
         /// Opens the segments with these first indexes (from the directory's
-        /// file names), recovering as docs/storage.md describes, or creates
-        /// one empty segment starting at `emptyLogFirstIndex` if there are
-        /// none.
+        /// file names) and reads them, as docs/storage.md describes, without
+        /// writing anything: a torn tail is only noted. The caller must then
+        /// call ``completeRecovery(resettingTo:)``, which makes the repairs,
+        /// so that recovery that fails later changes nothing on disk.
         static func open(
             fileSystem: any FileSystem, directory: String, configuration: LogConfiguration,
             segmentFirstIndexes: [UInt64], emptyLogFirstIndex: UInt64
         ) throws -> (SegmentedLog, TornTail?) {
             let log = SegmentedLog(fileSystem: fileSystem, directory: directory, configuration: configuration, segments: [])
+            log.emptyLogFirstIndex = emptyLogFirstIndex
             var tornTail: TornTail?
             do {
                 let sorted = segmentFirstIndexes.sorted()
                 for (position, firstIndex) in sorted.enumerated() {
                     let (segment, torn) = try log.recoverSegment(firstIndex: firstIndex, isLast: position == sorted.count - 1)
                     if let previous = log.segments.last, previous.nextIndex != firstIndex {
+                        try? segment.file.close()
                         throw StorageError.logGap(file: segment.path, expectedIndex: previous.nextIndex, foundIndex: firstIndex)
                     }
                     log.segments.append(segment)
                     tornTail = torn
                 }
-                if log.segments.isEmpty {
-                    log.segments.append(try log.createSegment(firstIndex: emptyLogFirstIndex))
-                }
-                try log.prepareActive()
             } catch {
                 log.close()
                 throw error
             }
             return (log, tornTail)
+        }
+
+        /// Makes the writes recovery decided on: trims the torn tail (or,
+        /// with `resettingTo`, replaces the whole log by an empty one
+        /// starting there), creates the first segment of an empty log, and
+        /// preallocates the active segment.
+        func completeRecovery(resettingTo newNextIndex: UInt64?) throws {
+            if let newNextIndex {
+                try reset(nextIndex: newNextIndex)
+            } else if let repair = pendingRepair {
+                switch repair {
+                case let .trim(offset):
+                    try trim(active, at: offset)
+                case .rewriteHeader:
+                    try active.file.truncate(to: 0)
+                    try active.file.preallocate(to: UInt64(active.capacity), zeroFill: configuration.preallocation == .zeroFill)
+                    try active.file.write(SegmentHeader.encode(firstIndex: active.firstIndex), at: 0)
+                    try active.file.sync()
+                    syncCount += 1
+                }
+            }
+            pendingRepair = nil
+            if segments.isEmpty {
+                segments.append(try createSegment(firstIndex: emptyLogFirstIndex))
+            }
+            try prepareActive()
         }
 
         private func recoverSegment(firstIndex: UInt64, isLast: Bool) throws -> (Segment, TornTail?) {
@@ -95,10 +132,7 @@ extension Storage {
                 guard isLast, bytes.count < SegmentHeader.bytes, Array(bytes) == Array(expected[0..<bytes.count]) else {
                     throw StorageError.corruptSegmentHeader(file: path, reason: problem.reason)
                 }
-                try file.truncate(to: 0)
-                try file.preallocate(to: UInt64(capacity), zeroFill: configuration.preallocation == .zeroFill)
-                try file.write(expected, at: 0)
-                try file.sync()
+                pendingRepair = .rewriteHeader
                 let segment = Segment(firstIndex: firstIndex, path: path, file: file, recordOffsets: [], endOffset: SegmentHeader.bytes, capacity: capacity)
                 return (segment, TornTail(file: path, offset: 0, discardedBytes: 0, reason: problem.reason))
             }
@@ -116,7 +150,7 @@ extension Storage {
                     reason: failure.reason + "; a valid record follows at offset \(later), so this is not a torn tail")
             }
             let discarded = SegmentScan.endOfNonZero(bytes) - failure.offset
-            try trim(segment, at: failure.offset)
+            pendingRepair = .trim(offset: failure.offset)
             return (segment, TornTail(file: path, offset: UInt64(failure.offset), discardedBytes: max(discarded, 0), reason: failure.reason))
         }
 
@@ -126,6 +160,7 @@ extension Storage {
             try segment.file.truncate(to: UInt64(offset))
             try segment.file.preallocate(to: UInt64(segment.capacity), zeroFill: configuration.preallocation == .zeroFill)
             try segment.file.sync()
+            syncCount += 1
             segment.endOffset = offset
         }
 

@@ -215,6 +215,34 @@ import Glibc
         }
     }
 
+    @Test func recoveryThatFailsChangesNothingOnDisk() throws {
+        let fileSystem = Storage.SimulatedFileSystem()
+        let store = try openSimulated(fileSystem)
+        try store.log.appendAndWait(makeEntries(from: 1, count: 40, term: 1))
+        try store.saveSnapshot(Storage.Snapshot(index: 3, term: 1, data: [1]))
+        store.close()
+        // A leftover temporary, an older snapshot, a torn tail in the last
+        // segment: all things recovery would clean up...
+        fileSystem.overwrite(dataDirectory + "/hardstate.tmp", with: [1])
+        fileSystem.overwrite(
+            dataDirectory + "/" + Storage.DataFileName.snapshotName(index: 2, term: 1),
+            with: Storage.SnapshotFile.encode(Storage.Snapshot(index: 2, term: 1, data: [])))
+        let segments = try fileSystem.contentsOfDirectory(dataDirectory).filter { $0.hasPrefix("segment-") }.sorted()
+        var last = fileSystem.contents(of: dataDirectory + "/" + segments.last!)!
+        let end = SegmentScanProbe.end(of: last)
+        last[end + 3] = 0xFF
+        fileSystem.overwrite(dataDirectory + "/" + segments.last!, with: last)
+        // ...and corruption in the first segment, which stops recovery.
+        var first = fileSystem.contents(of: dataDirectory + "/" + segments[0])!
+        first[Storage.SegmentHeader.bytes + 20] ^= 0x10
+        fileSystem.overwrite(dataDirectory + "/" + segments[0], with: first)
+        let names = try fileSystem.contentsOfDirectory(dataDirectory).sorted()
+        let before = names.map { fileSystem.contents(of: dataDirectory + "/" + $0)! }
+        #expect(throws: Storage.StorageError.self) { _ = try openSimulated(fileSystem) }
+        #expect(try fileSystem.contentsOfDirectory(dataDirectory).sorted() == names)
+        #expect(names.map { fileSystem.contents(of: dataDirectory + "/" + $0)! } == before)
+    }
+
     @Test func aSecondOpenOfTheSameDirectoryIsRefused() throws {
         let fileSystem = Storage.SimulatedFileSystem()
         let store = try openSimulated(fileSystem)
@@ -229,5 +257,13 @@ import Glibc
                 _ = try Storage.NodeStore.open(directory: directory)
             }
         }
+    }
+}
+
+enum SegmentScanProbe {
+    /// Where the valid records of a segment end.
+    static func end(of bytes: [UInt8]) -> Int {
+        let first = bytes.withUnsafeBytes { (try? Storage.SegmentHeader.decode($0).get()) ?? 0 }
+        return bytes.withUnsafeBytes { (try? Storage.SegmentScan.scan($0, firstIndex: first, path: "probe").endOffset) ?? 0 }
     }
 }
