@@ -58,6 +58,7 @@ extension Storage {
             self.recovery = recovery
             self.snapshotIndex = recovery.snapshot?.index ?? 0
             self.snapshotName = recovery.snapshot.map { DataFileName.snapshotName(index: $0.index, term: $0.term) }
+            log.forbidTruncation(below: snapshotIndex + 1)
         }
 
         /// Opens (creating if needed) and recovers a data directory.

@@ -75,6 +75,7 @@ extension Storage {
         /// The offset just past the last non-zero byte.
         static func endOfNonZero(_ bytes: UnsafeRawBufferPointer) -> Int {
             var end = bytes.count
+            while end >= 8 && bytes.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self) == 0 { end -= 8 }
             while end > 0 && bytes[end - 1] == 0 { end -= 1 }
             return end
         }

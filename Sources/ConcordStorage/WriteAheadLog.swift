@@ -194,6 +194,14 @@ extension Storage {
             }
         }
 
+        /// Refuses truncation below `index` from now on (entries there are
+        /// covered by a snapshot).
+        func forbidTruncation(below index: UInt64) {
+            condition.lock()
+            truncatableFromIndex = max(truncatableFromIndex, index)
+            condition.unlock()
+        }
+
         /// Waits for the writer to finish queued work, stops it and closes
         /// the files. Later calls fail with ``StorageError/closed``.
         public func close() {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import ConcordStorage
 
@@ -193,6 +196,31 @@ final class Completions: @unchecked Sendable {
             for name in files where name.hasPrefix("segment-") {
                 let size = try FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.size] as! NSNumber
                 #expect(size.intValue == 4096)
+            }
+        }
+    }
+
+    @Test func tornTailOfARealFileIsTrimmedAndTheSegmentRefilled() throws {
+        try withTemporaryDirectory { directory in
+            for preallocation in [Storage.LogConfiguration.Preallocation.allocate, .zeroFill] {
+                let path = directory + "/\(preallocation)"
+                let configuration = Storage.LogConfiguration(segmentBytes: 8192, recordPayloadBytesMax: 512, preallocation: preallocation)
+                var store = try Storage.NodeStore.open(directory: path, configuration: configuration)
+                let entries = makeEntries(from: 1, count: 10, term: 1)
+                try store.log.appendAndWait(entries)
+                try store.saveSnapshot(Storage.Snapshot(index: 2, term: 1, data: [7]))
+                store.close()
+                let segment = path + "/" + Storage.DataFileName.segmentName(firstIndex: 1)
+                let offsets = recordOffsets(entries)
+                #expect(truncate(segment, off_t(offsets[8] + 5)) == 0)
+                store = try Storage.NodeStore.open(directory: path, configuration: configuration)
+                #expect(store.recovery.tornTail?.offset == UInt64(offsets[8]))
+                #expect(try allEntries(store) == Array(entries[2..<8]))
+                // Truncation below the snapshot is refused.
+                #expect(throws: Storage.StorageError.self) { try store.log.truncateAndWait(from: 2) }
+                store.close()
+                let size = try FileManager.default.attributesOfItem(atPath: segment)[.size] as! NSNumber
+                #expect(size.intValue == 8192)
             }
         }
     }
