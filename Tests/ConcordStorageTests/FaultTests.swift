@@ -251,10 +251,10 @@ import Glibc
         try openSimulated(fileSystem).close()
 
         try withTemporaryDirectory { directory in
-            let first = try Storage.NodeStore.open(directory: directory)
+            let first = try Storage.NodeStore.open(directory: directory, configuration: smallConfiguration)
             defer { first.close() }
             #expect(throws: Storage.StorageError.directoryLocked(path: directory + "/LOCK")) {
-                _ = try Storage.NodeStore.open(directory: directory)
+                _ = try Storage.NodeStore.open(directory: directory, configuration: smallConfiguration)
             }
         }
     }
