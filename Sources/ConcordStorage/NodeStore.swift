@@ -190,11 +190,12 @@ extension Storage {
         /// them leaves a state that recovery completes.
         ///
         /// - Throws: ``StorageError/invalidArgument(_:)`` if `snapshot` is
-        ///   not newer than the current one.
+        ///   not newer than the current one (the first snapshot may have
+        ///   index 0, as a bootstrap snapshot does).
         public func saveSnapshot(_ snapshot: Snapshot) throws {
             lock.lock()
             defer { lock.unlock() }
-            guard snapshot.index > snapshotIndex else {
+            guard snapshot.index > snapshotIndex || (snapshotName == nil && snapshot.index == 0) else {
                 throw StorageError.invalidArgument("snapshot at index \(snapshot.index) is not newer than the current one at \(snapshotIndex)")
             }
             let name = DataFileName.snapshotName(index: snapshot.index, term: snapshot.term)
@@ -206,7 +207,11 @@ extension Storage {
             snapshotIndex = snapshot.index
             snapshotName = name
             let keepsLog: Bool
-            if log.lastIndex >= snapshot.index && log.firstIndex <= snapshot.index {
+            if log.firstIndex == snapshot.index + 1 {
+                // The log begins right after the snapshot (a first snapshot
+                // at index 0): nothing in it can disagree.
+                keepsLog = true
+            } else if log.lastIndex >= snapshot.index && log.firstIndex <= snapshot.index {
                 keepsLog = try log.term(at: snapshot.index) == snapshot.term
             } else {
                 keepsLog = false
@@ -216,6 +221,13 @@ extension Storage {
             } else {
                 try log.resetAndWait(nextIndex: snapshot.index + 1)
             }
+        }
+
+        /// The index of the latest snapshot (0 without one).
+        public var currentSnapshotIndex: UInt64 {
+            lock.lock()
+            defer { lock.unlock() }
+            return snapshotIndex
         }
 
         /// Closes the log and releases the directory's lock.

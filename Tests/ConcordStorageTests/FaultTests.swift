@@ -169,8 +169,9 @@ import Glibc
         #expect(throws: Storage.StorageError.indexOutOfRange(index: 5, firstIndex: 1, lastIndex: 3)) {
             _ = try store.log.entries(in: 2..<5)
         }
-        #expect(throws: Storage.StorageError.invalidArgument("snapshot at index 0 is not newer than the current one at 0")) {
-            try store.saveSnapshot(Storage.Snapshot(index: 0, term: 0, data: []))
+        try store.saveSnapshot(Storage.Snapshot(index: 2, term: 1, data: []))
+        #expect(throws: Storage.StorageError.invalidArgument("snapshot at index 2 is not newer than the current one at 2")) {
+            try store.saveSnapshot(Storage.Snapshot(index: 2, term: 1, data: []))
         }
         try store.log.appendAndWait(makeEntries(from: 4, count: 1, term: 1))
         #expect(store.log.lastIndex == 4)
