@@ -9,6 +9,7 @@ extension Storage {
         /// The highest index known to be committed.
         public var commit: UInt64
 
+        /// Creates a hard state.
         public init(term: UInt64, vote: UInt64?, commit: UInt64) {
             self.term = term
             self.vote = vote

@@ -29,6 +29,8 @@ extension Storage {
         /// How new segments are preallocated.
         public var preallocation: Preallocation
 
+        /// Creates a configuration; the defaults suit a server.
+        ///
         /// - Precondition: a record of `recordPayloadBytesMax` fits in an
         ///   empty segment.
         public init(

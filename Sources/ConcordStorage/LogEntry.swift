@@ -9,6 +9,7 @@ extension Storage {
         /// The entry's bytes, opaque to storage.
         public var payload: [UInt8]
 
+        /// Creates an entry.
         public init(index: UInt64, term: UInt64, payload: [UInt8]) {
             self.index = index
             self.term = term

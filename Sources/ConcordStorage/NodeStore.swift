@@ -9,6 +9,10 @@ extension Storage {
     /// ``recovery``. Appends go through ``log``; ``saveHardState(_:)`` and
     /// ``saveSnapshot(_:)`` are durable when they return. Those two must not
     /// be called concurrently with each other; appends may run alongside.
+    ///
+    /// The methods without `async` block the calling thread until the disk
+    /// answers: call them from a thread of their own (or a dedicated
+    /// executor), not from Swift concurrency's shared pool.
     public final class NodeStore: @unchecked Sendable {
         // Safety: `snapshotIndex` and `hardState` are guarded by `lock`;
         // the rest is immutable after `open`.

@@ -9,6 +9,7 @@ extension Storage {
     /// `pwrite`, `fdatasync`, `fallocate`, `rename`, `unlink` and `fsync` of
     /// a directory descriptor.
     public struct PosixFileSystem: FileSystem {
+        /// The real file system.
         public init() {}
 
         public func open(_ path: String, create: Bool) throws -> any StorageFile {

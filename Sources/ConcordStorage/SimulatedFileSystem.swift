@@ -69,6 +69,7 @@ extension Storage {
 
         let state = Mutex(State())
 
+        /// An empty file system holding only the root directory.
         public init() {}
 
         // MARK: Fault controls

@@ -10,6 +10,7 @@ extension Storage {
         /// with them, such as the cluster configuration), opaque to storage.
         public var data: [UInt8]
 
+        /// Creates a snapshot.
         public init(index: UInt64, term: UInt64, data: [UInt8]) {
             self.index = index
             self.term = term
