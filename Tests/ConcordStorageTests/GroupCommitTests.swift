@@ -136,6 +136,32 @@ final class Completions: @unchecked Sendable {
         #expect(try allEntries(reopened).isEmpty)
     }
 
+    @Test func readersSeeWholeEntriesWhileAWriterAppends() async throws {
+        let fileSystem = Storage.SimulatedFileSystem()
+        let store = try openSimulated(fileSystem)
+        defer { store.close() }
+        let all = makeEntries(from: 1, count: 400, term: 1)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for start in stride(from: 0, to: 400, by: 20) {
+                    try await store.log.append(Array(all[start..<(start + 20)]))
+                }
+            }
+            for _ in 0..<2 {
+                group.addTask {
+                    for _ in 0..<200 {
+                        let last = store.log.lastIndex
+                        guard last >= 1 else { continue }
+                        let read = try store.log.entries(in: 1..<(last + 1))
+                        #expect(read == Array(all.prefix(read.count)))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try allEntries(store) == all)
+    }
+
     @Test func concurrentWritersOnRealFilesAreAllDurableAndInOrder() async throws {
         try await withTemporaryDirectory { directory in
             let configuration = Storage.LogConfiguration(segmentBytes: 64 << 10, recordPayloadBytesMax: 1024)
