@@ -3,6 +3,13 @@
 /// (etcd-io/raft's `Step`, `stepLeader`, `stepCandidate`, `stepFollower`).
 extension RaftNode {
     mutating func stepMessage(_ message: RaftMessage) {
+        if message.term == 0 {
+            // Only forwarded requests travel outside of any term.
+            switch message.body {
+            case .forwardedProposal, .readIndexRequest: break
+            default: return
+            }
+        }
         if message.term > term {
             guard handleHigherTerm(message) else { return }
         } else if message.term != 0 && message.term < term {

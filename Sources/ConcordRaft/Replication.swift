@@ -59,10 +59,12 @@ extension RaftNode {
         send(to: leader, term: 0, .forwardedProposal(proposals))
     }
 
-    /// Sends every follower what it lacks (and the commit index).
+    /// Sends every follower what it lacks (and the commit index), pipelining
+    /// to followers in the replicate state up to their in-flight window.
     mutating func broadcastAppend() {
         for replica in progress.keys.sorted() where replica != id {
             sendAppend(to: replica)
+            while progress[replica]?.state == .replicate, sendAppend(to: replica, sendIfEmpty: false) {}
         }
     }
 
