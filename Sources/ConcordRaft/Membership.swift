@@ -25,6 +25,9 @@ extension RaftNode {
         for replica in everyone {
             if progress[replica] == nil {
                 progress[replica] = newProgress(for: replica)
+                // A new member counts as active until the next CheckQuorum
+                // round, so that it is sent a snapshot at once if it needs one.
+                progress[replica]!.recentActive = true
             } else {
                 progress[replica]!.isLearner = next.learners.contains(replica)
             }

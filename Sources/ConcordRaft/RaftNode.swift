@@ -116,7 +116,9 @@ public struct RaftNode: Sendable {
         self.quorum = JointQuorum(incoming: membership.voters, outgoing: membership.votersOutgoing)
         self.random = random
         self.hardStateHandedOut = durable.hardState
-        self.honoursLeaseAfterRestart = configuration.leaseReadsEnabled
+        // A replica that never saw a term after the bootstrap term 1
+        // promised nobody a lease.
+        self.honoursLeaseAfterRestart = configuration.leaseReadsEnabled && durable.hardState.term > 1
         self.reportedRole = RoleState(role: .follower, leader: nil, term: durable.hardState.term)
         resetProgress()
         resetRandomizedElectionTimeout()

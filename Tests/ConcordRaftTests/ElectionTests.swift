@@ -6,16 +6,16 @@ import Testing
         var cluster = TestCluster(voters: [1])
         cluster.campaign(1)
         let node = cluster.nodes[1]!
-        #expect(node.role == .leader && node.term == 1)
-        #expect(node.commitIndex == 1 && cluster.applied[1]!.map(\.term) == [1])
+        #expect(node.role == .leader && node.term == 2)
+        #expect(node.commitIndex == 2 && cluster.applied[1]!.map(\.term) == [2])
     }
 
     @Test func threeVotersElectTheFirstToCampaign() {
         var cluster = TestCluster(voters: [1, 2, 3])
         cluster.campaign(1)
         #expect(cluster.leaders == [1])
-        #expect(cluster.nodes.values.allSatisfy { $0.term == 1 && $0.leader == 1 })
-        #expect(cluster.nodes.values.allSatisfy { $0.commitIndex == 1 })
+        #expect(cluster.nodes.values.allSatisfy { $0.term == 2 && $0.leader == 1 })
+        #expect(cluster.nodes.values.allSatisfy { $0.commitIndex == 2 })
     }
 
     @Test func randomizedTimeoutsElectExactlyOneLeader() {
@@ -62,14 +62,14 @@ import Testing
         cluster.deliver()
         #expect(cluster.leaders.isEmpty)
         #expect(cluster.nodes[1]!.role == .candidate && cluster.nodes[2]!.role == .candidate)
-        #expect(cluster.nodes[1]!.term == 1 && cluster.nodes[2]!.term == 1)
+        #expect(cluster.nodes[1]!.term == 2 && cluster.nodes[2]!.term == 2)
         cluster.heal()
         for _ in 0..<60 where cluster.leaders.isEmpty {
             cluster.tickAll()
             cluster.deliver()
         }
         #expect(cluster.leaders.count == 1)
-        #expect(cluster.nodes[cluster.leaders[0]]!.term >= 2)
+        #expect(cluster.nodes[cluster.leaders[0]]!.term >= 3)
     }
 
     /// Thesis §6.2: a leader that cannot hear from a quorum steps down.
@@ -108,10 +108,10 @@ import Testing
             cluster.tickAll()
             cluster.deliver()
         }
-        #expect(cluster.nodes[3]!.term == 1, "pre-votes do not raise the term")
+        #expect(cluster.nodes[3]!.term == 2, "pre-votes do not raise the term")
         cluster.heal()
         cluster.run(rounds: 5)
-        #expect(cluster.leaders == [1] && cluster.nodes[1]!.term == 1)
+        #expect(cluster.leaders == [1] && cluster.nodes[1]!.term == 2)
         #expect(cluster.nodes[3]!.leader == 1)
     }
 
@@ -123,10 +123,10 @@ import Testing
             cluster.tickAll()
             cluster.deliver()
         }
-        #expect(cluster.nodes[3]!.term > 1)
+        #expect(cluster.nodes[3]!.term > 2)
         cluster.heal()
         cluster.run(rounds: 2)
-        #expect(cluster.nodes[1]!.term > 1, "the stale leader learns the higher term and steps down")
+        #expect(cluster.nodes[1]!.term > 2, "the stale leader learns the higher term and steps down")
     }
 
     /// Thesis §4.2.3: while followers hear a leader they ignore vote requests.
@@ -134,14 +134,14 @@ import Testing
         var cluster = TestCluster(voters: [1, 2, 3]) { $0.preVote = false }
         cluster.campaign(1)
         cluster.campaign(2)
-        #expect(cluster.leaders == [1] && cluster.nodes[1]!.term == 1)
-        #expect(cluster.nodes[3]!.term == 1)
+        #expect(cluster.leaders == [1] && cluster.nodes[1]!.term == 2)
+        #expect(cluster.nodes[3]!.term == 2)
     }
 
     @Test func aLearnerNeverCampaigns() {
         var cluster = TestCluster(voters: [1, 2], learners: [3])
         for _ in 0..<100 { cluster.tick(3) }
-        #expect(cluster.nodes[3]!.role == .follower && cluster.nodes[3]!.term == 0)
+        #expect(cluster.nodes[3]!.role == .follower && cluster.nodes[3]!.term == 1)
         #expect(cluster.inFlight.isEmpty)
     }
 }

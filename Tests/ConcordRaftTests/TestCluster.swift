@@ -27,7 +27,7 @@ struct TestCluster {
             add(id, durable: .bootstrap(membership), configure: configure)
         }
         for id in extra {
-            add(id, durable: .bootstrap(ConfigurationState(voters: [])), configure: configure)
+            add(id, durable: .joining, configure: configure)
         }
     }
 
@@ -44,7 +44,8 @@ struct TestCluster {
 
     /// A durable state with a log of the given terms (index 1 first).
     static func durable(voters: [ReplicaID], terms: [UInt64], term: UInt64, commit: UInt64 = 0) -> RaftDurableState {
-        var state = RaftDurableState.bootstrap(ConfigurationState(voters: Set(voters)))
+        var state = RaftDurableState.joining
+        state.snapshot.metadata.configuration = ConfigurationState(voters: Set(voters))
         state.entries = terms.enumerated().map { LogEntry(index: UInt64($0.offset + 1), term: $0.element, data: [UInt8($0.offset)]) }
         state.hardState = HardState(term: term, vote: nil, commit: commit)
         return state
