@@ -58,6 +58,7 @@ public struct ScenarioResult: Sendable {
 public enum Scenarios {
     public static let all: [Scenario] = [
         // Each protocol registers its scenarios here, one line each.
+        RaftScenario.scenario,
     ]
 
     /// The scenario with this name, if there is one.

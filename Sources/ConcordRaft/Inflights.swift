@@ -52,6 +52,12 @@ public struct Inflights: Sendable, Hashable {
         }
     }
 
+    /// Frees the oldest message in flight, if any.
+    public mutating func freeFirst() {
+        guard count > 0 else { return }
+        freeLessOrEqual(window[start].index)
+    }
+
     /// Empties the window.
     public mutating func reset() {
         window.removeAll(keepingCapacity: true)

@@ -121,9 +121,15 @@ public struct Progress: Sendable, Hashable {
         inflights.freeLessOrEqual(index)
     }
 
-    /// Lets the probe state send again (a heartbeat response arrived).
-    public mutating func resumeProbing() {
+    /// A heartbeat response arrived: the probe state may send again, and a
+    /// full window in the replicate state frees its oldest message, so that
+    /// replication resumes when appends or their answers were lost (the
+    /// follower then rejects the gap and the leader probes).
+    public mutating func heartbeatAnswered() {
         probeSent = false
+        if state == .replicate && inflights.isFull {
+            inflights.freeFirst()
+        }
     }
 
     /// Handles a rejection of the append whose previous index was `rejected`;

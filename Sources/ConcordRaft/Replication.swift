@@ -183,7 +183,7 @@ extension RaftNode {
         let replica = message.from
         guard replica != id, progress[replica] != nil else { return }
         progress[replica]!.recentActive = true
-        progress[replica]!.resumeProbing()
+        progress[replica]!.heartbeatAnswered()
         progress[replica]!.readRoundAcknowledged = max(progress[replica]!.readRoundAcknowledged, response.readRound)
         progress[replica]!.leaseAcknowledgedTick = max(progress[replica]!.leaseAcknowledgedTick, response.sentTick)
         if progress[replica]!.state == .snapshot {

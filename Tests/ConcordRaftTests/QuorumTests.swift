@@ -47,7 +47,7 @@ import Testing
         #expect(progress.state == .probe && !progress.isPaused)
         progress.sentEntries(count: 1, lastIndex: 5, bytes: 10)
         #expect(progress.isPaused)
-        progress.resumeProbing()
+        progress.heartbeatAnswered()
         #expect(!progress.isPaused)
     }
 
@@ -88,5 +88,29 @@ import Testing
         #expect(progress.isPaused)
         progress.becomeProbe()
         #expect(progress.next == 21)
+    }
+}
+
+@Suite struct InflightsTests {
+    @Test func aHeartbeatAnswerFreesTheOldestMessageOfAFullWindow() {
+        var progress = Progress(next: 1, messagesMax: 2, bytesMax: 0, isLearner: false)
+        progress.becomeReplicate()
+        progress.sentEntries(count: 1, lastIndex: 1, bytes: 1)
+        progress.sentEntries(count: 1, lastIndex: 2, bytes: 1)
+        #expect(progress.isPaused)
+        progress.heartbeatAnswered()
+        #expect(!progress.isPaused && progress.inflights.count == 1)
+    }
+
+    @Test func freeingIsByIndexAndKeepsByteCounts() {
+        var inflights = Inflights(messagesMax: 10, bytesMax: 100)
+        inflights.add(index: 3, bytes: 40)
+        inflights.add(index: 5, bytes: 50)
+        inflights.add(index: 9, bytes: 20)
+        #expect(inflights.isFull)
+        inflights.freeLessOrEqual(5)
+        #expect(inflights.count == 1 && inflights.bytes == 20 && !inflights.isFull)
+        inflights.reset()
+        #expect(inflights.count == 0 && inflights.bytes == 0)
     }
 }
