@@ -60,6 +60,7 @@ public enum Scenarios {
         // Each protocol registers its scenarios here, one line each.
         RegisterScenario.flawed, RegisterScenario.safe,
         CRDTGossip.scenario,
+        RaftScenario.scenario,
     ]
 
     /// The scenario with this name, if there is one.
