@@ -20,6 +20,7 @@ public struct Benchmark: Sendable {
 public enum Benchmarks {
     public static let all: [Benchmark] = [
         // Each component registers its benchmarks here, one line each.
+        CheckerBenchmark.benchmark,
     ]
 
     /// The benchmark with this name, if there is one.

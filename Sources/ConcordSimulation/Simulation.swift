@@ -1,2 +1,0 @@
-/// The `Simulation` namespace of Concord. See docs/architecture.md.
-public enum Simulation {}

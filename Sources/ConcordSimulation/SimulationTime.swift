@@ -1,0 +1,80 @@
+/// A point in virtual time: nanoseconds since the start of a simulation run.
+///
+/// The simulator's true time is one of these; each node's local clock (with
+/// skew, drift and jumps) is another, read through `NodeContext.now`.
+public struct SimulationInstant: Comparable, Hashable, Sendable, CustomStringConvertible {
+    /// Nanoseconds since the start of the run (local clocks may go negative).
+    public var nanoseconds: Int64
+
+    /// Creates the instant `nanoseconds` after the start of the run.
+    public init(nanoseconds: Int64) {
+        self.nanoseconds = nanoseconds
+    }
+
+    /// The start of every run.
+    public static let zero = SimulationInstant(nanoseconds: 0)
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        lhs.nanoseconds < rhs.nanoseconds
+    }
+
+    public static func + (lhs: Self, rhs: SimulationDuration) -> Self {
+        Self(nanoseconds: lhs.nanoseconds &+ rhs.nanoseconds)
+    }
+
+    public static func - (lhs: Self, rhs: SimulationDuration) -> Self {
+        Self(nanoseconds: lhs.nanoseconds &- rhs.nanoseconds)
+    }
+
+    /// The duration from `rhs` to `lhs`.
+    public static func - (lhs: Self, rhs: Self) -> SimulationDuration {
+        SimulationDuration(nanoseconds: lhs.nanoseconds &- rhs.nanoseconds)
+    }
+
+    public static func += (lhs: inout Self, rhs: SimulationDuration) {
+        lhs = lhs + rhs
+    }
+
+    /// Seconds with six decimals (microseconds), for example `1.250000`.
+    public var description: String {
+        SimulationDuration(nanoseconds: nanoseconds).secondsText
+    }
+}
+
+/// A length of virtual time, in nanoseconds.
+public struct SimulationDuration: Comparable, Hashable, Sendable, CustomStringConvertible {
+    /// The length in nanoseconds (negative for a backward clock jump).
+    public var nanoseconds: Int64
+
+    /// Creates a duration of `nanoseconds`.
+    public init(nanoseconds: Int64) {
+        self.nanoseconds = nanoseconds
+    }
+
+    /// No time at all.
+    public static let zero = SimulationDuration(nanoseconds: 0)
+
+    public static func nanoseconds(_ value: Int64) -> Self { Self(nanoseconds: value) }
+    public static func microseconds(_ value: Int64) -> Self { Self(nanoseconds: value * 1_000) }
+    public static func milliseconds(_ value: Int64) -> Self { Self(nanoseconds: value * 1_000_000) }
+    public static func seconds(_ value: Int64) -> Self { Self(nanoseconds: value * 1_000_000_000) }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+    public static func + (lhs: Self, rhs: Self) -> Self { Self(nanoseconds: lhs.nanoseconds &+ rhs.nanoseconds) }
+    public static func - (lhs: Self, rhs: Self) -> Self { Self(nanoseconds: lhs.nanoseconds &- rhs.nanoseconds) }
+    public static func * (lhs: Self, rhs: Int64) -> Self { Self(nanoseconds: lhs.nanoseconds &* rhs) }
+    public static prefix func - (value: Self) -> Self { Self(nanoseconds: 0 &- value.nanoseconds) }
+
+    /// Seconds with six decimals (microseconds), for example `0.004000`.
+    public var description: String { secondsText }
+
+    var secondsText: String {
+        let negative = nanoseconds < 0
+        let magnitude = nanoseconds.magnitude
+        let seconds = magnitude / 1_000_000_000
+        let microseconds = (magnitude % 1_000_000_000) / 1_000
+        let fraction = String(microseconds)
+        let padded = String(repeating: "0", count: 6 - fraction.count) + fraction
+        return (negative ? "-" : "") + String(seconds) + "." + padded
+    }
+}
