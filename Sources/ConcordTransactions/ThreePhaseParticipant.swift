@@ -25,8 +25,10 @@ extension Transactions {
     ///   committed, because a commit needs every vote and a pre-commit.
     ///
     /// A participant that crashed while undecided does not lead a
-    /// termination (its knowledge is stale); it asks everyone until someone
-    /// tells it the outcome.
+    /// termination until it has heard from every other participant: alone,
+    /// its "uncertain" could hide a commit decided while it was down. It asks
+    /// everyone, adopts any outcome it hears, and once every other
+    /// participant has answered it takes part in terminations again.
     ///
     /// Known weakness: a network partition looks exactly like crashes. Each
     /// side terminates on its own, and a side holding a pre-committed
@@ -47,6 +49,8 @@ extension Transactions {
             var recovering = false
             var deadlineTick = 0
             var termination: Termination?
+            /// While recovering: the participants that answered this incarnation.
+            var heardFrom: Set<PeerID> = []
         }
 
         private enum Termination: Hashable, Sendable {
@@ -194,6 +198,16 @@ extension Transactions {
             if let decision = state.decision {
                 return decide(transaction, decision, announce: false)
             }
+            if entry.recovering, entry.participants.contains(sender) {
+                entry.heardFrom.insert(sender)
+                if entry.heardFrom.isSuperset(of: entry.participants.filter({ $0 != id })) {
+                    // Everyone is reachable: its knowledge is as good as theirs now.
+                    entry.recovering = false
+                    entry.deadlineTick = tick
+                }
+                entries[transaction] = entry
+                return Effects()
+            }
             if case .collecting(let untilTick, var replies)? = entry.termination {
                 replies[sender] = Reply(state: state, recovering: recovering)
                 entry.termination = .collecting(untilTick: untilTick, replies: replies)
@@ -207,7 +221,7 @@ extension Transactions {
             let entry = entries[transaction]!
             var askees = entry.participants.filter { $0 != id }
             if entry.recovering {
-                // A recovering participant only asks; it never leads.
+                // A recovering participant only asks until everyone has answered.
                 entries[transaction]!.deadlineTick = tick + settings.inquiryTicks
                 if let coordinator = entry.coordinator { askees.insert(coordinator, at: 0) }
             } else {

@@ -81,6 +81,24 @@ struct ThreePhaseCommitTests {
         #expect(learned.decisions == [.init(transaction: TransactionID(5), decision: .commit)])
     }
 
+    @Test func aRecoveredParticipantLeadsAgainOnceEveryPeerHasAnswered() {
+        var participant = Transactions.ThreePhaseParticipant(
+            id: 1, log: [.votedYes(TransactionID(5), coordinator: 0, participants: [1, 2, 3])])
+        _ = participant.onTick()
+        _ = participant.onMessage(.stateReply(TransactionID(5), .uncertain, recovering: true), from: 2)
+        // Only one of two peers answered: still only asking, never collecting.
+        #expect(participant.onTick().messages.isEmpty)
+        _ = participant.onMessage(.stateReply(TransactionID(5), .uncertain, recovering: false), from: 3)
+        let termination = participant.onTick()
+        #expect(Set(termination.messages.map(\.to)) == [2, 3])
+        var effects = participant.onMessage(.stateReply(TransactionID(5), .uncertain, recovering: false), from: 2)
+        effects.append(participant.onMessage(.stateReply(TransactionID(5), .uncertain, recovering: false), from: 3))
+        for _ in 0..<participant.settings.terminationWindowTicks { effects.append(participant.onTick()) }
+        // The lowest-numbered participant, hearing only "uncertain", aborts for everyone.
+        #expect(effects.decisions == [.init(transaction: TransactionID(5), decision: .abort)])
+        #expect(Set(effects.messagesAfterRecords.map(\.to)) == [2, 3])
+    }
+
     @Test func aPartitionMakesThreePhaseCommitDecideBothWays() throws {
         var cluster = ThreePhaseCluster()
         try cluster.begin(1)
