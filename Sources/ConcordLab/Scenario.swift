@@ -58,6 +58,10 @@ public struct ScenarioResult: Sendable {
 public enum Scenarios {
     public static let all: [Scenario] = [
         // Each protocol registers its scenarios here, one line each.
+        TransactionScenarios.twoPhase,
+        TransactionScenarios.twoPhaseBlocking,
+        TransactionScenarios.threePhase,
+        TransactionScenarios.threePhasePartition,
     ]
 
     /// The scenario with this name, if there is one.
