@@ -62,6 +62,8 @@ public enum Scenarios {
         TransactionScenarios.twoPhaseBlocking,
         TransactionScenarios.threePhase,
         TransactionScenarios.threePhasePartition,
+        TransactionScenarios.sagaCheckout,
+        TransactionScenarios.sagaTravel,
     ]
 
     /// The scenario with this name, if there is one.

@@ -82,11 +82,12 @@ struct CommitRun<P: AtomicCommitProtocol> {
             }
         }
         let counts = checker.counts
+        let faults = plan.summary + (crashStormMeanInterval.map { ", plus each server crashing every ~\($0)s" } ?? "")
         let verdict = problems.isEmpty
-            ? "atomicity held: \(counts.committed) committed, \(counts.aborted) aborted; every participant decided (\(plan.summary))"
-            : problems.prefix(3).joined(separator: "; ") + " (\(plan.summary))"
+            ? "atomicity held: \(counts.committed) committed, \(counts.aborted) aborted; every participant decided (\(faults))"
+            : problems.prefix(3).joined(separator: "; ") + " (\(faults))"
         return ScenarioResult(passed: problems.isEmpty, verdict: verdict,
-                              timeline: recordTimeline ? simulator.trace : [], traceHash: simulator.traceHash)
+                              timeline: recordTimeline ? TimelineFilter.readable(simulator.trace) : [], traceHash: simulator.traceHash)
     }
 
     static func settled(_ simulator: Simulator<CommitNode<P>>, _ configuration: CommitConfiguration) -> Bool {

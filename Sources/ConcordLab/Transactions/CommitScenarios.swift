@@ -183,14 +183,14 @@ struct Script<P: AtomicCommitProtocol> {
 
     mutating func note(_ line: String) {
         guard record else { return }
-        timeline += simulator.trace[traceShown...]
+        timeline += TimelineFilter.readable(simulator.trace[traceShown...])
         traceShown = simulator.trace.count
         timeline.append("\(simulator.now) ## \(line)")
     }
 
     mutating func result(passed: Bool, verdict: String) -> ScenarioResult {
         if record {
-            timeline += simulator.trace[traceShown...]
+            timeline += TimelineFilter.readable(simulator.trace[traceShown...])
             traceShown = simulator.trace.count
         }
         return ScenarioResult(passed: passed, verdict: verdict, timeline: timeline, traceHash: simulator.traceHash)

@@ -25,3 +25,17 @@ public enum TransactionScenarios {
         summary: "a partition splits three-phase commit: one side commits, the other aborts (passes when the split shows)",
         run: CommitScenarios.threePhasePartition)
 }
+
+extension TransactionScenarios {
+    /// The e-commerce checkout saga under faults.
+    public static let sagaCheckout = Scenario(
+        name: "saga-checkout",
+        summary: "checkout saga (order, payment, inventory, shipping) under faults: completes or compensates in reverse, each effect once",
+        run: SagaScenarios.checkout)
+
+    /// The travel booking saga under faults.
+    public static let sagaTravel = Scenario(
+        name: "saga-travel",
+        summary: "travel saga (flight, hotel, car) under faults: completes or compensates in reverse, each effect once",
+        run: SagaScenarios.travel)
+}
