@@ -79,6 +79,8 @@ extension Transactions {
         /// Ticks since this incarnation started.
         public private(set) var tick = 0
         private var sagas: [TransactionID: Instance] = [:]
+        /// Invariant: exactly the sagas neither completed nor compensated.
+        private var active: Set<TransactionID> = []
 
         private struct Instance: Hashable, Sendable {
             var steps: [SagaStep]
@@ -108,8 +110,12 @@ extension Transactions {
                     sagas[saga]?.phase = step == 0 ? .compensated : .compensating(step: step - 1)
                 }
             }
-            for saga in sagas.keys where sagas[saga]!.phase == .completed || sagas[saga]!.phase == .compensated {
-                sagas[saga]!.resendTick = nil
+            for saga in sagas.keys {
+                if sagas[saga]!.phase == .completed || sagas[saga]!.phase == .compensated {
+                    sagas[saga]!.resendTick = nil
+                } else {
+                    active.insert(saga)
+                }
             }
         }
 
@@ -120,7 +126,7 @@ extension Transactions {
 
         /// Sagas neither completed nor compensated.
         public var unfinishedSagas: [TransactionID] {
-            sagas.filter { $0.value.phase != .completed && $0.value.phase != .compensated }.map(\.key).sorted()
+            active.sorted()
         }
 
         /// Starts a saga: logs it and, once the log is durable, sends its first action.
@@ -137,8 +143,9 @@ extension Transactions {
                 }
             }
             guard sagas[saga] == nil else { throw .duplicateSaga(saga) }
-            guard unfinishedSagas.count < Self.activeSagasMax else { throw .tooManySagas(limit: Self.activeSagasMax) }
+            guard active.count < Self.activeSagasMax else { throw .tooManySagas(limit: Self.activeSagasMax) }
             sagas[saga] = Instance(steps: steps, phase: .forward(step: 0), resendTick: nil)
+            active.insert(saga)
             var effects = Effects<SagaRecord, SagaMessage>()
             effects.records.append(.started(saga, steps: steps))
             send(saga, into: &effects, afterRecords: true)
@@ -156,6 +163,8 @@ extension Transactions {
                 effects.records.append(.stepPerformed(key.saga, step: step))
                 if step + 1 == instance.steps.count {
                     sagas[key.saga]!.phase = .completed
+                    sagas[key.saga]!.replyDeadlineTick = nil
+                    active.remove(key.saga)
                     effects.decisions.append(DecisionReport(transaction: key.saga, decision: .commit))
                 } else {
                     enter(.forward(step: step + 1), of: key.saga)
@@ -178,7 +187,7 @@ extension Transactions {
         public mutating func onTick() -> Effects<SagaRecord, SagaMessage> {
             tick += 1
             var effects = Effects<SagaRecord, SagaMessage>()
-            for saga in sagas.keys.sorted() {
+            for saga in active.sorted() {
                 let instance = sagas[saga]!
                 if let deadline = instance.replyDeadlineTick, deadline <= tick {
                     effects.append(onAttemptTimedOut(saga))
@@ -212,6 +221,7 @@ extension Transactions {
             var effects = Effects<SagaRecord, SagaMessage>()
             if step == 0 {
                 sagas[saga]!.phase = .compensated
+                active.remove(saga)
                 sagas[saga]!.replyDeadlineTick = nil
                 sagas[saga]!.resendTick = nil
                 effects.decisions.append(DecisionReport(transaction: saga, decision: .abort))

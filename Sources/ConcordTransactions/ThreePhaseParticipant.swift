@@ -41,6 +41,8 @@ extension Transactions {
         /// Ticks since this incarnation started.
         public private(set) var tick = 0
         private var entries: [TransactionID: Entry] = [:]
+        /// Invariant: exactly the transactions whose state has no decision.
+        private var undecided: Set<TransactionID> = []
 
         private struct Entry: Hashable, Sendable {
             var state: ThreePhaseState
@@ -72,11 +74,14 @@ extension Transactions {
                 case .votedYes(let transaction, let coordinator, let participants):
                     entries[transaction] = Entry(state: .uncertain, coordinator: coordinator, participants: participants,
                                                  recovering: true)
+                    undecided.insert(transaction)
                 case .preCommitted(let transaction):
                     entries[transaction, default: Entry(state: .preCommitted, recovering: true)].state = .preCommitted
+                    undecided.insert(transaction)
                 case .decided(let transaction, let decision):
                     entries[transaction, default: Entry(state: .aborted)].state = decision == .commit ? .committed : .aborted
                     entries[transaction]!.recovering = false
+                    undecided.remove(transaction)
                 }
             }
         }
@@ -88,7 +93,7 @@ extension Transactions {
 
         /// Transactions voted on but not decided here.
         public var undecidedTransactions: [TransactionID] {
-            entries.filter { $0.value.state.decision == nil }.map(\.key).sorted()
+            undecided.sorted()
         }
 
         /// Handles a message.
@@ -119,7 +124,7 @@ extension Transactions {
         public mutating func onTick() -> Effects<ThreePhaseParticipantRecord, ThreePhaseMessage> {
             tick += 1
             var effects = Effects<ThreePhaseParticipantRecord, ThreePhaseMessage>()
-            for transaction in entries.keys.sorted() {
+            for transaction in undecided.sorted() {
                 guard let entry = entries[transaction], entry.state.decision == nil else { continue }
                 switch entry.termination {
                 case .collecting(let untilTick, let replies)? where untilTick <= tick:
@@ -149,6 +154,7 @@ extension Transactions {
             case nil where localVote == .yes && participants.contains(id):
                 entries[transaction] = Entry(state: .uncertain, coordinator: coordinator, participants: participants,
                                              deadlineTick: tick + settings.uncertainTimeoutTicks)
+                undecided.insert(transaction)
                 effects.records.append(.votedYes(transaction, coordinator: coordinator, participants: participants))
                 effects.messagesAfterRecords.append(Envelope(to: coordinator, .vote(transaction, .yes)))
             case nil:
@@ -276,6 +282,7 @@ extension Transactions {
             decidedEntry.termination = nil
             decidedEntry.recovering = false
             entries[transaction] = decidedEntry
+            undecided.remove(transaction)
             effects.records.append(.decided(transaction, decision))
             effects.decisions.append(DecisionReport(transaction: transaction, decision: decision))
             if announce {

@@ -37,6 +37,8 @@ extension Transactions {
         /// Ticks since this incarnation started.
         public private(set) var tick = 0
         private var known: [TransactionID: Knowledge] = [:]
+        /// Invariant: exactly the transactions whose state is `uncertain`.
+        private var uncertain: Set<TransactionID> = []
 
         private struct Knowledge: Hashable, Sendable {
             var state: TwoPhaseParticipantState
@@ -59,10 +61,13 @@ extension Transactions {
                 case .prepared(let transaction, let coordinator, let participants):
                     // Uncertain again: ask at the first tick.
                     known[transaction] = Knowledge(state: .uncertain, coordinator: coordinator, participants: participants)
+                    uncertain.insert(transaction)
                 case .committed(let transaction):
                     known[transaction, default: Knowledge(state: .decided(.commit))].state = .decided(.commit)
+                    uncertain.remove(transaction)
                 case .aborted(let transaction):
                     known[transaction, default: Knowledge(state: .decided(.abort))].state = .decided(.abort)
+                    uncertain.remove(transaction)
                 }
             }
         }
@@ -75,7 +80,7 @@ extension Transactions {
         /// Transactions this participant voted yes on and has no outcome for:
         /// it holds their locks.
         public var uncertainTransactions: [TransactionID] {
-            known.filter { $0.value.state == .uncertain }.map(\.key).sorted()
+            uncertain.sorted()
         }
 
         /// Handles a message from the coordinator or a peer.
@@ -105,7 +110,7 @@ extension Transactions {
         public mutating func onTick() -> Effects<TwoPhaseParticipantRecord, TwoPhaseMessage> {
             tick += 1
             var effects = Effects<TwoPhaseParticipantRecord, TwoPhaseMessage>()
-            for transaction in known.keys.sorted() {
+            for transaction in uncertain.sorted() {
                 guard let knowledge = known[transaction], knowledge.state == .uncertain,
                       knowledge.inquiryTick <= tick else { continue }
                 known[transaction]!.inquiryTick = tick + settings.inquiryTicks
@@ -134,6 +139,7 @@ extension Transactions {
             case nil where localVote == .yes && participants.contains(id):
                 known[transaction] = Knowledge(state: .uncertain, coordinator: coordinator, participants: participants,
                                                inquiryTick: tick + settings.inquiryTicks)
+                uncertain.insert(transaction)
                 effects.records.append(.prepared(transaction, coordinator: coordinator, participants: participants))
                 effects.messagesAfterRecords.append(Envelope(to: coordinator, .vote(transaction, .yes)))
             case nil:
@@ -153,6 +159,7 @@ extension Transactions {
             switch known[transaction]?.state {
             case .uncertain?:
                 known[transaction]!.state = .decided(decision)
+                uncertain.remove(transaction)
                 effects.records.append(decision == .commit ? .committed(transaction) : .aborted(transaction))
                 effects.decisions.append(DecisionReport(transaction: transaction, decision: decision))
                 if decision == .commit, let coordinator = known[transaction]!.coordinator {

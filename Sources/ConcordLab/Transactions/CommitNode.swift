@@ -48,14 +48,17 @@ enum CommitNodeMessage<Message: Hashable & Sendable & CustomStringConvertible>: 
 
 /// What a commit-scenario node keeps on disk.
 enum CommitNodeLog<CoordinatorRecord: Sendable, ParticipantRecord: Sendable>: Sendable {
-    case coordinator([CoordinatorRecord])
-    case participant([ParticipantRecord])
+    case coordinator(SharedLog<CoordinatorRecord>)
+    case participant(SharedLog<ParticipantRecord>)
 }
 
 /// The adapter that runs a commit protocol's coordinator or participant (or
 /// the client that starts transactions) in the simulator: it feeds the core
 /// messages and ticks, writes its records to the simulated disk, and holds
 /// back messages until the records they depend on are durable.
+///
+/// The core lives in an optional property and is mutated in place, so a
+/// handler never copies the core's tables.
 struct CommitNode<P: AtomicCommitProtocol>: SimulatedNode {
     typealias Message = CommitNodeMessage<P.Message>
     typealias DurableState = CommitNodeLog<P.CoordinatorRecord, P.ParticipantRecord>
@@ -64,15 +67,14 @@ struct CommitNode<P: AtomicCommitProtocol>: SimulatedNode {
     static var tickTimer: TimerID { TimerID(1) }
     static var requestTimer: TimerID { TimerID(2) }
 
-    enum Role: Sendable {
-        case coordinator(P.Coordinator, log: [P.CoordinatorRecord])
-        case participant(P.Participant, log: [P.ParticipantRecord])
-        case client(nextTransaction: UInt64)
-    }
-
     let id: NodeID
     let configuration: CommitConfiguration
-    private(set) var role: Role
+    private(set) var coordinator: P.Coordinator?
+    private(set) var participant: P.Participant?
+    private var coordinatorLog = SharedLog<P.CoordinatorRecord>()
+    private var participantLog = SharedLog<P.ParticipantRecord>()
+    /// The client's next transaction, nil for servers.
+    private var nextTransaction: UInt64?
     private var gate = PersistGate<P.Message>()
 
     init(id: NodeID, durable: DurableState?, context: inout Context) {
@@ -84,18 +86,20 @@ struct CommitNode<P: AtomicCommitProtocol>: SimulatedNode {
         self.configuration = configuration
         switch (id, durable) {
         case (CommitConfiguration.client, _):
-            role = .client(nextTransaction: 1)
+            nextTransaction = 1
             context.setTimer(Self.requestTimer, after: configuration.requestInterval)
             return
         case (CommitConfiguration.coordinator, .coordinator(let log)?):
-            role = .coordinator(P.coordinator(id: id, log: log), log: log)
+            coordinatorLog = log
+            coordinator = P.coordinator(id: id, log: log.records)
         case (CommitConfiguration.coordinator, _):
-            role = .coordinator(P.coordinator(id: id, log: []), log: [])
+            coordinator = P.coordinator(id: id, log: [])
         case (_, .participant(let log)?):
-            let remembered = configuration.bug == .forgetYesVote ? P.forgettingYesVotes(log) : log
-            role = .participant(P.participant(id: id, log: remembered), log: log)
+            participantLog = log
+            let records = log.records
+            participant = P.participant(id: id, log: configuration.bug == .forgetYesVote ? P.forgettingYesVotes(records) : records)
         default:
-            role = .participant(P.participant(id: id, log: []), log: [])
+            participant = P.participant(id: id, log: [])
         }
         if durable != nil { context.log("restarted from its log") }
         context.setTimer(Self.tickTimer, after: configuration.tick)
@@ -103,94 +107,72 @@ struct CommitNode<P: AtomicCommitProtocol>: SimulatedNode {
 
     /// Transactions this participant voted yes on and has not decided (holding their locks).
     var undecided: [Transactions.TransactionID] {
-        if case .participant(let participant, _) = role { return P.undecided(participant) }
-        return []
+        participant.map(P.undecided) ?? []
     }
 
     /// The decisions in this node's log, durable or not yet.
     var loggedDecisions: [Transactions.DecisionReport] {
-        switch role {
-        case .coordinator(_, let log): P.decisions(in: log)
-        case .participant(_, let log): P.decisions(in: log)
-        case .client: []
-        }
+        if coordinator != nil { return P.decisions(in: coordinatorLog.records) }
+        if participant != nil { return P.decisions(in: participantLog.records) }
+        return []
     }
 
     /// The number of records in this node's log, durable or not yet.
     var loggedRecordCount: Int {
-        switch role {
-        case .coordinator(_, let log): log.count
-        case .participant(_, let log): log.count
-        case .client: 0
-        }
+        coordinator != nil ? coordinatorLog.count : participantLog.count
     }
 
     mutating func onMessage(_ message: Message, from: NodeID, context: inout Context) {
-        switch (role, message) {
-        case (.coordinator(var coordinator, let log), .begin(let transaction)):
-            let effects = P.begin(&coordinator, transaction, participants: configuration.participants)
+        switch message {
+        case .begin(let transaction) where coordinator != nil:
             context.log("begins \(transaction)")
-            role = .coordinator(coordinator, log: log)
+            let effects = P.begin(&coordinator!, transaction, participants: configuration.participants)
             applyCoordinator(effects, context: &context)
-        case (.coordinator(var coordinator, let log), .core(let message)):
-            let effects = P.onMessage(&coordinator, message, from: from)
-            role = .coordinator(coordinator, log: log)
-            applyCoordinator(effects, context: &context)
-        case (.participant(var participant, let log), .core(let message)):
+        case .core(let message) where coordinator != nil:
+            applyCoordinator(P.onMessage(&coordinator!, message, from: from), context: &context)
+        case .core(let message) where participant != nil:
             let vote: Transactions.Vote = context.random.chance(perMillion: configuration.noVotePerMillion) ? .no : .yes
-            let effects = P.onMessage(&participant, message, from: from, localVote: vote)
-            role = .participant(participant, log: log)
-            applyParticipant(effects, context: &context)
+            applyParticipant(P.onMessage(&participant!, message, from: from, localVote: vote), context: &context)
         default:
             break
         }
     }
 
     mutating func onTimer(_ timer: TimerID, context: inout Context) {
-        switch role {
-        case .client(let next):
+        if let next = nextTransaction {
             guard next <= UInt64(configuration.transactions) else { return }
             context.send(.begin(Transactions.TransactionID(next)), to: CommitConfiguration.coordinator)
-            role = .client(nextTransaction: next + 1)
+            nextTransaction = next + 1
             context.setTimer(Self.requestTimer, after: configuration.requestInterval)
-        case .coordinator(var coordinator, let log):
-            let effects = P.onTick(&coordinator)
-            role = .coordinator(coordinator, log: log)
-            applyCoordinator(effects, context: &context)
-            context.setTimer(Self.tickTimer, after: configuration.tick)
-        case .participant(var participant, let log):
-            let effects = P.onTick(&participant)
-            role = .participant(participant, log: log)
-            applyParticipant(effects, context: &context)
-            context.setTimer(Self.tickTimer, after: configuration.tick)
+            return
         }
+        if coordinator != nil {
+            applyCoordinator(P.onTick(&coordinator!), context: &context)
+        } else if participant != nil {
+            applyParticipant(P.onTick(&participant!), context: &context)
+        }
+        context.setTimer(Self.tickTimer, after: configuration.tick)
     }
 
     mutating func onDurable(_ token: PersistToken, context: inout Context) {
-        for envelope in gate.durable(token) {
-            context.send(.core(envelope.message), to: envelope.to)
-        }
+        send(gate.durable(token), context: &context)
     }
 
     private mutating func applyCoordinator(_ effects: Transactions.Effects<P.CoordinatorRecord, P.Message>, context: inout Context) {
-        guard case .coordinator(let coordinator, var log) = role else { return }
-        log += effects.records
-        role = .coordinator(coordinator, log: log)
+        coordinatorLog.append(contentsOf: effects.records)
         var afterRecords = effects.messagesAfterRecords
         if configuration.bug == .decisionBeforeLog {
             // The bug: announce now, log later.
             send(afterRecords, context: &context)
             afterRecords = []
         }
-        perform(effects.messages, records: effects.records.isEmpty ? nil : .coordinator(log),
+        perform(effects.messages, records: effects.records.isEmpty ? nil : .coordinator(coordinatorLog),
                 afterRecords: afterRecords, decisions: effects.decisions, context: &context)
     }
 
     private mutating func applyParticipant(_ effects: Transactions.Effects<P.ParticipantRecord, P.Message>, context: inout Context) {
-        guard case .participant(let participant, var log) = role else { return }
-        log += effects.records
-        role = .participant(participant, log: log)
-        perform(effects.messages, records: effects.records.isEmpty ? nil : .participant(log),
+        participantLog.append(contentsOf: effects.records)
+        perform(effects.messages, records: effects.records.isEmpty ? nil : .participant(participantLog),
                 afterRecords: effects.messagesAfterRecords, decisions: effects.decisions, context: &context)
     }
 

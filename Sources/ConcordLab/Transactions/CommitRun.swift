@@ -100,8 +100,8 @@ struct CommitRun<P: AtomicCommitProtocol> {
         for server in configuration.servers {
             let reports: [Transactions.DecisionReport]
             switch simulator.durableState(of: server) {
-            case .coordinator(let log)?: reports = P.decisions(in: log)
-            case .participant(let log)?: reports = P.decisions(in: log)
+            case .coordinator(let log)?: reports = P.decisions(in: log.records)
+            case .participant(let log)?: reports = P.decisions(in: log.records)
             case nil: reports = []
             }
             for report in reports {

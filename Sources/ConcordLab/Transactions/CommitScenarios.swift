@@ -134,8 +134,8 @@ enum CommitScenarios {
 extension TwoPhaseCommit {
     static func loggedDecisions(_ log: CommitNodeLog<CoordinatorRecord, ParticipantRecord>) -> [Transactions.DecisionReport] {
         switch log {
-        case .coordinator(let records): decisions(in: records)
-        case .participant(let records): decisions(in: records)
+        case .coordinator(let records): decisions(in: records.records)
+        case .participant(let records): decisions(in: records.records)
         }
     }
 }

@@ -48,12 +48,13 @@ enum SagaNodeMessage: Sendable, CustomStringConvertible {
 
 /// What a saga-scenario node keeps on disk.
 enum SagaNodeLog: Sendable {
-    case orchestrator([Transactions.SagaRecord])
-    case service([Transactions.SagaServiceRecord])
+    case orchestrator(SharedLog<Transactions.SagaRecord>)
+    case service(SharedLog<Transactions.SagaServiceRecord>)
 }
 
 /// The adapter that runs the saga orchestrator, a saga service, or the
-/// client that starts sagas, in the simulator.
+/// client that starts sagas, in the simulator. Cores live in optional
+/// properties and are mutated in place.
 struct SagaNode: SimulatedNode {
     typealias Message = SagaNodeMessage
     typealias DurableState = SagaNodeLog
@@ -62,15 +63,14 @@ struct SagaNode: SimulatedNode {
     static let tickTimer = TimerID(1)
     static let requestTimer = TimerID(2)
 
-    enum Role: Sendable {
-        case orchestrator(Transactions.SagaOrchestrator, log: [Transactions.SagaRecord])
-        case service(Transactions.SagaService, log: [Transactions.SagaServiceRecord])
-        case client(nextSaga: UInt64)
-    }
-
     let id: NodeID
     let configuration: SagaConfiguration
-    private(set) var role: Role
+    private(set) var orchestrator: Transactions.SagaOrchestrator?
+    private(set) var service: Transactions.SagaService?
+    private var orchestratorLog = SharedLog<Transactions.SagaRecord>()
+    private var serviceLog = SharedLog<Transactions.SagaServiceRecord>()
+    /// The client's next saga, nil for servers.
+    private var nextSaga: UInt64?
     private var gate = PersistGate<Transactions.SagaMessage>()
 
     init(id: NodeID, durable: DurableState?, context: inout Context) {
@@ -82,49 +82,47 @@ struct SagaNode: SimulatedNode {
         self.configuration = configuration
         switch (id, durable) {
         case (SagaConfiguration.client, _):
-            role = .client(nextSaga: 1)
+            nextSaga = 1
             context.setTimer(Self.requestTimer, after: configuration.requestInterval)
         case (SagaConfiguration.orchestrator, .orchestrator(let log)?):
-            role = .orchestrator(Transactions.SagaOrchestrator(id: id, log: log), log: log)
+            orchestratorLog = log
+            orchestrator = Transactions.SagaOrchestrator(id: id, log: log.records)
             context.log("restarted from its saga log")
             context.setTimer(Self.tickTimer, after: configuration.tick)
         case (SagaConfiguration.orchestrator, _):
-            role = .orchestrator(Transactions.SagaOrchestrator(id: id), log: [])
+            orchestrator = Transactions.SagaOrchestrator(id: id)
             context.setTimer(Self.tickTimer, after: configuration.tick)
         case (_, .service(let log)?):
-            role = .service(Transactions.SagaService(id: id, log: log), log: log)
+            serviceLog = log
+            service = Transactions.SagaService(id: id, log: log.records)
         default:
-            role = .service(Transactions.SagaService(id: id), log: [])
+            service = Transactions.SagaService(id: id)
         }
     }
 
     /// Sagas the orchestrator has neither completed nor compensated.
     var unfinishedSagas: [Transactions.TransactionID] {
-        if case .orchestrator(let orchestrator, _) = role { return orchestrator.unfinishedSagas }
-        return []
+        orchestrator?.unfinishedSagas ?? []
     }
 
     mutating func onMessage(_ message: Message, from: NodeID, context: inout Context) {
-        switch (role, message) {
-        case (.orchestrator(var orchestrator, let log), .start(let saga)):
-            guard let effects = try? orchestrator.start(saga, steps: configuration.steps) else { return }
+        switch message {
+        case .start(let saga) where orchestrator != nil:
+            guard let effects = try? orchestrator!.start(saga, steps: configuration.steps) else { return }
             context.log("starts saga \(saga)")
-            role = .orchestrator(orchestrator, log: log)
             applyOrchestrator(effects, context: &context)
-        case (.orchestrator(var orchestrator, let log), .core(let message)):
-            let effects = orchestrator.onMessage(message, from: from)
-            role = .orchestrator(orchestrator, log: log)
-            applyOrchestrator(effects, context: &context)
-        case (.service(var service, let log), .core(let message)):
+        case .core(let message) where orchestrator != nil:
+            applyOrchestrator(orchestrator!.onMessage(message, from: from), context: &context)
+        case .core(let message) where service != nil:
             if configuration.bug == .noIdempotency, case .perform(let key, _) = message {
                 // The bug: forget what was done under this key.
-                service = Transactions.SagaService(id: id, log: log.filter { $0.key != key })
+                service = Transactions.SagaService(id: id, log: serviceLog.records.filter { $0.key != key })
             }
             let accept = !context.random.chance(perMillion: configuration.rejectPerMillion)
-            let effects = service.onMessage(message, from: from, accept: accept)
-            role = .service(service, log: log + effects.records)
+            let effects = service!.onMessage(message, from: from, accept: accept)
+            serviceLog.append(contentsOf: effects.records)
             for record in effects.records { context.log("service \(record)") }
-            perform(effects.messages, records: effects.records.isEmpty ? nil : .service(log + effects.records),
+            perform(effects.messages, records: effects.records.isEmpty ? nil : .service(serviceLog),
                     afterRecords: effects.messagesAfterRecords, context: &context)
         default:
             break
@@ -132,19 +130,14 @@ struct SagaNode: SimulatedNode {
     }
 
     mutating func onTimer(_ timer: TimerID, context: inout Context) {
-        switch role {
-        case .client(let next):
+        if let next = nextSaga {
             guard next <= UInt64(configuration.sagas) else { return }
             context.send(.start(Transactions.TransactionID(next)), to: SagaConfiguration.orchestrator)
-            role = .client(nextSaga: next + 1)
+            nextSaga = next + 1
             context.setTimer(Self.requestTimer, after: configuration.requestInterval)
-        case .orchestrator(var orchestrator, let log):
-            let effects = orchestrator.onTick()
-            role = .orchestrator(orchestrator, log: log)
-            applyOrchestrator(effects, context: &context)
+        } else if orchestrator != nil {
+            applyOrchestrator(orchestrator!.onTick(), context: &context)
             context.setTimer(Self.tickTimer, after: configuration.tick)
-        case .service:
-            break
         }
     }
 
@@ -154,15 +147,14 @@ struct SagaNode: SimulatedNode {
 
     private mutating func applyOrchestrator(_ effects: Transactions.Effects<Transactions.SagaRecord, Transactions.SagaMessage>,
                                             context: inout Context) {
-        guard case .orchestrator(let orchestrator, var log) = role else { return }
-        log += effects.records
-        role = .orchestrator(orchestrator, log: log)
+        orchestratorLog.append(contentsOf: effects.records)
         var afterRecords = effects.messagesAfterRecords
         if configuration.bug == .actionBeforeLog {
+            // The bug: send now, log later.
             send(afterRecords, context: &context)
             afterRecords = []
         }
-        perform(effects.messages, records: effects.records.isEmpty ? nil : .orchestrator(log),
+        perform(effects.messages, records: effects.records.isEmpty ? nil : .orchestrator(orchestratorLog),
                 afterRecords: afterRecords, context: &context)
         for decision in effects.decisions {
             context.log("saga \(decision.transaction) \(decision.decision == .commit ? "completed" : "compensated")")

@@ -60,10 +60,10 @@ enum SagaScenarios {
 
         var serviceLogs: [Int: [Transactions.SagaServiceRecord]] = [:]
         for service in configuration.services {
-            if case .service(let log)? = simulator.durableState(of: service) { serviceLogs[service] = log }
+            if case .service(let log)? = simulator.durableState(of: service) { serviceLogs[service] = log.records }
         }
         var orchestratorLog: [Transactions.SagaRecord] = []
-        if case .orchestrator(let log)? = simulator.durableState(of: SagaConfiguration.orchestrator) { orchestratorLog = log }
+        if case .orchestrator(let log)? = simulator.durableState(of: SagaConfiguration.orchestrator) { orchestratorLog = log.records }
         let summary = SagaChecker(orchestratorLog: orchestratorLog, serviceLogs: serviceLogs).check()
         let verdict = summary.problems.isEmpty
             ? "every saga ended: \(summary.completed) completed, \(summary.compensated) compensated, no effect applied twice (\(plan.summary))"
