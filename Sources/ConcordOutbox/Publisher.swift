@@ -8,5 +8,20 @@ extension Outbox {
     public protocol Publisher {
         /// Delivers one message.
         func publish(_ message: StoredMessage) throws
+
+        /// Delivers a batch of messages, in order. A publisher that can
+        /// deliver several messages at once (one consumer transaction, one
+        /// broker round trip) implements it; by default it delivers them one
+        /// by one. It may fail part-way: the relay then publishes the whole
+        /// batch again.
+        func publish(batch messages: [StoredMessage]) throws
+    }
+}
+
+extension Outbox.Publisher {
+    public func publish(batch messages: [Outbox.StoredMessage]) throws {
+        for message in messages {
+            try publish(message)
+        }
     }
 }

@@ -54,9 +54,7 @@ extension Outbox {
         public mutating func relayBatch() throws -> Int {
             let batch = try database.read { db in try Outbox.unsent(in: db, limit: batchSize) }
             guard let first = batch.first, let last = batch.last else { return 0 }
-            for message in batch {
-                try publisher.publish(message)
-            }
+            try publisher.publish(batch: batch)
             batchesPublished += 1
             try afterPublishing?(batchesPublished, batch)
             try database.write { db in

@@ -139,7 +139,9 @@ struct OutboxCommand: ParsableCommand {
             let producer = try Outbox.Demo.open(path: directory.appendingPathComponent("producer.sqlite").path)
             let consumer = try Outbox.Demo.open(path: directory.appendingPathComponent("consumer.sqlite").path)
             let clock = ContinuousClock()
-            let placing = try clock.measure { _ = try Outbox.Demo.placeOrders(rows, in: producer) }
+            let placing = try clock.measure {
+                _ = try Outbox.Demo.placeOrders(rows, in: producer, ordersPerTransaction: batchSize)
+            }
             var relay = try Outbox.Relay(database: producer, publisher: try Outbox.Demo.ConsumerPublisher(database: consumer),
                                          batchSize: batchSize)
             var relayed = 0
@@ -152,9 +154,12 @@ struct OutboxCommand: ParsableCommand {
                 let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
                 return Int(Double(rows) / seconds)
             }
-            print("outbox-relay: \(rows) rows, batch \(batchSize), one consumer transaction per message (WAL, synchronous=FULL)")
-            print("  placed  \(perSecond(placing)) orders/s (order row + outbox row, one transaction each)")
-            print("  relayed \(perSecond(relaying)) rows/s (publish into consumer inbox + mark sent)")
+            let synchronous = try Outbox.Demo.synchronousSetting(of: consumer)
+            print("outbox-relay: \(rows) rows, batch \(batchSize) "
+                  + "(SQLite WAL, synchronous=\(synchronous == 2 ? "FULL" : String(synchronous)), every commit synced)")
+            print("  placed  \(perSecond(placing)) orders/s (order row + outbox row, \(batchSize) orders per transaction)")
+            print("  relayed \(perSecond(relaying)) rows/s (per batch: one consumer transaction with inbox dedup, "
+                  + "then one producer transaction marking it sent)")
             print("  command: swift run -c release concord outbox bench --rows \(rows) --batch-size \(batchSize)")
         }
     }
