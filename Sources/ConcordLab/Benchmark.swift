@@ -23,6 +23,7 @@ public enum Benchmarks {
         CheckerBenchmark.benchmark,
         SimulatorBenchmark.benchmark,
         CRDTBenchmarks.gCounter, CRDTBenchmarks.orSet,
+        TwoPhaseBenchmark.benchmark,
     ]
 
     /// The benchmark with this name, if there is one.

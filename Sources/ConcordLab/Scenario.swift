@@ -61,6 +61,12 @@ public enum Scenarios {
         RegisterScenario.flawed, RegisterScenario.safe,
         CRDTGossip.scenario,
         RaftScenario.scenario,
+        TransactionScenarios.twoPhase,
+        TransactionScenarios.twoPhaseBlocking,
+        TransactionScenarios.threePhase,
+        TransactionScenarios.threePhasePartition,
+        TransactionScenarios.sagaCheckout,
+        TransactionScenarios.sagaTravel,
     ]
 
     /// The scenario with this name, if there is one.
