@@ -22,6 +22,8 @@ public enum Benchmarks {
         // Each component registers its benchmarks here, one line each.
         CheckerBenchmark.benchmark,
         SimulatorBenchmark.benchmark,
+        CRDTBenchmarks.gCounter, CRDTBenchmarks.orSet,
+        TwoPhaseBenchmark.benchmark,
     ]
 
     /// The benchmark with this name, if there is one.
