@@ -11,6 +11,7 @@ struct Concord: AsyncParsableCommand {
             CheckCommand.self,
             MicrobenchCommand.self,
             StorageBenchCommand.self,
+            OutboxCommand.self,
         ]
     )
 }
