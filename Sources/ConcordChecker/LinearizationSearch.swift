@@ -103,6 +103,8 @@ struct LinearizationSearch<Model: SequentialModel> {
             }
             if entry != EntryList.end, list.isCall[entry] {
                 let index = list.operation[entry]
+                let wasForced = forced
+                forced = false
                 if let next = model.step(state, operations[index].input, operations[index].output) {
                     let word = index >> 6
                     let bit = UInt64(1) << UInt64(index & 63)
@@ -123,15 +125,13 @@ struct LinearizationSearch<Model: SequentialModel> {
                         }
                         entry = list.first
                         fresh = true
-                        forced = false
                         continue
                     }
                     bits[word] &= ~bit
                     fingerprint ^= zobrist[index]
-                    if forced {
+                    if wasForced {
                         // The read leads where the search has failed before,
                         // so this configuration fails too.
-                        forced = false
                         entry = EntryList.end
                         continue
                     }
