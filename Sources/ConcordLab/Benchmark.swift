@@ -21,7 +21,7 @@ public enum Benchmarks {
     public static let all: [Benchmark] = [
         // Each component registers its benchmarks here, one line each.
         CheckerBenchmark.benchmark,
-        CRDTBenchmarks.gCounter, CRDTBenchmarks.orSet,
+        CRDTBenchmarks.gCounter, CRDTBenchmarks.orSet, CRDTBenchmarks.gossipBytes,
     ]
 
     /// The benchmark with this name, if there is one.

@@ -81,6 +81,37 @@ enum CRDTBenchmarks {
         ]
     }
 
+    /// Seeds of the gossip-bytes benchmark.
+    static let gossipSeeds: Range<UInt64> = 0..<20
+
+    static let gossipBytes = Benchmark(
+        name: "crdt-gossip-bytes",
+        summary: "bytes shipped by delta gossip versus full-state gossip over the crdt-gossip scenario"
+    ) {
+        var deltaPayload = 0
+        var fallbackPayload = 0
+        var fullPayload = 0
+        var updates = 0
+        var failures = 0
+        for seed in gossipSeeds {
+            let deltas = CRDTGossip.run(seed: seed, mode: .deltas)
+            let full = CRDTGossip.run(seed: seed, mode: .fullStates)
+            deltaPayload += deltas.deltaBytes
+            fallbackPayload += deltas.fullStateBytes
+            fullPayload += full.fullStateBytes
+            updates += deltas.updates
+            if !deltas.failures.isEmpty || !full.failures.isEmpty { failures += 1 }
+        }
+        let deltaTotal = deltaPayload + fallbackPayload
+        return [
+            "command: swift run -c release concord microbench crdt-gossip-bytes",
+            "runs: seeds \(gossipSeeds.lowerBound)..<\(gossipSeeds.upperBound) of crdt-gossip (3 s of faults, then healing), \(updates) client updates, \(failures) failed runs",
+            "delta gossip: \(deltaTotal) payload bytes (\(deltaPayload) in deltas, \(fallbackPayload) in full-state fallbacks)",
+            "full-state gossip: \(fullPayload) payload bytes",
+            "ratio: deltas ship \(format2(Double(deltaTotal) / Double(max(fullPayload, 1)) * 100))% of the full-state bytes",
+        ]
+    }
+
     /// Runs `body` once and returns the elapsed time and its result.
     static func measure(_ body: () -> UInt64) -> (Duration, UInt64) {
         let clock = ContinuousClock()
