@@ -21,7 +21,9 @@ public enum Benchmarks {
     public static let all: [Benchmark] = [
         // Each component registers its benchmarks here, one line each.
         CheckerBenchmark.benchmark,
+        SimulatorBenchmark.benchmark,
         CRDTBenchmarks.gCounter, CRDTBenchmarks.orSet, CRDTBenchmarks.gossipBytes,
+        TwoPhaseBenchmark.benchmark,
     ]
 
     /// The benchmark with this name, if there is one.
