@@ -21,7 +21,7 @@ struct FailureAccount<Model: SequentialModel> {
         lines.append("\(scope) \(deepest.count) operation\(deepest.count == 1 ? "" : "s") in order, the state is \(model.describe(state: state)).")
         if let blocked {
             let operation = operations[blocked]
-            lines.append("\(name(blocked)) must take effect before it completed, but \(reason(blocked, state)).")
+            lines.append("\(name(blocked)) must take effect before it completed, and cannot: \(reason(blocked, state)).")
             let alternatives = left.filter {
                 $0 != blocked && operations[$0].invokePosition <= operation.completionPosition!
             }

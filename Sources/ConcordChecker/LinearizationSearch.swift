@@ -10,6 +10,18 @@
 /// operations have no return entry: they may be placed after their call or
 /// never. The search succeeds when every completed operation is placed.
 ///
+/// One pruning beyond Lowe's: a read-only operation (one the model says
+/// never changes any state, ``SequentialModel/isReadOnly(input:output:)``)
+/// may as well be placed as soon as it can be. If everything after placing
+/// it fails, every other choice at that point fails too, and the search
+/// backs up past it at once. Proof sketch: in any successful continuation,
+/// moving the read to the front keeps every step legal (the model accepts it
+/// now and it changes nothing later) and breaks no real-time constraint
+/// (every operation that completed before its invocation is already placed,
+/// since the search only places operations invoked before the first return
+/// entry left in the list). A write that merely happens to change nothing
+/// in the current state does not qualify.
+///
 /// References: J. M. Wing and C. Gong, "Testing and verifying concurrent
 /// objects" (1993); G. Lowe, "Testing for linearizability" (2017), whose
 /// cache of configurations makes the search practical.
@@ -46,42 +58,45 @@ struct LinearizationSearch<Model: SequentialModel> {
 
         var placed: [Int] = []
         var statesBefore: [Model.State] = []
+        var changedState: [Bool] = []  // per placed operation: not read-only
+        changedState.reserveCapacity(operationCount)
         placed.reserveCapacity(operationCount)
         statesBefore.reserveCapacity(operationCount)
         var deepest: [Int] = []
         var deepestState = state
 
         var steps = 0
+        let stepsMax = budget.searchStepsMax
+        let deadline = budget.deadline
+        let bytesMax = budget.cacheBytesMax
         var entry = list.first
         while true {
             steps += 1
-            if steps > budget.searchStepsMax {
-                return (.gaveUp(reason: "the budget of \(budget.searchStepsMax) search steps ran out"), steps - 1)
+            if steps > stepsMax {
+                return (.gaveUp(reason: "the budget of \(stepsMax) search steps ran out"), steps - 1)
             }
-            if let deadline = budget.deadline, steps % CheckBudget.deadlinePollSteps == 0,
-               ContinuousClock.now >= deadline {
+            if steps % CheckBudget.deadlinePollSteps == 0, let deadline, ContinuousClock.now >= deadline {
                 return (.gaveUp(reason: "the deadline passed after \(steps) search steps"), steps)
             }
             if entry != EntryList.end, list.isCall[entry] {
                 let index = list.operation[entry]
-                let operation = operations[index]
-                if let next = model.step(state, operation.input, operation.output) {
+                if let next = model.step(state, operations[index].input, operations[index].output) {
                     let word = index >> 6
                     let bit = UInt64(1) << UInt64(index & 63)
                     bits[word] |= bit
                     fingerprint ^= zobrist[index]
                     if cache.insert(hash: Self.hash(fingerprint, next), bits: bits, state: next) {
                         placed.append(index)
+                        changedState.append(!model.isReadOnly(input: operations[index].input, output: operations[index].output))
                         statesBefore.append(state)
                         state = next
                         list.lift(index)
-                        if operation.completionPosition != nil {
+                        if operations[index].completionPosition != nil {
                             remaining -= 1
                             if remaining == 0 { return (.linearizable(placed), steps) }
                         }
-                        if placed.count > deepest.count {
-                            deepest = placed
-                            deepestState = state
+                        if cache.bytes > bytesMax {
+                            return (.gaveUp(reason: "the configuration cache outgrew its limit of \(bytesMax) bytes"), steps)
                         }
                         entry = list.first
                         continue
@@ -93,6 +108,12 @@ struct LinearizationSearch<Model: SequentialModel> {
             } else {
                 // A return entry: its operation should have been placed by
                 // now. Take back the last placement and try what follows it.
+                // The longest prefix is saved only when the search first
+                // backs out of it, so going deeper copies nothing.
+                if placed.count > deepest.count {
+                    deepest = placed
+                    deepestState = state
+                }
                 guard let index = placed.popLast() else {
                     return (.illegal(deepest: deepest, state: deepestState), steps)
                 }
@@ -101,7 +122,9 @@ struct LinearizationSearch<Model: SequentialModel> {
                 fingerprint ^= zobrist[index]
                 if operations[index].completionPosition != nil { remaining += 1 }
                 list.unlift(index)
-                entry = list.next[list.callEntry[index]]
+                // After a read-only operation no other choice here can
+                // succeed: keep backing up.
+                entry = changedState.removeLast() ? list.next[list.callEntry[index]] : EntryList.end
             }
         }
     }

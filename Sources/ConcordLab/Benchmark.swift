@@ -21,6 +21,8 @@ public enum Benchmarks {
     public static let all: [Benchmark] = [
         // Each component registers its benchmarks here, one line each.
         CheckerBenchmark.benchmark,
+        SimulatorBenchmark.benchmark,
+        CRDTBenchmarks.gCounter, CRDTBenchmarks.orSet,
         TwoPhaseBenchmark.benchmark,
     ]
 

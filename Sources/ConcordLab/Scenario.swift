@@ -58,6 +58,9 @@ public struct ScenarioResult: Sendable {
 public enum Scenarios {
     public static let all: [Scenario] = [
         // Each protocol registers its scenarios here, one line each.
+        RegisterScenario.flawed, RegisterScenario.safe,
+        CRDTGossip.scenario,
+        RaftScenario.scenario,
         TransactionScenarios.twoPhase,
         TransactionScenarios.twoPhaseBlocking,
         TransactionScenarios.threePhase,

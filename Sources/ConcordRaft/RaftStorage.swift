@@ -4,8 +4,8 @@
 public struct RaftDurableState: Sendable, Hashable {
     /// Term, vote and commit index.
     public var hardState: HardState
-    /// The latest snapshot; a fresh replica holds an empty one at index 0
-    /// carrying its bootstrap configuration.
+    /// The latest snapshot; a fresh replica holds an empty one carrying its
+    /// bootstrap configuration (see `bootstrap(_:)` and `joining`).
     public var snapshot: RaftSnapshot
     /// The entries after `snapshot.metadata.index`, contiguous and in order.
     public var entries: [LogEntry]
@@ -17,16 +17,32 @@ public struct RaftDurableState: Sendable, Hashable {
         self.entries = entries
     }
 
-    /// The durable state of a replica of a brand-new group: an empty log and
-    /// an empty snapshot at index 0 that records the initial membership.
-    /// Every founding replica must bootstrap with the same membership; a
-    /// replica that joins later bootstraps with an empty membership and
-    /// learns the group's configuration from the leader.
+    /// The durable state of a founding replica of a brand-new group: an empty
+    /// log after a snapshot at index 1, term 1, that records the initial
+    /// membership and an empty state machine (`data` is empty). Every
+    /// founding replica must bootstrap with the same membership. Because the
+    /// group's history starts with a snapshot, a replica that joins later
+    /// (`joining`) learns the configuration from the snapshot the leader
+    /// sends it.
     public static func bootstrap(_ configuration: ConfigurationState) -> RaftDurableState {
+        RaftDurableState(
+            hardState: HardState(term: 1, vote: nil, commit: 1),
+            snapshot: RaftSnapshot(
+                metadata: SnapshotMetadata(index: 1, term: 1, configuration: configuration),
+                data: []
+            ),
+            entries: []
+        )
+    }
+
+    /// The durable state of a replica that will join an existing group: no
+    /// membership and nothing in the log. It does nothing until the leader
+    /// of the group adds it and sends it a snapshot.
+    public static var joining: RaftDurableState {
         RaftDurableState(
             hardState: HardState(),
             snapshot: RaftSnapshot(
-                metadata: SnapshotMetadata(index: 0, term: 0, configuration: configuration),
+                metadata: SnapshotMetadata(index: 0, term: 0, configuration: ConfigurationState(voters: [])),
                 data: []
             ),
             entries: []

@@ -69,12 +69,17 @@ public struct SimulationDuration: Comparable, Hashable, Sendable, CustomStringCo
     public var description: String { secondsText }
 
     var secondsText: String {
-        let negative = nanoseconds < 0
-        let magnitude = nanoseconds.magnitude
-        let seconds = magnitude / 1_000_000_000
-        let microseconds = (magnitude % 1_000_000_000) / 1_000
-        let fraction = String(microseconds)
-        let padded = String(repeating: "0", count: 6 - fraction.count) + fraction
-        return (negative ? "-" : "") + String(seconds) + "." + padded
+        // Built digit by digit: the simulator stamps every trace line with it.
+        var magnitude = nanoseconds.magnitude / 1_000
+        var digits: [UInt8] = []
+        digits.reserveCapacity(24)
+        for position in 0..<26 {
+            if position == 6 { digits.append(UInt8(ascii: ".")) }
+            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+            if magnitude == 0 && position >= 6 { break }
+        }
+        if nanoseconds < 0 { digits.append(UInt8(ascii: "-")) }
+        return String(decoding: digits.reversed(), as: UTF8.self)
     }
 }

@@ -295,9 +295,12 @@ public struct Simulator<Node: SimulatedNode> {
     }
 
     mutating func record(_ line: String) {
-        let stamped = now.description + " " + line
-        hasher.combine(line: stamped)
-        if recordsTrace { trace.append(stamped) }
+        let time = now.description
+        hasher.combine(part: time)
+        hasher.combine(part: " ")
+        hasher.combine(part: line)
+        hasher.endLine()
+        if recordsTrace { trace.append(time + " " + line) }
     }
 
     private mutating func enqueue(_ kind: Event.Kind, at time: SimulationInstant) {

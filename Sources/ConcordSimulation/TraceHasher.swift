@@ -8,11 +8,21 @@ struct TraceHasher: Sendable {
     private(set) var value: UInt64 = offsetBasis
 
     mutating func combine(line: String) {
+        combine(part: line)
+        endLine()
+    }
+
+    /// Adds part of a line, so a line need not be built just to be hashed.
+    mutating func combine(part: String) {
         var hash = value
-        for byte in line.utf8 {
+        for byte in part.utf8 {
             hash = (hash ^ UInt64(byte)) &* Self.prime
         }
-        hash = (hash ^ 0x0A) &* Self.prime
         value = hash
+    }
+
+    /// Ends the current line with a newline.
+    mutating func endLine() {
+        value = (value ^ 0x0A) &* Self.prime
     }
 }

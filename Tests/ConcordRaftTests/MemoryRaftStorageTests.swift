@@ -9,7 +9,7 @@ import Testing
     }
 
     @Test func appendOverwritesTheConflictingSuffix() throws {
-        var storage = MemoryRaftStorage(.bootstrap(configuration))
+        var storage = MemoryRaftStorage(.joining)
         try storage.append(entries(1...5, term: 1))
         try storage.append(entries(4...6, term: 2))
         let state = try storage.load()
@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func appendRejectsAHoleAndChangesNothing() throws {
-        var storage = MemoryRaftStorage(.bootstrap(configuration))
+        var storage = MemoryRaftStorage(.joining)
         try storage.append(entries(1...2, term: 1))
         #expect(throws: RaftStorageError.entriesNotContiguous(lastStored: 2, firstAppended: 4)) {
             try storage.append(entries(4...5, term: 1))
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func snapshotMatchingALogEntryKeepsTheEntriesAfterIt() throws {
-        var storage = MemoryRaftStorage(.bootstrap(configuration))
+        var storage = MemoryRaftStorage(.joining)
         try storage.append(entries(1...5, term: 1))
         let metadata = SnapshotMetadata(index: 3, term: 1, configuration: configuration)
         try storage.saveSnapshot(RaftSnapshot(metadata: metadata, data: [9]))
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func snapshotNotMatchingTheLogDiscardsTheWholeLog() throws {
-        var storage = MemoryRaftStorage(.bootstrap(configuration))
+        var storage = MemoryRaftStorage(.joining)
         try storage.append(entries(1...5, term: 1))
         let metadata = SnapshotMetadata(index: 4, term: 2, configuration: configuration)
         try storage.persist(PersistRequest(sequence: 1, snapshot: RaftSnapshot(metadata: metadata, data: []), hardState: HardState(term: 2, vote: 1, commit: 4)))

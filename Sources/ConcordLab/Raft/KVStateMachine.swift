@@ -1,0 +1,95 @@
+/// The replicated key-value state machine: a map and a session table that
+/// remembers, per client, the last sequence number applied and its result,
+/// so that a command retried after a lost answer takes effect once
+/// (thesis §6.3, "Implementing linearizable semantics").
+struct KVStateMachine: Sendable, Hashable {
+    private(set) var data: [String: String] = [:]
+    private(set) var sessions: [UInt64: Session] = [:]
+
+    struct Session: Sendable, Hashable {
+        var sequence: UInt64
+        var result: KVResult
+    }
+
+    /// Applies a command; a duplicate returns the remembered result and
+    /// changes nothing. Returns nil for a command older than the session's
+    /// last one (its answer is no longer needed: the client moved on).
+    mutating func apply(_ command: KVCommand) -> KVResult? {
+        if let session = sessions[command.clientID], command.sequence <= session.sequence {
+            return command.sequence == session.sequence ? session.result : nil
+        }
+        let result = execute(command.operation)
+        sessions[command.clientID] = Session(sequence: command.sequence, result: result)
+        return result
+    }
+
+    /// A read served outside the log (after ReadIndex).
+    func read(_ key: String) -> String? {
+        data[key]
+    }
+
+    private mutating func execute(_ operation: KVCommand.Operation) -> KVResult {
+        switch operation {
+        case .get(let key):
+            return .value(data[key])
+        case .put(let key, let value):
+            data[key] = value
+            return .done
+        case .delete(let key):
+            data[key] = nil
+            return .done
+        case .cas(let key, let expected, let value):
+            guard data[key] == expected else { return .casMismatch }
+            data[key] = value
+            return .done
+        }
+    }
+
+    func snapshot() -> [UInt8] {
+        var writer = BinaryWriter()
+        writer.write(UInt64(data.count))
+        for key in data.keys.sorted() {
+            writer.write(key)
+            writer.write(data[key]!)
+        }
+        writer.write(UInt64(sessions.count))
+        for client in sessions.keys.sorted() {
+            let session = sessions[client]!
+            writer.write(client)
+            writer.write(session.sequence)
+            switch session.result {
+            case .done: writer.write(UInt8(0))
+            case .value(let value):
+                writer.write(UInt8(1))
+                writer.write(value)
+            case .casMismatch: writer.write(UInt8(2))
+            }
+        }
+        return writer.bytes
+    }
+
+    init() {}
+
+    /// Restores a snapshot; empty bytes are the empty state machine.
+    init(snapshot bytes: [UInt8]) throws(BinaryDecodingError) {
+        guard !bytes.isEmpty else { return }
+        var reader = BinaryReader(bytes)
+        for _ in 0..<(try reader.readUInt64()) {
+            let key = try reader.readString()
+            data[key] = try reader.readString()
+        }
+        for _ in 0..<(try reader.readUInt64()) {
+            let client = try reader.readUInt64()
+            let sequence = try reader.readUInt64()
+            let result: KVResult
+            switch try reader.readUInt8() {
+            case 0: result = .done
+            case 1: result = .value(try reader.readOptionalString())
+            case 2: result = .casMismatch
+            case let tag: throw .invalid("result tag \(tag)")
+            }
+            sessions[client] = Session(sequence: sequence, result: result)
+        }
+        guard reader.isAtEnd else { throw .invalid("trailing bytes") }
+    }
+}

@@ -1,0 +1,178 @@
+import ConcordChecker
+import ConcordRaft
+import ConcordSimulation
+
+/// The `raft` scenario: a replicated key-value store on 3 or 5 Raft servers
+/// (chosen by the seed) with simulated clients, under swarm faults (crashes
+/// that lose unsynced writes, pauses, partitions, one-way blocks, loss,
+/// duplication, reordering, clock skew, drift and jumps).
+///
+/// A run has a safety phase with faults, then a liveness phase: at
+/// `FaultPlan.healedAt` a majority is healed and clients stop starting new
+/// operations; every operation still pending must complete within
+/// `livenessBound`, and a leader must exist. The run passes when the client
+/// history is linearizable (`ConcordChecker`), the safety monitor saw no
+/// violation of Election Safety or State Machine Safety, and the liveness
+/// bound held.
+public enum RaftScenario {
+    /// How long faults strike.
+    public static let safetyPhase = SimulationDuration.milliseconds(600)
+    /// How long after healing every pending operation must have completed.
+    public static let livenessBound = SimulationDuration.seconds(3)
+    /// How many clients issue operations.
+    public static let clientCount = 3
+    /// The first client's node id (servers are 1…n).
+    static let firstClient = 101
+
+    /// The scenario, as registered in `Scenarios.all`.
+    public static let scenario = Scenario(
+        name: "raft",
+        summary: "Raft key-value store, 3 or 5 servers, swarm faults, linearizability and liveness checked",
+        run: run
+    )
+
+    /// Runs the scenario once.
+    @Sendable public static func run(_ options: ScenarioOptions) -> ScenarioResult {
+        let bug: RaftBug?
+        if let name = options.bug {
+            guard let known = RaftBug(rawValue: name) else {
+                return ScenarioResult(
+                    passed: false,
+                    verdict: "unknown bug \(name); known: \(RaftBug.allCases.map(\.rawValue).joined(separator: ", "))",
+                    traceHash: 0)
+            }
+            bug = known
+        } else {
+            bug = nil
+        }
+        let report = execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline)
+        return ScenarioResult(
+            passed: report.passed, verdict: report.verdict, timeline: report.trace, traceHash: report.traceHash)
+    }
+
+    /// What one run found.
+    struct Report {
+        var passed: Bool
+        var verdict: String
+        var trace: [String]
+        var traceHash: UInt64
+        var operations: Int
+    }
+
+    /// The settings of a run, derived from its seed (swarm testing: the
+    /// seed also varies batching, windows, chunk sizes and PreVote).
+    static func settings(seed: UInt64, bug: RaftBug?, clientsStopAt: SimulationInstant) -> RaftLabSettings {
+        var random = SimulationRandom(seed: seed ^ 0x7AF7_0000_5EED_0001)
+        let serverCount = random.chance(perMillion: 500_000) ? 3 : 5
+        var raft = RaftConfiguration(id: 1)
+        raft.electionTimeoutTicks = 10
+        raft.heartbeatIntervalTicks = 2
+        raft.preVote = random.chance(perMillion: 800_000)
+        raft.checkQuorum = true
+        raft.entriesPerMessageMax = [1, 4, 64][random.index(below: 3)]
+        raft.inflightMessagesMax = [1, 4, 64][random.index(below: 3)]
+        raft.snapshotChunkBytesMax = [16, 128, 64 << 10][random.index(below: 3)]
+        raft.proposalForwarding = random.chance(perMillion: 500_000) ? .forwardToLeader : .reject
+        raft.testingBugs = bug.map { [$0] } ?? []
+        var settings = RaftLabSettings(
+            servers: Array(1...serverCount),
+            clients: Array(firstClient..<(firstClient + clientCount)),
+            raft: raft,
+            clientsStopAt: clientsStopAt)
+        settings.compactionEntries = [8, 48][random.index(below: 2)]
+        return settings
+    }
+
+    static func execute(seed: UInt64, bug: RaftBug?, recordsTrace: Bool) -> Report {
+        let healedAt = SimulationInstant.zero + safetyPhase
+        let settings = settings(seed: seed, bug: bug, clientsStopAt: healedAt)
+        let plan = FaultPlan.random(seed: seed, nodes: settings.servers, safetyPhase: safetyPhase, limits: FaultLimits())
+        let monitor = RaftSafetyMonitor()
+        var simulator = Simulator<RaftLabNode>(
+            seed: seed, nodeIDs: settings.servers + settings.clients, recordsTrace: recordsTrace,
+            describeMessage: { $0.description },
+            makeNode: { id, durable, context in
+                if settings.servers.contains(id) {
+                    return .server(RaftKVServer(id: id, durable: durable, settings: settings, monitor: monitor, context: &context))
+                }
+                return .client(RaftKVClient(id: id, settings: settings, context: &context))
+            })
+        plan.schedule(on: &simulator)
+        simulator.run(until: plan.healedAt)
+        let deadline = plan.healedAt + livenessBound
+        simulator.run(until: deadline) { simulator in
+            !allClientsIdle(simulator, settings) || !hasLeader(simulator, settings)
+        }
+        let idle = allClientsIdle(simulator, settings)
+        let leader = hasLeader(simulator, settings)
+        let history = collectHistory(simulator, settings)
+        let operations = history.filter { $0.kind == .invoke }.count
+
+        var failures: [String] = monitor.violations
+        if !idle { failures.append("liveness: operations still pending \(livenessBound) after healing") }
+        if !leader { failures.append("liveness: no leader \(livenessBound) after healing") }
+        var verdict = "not checked"
+        do {
+            let checked = checkLinearizability(try History(history), model: .kv, budget: .default)
+            verdict = checked.description
+            if case .notLinearizable = checked { failures.append("history \(checked)") }
+        } catch {
+            failures.append("invalid history: \(error)")
+        }
+        let shape = "\(settings.servers.count) servers, \(operations) ops, \(plan.summary)"
+        let passed = failures.isEmpty
+        let summary =
+            passed
+            ? "ok: \(verdict); \(monitor.leaderCount) terms with a leader; \(shape)"
+            : "FAILED: \(failures.joined(separator: "; ")); \(shape); replay: concord sim raft --seed \(seed)"
+                + (bug.map { " --bug \($0.rawValue)" } ?? "")
+        return Report(
+            passed: passed, verdict: summary, trace: recordsTrace ? simulator.trace : [],
+            traceHash: simulator.traceHash, operations: operations)
+    }
+
+    static func allClientsIdle(_ simulator: borrowing Simulator<RaftLabNode>, _ settings: RaftLabSettings) -> Bool {
+        settings.clients.allSatisfy { simulator.node($0)?.client?.isIdle ?? true }
+    }
+
+    static func hasLeader(_ simulator: borrowing Simulator<RaftLabNode>, _ settings: RaftLabSettings) -> Bool {
+        settings.servers.contains { simulator.node($0)?.server?.node.role == .leader && !simulator.isPaused($0) }
+    }
+
+    /// The clients' histories merged in time order, as checker events. At
+    /// equal times invocations come first, so no real-time order is invented.
+    static func collectHistory(_ simulator: borrowing Simulator<RaftLabNode>, _ settings: RaftLabSettings) -> [HistoryEvent] {
+        var events: [(time: Int64, rank: Int, sequence: Int, event: HistoryEvent)] = []
+        for clientID in settings.clients {
+            guard let client = simulator.node(clientID)?.client else { continue }
+            for event in client.history.events {
+                let (function, key, value, expected) = describe(event.operation)
+                let kind: HistoryEvent.Kind
+                var recorded = value
+                switch event.kind {
+                case .invoke: kind = .invoke
+                case .ok:
+                    kind = .ok
+                    if case .value(let read)? = event.result { recorded = read }
+                case .fail: kind = .fail
+                case .info: kind = .info
+                }
+                let historyEvent = HistoryEvent(
+                    process: clientID, kind: kind, function: function, key: key, value: recorded, expected: expected,
+                    time: event.time.nanoseconds)
+                events.append((event.time.nanoseconds, kind == .invoke ? 0 : 1, events.count, historyEvent))
+            }
+        }
+        events.sort { ($0.time, $0.rank, $0.sequence) < ($1.time, $1.rank, $1.sequence) }
+        return events.map(\.event)
+    }
+
+    private static func describe(_ operation: KVCommand.Operation) -> (HistoryEvent.Function, String, String?, String?) {
+        switch operation {
+        case .get(let key): (.get, key, nil, nil)
+        case .put(let key, let value): (.put, key, value, nil)
+        case .delete(let key): (.delete, key, nil, nil)
+        case .cas(let key, let expected, let value): (.cas, key, value, expected)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+/// Sending a snapshot to a follower whose next entries were compacted away,
+/// in chunks (Raft §7, Figure 13), and installing it on the follower.
+extension RaftNode {
+    /// Starts sending the latest snapshot. Returns true when a chunk was sent.
+    mutating func sendSnapshot(to replica: ReplicaID) -> Bool {
+        // Only a follower that answered recently gets a snapshot: sending
+        // one to a dead replica wastes the link (etcd-io/raft does the same).
+        guard progress[replica]!.recentActive else { return false }
+        precondition(snapshot.metadata.index >= log.snapshotIndex, "the leader lost its latest snapshot")
+        progress[replica]!.becomeSnapshot(snapshot.metadata.index)
+        snapshotOffsets[replica] = 0
+        sendSnapshotChunk(to: replica, offset: 0)
+        return true
+    }
+
+    private mutating func sendSnapshotChunk(to replica: ReplicaID, offset: Int) {
+        let data = snapshot.data
+        let end = min(data.count, offset + configuration.snapshotChunkBytesMax)
+        send(
+            to: replica,
+            .snapshotChunk(
+                .init(
+                    metadata: snapshot.metadata, offset: offset, data: Array(data[offset..<end]),
+                    isLast: end == data.count)))
+    }
+
+    /// Resends the chunk the follower is waiting for (a chunk may be lost).
+    mutating func resendSnapshotChunk(to replica: ReplicaID) {
+        guard let current = progress[replica], current.state == .snapshot else { return }
+        guard current.pendingSnapshot == snapshot.metadata.index, let offset = snapshotOffsets[replica] else {
+            // The leader has taken a newer snapshot since: start over.
+            progress[replica]!.becomeProbe()
+            sendAppend(to: replica)
+            return
+        }
+        sendSnapshotChunk(to: replica, offset: min(offset, snapshot.data.count))
+    }
+
+    mutating func handleSnapshotChunkResponse(_ message: RaftMessage, _ response: RaftMessage.SnapshotChunkResponse) {
+        let replica = message.from
+        guard let current = progress[replica] else { return }
+        progress[replica]!.recentActive = true
+        guard current.state == .snapshot, current.pendingSnapshot == response.snapshotIndex else { return }
+        if response.rejected {
+            snapshotOffsets[replica] = nil
+            progress[replica]!.becomeProbe()
+            sendAppend(to: replica)
+            return
+        }
+        snapshotOffsets[replica] = response.nextOffset
+        resendSnapshotChunk(to: replica)
+    }
+
+    /// A follower receives one chunk; the last one installs the snapshot.
+    mutating func handleSnapshotChunk(_ message: RaftMessage, _ chunk: RaftMessage.SnapshotChunk) {
+        let metadata = chunk.metadata
+        if metadata.index <= log.committed {
+            // Everything the snapshot holds is committed here already.
+            incomingSnapshot = nil
+            if chunk.isLast {
+                send(to: message.from, .appendResponse(.init(rejected: false, index: log.committed)))
+            } else {
+                send(
+                    to: message.from,
+                    .snapshotChunkResponse(.init(snapshotIndex: metadata.index, nextOffset: 0, rejected: true)))
+            }
+            return
+        }
+        if chunk.offset == 0 {
+            incomingSnapshot = RaftSnapshot(metadata: metadata, data: chunk.data)
+        } else if var partial = incomingSnapshot, partial.metadata == metadata, partial.data.count == chunk.offset {
+            partial.data.append(contentsOf: chunk.data)
+            incomingSnapshot = partial
+        } else {
+            let expected = incomingSnapshot.map { $0.metadata == metadata ? $0.data.count : 0 } ?? 0
+            send(
+                to: message.from,
+                .snapshotChunkResponse(.init(snapshotIndex: metadata.index, nextOffset: expected, rejected: false)))
+            return
+        }
+        guard chunk.isLast, let complete = incomingSnapshot else {
+            let received = incomingSnapshot?.data.count ?? 0
+            send(
+                to: message.from,
+                .snapshotChunkResponse(.init(snapshotIndex: metadata.index, nextOffset: received, rejected: false)))
+            return
+        }
+        incomingSnapshot = nil
+        installSnapshot(complete)
+        // The acknowledgement leaves only once the snapshot is durable.
+        send(to: message.from, .appendResponse(.init(rejected: false, index: log.lastIndex)))
+    }
+
+    /// Raft Figure 13, receiver steps 6–8.
+    private mutating func installSnapshot(_ complete: RaftSnapshot) {
+        let metadata = complete.metadata
+        if log.matchTerm(metadata.index, metadata.term) {
+            // The log already holds the snapshot's last entry: keep the log
+            // and only learn that everything up to it is committed.
+            log.commit(to: metadata.index)
+            return
+        }
+        log.restore(metadata)
+        snapshot = complete
+        snapshotToPersist = complete
+        outbox.snapshotToInstall = complete
+        outbox.committedEntries.removeAll()
+        switchConfiguration(to: metadata.configuration)
+    }
+}

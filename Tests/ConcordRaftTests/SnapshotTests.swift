@@ -1,0 +1,87 @@
+import Testing
+@testable import ConcordRaft
+
+@Suite struct SnapshotTests {
+    /// etcd-io/raft's slow_follower_after_compaction; Raft §7.
+    @Test func aLaggingFollowerReceivesAChunkedSnapshotAfterCompactionAndResumes() throws {
+        var cluster = TestCluster(voters: [1, 2, 3]) { $0.snapshotChunkBytesMax = 3 }
+        cluster.campaign(1)
+        cluster.isolate(3)
+        for value in 0..<10 { try cluster.propose(1, [UInt8(value)]) }
+        cluster.deliver()
+        let applied = cluster.nodes[1]!.appliedIndex
+        #expect(applied == 12)
+        let state = Array("state-at-12".utf8)
+        cluster.handle(1, try cluster.nodes[1]!.compact(upTo: applied, snapshotData: state))
+        #expect(cluster.nodes[1]!.snapshotIndex == 12)
+        #expect(cluster.storages[1]!.state.snapshot.data == state)
+        cluster.heal()
+        cluster.run(rounds: 3)
+        let chunks = cluster.delivered.filter {
+            if case .snapshotChunk = $0.body { return $0.to == 3 }
+            return false
+        }
+        #expect(chunks.count == (state.count + 2) / 3)
+        #expect(cluster.installedSnapshots[3]?.map(\.data) == [state])
+        #expect(cluster.nodes[3]!.snapshotIndex == 12 && cluster.nodes[3]!.commitIndex == 12)
+        #expect(cluster.storages[3]!.state.snapshot.metadata.index == 12)
+        try cluster.propose(1, [99])
+        cluster.deliver()
+        cluster.run(rounds: 1)
+        #expect(cluster.appliedData(3) == [[99]])
+        #expect(cluster.nodes[1]!.progress[3]!.state == .replicate)
+    }
+
+    @Test func aLostSnapshotChunkIsResent() throws {
+        var cluster = TestCluster(voters: [1, 2, 3]) { $0.snapshotChunkBytesMax = 2 }
+        cluster.campaign(1)
+        cluster.isolate(3)
+        for value in 0..<3 { try cluster.propose(1, [UInt8(value)]) }
+        cluster.deliver()
+        cluster.handle(1, try cluster.nodes[1]!.compact(upTo: 5, snapshotData: [1, 2, 3, 4, 5]))
+        cluster.heal()
+        // Drop the first chunk that reaches replica 3.
+        var dropped = false
+        for _ in 0..<8 {
+            cluster.tickAll()
+            while !cluster.inFlight.isEmpty {
+                let message = cluster.inFlight.removeFirst()
+                if case .snapshotChunk(let chunk) = message.body, chunk.offset == 2, !dropped {
+                    dropped = true
+                    continue
+                }
+                guard cluster.nodes[message.to] != nil else { continue }
+                cluster.handle(message.to, cluster.nodes[message.to]!.step(message))
+            }
+        }
+        #expect(dropped)
+        #expect(cluster.installedSnapshots[3]?.map(\.data) == [[1, 2, 3, 4, 5]])
+    }
+
+    @Test func compactionMustBeAtTheAppliedIndex() throws {
+        var cluster = TestCluster(voters: [1])
+        cluster.campaign(1)
+        #expect(throws: RaftRequestError.snapshotIndexNotApplied(requested: 5, applied: 2)) {
+            try cluster.nodes[1]!.compact(upTo: 5, snapshotData: [])
+        }
+    }
+
+    @Test func aReplicaRestartsFromItsSnapshotAndLog() throws {
+        var cluster = TestCluster(voters: [1, 2, 3])
+        cluster.campaign(1)
+        for value in 0..<4 { try cluster.propose(1, [UInt8(value)]) }
+        cluster.deliver()
+        cluster.run(rounds: 1)
+        let applied = cluster.nodes[2]!.appliedIndex
+        #expect(applied == 6)
+        cluster.handle(2, try cluster.nodes[2]!.compact(upTo: applied, snapshotData: [7]))
+        for value in 4..<6 { try cluster.propose(1, [UInt8(value)]) }
+        cluster.deliver()
+        cluster.run(rounds: 1)
+        cluster.crash(2)
+        cluster.restart(2)
+        #expect(cluster.nodes[2]!.snapshotIndex == 6 && cluster.nodes[2]!.lastIndex == 8)
+        cluster.run(rounds: 2)
+        #expect(cluster.appliedData(2) == [[4], [5]], "only the entries after the snapshot are applied again")
+    }
+}

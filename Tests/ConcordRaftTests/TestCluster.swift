@@ -1,0 +1,181 @@
+@testable import ConcordRaft
+
+/// A tiny in-test network: nodes stepped directly, messages delivered in
+/// FIFO order, links that can be cut, storage in memory. Persist requests
+/// complete at once unless `manualPersist` holds them for a test to release.
+struct TestCluster {
+    var nodes: [ReplicaID: RaftNode] = [:]
+    var storages: [ReplicaID: MemoryRaftStorage] = [:]
+    var configurations: [ReplicaID: RaftConfiguration] = [:]
+    var inFlight: [RaftMessage] = []
+    var delivered: [RaftMessage] = []
+    /// Links that drop messages, as (from, to).
+    var cutLinks: Set<[ReplicaID]> = []
+    var applied: [ReplicaID: [LogEntry]] = [:]
+    var installedSnapshots: [ReplicaID: [RaftSnapshot]] = [:]
+    var readStates: [ReplicaID: [ReadState]] = [:]
+    var manualPersist: Set<ReplicaID> = []
+    var heldPersists: [ReplicaID: [PersistRequest]] = [:]
+    var seed: UInt64 = 1
+
+    init(
+        voters: [ReplicaID], learners: [ReplicaID] = [], extra: [ReplicaID] = [],
+        configure: (inout RaftConfiguration) -> Void = { _ in }
+    ) {
+        let membership = ConfigurationState(voters: Set(voters), learners: Set(learners))
+        for id in voters + learners {
+            add(id, durable: .bootstrap(membership), configure: configure)
+        }
+        for id in extra {
+            add(id, durable: .joining, configure: configure)
+        }
+    }
+
+    /// Adds a replica that starts from `durable`.
+    mutating func add(_ id: ReplicaID, durable: RaftDurableState, configure: (inout RaftConfiguration) -> Void = { _ in }) {
+        var configuration = RaftConfiguration(id: id)
+        configure(&configuration)
+        configurations[id] = configuration
+        storages[id] = MemoryRaftStorage(durable)
+        seed &+= 7919
+        nodes[id] = RaftNode(configuration: configuration, restoring: durable, random: RaftRandom(seed: seed &* id))
+        applied[id] = []
+    }
+
+    /// A durable state with a log of the given terms (index 1 first).
+    static func durable(voters: [ReplicaID], terms: [UInt64], term: UInt64, commit: UInt64 = 0) -> RaftDurableState {
+        var state = RaftDurableState.joining
+        state.snapshot.metadata.configuration = ConfigurationState(voters: Set(voters))
+        state.entries = terms.enumerated().map { LogEntry(index: UInt64($0.offset + 1), term: $0.element, data: [UInt8($0.offset)]) }
+        state.hardState = HardState(term: term, vote: nil, commit: commit)
+        return state
+    }
+
+    mutating func handle(_ id: ReplicaID, _ output: RaftOutput) {
+        inFlight.append(contentsOf: output.messages)
+        if let snapshot = output.snapshotToInstall {
+            installedSnapshots[id, default: []].append(snapshot)
+            applied[id] = []
+        }
+        applied[id, default: []].append(contentsOf: output.committedEntries)
+        readStates[id, default: []].append(contentsOf: output.readStates)
+        if let persist = output.persist {
+            if manualPersist.contains(id) {
+                heldPersists[id, default: []].append(persist)
+            } else {
+                complete(id, persist)
+            }
+        }
+    }
+
+    private mutating func complete(_ id: ReplicaID, _ persist: PersistRequest) {
+        try! storages[id]!.persist(persist)
+        guard nodes[id] != nil else { return }
+        let output = nodes[id]!.onPersisted(upTo: persist.sequence)
+        handle(id, output)
+    }
+
+    /// Completes the persist requests held for `id`.
+    mutating func releasePersists(_ id: ReplicaID) {
+        let held = heldPersists[id] ?? []
+        heldPersists[id] = []
+        for persist in held { complete(id, persist) }
+    }
+
+    mutating func tick(_ id: ReplicaID) {
+        guard nodes[id] != nil else { return }
+        let output = nodes[id]!.tick()
+        handle(id, output)
+    }
+
+    mutating func tickAll() {
+        for id in nodes.keys.sorted() { tick(id) }
+    }
+
+    /// Delivers messages until none is left (or `limit` were delivered).
+    mutating func deliver(limit: Int = 100_000) {
+        var count = 0
+        while !inFlight.isEmpty && count < limit {
+            let message = inFlight.removeFirst()
+            count += 1
+            guard !cutLinks.contains([message.from, message.to]), nodes[message.to] != nil else { continue }
+            delivered.append(message)
+            let output = nodes[message.to]!.step(message)
+            handle(message.to, output)
+        }
+    }
+
+    /// Delivers until quiet, removing entries at or after `index` from every
+    /// append (an adversarial network that keeps those entries back).
+    mutating func deliver(stripping index: UInt64) {
+        while !inFlight.isEmpty {
+            var message = inFlight.removeFirst()
+            guard !cutLinks.contains([message.from, message.to]), nodes[message.to] != nil else { continue }
+            if case .appendEntries(var append) = message.body {
+                append.entries.removeAll { $0.index >= index }
+                message.body = .appendEntries(append)
+            }
+            delivered.append(message)
+            let output = nodes[message.to]!.step(message)
+            handle(message.to, output)
+        }
+    }
+
+    /// Makes `id` campaign and delivers until quiet.
+    mutating func campaign(_ id: ReplicaID) {
+        let output = nodes[id]!.campaign()
+        handle(id, output)
+        deliver()
+    }
+
+    mutating func propose(_ id: ReplicaID, _ data: [UInt8]) throws(RaftRequestError) {
+        let output = try nodes[id]!.propose(data)
+        handle(id, output)
+    }
+
+    mutating func isolate(_ id: ReplicaID) {
+        for other in nodes.keys where other != id {
+            cutLinks.insert([id, other])
+            cutLinks.insert([other, id])
+        }
+    }
+
+    mutating func heal() {
+        cutLinks = []
+    }
+
+    mutating func crash(_ id: ReplicaID) {
+        nodes[id] = nil
+        heldPersists[id] = []
+    }
+
+    mutating func restart(_ id: ReplicaID) {
+        let durable = try! storages[id]!.load()
+        seed &+= 104_729
+        nodes[id] = RaftNode(configuration: configurations[id]!, restoring: durable, random: RaftRandom(seed: seed))
+        applied[id] = []
+    }
+
+    /// Ticks every replica, delivering after each round, for `rounds` rounds.
+    mutating func run(rounds: Int) {
+        for _ in 0..<rounds {
+            tickAll()
+            deliver()
+        }
+    }
+
+    var leaders: [ReplicaID] {
+        nodes.values.filter { $0.role == .leader }.map(\.id).sorted()
+    }
+
+    /// The terms of the log of `id`, from the first index after its snapshot.
+    func logTerms(_ id: ReplicaID) -> [UInt64] {
+        let node = nodes[id]!
+        guard node.lastIndex > node.snapshotIndex else { return [] }
+        return ((node.snapshotIndex + 1)...node.lastIndex).map { node.entry(at: $0)!.term }
+    }
+
+    func appliedData(_ id: ReplicaID) -> [[UInt8]] {
+        applied[id]!.filter { $0.kind == .normal && !$0.data.isEmpty }.map(\.data)
+    }
+}
