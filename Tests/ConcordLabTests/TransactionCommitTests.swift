@@ -19,6 +19,14 @@ struct TransactionCommitTests {
         #expect(failures.isEmpty, "\(failures.prefix(3)); replay: concord sim 2pc --seed <seed> --timeline")
     }
 
+    /// Seeds on which a wider sweep once found participants acknowledging a
+    /// resent commit before their commit record was durable.
+    @Test(arguments: [168, 212, 216] as [UInt64])
+    func seedsThatOnceFoundABugStayFixed(_ seed: UInt64) {
+        let result = TransactionScenarios.twoPhase.run(ScenarioOptions(seed: seed))
+        #expect(result.passed, "\(result.verdict); replay: concord sim 2pc --seed \(seed)")
+    }
+
     @Test(arguments: ["forget-yes-vote", "decision-before-log"])
     func theTwoPhaseSweepCatchesAReintroducedBug(_ bug: String) {
         let failures = Self.failures(TransactionScenarios.twoPhase, seeds: 0..<60, bug: bug)
