@@ -2,7 +2,7 @@
 /// status code etcd answers with, so the server maps it without a table.
 ///
 /// A refused request changes nothing.
-public enum KVError: Error, Sendable, Hashable, CustomStringConvertible {
+public enum KVError: Error, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// A key (of a request, an operation or a compare) is empty.
     case emptyKey
     /// `ignoreValue` or `ignoreLease` on a key that does not exist; also the

@@ -67,6 +67,7 @@ public enum Scenarios {
         TransactionScenarios.threePhasePartition,
         TransactionScenarios.sagaCheckout,
         TransactionScenarios.sagaTravel,
+        MVCCRaftScenario.scenario,
     ]
 
     /// The scenario with this name, if there is one.
