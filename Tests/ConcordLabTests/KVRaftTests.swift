@@ -24,12 +24,18 @@ struct KVRaftTests {
         #expect(compactions > 0)
     }
 
-    @Test("a broken store (stale ranges, or transactions ignoring their compares) is caught within the sweep's seeds", arguments: MVCCLabBug.allCases)
+    /// Seeds each known bug runs on.
+    static let bugSeeds: ClosedRange<UInt64> = 1...8
+    /// Of those, at least this many must catch the bug (all do when this
+    /// was written).
+    static let bugCatchesMin = 6
+
+    @Test("a broken store (stale ranges, or transactions ignoring their compares) is caught in most seeds", arguments: MVCCLabBug.allCases)
     func bugCaught(_ bug: MVCCLabBug) {
-        let caught = Self.sweepSeeds.contains { seed in
+        let caught = Self.bugSeeds.filter { seed in
             !MVCCRaftScenario.execute(seed: seed, bug: bug, recordsTrace: false).passed
         }
-        #expect(caught, "\(bug.rawValue) was not caught in seeds \(Self.sweepSeeds)")
+        #expect(caught.count >= Self.bugCatchesMin, "\(bug.rawValue) caught only in seeds \(caught)")
     }
 
     @Test("the same seed gives the same trace")
