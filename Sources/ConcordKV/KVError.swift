@@ -64,5 +64,6 @@ public enum KVError: Error, Sendable, Hashable, CaseIterable, CustomStringConver
     /// gRPC's `OUT_OF_RANGE`.
     public static let outOfRange = 11
 
+    /// etcd's message.
     public var description: String { message }
 }

@@ -112,7 +112,8 @@ struct MVCCModelTests {
                     let revision = Int64(choice) % (model.current + 2)
                     let end: String? = kind == 7 ? nil : (kind == 8 ? "\u{0}" : max(key, other) + "z")
                     let start = kind == 7 ? key : min(key, other)
-                    let request = RangeRequest(key: bytes(start), rangeEnd: end.map(bytes) ?? [], revision: revision)
+                    let limit = Int64(choice % 4)
+                    let request = RangeRequest(key: bytes(start), rangeEnd: end.map(bytes) ?? [], limit: limit, revision: revision)
                     Self.check(store, request, against: model.read(from: start, to: end, revision: revision))
                 }
                 #expect(store.currentRevision == model.current)
@@ -136,8 +137,11 @@ struct MVCCModelTests {
         }
         switch (actual, expected) {
         case (.success(let response), .success(let pairs)):
-            #expect(keys(response.kvs) == pairs.keys.sorted())
+            let limited = request.limit > 0 && pairs.count > request.limit
+            let expectedKeys = pairs.keys.sorted().prefix(limited ? Int(request.limit) : pairs.count)
+            #expect(keys(response.kvs) == Array(expectedKeys))
             #expect(response.count == Int64(pairs.count))
+            #expect(response.more == limited)
             for pair in response.kvs {
                 let model = pairs[String(decoding: pair.key, as: UTF8.self)]
                 #expect(model == MVCCModel.Pair(

@@ -141,4 +141,18 @@ struct RangeTests {
         #expect(keys(response.kvs) == ["ab"])
         #expect(response.more)
     }
+
+    @Test("a prefix's range end increments its last byte below 0xff, or reaches every later key")
+    func prefixEnd() throws {
+        #expect(RangeRequest.prefixEnd(bytes("ab")) == bytes("ac"))
+        #expect(RangeRequest.prefixEnd([0x61, 0xff]) == [0x62])
+        #expect(RangeRequest.prefixEnd([0xff, 0xff]) == [0])
+        var store = try Self.store()
+        try store.put("a\u{7f}", "x")
+        try store.put("ac", "x")
+        #expect(keys(try store.range(.prefix(bytes("ab"))).kvs) == ["ab", "abc"])
+        try store.put("\u{7f}", "x")
+        _ = try store.apply(.put(PutRequest(key: [0xff, 0xff, 1], value: bytes("x"))))
+        #expect(try store.range(.prefix([0xff, 0xff])).kvs.map(\.key) == [[0xff, 0xff, 1]])
+    }
 }
