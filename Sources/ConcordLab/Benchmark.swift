@@ -24,6 +24,7 @@ public enum Benchmarks {
         SimulatorBenchmark.benchmark,
         CRDTBenchmarks.gCounter, CRDTBenchmarks.orSet, CRDTBenchmarks.gossipBytes,
         TwoPhaseBenchmark.benchmark,
+        MVCCStoreBenchmark.benchmark,
     ]
 
     /// The benchmark with this name, if there is one.

@@ -68,6 +68,7 @@ public enum Scenarios {
         TransactionScenarios.sagaCheckout,
         TransactionScenarios.sagaTravel,
         TransactionScenarios.sagaChoreography,
+        MVCCRaftScenario.scenario,
     ]
 
     /// The scenario with this name, if there is one.
