@@ -167,4 +167,12 @@ public struct LeaseTimeToLive: Sendable, Hashable {
     public var grantedTTLSeconds: Int64
     /// Its keys, sorted, when asked for.
     public var keys: [[UInt8]]
+
+    /// Creates an answer.
+    public init(id: Int64, ttlSeconds: Int64, grantedTTLSeconds: Int64, keys: [[UInt8]]) {
+        self.id = id
+        self.ttlSeconds = ttlSeconds
+        self.grantedTTLSeconds = grantedTTLSeconds
+        self.keys = keys
+    }
 }
