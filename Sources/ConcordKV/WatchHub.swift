@@ -32,6 +32,18 @@ public struct WatchHub: Sendable {
     public private(set) var currentRevision: Int64
     private var streams: [Int64: Stream] = [:]
     private var ticks = 0
+    /// A deliberately re-introduced bug, for tests that show the watch
+    /// property test catches it; nil in every real use.
+    var bug: Bug?
+
+    /// Known watch bugs the tests must catch.
+    enum Bug: Sendable, CaseIterable {
+        /// A slow watcher's overflowing events are dropped instead of
+        /// replayed from history.
+        case slowWatcherDropsEvents
+        /// Catch-up from history skips a watcher's first missed revision.
+        case catchUpSkipsARevision
+    }
 
     /// Creates a hub for a store at `currentRevision`.
     public init(currentRevision: Int64, limits: WatchLimits = WatchLimits()) {
@@ -171,8 +183,10 @@ public struct WatchHub: Sendable {
                 var watcher = stream.watchers[id]!
                 guard watcher.synced, watcher.nextRevision <= revision else { continue }
                 let selected = Self.select(events, for: watcher.request)
-                if watcher.queuedEvents + selected.count > limits.pendingEventsMax {
+                if watcher.queuedEvents + selected.count > limits.pendingEventsMax && bug != .slowWatcherDropsEvents {
                     watcher.synced = false
+                } else if watcher.queuedEvents + selected.count > limits.pendingEventsMax {
+                    watcher.nextRevision = revision + 1
                 } else {
                     if !selected.isEmpty {
                         stream.queue.append(.events(watchID: id, revision: revision, events: selected))
@@ -256,8 +270,9 @@ public struct WatchHub: Sendable {
                 stream.queue.append(.control(compacted(id, store: store)))
                 continue
             }
+            let first = bug == .catchUpSkipsARevision ? watcher.nextRevision + 1 : watcher.nextRevision
             let history = Self.select(
-                store.events(key: watcher.request.key, rangeEnd: watcher.request.rangeEnd, revisions: watcher.nextRevision...max(watcher.nextRevision, currentRevision))
+                store.events(key: watcher.request.key, rangeEnd: watcher.request.rangeEnd, revisions: first...max(first, currentRevision))
                     .filter { $0.revision <= currentRevision },
                 for: watcher.request)
             // Whole revisions only, up to the room left (at least one

@@ -219,7 +219,7 @@ struct WatchHubTests {
     func transactionOrder() throws {
         var driver = WatchDriver()
         try driver.put("c", "0")
-        let id = try driver.watch(WatchCreateRequest(key: bytes("a"), rangeEnd: [0])).get()
+        _ = try driver.watch(WatchCreateRequest(key: bytes("a"), rangeEnd: [0])).get()
         let txn = TxnRequest(success: [
             .put(PutRequest(key: bytes("b"), value: bytes("1"))), .deleteRange(DeleteRangeRequest(key: bytes("c"))),
             .put(PutRequest(key: bytes("a"), value: bytes("1"))),
