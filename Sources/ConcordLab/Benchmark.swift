@@ -22,7 +22,7 @@ public enum Benchmarks {
         // Each component registers its benchmarks here, one line each.
         CheckerBenchmark.benchmark,
         SimulatorBenchmark.benchmark,
-        CRDTBenchmarks.gCounter, CRDTBenchmarks.orSet,
+        CRDTBenchmarks.gCounter, CRDTBenchmarks.orSet, CRDTBenchmarks.gossipBytes,
         TwoPhaseBenchmark.benchmark,
         MVCCStoreBenchmark.benchmark,
     ]

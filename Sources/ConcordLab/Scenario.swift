@@ -67,6 +67,7 @@ public enum Scenarios {
         TransactionScenarios.threePhasePartition,
         TransactionScenarios.sagaCheckout,
         TransactionScenarios.sagaTravel,
+        TransactionScenarios.sagaChoreography,
         MVCCRaftScenario.scenario,
     ]
 

@@ -60,7 +60,8 @@ public struct DeltaGossipReplica<State: StateCRDT & BinaryCodable>: Sendable {
     /// Bytes of full-state payloads sent.
     public private(set) var fullStateBytesSent = 0
 
-    private var buffer: [(sequence: UInt64, delta: State)] = []
+    /// Buffered deltas; `origin` is the peer a received delta came from.
+    private var buffer: [(sequence: UInt64, delta: State, origin: Int?)] = []
     private var nextSequence: UInt64 = 0
     private var acknowledged: [Int: UInt64] = [:]
     private var ticks = 0
@@ -80,7 +81,7 @@ public struct DeltaGossipReplica<State: StateCRDT & BinaryCodable>: Sendable {
     /// and returns its delta, which is buffered for gossip.
     public mutating func update(_ mutate: (inout State) -> State) {
         let delta = mutate(&state)
-        record(delta)
+        record(delta, from: nil)
     }
 
     /// A gossip tick: the messages to send now.
@@ -98,7 +99,10 @@ public struct DeltaGossipReplica<State: StateCRDT & BinaryCodable>: Sendable {
                 messages.append((peer, .fullState(state, sequence: nextSequence)))
             } else if known < nextSequence {
                 var joined = State()
-                for entry in buffer where entry.sequence >= known {
+                // A delta is not sent back to the peer it came from
+                // ("back-propagation", Enes et al., "Efficient
+                // Synchronization of State-based CRDTs", ICDE 2019).
+                for entry in buffer where entry.sequence >= known && entry.origin != peer {
                     joined.merge(entry.delta)
                 }
                 deltaBytesSent += joined.binaryEncoded().count
@@ -117,7 +121,7 @@ public struct DeltaGossipReplica<State: StateCRDT & BinaryCodable>: Sendable {
                 join(&merged, received)
                 state = merged
                 // Forward what was new to the other peers.
-                record(received)
+                record(received, from: peer)
             }
             return [(peer, .acknowledgement(sequence: sequence))]
         case .acknowledgement(let sequence):
@@ -127,8 +131,8 @@ public struct DeltaGossipReplica<State: StateCRDT & BinaryCodable>: Sendable {
         }
     }
 
-    private mutating func record(_ delta: State) {
-        buffer.append((nextSequence, delta))
+    private mutating func record(_ delta: State, from origin: Int?) {
+        buffer.append((nextSequence, delta, origin))
         nextSequence += 1
         if buffer.count > Self.deltaBufferCountMax {
             buffer.removeFirst(buffer.count - Self.deltaBufferCountMax)
