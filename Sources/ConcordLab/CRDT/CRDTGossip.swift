@@ -132,6 +132,7 @@ public enum CRDTGossip {
             let update = Update.random(using: &random)
             let index = expected.invoke(update)
             simulator.withNode(node) { gossipNode, context in
+                context.log("client \(update)")
                 let token = gossipNode.update(
                     { state in update.apply(to: &state, at: ReplicaID(UInt64(node))) }, context: &context)
                 pending.append(PendingUpdate(index: index, node: node, incarnation: gossipNode.incarnation, token: token))
