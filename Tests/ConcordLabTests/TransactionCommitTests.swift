@@ -19,6 +19,16 @@ struct TransactionCommitTests {
         #expect(failures.isEmpty, "\(failures.prefix(3)); replay: concord sim 2pc --seed <seed> --timeline")
     }
 
+    /// Seeds on which wider sweeps once found bugs: participants
+    /// acknowledging a resent commit before their commit record was durable
+    /// (168, 212, 216), and a transaction identifier reused after a
+    /// coordinator restart because the network duplicated a request (626).
+    @Test(arguments: [168, 212, 216, 626] as [UInt64])
+    func seedsThatOnceFoundABugStayFixed(_ seed: UInt64) {
+        let result = TransactionScenarios.twoPhase.run(ScenarioOptions(seed: seed))
+        #expect(result.passed, "\(result.verdict); replay: concord sim 2pc --seed \(seed)")
+    }
+
     @Test(arguments: ["forget-yes-vote", "decision-before-log"])
     func theTwoPhaseSweepCatchesAReintroducedBug(_ bug: String) {
         let failures = Self.failures(TransactionScenarios.twoPhase, seeds: 0..<60, bug: bug)
