@@ -90,13 +90,20 @@ struct MVCCModelTests {
                     if case .txn(let txn)? = response { #expect(txn.succeeded == holds) } else { Issue.record("txn refused") }
                     model.commit(holds ? [(other, "t\(choice)")] : [(key, nil)])
                 case 5:
-                    // A version compare: create other only if absent.
+                    // Create other only if absent, and in a nested
+                    // transaction put or delete key+"x" depending on key,
+                    // as it was before the outer transaction.
                     let absent = model.now[other] == nil
+                    let keyExisted = model.now[key] != nil
+                    let nested = TxnRequest(
+                        compare: [Compare(key: bytes(key), target: .version(0), result: .greater)],
+                        success: [.put(PutRequest(key: bytes(key + "x"), value: bytes(value)))],
+                        failure: [.deleteRange(DeleteRangeRequest(key: bytes(key + "x")))])
                     let request = TxnRequest(
                         compare: [Compare(key: bytes(other), target: .version(0), result: .equal)],
-                        success: [.put(PutRequest(key: bytes(other), value: bytes(value))), .put(PutRequest(key: bytes(key + "x"), value: bytes(value)))])
-                    _ = try? store.apply(.txn(request))
-                    if absent { model.commit([(other, value), (key + "x", value)]) }
+                        success: [.put(PutRequest(key: bytes(other), value: bytes(value))), .txn(nested)])
+                    #expect((try? store.apply(.txn(request))) != nil)
+                    if absent { model.commit([(other, value), (key + "x", keyExisted ? value : nil)]) }
                 case 6:
                     let revision = Int64(choice) % (model.current + 2)
                     let result = kvError { try store.apply(.compact(CompactionRequest(revision: revision))) }

@@ -53,6 +53,9 @@ struct KVRaftTests {
         let result = scenario?.run(ScenarioOptions(seed: 1, bug: "no-such-bug"))
         #expect(result?.passed == false)
         #expect(result?.verdict.contains("kv-stale-range") == true)
+        let broken = scenario?.run(ScenarioOptions(seed: 1, bug: "kv-stale-range"))
+        #expect(broken?.passed == false)
+        #expect(broken?.verdict.contains("replay: concord sim raft-mvcc --seed 1 --bug kv-stale-range") == true)
     }
 
     @Test("the lab's state machine snapshot restores sessions and store")

@@ -66,16 +66,22 @@ public struct DeltaGossipReplica<State: StateCRDT & BinaryCodable>: Sendable {
     private var acknowledged: [Int: UInt64] = [:]
     private var ticks = 0
 
-    /// A replica with an empty state.
+    /// A replica starting from `state` (empty by default; a restarted
+    /// replica passes the state it recovered).
     public init(
-        id: Int, peers: [Int], mode: Mode = .deltas,
+        id: Int, peers: [Int], mode: Mode = .deltas, state: State = State(),
         join: @escaping @Sendable (inout State, State) -> Void = { $0.merge($1) }
     ) {
         self.id = id
         self.peers = peers
         self.mode = mode
+        self.state = state
         self.join = join
     }
+
+    /// How many deltas this replica has recorded: it grows exactly when the
+    /// state changes (a local update, or a received state that taught it something).
+    public var recordedDeltaCount: UInt64 { nextSequence }
 
     /// Applies a local update: `mutate` calls a delta mutator on the state
     /// and returns its delta, which is buffered for gossip.
