@@ -12,7 +12,7 @@ final class EtcdClient: Sendable {
 
     init(port: Int) throws {
         let transport = try HTTP2ClientTransport.Posix(
-            target: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext,
+            target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext,
             config: .defaults { $0.backoff = .init(initial: .milliseconds(50), max: .milliseconds(500), multiplier: 2, jitter: 0.2) })
         let client = GRPCClient(transport: transport)
         self.client = client
