@@ -20,9 +20,12 @@ final class EtcdClient: Sendable {
         runner = Task { try? await client.runConnections() }
     }
 
+    /// Calls wait for a connection (a node may be starting or restarting)
+    /// until their deadline.
     static func options(seconds: Double) -> CallOptions {
         var options = CallOptions.defaults
         options.timeout = .milliseconds(Int64(seconds * 1000))
+        options.waitForReady = true
         return options
     }
 
