@@ -22,26 +22,28 @@ final class EtcdClient: Sendable {
 
     /// Calls wait for a connection (a node may be starting or restarting)
     /// until their deadline.
-    static func options(seconds: Double) -> CallOptions {
+    /// With `waitForReady` false, a call to a node that is down fails at
+    /// once instead.
+    static func options(seconds: Double, waitForReady: Bool = true) -> CallOptions {
         var options = CallOptions.defaults
         options.timeout = .milliseconds(Int64(seconds * 1000))
-        options.waitForReady = true
+        options.waitForReady = waitForReady
         return options
     }
 
-    func put(_ key: String, _ value: String, seconds: Double = 3) async throws -> Etcdserverpb_PutResponse {
+    func put(_ key: String, _ value: String, seconds: Double = 3, waitForReady: Bool = true) async throws -> Etcdserverpb_PutResponse {
         var request = Etcdserverpb_PutRequest()
         request.key = Data(key.utf8)
         request.value = Data(value.utf8)
-        return try await kv.put(request, options: Self.options(seconds: seconds))
+        return try await kv.put(request, options: Self.options(seconds: seconds, waitForReady: waitForReady))
     }
 
     /// The value of `key`, or nil when absent.
-    func get(_ key: String, serializable: Bool = false, seconds: Double = 3) async throws -> String? {
+    func get(_ key: String, serializable: Bool = false, seconds: Double = 3, waitForReady: Bool = true) async throws -> String? {
         var request = Etcdserverpb_RangeRequest()
         request.key = Data(key.utf8)
         request.serializable = serializable
-        let response = try await kv.range(request, options: Self.options(seconds: seconds))
+        let response = try await kv.range(request, options: Self.options(seconds: seconds, waitForReady: waitForReady))
         return response.kvs.first.map { String(decoding: $0.value, as: UTF8.self) }
     }
 

@@ -243,7 +243,7 @@ final class ProcessCluster: @unchecked Sendable {
     func logs() -> String {
         nodes.map { node in
             let text = (try? String(contentsOf: node.logFile, encoding: .utf8)) ?? ""
-            return "== \(node.name)\n" + text.split(separator: "\n").suffix(40).joined(separator: "\n")
+            return "== \(node.name)\n" + text.split(separator: "\n").suffix(60).joined(separator: "\n")
         }.joined(separator: "\n")
     }
 
