@@ -36,6 +36,7 @@ public struct DotSet: DotStore, Hashable, Codable {
     public var isEmpty: Bool { dots.isEmpty }
 
     public func joined(_ context: CausalContext, with other: DotSet, _ otherContext: CausalContext) -> DotSet {
+        if dots == other.dots { return self }
         var result = dots.intersection(other.dots)
         for dot in dots where !otherContext.contains(dot) { result.insert(dot) }
         for dot in other.dots where !context.contains(dot) { result.insert(dot) }
@@ -113,7 +114,10 @@ public struct DotMap<Key: Hashable & Sendable, Store: DotStore & Hashable>: DotS
         // other side's keys, and ours whose dots the other side has seen.
         var result = self
         for (key, theirs) in other.entries {
-            result[key] = self[key].joined(context, with: theirs, otherContext)
+            let ours = self[key]
+            // Equal stores join to themselves under any contexts.
+            if ours == theirs { continue }
+            result[key] = ours.joined(context, with: theirs, otherContext)
         }
         for (key, ours) in entries where other.entries[key] == nil {
             if ours.dots.contains(where: otherContext.contains) {

@@ -7,9 +7,12 @@ import ConcordClocks
 /// shopping cart versions), for the application to resolve with its next
 /// write.
 public struct MVRegister<Value: Hashable & Sendable>: CausalCRDT, Hashable {
+    /// The live dots: each live write (dot) to its value.
     public private(set) var store: DotFunction<Value>
+    /// Every dot this replica has seen, live or removed.
     public private(set) var context: CausalContext
 
+    /// The state `(store, context)`; every dot of `store` must be in `context`.
     public init(store: DotFunction<Value>, context: CausalContext) {
         self.store = store
         self.context = context

@@ -12,9 +12,12 @@ import ConcordClocks
 /// observed part of the value is gone. Values of the same key merge with
 /// their own join.
 public struct ORMap<Key: Hashable & Sendable, Value: CausalCRDT>: CausalCRDT, Hashable {
+    /// The live dots: each key to the store of its nested value.
     public private(set) var store: DotMap<Key, Value.Store>
+    /// Every dot this replica has seen, live or removed.
     public private(set) var context: CausalContext
 
+    /// The state `(store, context)`; every dot of `store` must be in `context`.
     public init(store: DotMap<Key, Value.Store>, context: CausalContext) {
         self.store = store
         self.context = context

@@ -11,9 +11,12 @@ import ConcordClocks
 /// number of times. Removed elements leave no tombstone: only their dots in
 /// the causal context, which compacts to a version vector.
 public struct ORSet<Element: Hashable & Sendable>: CausalCRDT, Hashable {
+    /// The live dots: each element to its live dots.
     public private(set) var store: DotMap<Element, DotSet>
+    /// Every dot this replica has seen, live or removed.
     public private(set) var context: CausalContext
 
+    /// The state `(store, context)`; every dot of `store` must be in `context`.
     public init(store: DotMap<Element, DotSet>, context: CausalContext) {
         self.store = store
         self.context = context

@@ -14,11 +14,11 @@ extension SessionGuaranteeCheck {
             // a smaller one's says nothing new and is left out.
             var candidates: [[Int]] = []
             for (index, constraint) in versions.constraints.enumerated()
-            where constraint.source.guarantee != nil && component[constraint.earlier] == component[constraint.later] {
+            where !constraint.source.isFact && component[constraint.earlier] == component[constraint.later] {
                 guard candidates.count < Checker.sessionViolationsReportedMax * 4 else { break }
                 candidates.append([index] + graph.path(from: constraint.later, to: constraint.earlier, within: component))
             }
-            let guaranteeConstraints = candidates.map { Set($0.filter { versions.constraints[$0].source.guarantee != nil }) }
+            let guaranteeConstraints = candidates.map { Set($0.filter { !versions.constraints[$0].source.isFact }) }
             var reported: [Set<Int>] = []
             for candidate in candidates.indices.sorted(by: { guaranteeConstraints[$0].count < guaranteeConstraints[$1].count }) {
                 let own = guaranteeConstraints[candidate]
@@ -33,7 +33,7 @@ extension SessionGuaranteeCheck {
 
     private func violation(_ versions: KeyVersions, _ cycle: [Int]) -> SessionViolation {
         let constraints = cycle.map { versions.constraints[$0] }
-        let guarantees = Set(constraints.compactMap(\.source.guarantee)).sorted()
+        let guarantees = Set(constraints.flatMap(\.source.guarantees)).sorted()
         let operations = Set(constraints.flatMap(\.operationIds)).sorted()
         var lines = ["On key \(versions.key), no order of versions satisfies these constraints (\(guarantees.map(\.rawValue).joined(separator: ", "))):"]
         for constraint in constraints {
@@ -67,9 +67,9 @@ extension SessionGuaranteeCheck {
         case .writesFollowReads:
             return "\(describe(a)) was followed in its session by \(describe(b)) (writes follow reads)"
         case .monotonicWritesAcrossKeys:
-            return "\(describe(a)) preceded \(b >= 0 ? describe(b) : "a write") in its session; \(describe(c)) saw that write and was followed by \(describe(d)) (monotonic writes)"
+            return "\(describe(a)) preceded \(b >= 0 ? describe(b) : "a write") in its session; \(describe(c)) saw that write and was followed by \(describe(d)) (monotonic writes, with monotonic reads)"
         case .writesFollowReadsAcrossKeys:
-            return "\(describe(a)) preceded \(b >= 0 ? describe(b) : "a write") in its session; \(describe(c)) saw that write and was followed by \(describe(d)) (writes follow reads)"
+            return "\(describe(a)) preceded \(b >= 0 ? describe(b) : "a write") in its session; \(describe(c)) saw that write and was followed by \(describe(d)) (writes follow reads, with monotonic reads)"
         }
     }
 }
@@ -100,7 +100,7 @@ struct ConstraintGraph {
         self.edges = edges
         self.targets = constraints.map(\.later)
         self.sources = constraints.map(\.earlier)
-        self.isFact = constraints.map { $0.source.guarantee == nil }
+        self.isFact = constraints.map(\.source.isFact)
     }
 
     private func outgoing(_ node: Int) -> ArraySlice<Int> {

@@ -13,8 +13,8 @@
 /// of `info` writes may be read. A read of an absent key is matched to the
 /// initial state only when the key is never deleted (otherwise it is
 /// ambiguous and ignored). Across keys, monotonic writes and writes follow
-/// reads are checked through the observing process's next read of the
-/// earlier key after it saw the later write.
+/// reads are checked, together with monotonic reads, through the observing
+/// process's next read of the earlier key after it saw the later write.
 /// - Parameters:
 ///   - history: a validated kv history.
 ///   - guarantees: the guarantees to check (all by default).
@@ -38,15 +38,28 @@ struct SessionGuaranteeCheck {
         case monotonicWrites, monotonicWritesAcrossKeys
         case writesFollowReads, writesFollowReadsAcrossKeys
 
-        var guarantee: SessionGuarantee? {
+        /// The guarantees that together demand the constraint; empty for a
+        /// fact every store obeys.
+        ///
+        /// Across keys, monotonic writes and writes follow reads constrain
+        /// what an observer sees only if its reads are also monotonic: a
+        /// server that has the later write must have the earlier one, and
+        /// monotonic reads make the observer's later read go to a server
+        /// that has the write it saw (Terry et al.'s definitions).
+        var guarantees: [SessionGuarantee] {
             switch self {
-            case .initialFirst, .casReplaced: nil
-            case .readYourWrites: .readYourWrites
-            case .monotonicReads: .monotonicReads
-            case .monotonicWrites, .monotonicWritesAcrossKeys: .monotonicWrites
-            case .writesFollowReads, .writesFollowReadsAcrossKeys: .writesFollowReads
+            case .initialFirst, .casReplaced: []
+            case .readYourWrites: [.readYourWrites]
+            case .monotonicReads: [.monotonicReads]
+            case .monotonicWrites: [.monotonicWrites]
+            case .monotonicWritesAcrossKeys: [.monotonicReads, .monotonicWrites]
+            case .writesFollowReads: [.writesFollowReads]
+            case .writesFollowReadsAcrossKeys: [.monotonicReads, .writesFollowReads]
             }
         }
+
+        /// Whether the constraint is a fact every store obeys.
+        var isFact: Bool { guarantees.isEmpty }
     }
 
     /// "Version `earlier` is not later than version `later`", because of
@@ -127,7 +140,7 @@ struct SessionGuaranteeCheck {
 
     mutating func constrain(_ key: Int, _ earlier: Int, _ later: Int, _ source: Source, _ a: Int, _ b: Int = -1, _ c: Int = -1, _ d: Int = -1) {
         guard earlier != later else { return }
-        if let guarantee = source.guarantee, !guarantees.contains(guarantee) { return }
+        guard guarantees.isSuperset(of: source.guarantees) else { return }
         keys[key].constraints.append(Constraint(earlier: earlier, later: later, source: source, operations: (a, b, c, d)))
     }
 

@@ -88,3 +88,6 @@ public struct SiblingSet<Value: Hashable & Sendable>: Hashable, Sendable {
         siblings = result.values.sorted { $0.clock.dot < $1.clock.dot }
     }
 }
+
+extension SiblingSet.Sibling: Codable where Value: Codable {}
+extension SiblingSet: Codable where Value: Codable {}

@@ -33,7 +33,8 @@ struct ByteWriter {
     }
 }
 
-/// Reads what `ByteWriter` wrote, throwing a typed error on anything else.
+/// Reads what `ByteWriter` wrote, throwing a typed error on anything else
+/// (including a varint not in its shortest form).
 /// A length or count larger than the bytes left is refused before anything
 /// is allocated.
 struct ByteReader {
@@ -58,6 +59,8 @@ struct ByteReader {
         while true {
             let next = try byte()
             if shift == 63 && next > 1 { throw .invalidVarint }
+            // Only the shortest form is accepted, so decoding is one-to-one.
+            if shift > 0 && next == 0 { throw .invalidVarint }
             value |= UInt64(next & 0x7f) << shift
             if next & 0x80 == 0 { return value }
             shift += 7

@@ -17,6 +17,7 @@ public struct CompactionRequest: Sendable, Hashable {
 
 /// etcd's `CompactionResponse`.
 public struct CompactionResponse: Sendable, Hashable {
+    /// The store's revision when the request was served.
     public var header: ResponseHeader
 
     /// Creates a compaction response.

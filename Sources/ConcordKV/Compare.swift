@@ -9,24 +9,34 @@
 public struct Compare: Sendable, Hashable {
     /// The relation between the key's field and the operand.
     public enum Result: Int, Sendable, Hashable, CaseIterable {
+        /// The field equals the operand.
         case equal = 0
+        /// The field is greater than the operand.
         case greater = 1
+        /// The field is less than the operand.
         case less = 2
+        /// The field differs from the operand.
         case notEqual = 3
     }
 
     /// The field compared, with the operand it is compared to (etcd's
     /// `target` and `target_union` together).
     public enum Target: Sendable, Hashable {
+        /// The key's version (0 when absent).
         case version(Int64)
+        /// The key's create revision (0 when absent).
         case createRevision(Int64)
+        /// The key's mod revision (0 when absent).
         case modRevision(Int64)
         /// Values compare as bytes, lexicographically.
         case value([UInt8])
+        /// The key's lease (0 for none, or when absent).
         case lease(Int64)
     }
 
+    /// The relation that must hold.
     public var result: Result
+    /// The field compared and its operand.
     public var target: Target
     /// The key compared (never empty).
     public var key: [UInt8]

@@ -19,6 +19,7 @@ public struct DeleteRangeRequest: Sendable, Hashable {
 
 /// etcd's `DeleteRangeResponse`.
 public struct DeleteRangeResponse: Sendable, Hashable {
+    /// The store's revision when the request was served.
     public var header: ResponseHeader
     /// How many keys were deleted.
     public var deleted: Int64

@@ -2,7 +2,7 @@
 /// status code etcd answers with, so the server maps it without a table.
 ///
 /// A refused request changes nothing.
-public enum KVError: Error, Sendable, Hashable, CustomStringConvertible {
+public enum KVError: Error, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// A key (of a request, an operation or a compare) is empty.
     case emptyKey
     /// `ignoreValue` or `ignoreLease` on a key that does not exist; also the
@@ -64,5 +64,6 @@ public enum KVError: Error, Sendable, Hashable, CustomStringConvertible {
     /// gRPC's `OUT_OF_RANGE`.
     public static let outOfRange = 11
 
+    /// etcd's message.
     public var description: String { message }
 }

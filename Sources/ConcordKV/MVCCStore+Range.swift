@@ -40,31 +40,29 @@ extension MVCCStore {
     }
 
     /// Sorts pairs that arrive in key order. As in etcd, a target other
-    /// than the key with no order sorts ascending. Ties keep key order when
-    /// ascending and reverse it when descending (a stable sort, reversed).
+    /// than the key with no order sorts ascending. The sort is stable in
+    /// both directions, so ties keep key order: etcd's `sort.Sort` (a plain
+    /// insertion sort for up to 6 pairs) gives the same order for such small
+    /// results, and leaves the order of ties unspecified for larger ones.
     private func sort(_ kvs: inout [KeyValue], order: RangeRequest.SortOrder, target: RangeRequest.SortTarget) {
         var order = order
         if target != .key && order == .none { order = .ascend }
         guard order != .none else { return }
-        if target != .key {
-            let ascending: (KeyValue, KeyValue) -> Bool
-            switch target {
-            case .key: ascending = { $0.key.lexicographicallyPrecedes($1.key) }
-            case .version: ascending = { $0.version < $1.version }
-            case .create: ascending = { $0.createRevision < $1.createRevision }
-            case .mod: ascending = { $0.modRevision < $1.modRevision }
-            case .value: ascending = { $0.value.lexicographicallyPrecedes($1.value) }
-            }
-            // Swift's sort is not guaranteed stable: break ties by position.
-            let sorted = kvs.enumerated().sorted { left, right in
-                if ascending(left.element, right.element) { return true }
-                if ascending(right.element, left.element) { return false }
-                return left.offset < right.offset
-            }
-            kvs = sorted.map(\.element)
+        let ascending: (KeyValue, KeyValue) -> Bool
+        switch target {
+        case .key: ascending = { $0.key.lexicographicallyPrecedes($1.key) }
+        case .version: ascending = { $0.version < $1.version }
+        case .create: ascending = { $0.createRevision < $1.createRevision }
+        case .mod: ascending = { $0.modRevision < $1.modRevision }
+        case .value: ascending = { $0.value.lexicographicallyPrecedes($1.value) }
         }
-        if order == .descend {
-            kvs.reverse()
+        let precedes: (KeyValue, KeyValue) -> Bool = order == .descend ? { ascending($1, $0) } : ascending
+        // Swift's sort is not guaranteed stable: break ties by position.
+        let sorted = kvs.enumerated().sorted { left, right in
+            if precedes(left.element, right.element) { return true }
+            if precedes(right.element, left.element) { return false }
+            return left.offset < right.offset
         }
+        kvs = sorted.map(\.element)
     }
 }

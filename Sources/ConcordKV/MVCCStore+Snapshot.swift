@@ -62,8 +62,12 @@ extension MVCCStore {
             throw .inconsistentSnapshot("revisions current \(current), compacted \(compacted)")
         }
         var leases: Set<Int64> = []
+        var previousLease: Int64?
         for _ in 0..<(try reader.count()) {
-            leases.insert(try reader.signed())
+            let lease = try reader.signed()
+            if let previousLease, previousLease >= lease { throw .inconsistentSnapshot("leases out of order") }
+            previousLease = lease
+            leases.insert(lease)
         }
         // The smallest key entry is 2 bytes: a one-byte key and a count.
         let keyCount = try reader.count(minimumBytes: 2)

@@ -31,6 +31,7 @@ public struct PutRequest: Sendable, Hashable {
 
 /// etcd's `PutResponse`.
 public struct PutResponse: Sendable, Hashable {
+    /// The store's revision when the request was served.
     public var header: ResponseHeader
     /// The pair before the put, when asked for and the key existed.
     public var prevKV: KeyValue?

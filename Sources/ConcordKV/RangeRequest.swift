@@ -21,10 +21,15 @@ public struct RangeRequest: Sendable, Hashable {
 
     /// What the results are ordered by.
     public enum SortTarget: Int, Sendable, Hashable, CaseIterable {
+        /// The key's bytes.
         case key = 0
+        /// The key's version.
         case version = 1
+        /// The key's create revision.
         case create = 2
+        /// The key's mod revision.
         case mod = 3
+        /// The value's bytes.
         case value = 4
     }
 
@@ -36,7 +41,9 @@ public struct RangeRequest: Sendable, Hashable {
     public var limit: Int64
     /// The revision to read at; 0 (or negative) means the current one.
     public var revision: Int64
+    /// The order of the results.
     public var sortOrder: SortOrder
+    /// What the results are ordered by.
     public var sortTarget: SortTarget
     /// True to serve the read locally, without a linearizability guarantee.
     /// The store ignores it; the server decides how to read.
@@ -80,6 +87,7 @@ public struct RangeRequest: Sendable, Hashable {
 
 /// etcd's `RangeResponse`.
 public struct RangeResponse: Sendable, Hashable {
+    /// The store's revision when the request was served.
     public var header: ResponseHeader
     /// The pairs read, at most `limit` of them (none for a count-only read).
     public var kvs: [KeyValue]

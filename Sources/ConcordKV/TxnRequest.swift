@@ -1,7 +1,10 @@
 /// One operation of a transaction (etcd's `RequestOp`).
 public enum RequestOp: Sendable, Hashable {
+    /// A read.
     case range(RangeRequest)
+    /// A put.
     case put(PutRequest)
+    /// A delete.
     case deleteRange(DeleteRangeRequest)
     /// A nested transaction.
     case txn(TxnRequest)
@@ -9,9 +12,13 @@ public enum RequestOp: Sendable, Hashable {
 
 /// The result of one operation of a transaction (etcd's `ResponseOp`).
 public enum ResponseOp: Sendable, Hashable {
+    /// The answer to a read.
     case range(RangeResponse)
+    /// The answer to a put.
     case put(PutResponse)
+    /// The answer to a delete.
     case deleteRange(DeleteRangeResponse)
+    /// The answer to a nested transaction.
     case txn(TxnResponse)
 }
 
@@ -22,8 +29,11 @@ public enum ResponseOp: Sendable, Hashable {
 /// sub-revisions within it); a read-only one creates none. A transaction
 /// that fails validation applies nothing.
 public struct TxnRequest: Sendable, Hashable {
+    /// The conditions, all of which must hold for `success` to run.
     public var compare: [Compare]
+    /// The operations performed when every compare holds.
     public var success: [RequestOp]
+    /// The operations performed otherwise.
     public var failure: [RequestOp]
 
     /// Creates a transaction.
@@ -47,6 +57,7 @@ public struct TxnRequest: Sendable, Hashable {
 
 /// etcd's `TxnResponse`.
 public struct TxnResponse: Sendable, Hashable {
+    /// The store's revision when the request was served.
     public var header: ResponseHeader
     /// True when every compare held and `success` was performed.
     public var succeeded: Bool

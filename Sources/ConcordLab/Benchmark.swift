@@ -22,8 +22,9 @@ public enum Benchmarks {
         // Each component registers its benchmarks here, one line each.
         CheckerBenchmark.benchmark,
         SimulatorBenchmark.benchmark,
-        CRDTBenchmarks.gCounter, CRDTBenchmarks.orSet,
+        CRDTBenchmarks.gCounter, CRDTBenchmarks.orSet, CRDTBenchmarks.gossipBytes,
         TwoPhaseBenchmark.benchmark,
+        MVCCStoreBenchmark.benchmark,
     ]
 
     /// The benchmark with this name, if there is one.

@@ -67,6 +67,8 @@ public enum Scenarios {
         TransactionScenarios.threePhasePartition,
         TransactionScenarios.sagaCheckout,
         TransactionScenarios.sagaTravel,
+        TransactionScenarios.sagaChoreography,
+        MVCCRaftScenario.scenario,
     ]
 
     /// The scenario with this name, if there is one.

@@ -210,6 +210,8 @@ extension Storage {
             }
             snapshotIndex = snapshot.index
             snapshotName = name
+            // Decide on the whole log, appends queued before this call included.
+            try log.waitForQueuedWork()
             let keepsLog: Bool
             if log.firstIndex == snapshot.index + 1 {
                 // The log begins right after the snapshot (a first snapshot

@@ -295,6 +295,7 @@ extension Storage {
         /// (after a snapshot that replaces the whole log). Segments go newest
         /// first, so a crash part-way leaves a prefix of the old log.
         func reset(nextIndex newNext: UInt64) throws {
+            emptyLogFirstIndex = newNext
             while let segment = segments.popLast() {
                 try? segment.file.close()
                 try fileSystem.remove(segment.path)

@@ -139,6 +139,42 @@ extension Storage {
             }
         }
 
+        /// Simulates power loss on a disk that writes back unsynced data out
+        /// of order: each `blockBytes`-sized, aligned block of each file's
+        /// unsynced changes independently survives or not, as pages of a
+        /// page cache may. Size changes are kept or lost with their file's
+        /// first block. Name changes keep a random prefix, as in
+        /// ``crash(using:)``.
+        public func crashReorderingBlocks<Generator: RandomNumberGenerator>(
+            blockBytes: Int, using generator: inout Generator
+        ) {
+            precondition(blockBytes > 0, "blocks have a positive size")
+            state.withLock { state in
+                for (number, inode) in state.inodes {
+                    let keepsSize = Bool.random(using: &generator)
+                    let size = keepsSize ? inode.current.count : inode.durable.count
+                    var durable = inode.durable
+                    Self.apply(.resize(size), to: &durable)
+                    var block = 0
+                    while block * blockBytes < size {
+                        let range = (block * blockBytes)..<min((block + 1) * blockBytes, size)
+                        if Bool.random(using: &generator) {
+                            for position in range {
+                                durable[position] = position < inode.current.count ? inode.current[position] : 0
+                            }
+                        }
+                        block += 1
+                    }
+                    state.inodes[number] = Inode(durable: durable, current: durable, pending: [])
+                }
+                for (_, changes) in state.pendingNameChanges {
+                    let kept = Int.random(in: 0...changes.count, using: &generator)
+                    for change in changes[..<kept] { Self.apply(change, to: &state.durableNames) }
+                }
+                Self.restart(&state)
+            }
+        }
+
         /// Simulates power loss that keeps nothing unsynced.
         public func crashLosingEverythingUnsynced() {
             state.withLock { state in

@@ -48,11 +48,12 @@ extension Storage {
             case truncate(from: UInt64, Completion)
             case compact(through: UInt64, Completion)
             case reset(nextIndex: UInt64, Completion)
+            case barrier(Completion)
 
             var completion: Completion {
                 switch self {
                 case let .append(_, completion), let .truncate(_, completion),
-                    let .compact(_, completion), let .reset(_, completion):
+                    let .compact(_, completion), let .reset(_, completion), let .barrier(completion):
                     return completion
                 }
             }
@@ -200,6 +201,17 @@ extension Storage {
             condition.lock()
             truncatableFromIndex = max(truncatableFromIndex, index)
             condition.unlock()
+        }
+
+        /// Blocks until everything queued before this call has been done
+        /// (or has failed).
+        public func waitForQueuedWork() throws {
+            try wait { completion in
+                condition.lock()
+                defer { condition.unlock() }
+                if let error = refusal() { return completion(.failure(error)) }
+                enqueue(.barrier(completion))
+            }
         }
 
         /// Waits for the writer to finish queued work, stops it and closes
@@ -388,6 +400,8 @@ extension Storage {
                 try log.compact(through: index)
             case let .reset(nextIndex, _):
                 try log.reset(nextIndex: nextIndex)
+            case .barrier:
+                break
             }
         }
     }

@@ -22,7 +22,11 @@ extension Transactions {
     /// 3. `messagesAfterRecords` may be sent only once every record of this
     ///    value (and of every earlier value) is durable. A vote "yes" and a
     ///    coordinator's commit decision travel here: sending them before the
-    ///    log holds them is the classic way to break atomicity.
+    ///    log holds them is the classic way to break atomicity. So does every
+    ///    message that reveals a decision or a promise, even a repeated one
+    ///    (an acknowledgement, an answer to an inquiry, a resend): the record
+    ///    behind it may still be on its way to disk, and a crash would let the
+    ///    sender contradict what it said.
     /// 4. `decisions` lists decisions the core has applied locally; a shell
     ///    reports them to clients or checkers. A core that crashes before
     ///    its decision record is durable may report the same decision again

@@ -148,7 +148,7 @@ extension Transactions {
             active.insert(saga)
             var effects = Effects<SagaRecord, SagaMessage>()
             effects.records.append(.started(saga, steps: steps))
-            send(saga, into: &effects, afterRecords: true)
+            send(saga, into: &effects)
             return effects
         }
 
@@ -168,7 +168,7 @@ extension Transactions {
                     effects.decisions.append(DecisionReport(transaction: key.saga, decision: .commit))
                 } else {
                     enter(.forward(step: step + 1), of: key.saga)
-                    send(key.saga, into: &effects, afterRecords: true)
+                    send(key.saga, into: &effects)
                 }
             case (.rejected, .forward(let step)) where step == key.step:
                 // The action did not happen: undo the steps before it.
@@ -192,7 +192,7 @@ extension Transactions {
                 if let deadline = instance.replyDeadlineTick, deadline <= tick {
                     effects.append(onAttemptTimedOut(saga))
                 } else if let resend = instance.resendTick, resend <= tick {
-                    send(saga, into: &effects, afterRecords: false)
+                    send(saga, into: &effects)
                 }
             }
             return effects
@@ -227,7 +227,7 @@ extension Transactions {
                 effects.decisions.append(DecisionReport(transaction: saga, decision: .abort))
             } else {
                 enter(.compensating(step: step - 1), of: saga)
-                send(saga, into: &effects, afterRecords: true)
+                send(saga, into: &effects)
             }
             return effects
         }
@@ -240,7 +240,7 @@ extension Transactions {
         }
 
         /// Sends the current attempt of the saga's pending action or compensation.
-        private mutating func send(_ saga: TransactionID, into effects: inout Effects<SagaRecord, SagaMessage>, afterRecords: Bool) {
+        private mutating func send(_ saga: TransactionID, into effects: inout Effects<SagaRecord, SagaMessage>) {
             var instance = sagas[saga]!
             let message: SagaMessage
             let step: SagaStep
@@ -261,13 +261,9 @@ extension Transactions {
             instance.resendTick = nil
             instance.replyDeadlineTick = tick + timeout
             sagas[saga] = instance
-            let envelope = Envelope(to: step.service, message)
-            if afterRecords {
-                effects.messagesAfterRecords.append(envelope)
-            } else {
-                // A resend repeats a logged transition: nothing new to make durable.
-                effects.messages.append(envelope)
-            }
+            // Even a resend waits for the log: the transition it repeats may
+            // not be durable yet.
+            effects.messagesAfterRecords.append(Envelope(to: step.service, message))
         }
     }
 

@@ -56,9 +56,9 @@ extension Transactions {
             case .perform(let key, let action):
                 switch keys[key] {
                 case .applied?:
-                    effects.messages.append(Envelope(to: sender, .performed(key)))
+                    effects.messagesAfterRecords.append(Envelope(to: sender, .performed(key)))
                 case .rejected?, .compensated?:
-                    effects.messages.append(Envelope(to: sender, .rejected(key)))
+                    effects.messagesAfterRecords.append(Envelope(to: sender, .rejected(key)))
                 case nil:
                     let record: SagaServiceRecord = accept ? .applied(key, action: action) : .rejected(key)
                     keys[key] = record
@@ -68,7 +68,7 @@ extension Transactions {
             case .compensate(let key, _):
                 switch keys[key] {
                 case .compensated?:
-                    effects.messages.append(Envelope(to: sender, .compensated(key)))
+                    effects.messagesAfterRecords.append(Envelope(to: sender, .compensated(key)))
                 case let existing:
                     var undid = false
                     if case .applied? = existing { undid = true }

@@ -102,7 +102,7 @@ extension Transactions {
                 var effects = Effects<ThreePhaseCoordinatorRecord, ThreePhaseMessage>()
                 if let decision = outcome(of: transaction) {
                     let state: ThreePhaseState = decision == .commit ? .committed : .aborted
-                    effects.messages.append(Envelope(to: sender, .stateReply(transaction, state, recovering: false)))
+                    effects.messagesAfterRecords.append(Envelope(to: sender, .stateReply(transaction, state, recovering: false)))
                 }
                 return effects
             case .canCommit, .preCommit, .doCommit, .abort:

@@ -180,7 +180,7 @@ extension Transactions {
                 entries[transaction] = entry
                 effects.messagesAfterRecords.append(Envelope(to: sender, .preCommitAcknowledge(transaction)))
             case .committed, .aborted:
-                effects.messages.append(Envelope(to: sender, .stateReply(transaction, entry.state, recovering: false)))
+                effects.messagesAfterRecords.append(Envelope(to: sender, .stateReply(transaction, entry.state, recovering: false)))
             }
             return effects
         }
@@ -195,7 +195,7 @@ extension Transactions {
                 effects.decisions.append(DecisionReport(transaction: transaction, decision: .abort))
                 return effects
             }
-            effects.messages.append(Envelope(to: sender, .stateReply(transaction, entry.state, recovering: entry.recovering)))
+            effects.messagesAfterRecords.append(Envelope(to: sender, .stateReply(transaction, entry.state, recovering: entry.recovering)))
             return effects
         }
 

@@ -155,7 +155,7 @@ extension Transactions {
                 let state = committing[transaction]!
                 committing[transaction]!.resendTick = tick + settings.decisionResendTicks
                 for participant in state.participants where !state.acknowledged.contains(participant) {
-                    effects.messages.append(Envelope(to: participant, .decision(transaction, .commit)))
+                    effects.messagesAfterRecords.append(Envelope(to: participant, .decision(transaction, .commit)))
                 }
             }
             return effects
@@ -181,7 +181,7 @@ extension Transactions {
                 effects.decisions.append(DecisionReport(transaction: transaction, decision: .commit))
             } else if committing[transaction] != nil {
                 // A repeated vote: the participant missed the decision.
-                effects.messages.append(Envelope(to: sender, .decision(transaction, .commit)))
+                effects.messagesAfterRecords.append(Envelope(to: sender, .decision(transaction, .commit)))
             } else {
                 // A vote for a transaction this coordinator does not know
                 // (it crashed before deciding, or timed out): presumed abort.
@@ -223,7 +223,7 @@ extension Transactions {
             var effects = Effects<TwoPhaseCoordinatorRecord, TwoPhaseMessage>()
             // While votes are being collected the decision will come; say nothing.
             if let outcome = outcome(of: transaction) {
-                effects.messages.append(Envelope(to: sender, .decision(transaction, outcome)))
+                effects.messagesAfterRecords.append(Envelope(to: sender, .decision(transaction, outcome)))
             }
             return effects
         }

@@ -135,7 +135,7 @@ extension Transactions {
                 effects.messages.append(Envelope(to: coordinator, .vote(transaction, .no)))
             case .decided(.commit)?:
                 // Already committed: the coordinator missed the acknowledgement.
-                effects.messages.append(Envelope(to: coordinator, .acknowledge(transaction)))
+                effects.messagesAfterRecords.append(Envelope(to: coordinator, .acknowledge(transaction)))
             case nil where localVote == .yes && participants.contains(id):
                 known[transaction] = Knowledge(state: .uncertain, coordinator: coordinator, participants: participants,
                                                inquiryTick: tick + settings.inquiryTicks)
@@ -168,7 +168,7 @@ extension Transactions {
             case .decided(.commit)? where decision == .commit:
                 // A resent decision: the acknowledgement was lost. Peers
                 // ignore acknowledgements, so answering the sender is safe.
-                effects.messages.append(Envelope(to: sender, .acknowledge(transaction)))
+                effects.messagesAfterRecords.append(Envelope(to: sender, .acknowledge(transaction)))
             case .decided?:
                 // Decisions never change. A contradicting one can only come
                 // from a broken peer; keeping the first makes it visible to a checker.
@@ -191,7 +191,7 @@ extension Transactions {
             var effects = Effects<TwoPhaseParticipantRecord, TwoPhaseMessage>()
             switch known[transaction]?.state {
             case .decided(let decision)?:
-                effects.messages.append(Envelope(to: sender, .decisionReply(transaction, decision)))
+                effects.messagesAfterRecords.append(Envelope(to: sender, .decisionReply(transaction, decision)))
             case .uncertain?:
                 effects.messages.append(Envelope(to: sender, .decisionReply(transaction, nil)))
             case nil:

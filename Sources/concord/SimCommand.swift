@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConcordLab
+import ConcordSimulation
 import Foundation
 
 /// `concord sim`: run a scenario in the deterministic simulator, for one seed
@@ -103,10 +104,10 @@ struct SimCommand: ParsableCommand {
     private func sweep(_ scenario: Scenario, seeds: Range<UInt64>) -> Bool {
         var progress = ProgressBar(total: seeds.count, redrawInterval: Self.progressRedrawInterval)
         var failures: [(seed: UInt64, verdict: String)] = []
-        for seed in seeds {
+        _ = Sweep.run(seeds: seeds, progress: { progress.update(done: $0, failures: $1) }) { seed in
             let result = scenario.run(ScenarioOptions(seed: seed, recordTimeline: false, bug: bug))
             if !result.passed { failures.append((seed, result.verdict)) }
-            progress.update(done: Int(seed - seeds.lowerBound) + 1, failures: failures.count)
+            return result.passed
         }
         progress.finish()
         print("\(scenario.name): \(seeds.count) seeds from \(seeds.lowerBound), \(failures.count) failed")
@@ -161,7 +162,8 @@ struct ProgressBar {
         if isTerminal {
             if let lastDrawn, now - lastDrawn < redrawInterval, done < total { return }
             lastDrawn = now
-            write("\r" + line(done: done, failures: failures, now: now))
+            // Carriage return, the line, then erase whatever a longer line left.
+            write("\r" + line(done: done, failures: failures, now: now) + "\u{1B}[K")
         } else {
             let tenth = done * 10 / max(total, 1)
             guard tenth > lastTenth || done == total else { return }

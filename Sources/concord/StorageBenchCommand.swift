@@ -48,15 +48,16 @@ struct StorageBenchCommand: AsyncParsableCommand {
 
         let disk = try measureDisk(path: base + "/disk-probe")
         print(String(format: "disk: %.0f synchronous %d-byte writes/s (pwrite + fdatasync), %.2f MB/s", disk, Self.diskWriteBytes, disk * Double(Self.diskWriteBytes) / 1e6))
-        print("writers  appends/s  MB/s   fsyncs/1000 records  records/batch  vs disk syncs/s")
+        print("writers  appends/s  MB/s   fsyncs/1000 records  records/batch  vs disk syncs/s  reopen ms (segments)")
         for count in writerCounts {
             let result = try await measureLog(directory: base + "/log-\(count)", writers: count)
             let rate = Double(result.records) / result.elapsed
             print(String(
-                format: "%7d  %9.0f  %5.2f  %19.1f  %13.1f  %14.2fx",
+                format: "%7d  %9.0f  %5.2f  %19.1f  %13.1f  %14.2fx  %9.1f (%d)",
                 count, rate, rate * Double(payloadBytes) / 1e6,
                 Double(result.syncs) * 1000 / Double(max(result.records, 1)),
-                Double(result.records) / Double(max(result.batches, 1)), rate / disk))
+                Double(result.records) / Double(max(result.batches, 1)), rate / disk,
+                result.reopenSeconds * 1000, result.segments))
         }
     }
 
@@ -87,6 +88,9 @@ struct StorageBenchCommand: AsyncParsableCommand {
         var batches: Int
         var syncs: Int
         var elapsed: Double
+        /// How long opening the directory again (recovery) took.
+        var reopenSeconds: Double
+        var segments: Int
     }
 
     /// Concurrent writers, each appending one record at a time and waiting
@@ -94,24 +98,36 @@ struct StorageBenchCommand: AsyncParsableCommand {
     func measureLog(directory: String, writers: Int) async throws -> LogResult {
         let configuration = Storage.LogConfiguration(preallocation: zeroFill ? .zeroFill : .allocate)
         let store = try Storage.NodeStore.open(directory: directory, configuration: configuration)
-        defer { store.close() }
         let payload = [UInt8](repeating: 0x5A, count: payloadBytes)
         let clock = ContinuousClock()
         let start = clock.now
         let budget = seconds
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<writers {
-                group.addTask {
-                    while Self.seconds(clock.now - start) < budget {
-                        _ = try await store.log.appendNext(term: 1, payload: payload)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<writers {
+                    group.addTask {
+                        while Self.seconds(clock.now - start) < budget {
+                            _ = try await store.log.appendNext(term: 1, payload: payload)
+                        }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+        } catch {
+            store.close()
+            throw error
         }
         let elapsed = Self.seconds(clock.now - start)
         let statistics = store.log.currentStatistics
-        return LogResult(records: statistics.records, batches: statistics.batches, syncs: statistics.syncs, elapsed: elapsed)
+        store.close()
+        let reopenStart = clock.now
+        let reopened = try Storage.NodeStore.open(directory: directory, configuration: configuration)
+        let reopenSeconds = Self.seconds(clock.now - reopenStart)
+        reopened.close()
+        let segments = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".wal") }.count
+        return LogResult(
+            records: statistics.records, batches: statistics.batches, syncs: statistics.syncs, elapsed: elapsed,
+            reopenSeconds: reopenSeconds, segments: segments)
     }
 
     static func seconds(_ duration: Duration) -> Double {

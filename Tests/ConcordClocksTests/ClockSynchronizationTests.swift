@@ -93,3 +93,59 @@ import Testing
         }
     }
 }
+
+@Suite struct ClockSynchronizationPipelineTests {
+    /// Four time servers, one of them a falseticker 50 ms off; the local
+    /// clock runs 7 ms fast. Each server is sampled three times over a
+    /// network with asymmetric legs; the filter keeps each server's
+    /// lowest-delay sample, Marzullo intersects the four offset intervals,
+    /// and the interval clock synchronized with the result contains true
+    /// time, then and a second later.
+    @Test func samplesFilteredAndIntersectedSynchronizeAnIntervalClock() throws {
+        let millisecond: Int64 = 1_000_000
+        let localError = 7 * millisecond
+        var trueTime: Int64 = 1_000 * millisecond
+        let serverErrors: [Int64] = [0, 0, 0, 50 * millisecond]
+        // (request leg, server processing, reply leg) of each exchange.
+        let exchanges: [(Int64, Int64, Int64)] = [
+            (3 * millisecond, 100_000, 9 * millisecond),
+            (1 * millisecond, 50_000, 2 * millisecond),
+            (6 * millisecond, 200_000, 1 * millisecond),
+        ]
+        var intervals: [UncertaintyInterval] = []
+        for serverError in serverErrors {
+            var filter = ClockSampleFilter(maximumDelayNanoseconds: 50 * millisecond)
+            for (forward, processing, back) in exchanges {
+                let t1 = trueTime + localError
+                let t2 = trueTime + forward + serverError
+                let t3 = t2 + processing
+                let t4 = trueTime + forward + processing + back + localError
+                try filter.add(ClockSample(t1: t1, t2: t2, t3: t3, t4: t4))
+                trueTime += 10 * millisecond
+            }
+            intervals.append(try filter.best!.offsetInterval())
+        }
+        let agreement = try #require(Marzullo.intersect(intervals))
+        #expect(agreement.sourceCount == 3)
+        #expect(agreement.interval.contains(-localError))
+
+        let interval = agreement.interval
+        let offset = interval.earliestNanoseconds + interval.widthNanoseconds / 2
+        let uncertainty = (interval.widthNanoseconds + 1) / 2
+        var clock = IntervalClock(
+            physicalClock: ManualClock(nanoseconds: trueTime + localError), baseUncertaintyNanoseconds: 0,
+            driftPartsPerMillion: 100)
+        clock.synchronize(offsetNanoseconds: offset, uncertaintyNanoseconds: uncertainty)
+        #expect(clock.now().contains(trueTime))
+        #expect(clock.now().widthNanoseconds <= 3 * millisecond)
+        // A second later, drifting 80 ppm (within the 100 ppm bound).
+        trueTime += 1_000 * millisecond
+        clock.physicalClock.nanoseconds = trueTime + localError + 80_000
+        #expect(clock.now().contains(trueTime))
+        // Without synchronization the 7 ms error would put true time outside.
+        let unsynchronized = IntervalClock(
+            physicalClock: ManualClock(nanoseconds: trueTime + localError), baseUncertaintyNanoseconds: 1 * millisecond,
+            driftPartsPerMillion: 100)
+        #expect(!unsynchronized.now().contains(trueTime))
+    }
+}

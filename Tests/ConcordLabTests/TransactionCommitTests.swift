@@ -1,4 +1,5 @@
 import ConcordSimulation
+import ConcordTransactions
 import Testing
 @testable import ConcordLab
 
@@ -19,6 +20,16 @@ struct TransactionCommitTests {
         #expect(failures.isEmpty, "\(failures.prefix(3)); replay: concord sim 2pc --seed <seed> --timeline")
     }
 
+    /// Seeds on which wider sweeps once found bugs: participants
+    /// acknowledging a resent commit before their commit record was durable
+    /// (168, 212, 216), and a transaction identifier reused after a
+    /// coordinator restart because the network duplicated a request (626).
+    @Test(arguments: [168, 212, 216, 626] as [UInt64])
+    func seedsThatOnceFoundABugStayFixed(_ seed: UInt64) {
+        let result = TransactionScenarios.twoPhase.run(ScenarioOptions(seed: seed))
+        #expect(result.passed, "\(result.verdict); replay: concord sim 2pc --seed \(seed)")
+    }
+
     @Test(arguments: ["forget-yes-vote", "decision-before-log"])
     func theTwoPhaseSweepCatchesAReintroducedBug(_ bug: String) {
         let failures = Self.failures(TransactionScenarios.twoPhase, seeds: 0..<60, bug: bug)
@@ -34,6 +45,35 @@ struct TransactionCommitTests {
     @Test func threePhaseCommitTerminatesWithoutTheCoordinatorUnderCrashes() {
         let failures = Self.failures(TransactionScenarios.threePhase)
         #expect(failures.isEmpty, "\(failures.prefix(3)); replay: concord sim 3pc --seed <seed> --timeline")
+    }
+
+    @Test func threePhaseCommitFinishesWhereTwoPhaseCommitBlocks() {
+        var configuration = CommitConfiguration()
+        configuration.transactions = 1
+        configuration.noVotePerMillion = 0
+        let coordinator = CommitConfiguration.coordinator
+        // The same fault for both: every vote arrives, the coordinator logs
+        // its next step and crashes for good before anyone hears it.
+        var three = Script<ThreePhaseCommit>(seed: 5, configuration: configuration, record: false)
+        let preCommitting = three.run(for: .seconds(1), until: { ($0.node(coordinator)?.loggedRecordCount ?? 0) > 0 })
+        #expect(preCommitting)
+        three.apply(.crash(coordinator))
+        three.run(for: .seconds(2))
+        let threeChecker = CommitRun<ThreePhaseCommit>.check(three.simulator, configuration)
+        #expect(threeChecker.violations.isEmpty)
+        for participant in configuration.participants {
+            #expect(three.simulator.node(participant)?.undecided == [], "n\(participant) blocked under 3PC")
+            #expect(threeChecker.decided[.init(1)]?[participant] != nil)
+        }
+
+        var two = Script<TwoPhaseCommit>(seed: 5, configuration: configuration, record: false)
+        let decided = two.run(for: .seconds(1), until: { !($0.node(coordinator)?.loggedDecisions.isEmpty ?? true) })
+        #expect(decided)
+        two.apply(.crash(coordinator))
+        two.run(for: .seconds(2))
+        for participant in configuration.participants {
+            #expect(two.simulator.node(participant)?.undecided == [.init(1)], "n\(participant) decided under 2PC")
+        }
     }
 
     @Test func aPartitionMakesThreePhaseCommitDecideBothWays() {

@@ -25,6 +25,16 @@ struct TransactionSagaTests {
         print("saga bug \(bug): caught by \(failures.count) of \(Self.sweepSeeds.count) seeds, first \(failures.first.map { "\($0.0): \($0.1)" } ?? "-")")
     }
 
+    @Test func aChoreographedCheckoutEndsCompletedOrCompensatedUnderFaults() {
+        let failures = Self.failures(TransactionScenarios.sagaChoreography, seeds: 1..<31)
+        #expect(failures.isEmpty, "\(failures.prefix(3)); replay: concord sim saga-choreography --seed <seed>")
+    }
+
+    @Test func theChoreographySweepCatchesAnAcknowledgementBeforeTheLog() {
+        let failures = Self.failures(TransactionScenarios.sagaChoreography, seeds: 1..<41, bug: "ack-before-log")
+        #expect(!failures.isEmpty, "the sweep missed the 'ack-before-log' bug in 40 seeds")
+    }
+
     @Test func aSagaRunShowsBothOutcomes() {
         let verdicts = (0..<5).map { TransactionScenarios.sagaTravel.run(ScenarioOptions(seed: $0)).verdict }
         #expect(verdicts.contains { !$0.contains(" 0 completed") })

@@ -62,7 +62,10 @@ final class GatedFile: Storage.StorageFile, @unchecked Sendable {
     func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws { try inner.write(bytes, at: offset) }
     func truncate(to size: UInt64) throws { try inner.truncate(to: size) }
     func preallocate(to size: UInt64, zeroFill: Bool) throws { try inner.preallocate(to: size, zeroFill: zeroFill) }
-    func sync() throws { gate.pass(); try inner.sync() }
+    func sync() throws {
+        if path.contains("/segment-") { gate.pass() }
+        try inner.sync()
+    }
     func close() throws { try inner.close() }
 }
 
@@ -134,6 +137,40 @@ final class Completions: @unchecked Sendable {
         let reopened = try openSimulated(simulated)
         defer { reopened.close() }
         #expect(try allEntries(reopened).isEmpty)
+    }
+
+    @Test func aSnapshotDecidesOnAppendsQueuedBeforeIt() throws {
+        let simulated = Storage.SimulatedFileSystem()
+        let gated = GatedFileSystem(simulated)
+        let store = try Storage.NodeStore.open(directory: dataDirectory, fileSystem: gated, configuration: smallConfiguration)
+        let completions = Completions()
+        gated.close()
+        let entries = makeEntries(from: 1, count: 10, term: 1)
+        store.log.append(Array(entries[0..<5])) { completions.record(1, $0) }
+        gated.waitForSyncAtGate()
+        // Entries 6...10 are queued, not yet written, when the snapshot at 8
+        // arrives: it must keep them, not take the log for one that ends
+        // before the snapshot.
+        store.log.append(Array(entries[5..<10])) { completions.record(2, $0) }
+        let snapshotDone = Completions()
+        Thread {
+            let result = Result { try store.saveSnapshot(Storage.Snapshot(index: 8, term: 1, data: [8])) }
+            snapshotDone.record(0, result.mapError { $0 as! Storage.StorageError })
+        }.start()
+        // Let the snapshot file land before the writer may go on (a wait for
+        // a condition, with a deadline).
+        let snapshotPath = dataDirectory + "/" + Storage.DataFileName.snapshotName(index: 8, term: 1)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !simulated.exists(snapshotPath) && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.001) }
+        gated.open()
+        _ = completions.waitFor(2)
+        #expect(throws: Never.self) { try snapshotDone.waitFor(1)[0]!.get() }
+        #expect(try allEntriesAfter(8, store) == Array(entries[8...]))
+        store.close()
+    }
+
+    func allEntriesAfter(_ index: UInt64, _ store: Storage.NodeStore) throws -> [Storage.LogEntry] {
+        try store.log.entries(in: (index + 1)..<(store.log.lastIndex + 1))
     }
 
     @Test func readersSeeWholeEntriesWhileAWriterAppends() async throws {

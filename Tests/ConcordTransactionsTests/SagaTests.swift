@@ -78,8 +78,19 @@ struct SagaTests {
         #expect(compensated.records == [.compensated(key, undid: false)])
         let late = service.onMessage(.perform(key, action: "book-hotel"), from: 0)
         #expect(late.records.isEmpty)
-        #expect(late.messages == [.init(to: 0, .rejected(key))])
+        #expect(late.messagesAfterRecords == [.init(to: 0, .rejected(key))])
         #expect(service.effectiveKeys.isEmpty)
+    }
+
+    @Test func aRepeatedActionIsAnsweredOnlyAfterItsFirstRecordIsDurable() {
+        var service = Transactions.SagaService(id: 2)
+        let key = Transactions.IdempotencyKey(saga: TransactionID(4), step: 1)
+        let first = service.onMessage(.perform(key, action: "book-hotel"), from: 0)
+        #expect(first.records == [.applied(key, action: "book-hotel")])
+        // The duplicate arrives before that record is durable: its answer must wait too.
+        let repeated = service.onMessage(.perform(key, action: "book-hotel"), from: 0)
+        #expect(repeated.records.isEmpty && repeated.messages.isEmpty)
+        #expect(repeated.messagesAfterRecords == [.init(to: 0, .performed(key))])
     }
 
     @Test func aRecoveredOrchestratorResumesForward() throws {

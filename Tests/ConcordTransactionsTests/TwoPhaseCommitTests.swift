@@ -157,6 +157,33 @@ struct TwoPhaseCommitTests {
         }
     }
 
+    @Test func aRepeatedCommitIsAcknowledgedOnlyAfterTheCommitRecord() {
+        var participant = Transactions.TwoPhaseParticipant(id: 3)
+        _ = participant.onMessage(.prepare(TransactionID(2), participants: [1, 3]), from: 0)
+        let first = participant.onMessage(.decision(TransactionID(2), .commit), from: 0)
+        #expect(first.records == [.committed(TransactionID(2))])
+        // A resent decision arrives while that record may still be in flight
+        // to disk: acknowledging it at once would let the coordinator forget a
+        // commit this participant could lose in a crash.
+        let repeated = participant.onMessage(.decision(TransactionID(2), .commit), from: 0)
+        #expect(repeated.messages.isEmpty)
+        #expect(repeated.messagesAfterRecords == [.init(to: 0, .acknowledge(TransactionID(2)))])
+    }
+
+    @Test func theCoordinatorRevealsACommitOnlyAfterItsRecord() throws {
+        var coordinator = Transactions.TwoPhaseCoordinator(id: 0)
+        _ = try coordinator.begin(TransactionID(1), participants: [1, 2])
+        _ = coordinator.onMessage(.vote(TransactionID(1), .yes), from: 1)
+        _ = coordinator.onMessage(.vote(TransactionID(1), .yes), from: 2)
+        let inquiry = coordinator.onMessage(.decisionRequest(TransactionID(1)), from: 1)
+        #expect(inquiry.messages.isEmpty)
+        #expect(inquiry.messagesAfterRecords == [.init(to: 1, .decision(TransactionID(1), .commit))])
+        for _ in 0..<coordinator.settings.decisionResendTicks {
+            let tick = coordinator.onTick()
+            #expect(tick.messages.isEmpty)
+        }
+    }
+
     @Test func aVoteForAnUnknownTransactionIsAnsweredWithAbort() {
         var coordinator = Transactions.TwoPhaseCoordinator(id: 0)
         let effects = coordinator.onMessage(.vote(TransactionID(3), .yes), from: 1)

@@ -1,5 +1,6 @@
 import ConcordCRDT
 import ConcordClocks
+import Foundation
 
 /// The CRDT micro-benchmarks: merge throughput and encoded sizes.
 enum CRDTBenchmarks {
@@ -32,12 +33,14 @@ enum CRDTBenchmarks {
             return checksum
         }
         let binary = left.binaryEncoded().count
+        let json = jsonSize(left)
         let delta = GCounter(entries: [ReplicaID(500): 1_234_567]).binaryEncoded().count
         return [
             "command: swift run -c release concord microbench crdt-gcounter",
             "replicas: \(counterReplicaCount)",
-            "merges: \(iterations) in \(format(elapsed)) (\(rate(iterations, elapsed)) merges/s, \(rate(iterations * counterReplicaCount, elapsed)) entries/s)",
+            "merges: \(iterations) in \(format(elapsed)) of CPU time (\(rate(iterations, elapsed)) merges/s, \(rate(iterations * counterReplicaCount, elapsed)) entries/s)",
             "binary encoding: \(binary) bytes full state (\(format2(Double(binary) / Double(counterReplicaCount))) bytes/replica), \(delta) bytes per increment delta",
+            "JSON (Codable) encoding: \(json) bytes full state",
             "checksum: \(checksum)",
         ]
     }
@@ -68,25 +71,70 @@ enum CRDTBenchmarks {
             return UInt64(checksum)
         }
         let binary = left.binaryEncoded().count
+        let json = jsonSize(left)
         var deltaSource = left
         let addDelta = deltaSource.insert(42_424_242, at: ReplicaID(3)).binaryEncoded().count
         let removeDelta = deltaSource.remove(7).binaryEncoded().count
         return [
             "command: swift run -c release concord microbench crdt-orset",
             "elements: \(setElementCount) added by \(setReplicaCount) replicas; the other side removed and added 1%",
-            "merges: \(iterations) in \(format(elapsed)) (\(rate(iterations, elapsed)) merges/s, \(rate(iterations * setElementCount, elapsed)) elements/s)",
+            "merges: \(iterations) in \(format(elapsed)) of CPU time (\(rate(iterations, elapsed)) merges/s, \(rate(iterations * setElementCount, elapsed)) elements/s)",
             "binary encoding: \(binary) bytes full state (\(format2(Double(binary) / Double(setElementCount))) bytes/element)",
+            "JSON (Codable) encoding: \(json) bytes full state",
             "delta sizes: add \(addDelta) bytes, remove \(removeDelta) bytes",
             "checksum: \(checksum)",
         ]
     }
 
-    /// Runs `body` once and returns the elapsed time and its result.
+    /// Seeds of the gossip-bytes benchmark.
+    static let gossipSeeds: Range<UInt64> = 0..<20
+
+    static let gossipBytes = Benchmark(
+        name: "crdt-gossip-bytes",
+        summary: "bytes shipped by delta gossip versus full-state gossip over the crdt-gossip scenario"
+    ) {
+        var deltaPayload = 0
+        var fallbackPayload = 0
+        var fullPayload = 0
+        var updates = 0
+        var failures = 0
+        for seed in gossipSeeds {
+            let deltas = CRDTGossip.run(seed: seed, mode: .deltas)
+            let full = CRDTGossip.run(seed: seed, mode: .fullStates)
+            deltaPayload += deltas.deltaBytes
+            fallbackPayload += deltas.fullStateBytes
+            fullPayload += full.fullStateBytes
+            updates += deltas.updates
+            if !deltas.failures.isEmpty || !full.failures.isEmpty { failures += 1 }
+        }
+        let deltaTotal = deltaPayload + fallbackPayload
+        return [
+            "command: swift run -c release concord microbench crdt-gossip-bytes",
+            "runs: seeds \(gossipSeeds.lowerBound)..<\(gossipSeeds.upperBound) of crdt-gossip (3 s of faults, then healing), \(updates) client updates, \(failures) failed runs",
+            "delta gossip: \(deltaTotal) payload bytes (\(deltaPayload) in deltas, \(fallbackPayload) in full-state fallbacks)",
+            "full-state gossip: \(fullPayload) payload bytes",
+            "ratio: deltas ship \(format2(Double(deltaTotal) / Double(max(fullPayload, 1)) * 100))% of the full-state bytes",
+        ]
+    }
+
+    /// The size of the value's JSON (Codable) encoding, for comparison.
+    static func jsonSize(_ value: some Encodable) -> Int {
+        (try? JSONEncoder().encode(value).count) ?? -1
+    }
+
+    /// Runs `body` once and returns the process CPU time it took (less
+    /// sensitive than wall time to other load on a shared machine) and its result.
     static func measure(_ body: () -> UInt64) -> (Duration, UInt64) {
-        let clock = ContinuousClock()
-        var result: UInt64 = 0
-        let elapsed = clock.measure { result = body() }
-        return (elapsed, result)
+        let start = processCPUTime()
+        let result = body()
+        return (processCPUTime() - start, result)
+    }
+
+    /// CPU time used by this process so far.
+    static func processCPUTime() -> Duration {
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        return .seconds(Int64(spec.tv_sec)) + .nanoseconds(Int64(spec.tv_nsec))
     }
 
     static func seconds(_ duration: Duration) -> Double {

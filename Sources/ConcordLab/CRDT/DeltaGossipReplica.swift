@@ -60,27 +60,34 @@ public struct DeltaGossipReplica<State: StateCRDT & BinaryCodable>: Sendable {
     /// Bytes of full-state payloads sent.
     public private(set) var fullStateBytesSent = 0
 
-    private var buffer: [(sequence: UInt64, delta: State)] = []
+    /// Buffered deltas; `origin` is the peer a received delta came from.
+    private var buffer: [(sequence: UInt64, delta: State, origin: Int?)] = []
     private var nextSequence: UInt64 = 0
     private var acknowledged: [Int: UInt64] = [:]
     private var ticks = 0
 
-    /// A replica with an empty state.
+    /// A replica starting from `state` (empty by default; a restarted
+    /// replica passes the state it recovered).
     public init(
-        id: Int, peers: [Int], mode: Mode = .deltas,
+        id: Int, peers: [Int], mode: Mode = .deltas, state: State = State(),
         join: @escaping @Sendable (inout State, State) -> Void = { $0.merge($1) }
     ) {
         self.id = id
         self.peers = peers
         self.mode = mode
+        self.state = state
         self.join = join
     }
+
+    /// How many deltas this replica has recorded: it grows exactly when the
+    /// state changes (a local update, or a received state that taught it something).
+    public var recordedDeltaCount: UInt64 { nextSequence }
 
     /// Applies a local update: `mutate` calls a delta mutator on the state
     /// and returns its delta, which is buffered for gossip.
     public mutating func update(_ mutate: (inout State) -> State) {
         let delta = mutate(&state)
-        record(delta)
+        record(delta, from: nil)
     }
 
     /// A gossip tick: the messages to send now.
@@ -98,7 +105,10 @@ public struct DeltaGossipReplica<State: StateCRDT & BinaryCodable>: Sendable {
                 messages.append((peer, .fullState(state, sequence: nextSequence)))
             } else if known < nextSequence {
                 var joined = State()
-                for entry in buffer where entry.sequence >= known {
+                // A delta is not sent back to the peer it came from
+                // ("back-propagation", Enes et al., "Efficient
+                // Synchronization of State-based CRDTs", ICDE 2019).
+                for entry in buffer where entry.sequence >= known && entry.origin != peer {
                     joined.merge(entry.delta)
                 }
                 deltaBytesSent += joined.binaryEncoded().count
@@ -117,7 +127,7 @@ public struct DeltaGossipReplica<State: StateCRDT & BinaryCodable>: Sendable {
                 join(&merged, received)
                 state = merged
                 // Forward what was new to the other peers.
-                record(received)
+                record(received, from: peer)
             }
             return [(peer, .acknowledgement(sequence: sequence))]
         case .acknowledgement(let sequence):
@@ -127,8 +137,8 @@ public struct DeltaGossipReplica<State: StateCRDT & BinaryCodable>: Sendable {
         }
     }
 
-    private mutating func record(_ delta: State) {
-        buffer.append((nextSequence, delta))
+    private mutating func record(_ delta: State, from origin: Int?) {
+        buffer.append((nextSequence, delta, origin))
         nextSequence += 1
         if buffer.count > Self.deltaBufferCountMax {
             buffer.removeFirst(buffer.count - Self.deltaBufferCountMax)

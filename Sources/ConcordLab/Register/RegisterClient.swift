@@ -17,6 +17,8 @@ struct RegisterClient {
     /// No operation starts at or after this local time.
     let stopAt: SimulationInstant
     var target: NodeID
+    /// The newest epoch a server told this client about.
+    var epoch: UInt64 = 0
     var generation = 0
     var nextNumber: UInt64 = 1
     var current: (request: RegisterRequestID, operation: RegisterOperation, historyIndex: Int)?
@@ -45,8 +47,14 @@ struct RegisterClient {
             finish(.ok(value), note: value.map { "→ \($0)" } ?? "→ absent", context: &context)
         case (.written, .put):
             finish(.ok(nil), note: "→ ok", context: &context)
-        case (.notPrimary(let hint), _):
-            finish(.fail, note: "→ fail (n\(from) is not primary)", context: &context)
+        case (.notPrimary(let hint, let serverEpoch, let definite), _):
+            if definite {
+                finish(.fail, note: "→ fail (n\(from) is not primary of epoch \(current.request.epoch))", context: &context)
+            } else {
+                finish(.info, note: "→ info (n\(from) may yet become primary of epoch \(current.request.epoch))", context: &context)
+                generation += 1
+            }
+            epoch = max(epoch, serverEpoch)
             target = hint ?? otherServer(than: from)
         case (.busy, _):
             finish(.fail, note: "→ fail (busy)", context: &context)
@@ -78,7 +86,7 @@ struct RegisterClient {
         } else {
             operation = .put(key: key, value: "\(index)-\(nextNumber)")
         }
-        let request = RegisterRequestID(client: id, number: nextNumber)
+        let request = RegisterRequestID(client: id, number: nextNumber, epoch: epoch)
         nextNumber += 1
         let historyIndex = history.invoke(process: process, operation, at: context.trueTime)
         current = (request, operation, historyIndex)
@@ -93,12 +101,14 @@ struct RegisterClient {
         let invoked = history.events.first { $0.operationIndex == current.historyIndex }!.time
         context.log("p\(process) \(current.operation) \(note) (invoked \(invoked))")
         self.current = nil
-        scheduleNext(&context)
+        var succeeded = false
+        if case .ok = outcome { succeeded = true }
+        scheduleNext(after: succeeded ? .zero : RegisterTimings.backoff, &context)
     }
 
-    private func scheduleNext(_ context: inout RegisterContext) {
+    private func scheduleNext(after extra: SimulationDuration = .zero, _ context: inout RegisterContext) {
         let think = context.random.next(in: RegisterTimings.thinkTimeMin.nanoseconds...RegisterTimings.thinkTimeMax.nanoseconds)
-        context.setTimer(RegisterTimings.thinkTimer, after: .nanoseconds(think))
+        context.setTimer(RegisterTimings.thinkTimer, after: extra + .nanoseconds(think))
     }
 
     private func otherServer(than server: NodeID) -> NodeID {

@@ -33,12 +33,20 @@ struct RegisterConfiguration: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Names one client request, so that a late reply to an earlier request is
-/// recognized and ignored.
+/// recognized and ignored, and a duplicated request runs at most once.
+///
+/// A request also names the epoch the client believes current: only the
+/// primary of that very epoch executes it. A server is primary of an epoch in
+/// at most one incarnation, so its in-memory record of the requests it has
+/// seen in that epoch is enough to run each request at most once.
 struct RegisterRequestID: Sendable, Hashable, CustomStringConvertible {
     var client: NodeID
+    /// Increases with every request of the client.
     var number: UInt64
+    /// The epoch whose primary may execute the request (0: none known).
+    var epoch: UInt64
 
-    var description: String { "#\(client).\(number)" }
+    var description: String { "#\(client).\(number)@e\(epoch)" }
 }
 
 /// A server's answer to a client.
@@ -47,9 +55,14 @@ enum RegisterReply: Sendable, Hashable {
     case value(String?)
     /// A put took effect.
     case written
-    /// This server is not the primary; the request was not executed.
-    case notPrimary(hint: NodeID?)
-    /// The primary's queue is full; the request was not executed.
+    /// This server did not execute the request: it is not the active primary
+    /// of the request's epoch. `definite` says it never will be (so a
+    /// duplicate of the request cannot run later either): the client may
+    /// record a failure. Otherwise the outcome is unknown. `epoch` and `hint`
+    /// are this server's view of the current configuration.
+    case notPrimary(hint: NodeID?, epoch: UInt64, definite: Bool)
+    /// The primary's queue is full; the request was not executed and, being
+    /// recorded as seen, never will be.
     case busy
 }
 

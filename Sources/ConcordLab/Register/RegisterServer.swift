@@ -25,9 +25,11 @@ struct RegisterServer {
     let blockedThrough: UInt64
     var configuration: RegisterConfiguration?
     var store: [String: String]
+    /// The newest epoch known to be on this server's disk.
+    var durableEpoch: UInt64
     var role = Role.idle
     /// Actions waiting for a disk write to become durable, in token order.
-    var awaitingDurable: [(token: PersistToken, action: DurableAction)] = []
+    var awaitingDurable: [(token: PersistToken, epoch: UInt64, action: DurableAction)] = []
 
     enum Role {
         case idle
@@ -48,6 +50,9 @@ struct RegisterServer {
         /// True once the backup acknowledged the install (or there is none).
         var ready: Bool
         var queue: [(RegisterRequestID, RegisterOperation)] = []
+        /// The highest request number seen from each client in this epoch;
+        /// anything not above it is a duplicate and is dropped.
+        var seen: [NodeID: UInt64] = [:]
         var inFlight: InFlight?
         var nextSequence: UInt64 = 1
         /// Asynchronous replication only: writes answered and not yet
@@ -86,10 +91,12 @@ struct RegisterServer {
             self.epoch = epoch
             self.store = store
             blockedThrough = epoch
+            durableEpoch = epoch
         } else {
             epoch = 0
             store = [:]
             blockedThrough = 0
+            durableEpoch = 0
         }
         sendHeartbeat(&context)
     }
@@ -137,6 +144,7 @@ struct RegisterServer {
     mutating func onDurable(_ token: PersistToken, context: inout RegisterContext) {
         while let first = awaitingDurable.first, first.token <= token {
             awaitingDurable.removeFirst()
+            durableEpoch = max(durableEpoch, first.epoch)
             perform(first.action, context: &context)
         }
     }
@@ -144,20 +152,21 @@ struct RegisterServer {
     // MARK: Configuration
 
     private mutating func adopt(_ configuration: RegisterConfiguration, context: inout RegisterContext) {
-        abandonRole(hint: configuration.primary, context: &context)
+        abandonRole(hint: configuration.primary, epoch: configuration.epoch, context: &context)
         epoch = configuration.epoch
         self.configuration = configuration
         role = .adopting
         persistThen(.activate(epoch: epoch), context: &context)
     }
 
-    /// Leaves the current role: queued requests are refused (they never ran);
-    /// the operation in flight gets no answer, since it may have reached the
+    /// Leaves the current role: queued requests are refused (they never ran,
+    /// and a server that was active primary of an epoch never is again); the
+    /// operation in flight gets no answer, since it may have reached the
     /// backup.
-    private mutating func abandonRole(hint: NodeID?, context: inout RegisterContext) {
+    private mutating func abandonRole(hint: NodeID?, epoch newEpoch: UInt64, context: inout RegisterContext) {
         if case .primary(let primary) = role {
             for (request, _) in primary.queue {
-                context.send(.reply(request, .notPrimary(hint: hint)), to: request.client)
+                context.send(.reply(request, .notPrimary(hint: hint, epoch: newEpoch, definite: true)), to: request.client)
             }
         }
         role = .idle
@@ -192,7 +201,7 @@ struct RegisterServer {
                 return
             }
         } else {
-            abandonRole(hint: configuration.primary, context: &context)
+            abandonRole(hint: configuration.primary, epoch: configuration.epoch, context: &context)
             epoch = configuration.epoch
             self.configuration = configuration
         }
@@ -229,18 +238,32 @@ struct RegisterServer {
     // MARK: Primary
 
     private mutating func onRequest(_ request: RegisterRequestID, _ operation: RegisterOperation, from: NodeID, context: inout RegisterContext) {
-        guard case .primary(var primary) = role else {
-            let hint = configuration.map(\.primary).flatMap { $0 == id ? nil : $0 }
-            context.send(.reply(request, .notPrimary(hint: hint)), to: from)
+        guard case .primary(var primary) = role, request.epoch == epoch else {
+            refuse(request, from: from, context: &context)
             return
         }
+        if let last = primary.seen[request.client], request.number <= last { return }
+        primary.seen[request.client] = request.number
         guard primary.queue.count < RegisterTimings.queuedRequestsMax else {
+            role = .primary(primary)
             context.send(.reply(request, .busy), to: from)
             return
         }
         primary.queue.append((request, operation))
         role = .primary(primary)
         pump(&context)
+    }
+
+    /// Refuses a request this server cannot execute now, saying whether it
+    /// never will: the request's epoch has no primary (0), or is older than
+    /// an epoch on this server's disk (it never acts in such an epoch again),
+    /// or is the epoch on its disk with another server as primary.
+    private func refuse(_ request: RegisterRequestID, from: NodeID, context: inout RegisterContext) {
+        let definite = request.epoch == 0
+            || durableEpoch > request.epoch
+            || (durableEpoch == request.epoch && epoch == request.epoch && configuration?.primary != id)
+        let reply = RegisterReply.notPrimary(hint: configuration?.primary, epoch: configuration?.epoch ?? 0, definite: definite)
+        context.send(.reply(request, reply), to: from)
     }
 
     /// Starts the next queued operation if the primary is idle. Only
@@ -336,7 +359,7 @@ struct RegisterServer {
 
     private mutating func persistThen(_ action: DurableAction, context: inout RegisterContext) {
         let token = context.persist(.server(epoch: epoch, store: store))
-        awaitingDurable.append((token, action))
+        awaitingDurable.append((token, epoch, action))
     }
 
     private mutating func perform(_ action: DurableAction, context: inout RegisterContext) {

@@ -17,6 +17,10 @@ enum RegisterTimings {
     /// The shortest and longest pause between a client's operations.
     static let thinkTimeMin = SimulationDuration.milliseconds(5)
     static let thinkTimeMax = SimulationDuration.milliseconds(40)
+    /// After an operation that did not succeed, a client waits this much
+    /// longer, so an unavailable store is not flooded with requests (and the
+    /// history with operations of unknown outcome).
+    static let backoff = SimulationDuration.milliseconds(100)
     /// The most requests a primary queues; more are refused as busy.
     static let queuedRequestsMax = 64
 

@@ -33,14 +33,15 @@ struct CommitConfiguration: Sendable {
 }
 
 /// What commit-scenario nodes send: the protocol's messages, and the
-/// client's requests to start a transaction.
+/// client's numbered requests to run a transaction (the coordinator names
+/// the transaction).
 enum CommitNodeMessage<Message: Hashable & Sendable & CustomStringConvertible>: Sendable, CustomStringConvertible {
-    case begin(Transactions.TransactionID)
+    case request(UInt64)
     case core(Message)
 
     var description: String {
         switch self {
-        case .begin(let transaction): "begin(\(transaction))"
+        case .request(let number): "request#\(number)"
         case .core(let message): message.description
         }
     }
@@ -48,7 +49,7 @@ enum CommitNodeMessage<Message: Hashable & Sendable & CustomStringConvertible>: 
 
 /// What a commit-scenario node keeps on disk.
 enum CommitNodeLog<CoordinatorRecord: Sendable, ParticipantRecord: Sendable>: Sendable {
-    case coordinator(SharedLog<CoordinatorRecord>)
+    case coordinator(SharedLog<CoordinatorRecord>, reservedThrough: UInt64)
     case participant(SharedLog<ParticipantRecord>)
 }
 
@@ -72,6 +73,7 @@ struct CommitNode<P: AtomicCommitProtocol>: SimulatedNode {
     private(set) var coordinator: P.Coordinator?
     private(set) var participant: P.Participant?
     private var coordinatorLog = SharedLog<P.CoordinatorRecord>()
+    private var identifiers = IdentifierReservation(durableReservedThrough: 0)
     private var participantLog = SharedLog<P.ParticipantRecord>()
     /// The client's next transaction, nil for servers.
     private var nextTransaction: UInt64?
@@ -89,11 +91,14 @@ struct CommitNode<P: AtomicCommitProtocol>: SimulatedNode {
             nextTransaction = 1
             context.setTimer(Self.requestTimer, after: configuration.requestInterval)
             return
-        case (CommitConfiguration.coordinator, .coordinator(let log)?):
+        case (CommitConfiguration.coordinator, .coordinator(let log, let reservedThrough)?):
             coordinatorLog = log
             coordinator = P.coordinator(id: id, log: log.records)
+            identifiers = IdentifierReservation(durableReservedThrough: reservedThrough)
+            persistCoordinator(releasing: [], context: &context)
         case (CommitConfiguration.coordinator, _):
             coordinator = P.coordinator(id: id, log: [])
+            persistCoordinator(releasing: [], context: &context)
         case (_, .participant(let log)?):
             participantLog = log
             let records = log.records
@@ -124,10 +129,16 @@ struct CommitNode<P: AtomicCommitProtocol>: SimulatedNode {
 
     mutating func onMessage(_ message: Message, from: NodeID, context: inout Context) {
         switch message {
-        case .begin(let transaction) where coordinator != nil:
+        case .request where coordinator != nil:
+            guard let raw = identifiers.take() else {
+                context.log("drops the request: no transaction identifier durably reserved yet")
+                return
+            }
+            let transaction = Transactions.TransactionID(raw)
             context.log("begins \(transaction)")
             let effects = P.begin(&coordinator!, transaction, participants: configuration.participants)
             applyCoordinator(effects, context: &context)
+            if identifiers.needsWrite { persistCoordinator(releasing: [], context: &context) }
         case .core(let message) where coordinator != nil:
             applyCoordinator(P.onMessage(&coordinator!, message, from: from), context: &context)
         case .core(let message) where participant != nil:
@@ -141,7 +152,7 @@ struct CommitNode<P: AtomicCommitProtocol>: SimulatedNode {
     mutating func onTimer(_ timer: TimerID, context: inout Context) {
         if let next = nextTransaction {
             guard next <= UInt64(configuration.transactions) else { return }
-            context.send(.begin(Transactions.TransactionID(next)), to: CommitConfiguration.coordinator)
+            context.send(.request(next), to: CommitConfiguration.coordinator)
             nextTransaction = next + 1
             context.setTimer(Self.requestTimer, after: configuration.requestInterval)
             return
@@ -155,6 +166,7 @@ struct CommitNode<P: AtomicCommitProtocol>: SimulatedNode {
     }
 
     mutating func onDurable(_ token: PersistToken, context: inout Context) {
+        identifiers.durable(token)
         send(gate.durable(token), context: &context)
     }
 
@@ -166,8 +178,20 @@ struct CommitNode<P: AtomicCommitProtocol>: SimulatedNode {
             send(afterRecords, context: &context)
             afterRecords = []
         }
-        perform(effects.messages, records: effects.records.isEmpty ? nil : .coordinator(coordinatorLog),
-                afterRecords: afterRecords, decisions: effects.decisions, context: &context)
+        send(effects.messages, context: &context)
+        if effects.records.isEmpty {
+            send(gate.afterEarlierWrites(afterRecords), context: &context)
+        } else {
+            persistCoordinator(releasing: afterRecords, context: &context)
+        }
+        logDecisions(effects.decisions, context: &context)
+    }
+
+    /// Writes the coordinator's log and identifier reservation.
+    private mutating func persistCoordinator(releasing envelopes: [Transactions.Envelope<P.Message>], context: inout Context) {
+        let token = context.persist(.coordinator(coordinatorLog, reservedThrough: identifiers.reservedThrough))
+        identifiers.wrote(token)
+        gate.wrote(token, releasing: envelopes)
     }
 
     private mutating func applyParticipant(_ effects: Transactions.Effects<P.ParticipantRecord, P.Message>, context: inout Context) {
@@ -185,6 +209,10 @@ struct CommitNode<P: AtomicCommitProtocol>: SimulatedNode {
         } else {
             send(gate.afterEarlierWrites(afterRecords), context: &context)
         }
+        logDecisions(decisions, context: &context)
+    }
+
+    private func logDecisions(_ decisions: [Transactions.DecisionReport], context: inout Context) {
         for decision in decisions {
             context.log("decides \(decision.decision.rawValue) \(decision.transaction)")
         }

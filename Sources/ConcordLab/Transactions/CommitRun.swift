@@ -100,7 +100,7 @@ struct CommitRun<P: AtomicCommitProtocol> {
         for server in configuration.servers {
             let reports: [Transactions.DecisionReport]
             switch simulator.durableState(of: server) {
-            case .coordinator(let log)?: reports = P.decisions(in: log.records)
+            case .coordinator(let log, _)?: reports = P.decisions(in: log.records)
             case .participant(let log)?: reports = P.decisions(in: log.records)
             case nil: reports = []
             }

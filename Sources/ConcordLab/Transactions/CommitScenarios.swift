@@ -134,7 +134,7 @@ enum CommitScenarios {
 extension TwoPhaseCommit {
     static func loggedDecisions(_ log: CommitNodeLog<CoordinatorRecord, ParticipantRecord>) -> [Transactions.DecisionReport] {
         switch log {
-        case .coordinator(let records): decisions(in: records.records)
+        case .coordinator(let records, _): decisions(in: records.records)
         case .participant(let records): decisions(in: records.records)
         }
     }

@@ -39,3 +39,11 @@ extension TransactionScenarios {
         summary: "travel saga (flight, hotel, car) under faults: completes or compensates in reverse, each effect once",
         run: SagaScenarios.travel)
 }
+
+extension TransactionScenarios {
+    /// The checkout as a choreography under faults.
+    public static let sagaChoreography = Scenario(
+        name: "saga-choreography",
+        summary: "choreographed checkout: services react to events delivered at least once; every saga completes or compensates",
+        run: ChoreographyScenario.run)
+}

@@ -35,7 +35,7 @@ enum TwoPhaseBenchmark {
                     })
                 let end = SimulationInstant.zero + fixed.requestInterval * Int64(transactions) + .milliseconds(500)
                 simulator.run(until: end)
-                if case .coordinator(let log)? = simulator.durableState(of: CommitConfiguration.coordinator) {
+                if case .coordinator(let log, _)? = simulator.durableState(of: CommitConfiguration.coordinator) {
                     commits = TwoPhaseCommit.decisions(in: log.records).count
                 }
                 events = simulator.eventsHandled
