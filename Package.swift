@@ -18,12 +18,25 @@ let package = Package(
         .library(name: "ConcordStorage", targets: ["ConcordStorage"]),
         .library(name: "ConcordOutbox", targets: ["ConcordOutbox"]),
         .library(name: "ConcordLab", targets: ["ConcordLab"]),
+        .library(name: "ConcordEtcdAPI", targets: ["ConcordEtcdAPI"]),
+        .library(name: "ConcordTransport", targets: ["ConcordTransport"]),
+        .library(name: "ConcordServer", targets: ["ConcordServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Runtime: sockets, gRPC, wire messages, logs, metrics, lifecycle.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Foundations: the standard library and swift-collections only.
@@ -54,6 +67,40 @@ let package = Package(
             dependencies: ["ConcordRaft"]
         ),
         .target(
+            name: "ConcordEtcdAPI",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "ConcordTransport",
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ConcordServer",
+            dependencies: [
+                "ConcordRaft", "ConcordKV", "ConcordStorage", "ConcordTransport", "ConcordEtcdAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "ConcordOutbox",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
         ),
@@ -71,7 +118,10 @@ let package = Package(
             name: "concord",
             dependencies: [
                 "ConcordLab", "ConcordChecker", "ConcordSimulation", "ConcordStorage", "ConcordOutbox",
+                "ConcordServer", "ConcordTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -84,6 +134,27 @@ let package = Package(
         .testTarget(name: "ConcordKVTests", dependencies: ["ConcordKV", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordStorageTests", dependencies: ["ConcordStorage", "ConcordRaft", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordOutboxTests", dependencies: ["ConcordOutbox"]),
+        .testTarget(
+            name: "ConcordTransportTests",
+            dependencies: [
+                "ConcordTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ConcordServerTests",
+            dependencies: [
+                "ConcordServer", "ConcordRaft", "ConcordKV", "ConcordChecker", "ConcordEtcdAPI", "ConcordTransport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "ConcordLabTests", dependencies: ["ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV"]),
     ]
 )

@@ -12,6 +12,8 @@ struct Concord: AsyncParsableCommand {
             MicrobenchCommand.self,
             StorageBenchCommand.self,
             OutboxCommand.self,
+            ServerCommand.self,
+            DevCommand.self,
         ]
     )
 }

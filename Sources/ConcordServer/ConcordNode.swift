@@ -1,0 +1,459 @@
+import ConcordKV
+import ConcordRaft
+import ConcordStorage
+import ConcordTransport
+import Dispatch
+import Logging
+import NIOCore
+import Synchronization
+
+/// One Concord replica: the shell that drives a `RaftNode` with real time,
+/// real files and real sockets, and applies the committed log to an
+/// `MVCCStore`.
+///
+/// The node follows `RaftOutput`'s ordering contract exactly: persist
+/// requests go, in order, to a serial queue that writes them to the
+/// `RaftLogStore` (each write is durable when it returns) and then reports
+/// `onPersisted`; messages are sent at once; a snapshot from the leader
+/// replaces the store before committed entries are applied; read states
+/// wait until their index is applied.
+///
+/// Writes: a client's command is wrapped in a `ProposalEnvelope` naming
+/// this node and a request id, and proposed. A follower's RaftNode forwards
+/// the proposal to the leader over the peer transport; whichever replica
+/// applies the entry, only the proposer answers its waiting client.
+/// Linearizable reads use ReadIndex (thesis §6.4); serializable reads are
+/// served from the local store at once.
+public actor ConcordNode {
+    /// The node's settings.
+    public nonisolated let configuration: NodeConfiguration
+    /// The node's metrics.
+    public nonisolated let metrics: ServerMetrics
+    private nonisolated let logger: Logger
+    private nonisolated let leaderKnown = Atomic<Bool>(false)
+
+    private var raft: RaftNode
+    private nonisolated let logStore: Storage.RaftLogStore
+    private var store: MVCCStore
+    private let limits: KVLimits
+    private var transport: PeerTransport?
+    private nonisolated let persistQueue = DispatchQueue(label: "concord.persist")
+    private var nextRequestID: UInt64
+    private var proposals: [UInt64: ProposalWaiter] = [:]
+    private var reads: [UInt64: ReadWaiter] = [:]
+    private var tasks: [Task<Void, Never>] = []
+    private var stopped = false
+    private var lastLeader: ReplicaID?
+
+    private struct ProposalWaiter {
+        var continuation: CheckedContinuation<KVResult, any Error>
+        var deadline: ContinuousClock.Instant
+    }
+
+    private struct ReadWaiter {
+        var continuation: CheckedContinuation<Void, any Error>
+        var deadline: ContinuousClock.Instant
+        var index: UInt64?
+    }
+
+    /// Opens (or creates) the data directory and restores the store from
+    /// the latest snapshot; the log after it is re-applied as Raft hands
+    /// out the committed entries.
+    /// - Throws: `ServerConfigurationError` for a bad configuration,
+    ///   `RaftStorageError` for a data directory that cannot be used.
+    public init(configuration: NodeConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics()) throws {
+        let problems = configuration.problems
+        guard problems.isEmpty else { throw ServerConfigurationError.invalid(problems.joined(separator: "; ")) }
+        self.configuration = configuration
+        self.metrics = metrics
+        var logger = logger
+        logger[metadataKey: "member"] = "\(configuration.name)"
+        self.logger = logger
+
+        let voters = Set(configuration.members.map(\.id))
+        let bootstrap = RaftDurableState.bootstrap(ConfigurationState(voters: voters))
+        try Self.createDirectory(configuration.dataDirectory)
+        let hasData = Self.directoryHasData(configuration.dataDirectory)
+        if !hasData && configuration.clusterState == .existing {
+            throw ServerConfigurationError.invalid(
+                "--initial-cluster-state existing needs a data directory from an earlier run; adding members to a running cluster is not supported yet")
+        }
+        logStore = try Storage.RaftLogStore.open(directory: configuration.dataDirectory, bootstrap: bootstrap)
+        let durable = try logStore.load()
+
+        var raftConfiguration = RaftConfiguration(id: configuration.memberID)
+        raftConfiguration.electionTimeoutTicks = configuration.electionTimeoutTicks
+        raftConfiguration.heartbeatIntervalTicks = configuration.heartbeatIntervalTicks
+        raftConfiguration.proposalBytesMax = configuration.requestBytesMax + ProposalEnvelope.headerBytes
+        raftConfiguration.bytesPerMessageMax = 1 << 20
+        raft = RaftNode(configuration: raftConfiguration, restoring: durable, random: SystemRandomNumberGenerator())
+        limits = KVLimits(requestBytesMax: configuration.requestBytesMax)
+        if durable.snapshot.data.isEmpty {
+            store = MVCCStore(limits: limits)
+        } else {
+            do {
+                store = try MVCCStore(snapshot: durable.snapshot.data, limits: limits)
+            } catch {
+                logStore.close()
+                throw RaftStorageError.corrupted("snapshot \(durable.snapshot.metadata.index) in \(configuration.dataDirectory): \(error)")
+            }
+        }
+        nextRequestID = UInt64.random(in: 1...(UInt64.max / 2))
+        logger.info(
+            "node opened",
+            metadata: [
+                "id": "\(String(configuration.memberID, radix: 16))", "data-dir": "\(configuration.dataDirectory)",
+                "snapshot-index": "\(durable.snapshot.metadata.index)", "log-entries": "\(durable.entries.count)",
+                "term": "\(durable.hardState.term)", "commit": "\(durable.hardState.commit)",
+            ])
+    }
+
+    // MARK: Lifecycle
+
+    /// Starts listening for peers and ticking. Returns once the peer port is bound.
+    /// - Returns: The peer port bound.
+    @discardableResult
+    public func start(group: any EventLoopGroup) async throws -> Int {
+        let (stream, continuation) = AsyncStream<(UInt64, [UInt8])>.makeStream(bufferingPolicy: .bufferingOldest(16_384))
+        var transportConfiguration = Transport.Configuration()
+        transportConfiguration.frameBytesMax = max(8 << 20, 2 * configuration.requestBytesMax + (1 << 20))
+        let transport = PeerTransport(
+            localID: configuration.memberID, configuration: transportConfiguration, group: group, logger: logger,
+            receiver: { sender, payload in continuation.yield((sender, payload)) })
+        let port = try await transport.listen(host: configuration.peerListen.host, port: configuration.peerListen.port)
+        for member in configuration.members where member.id != configuration.memberID {
+            transport.setPeer(member.id, host: member.peerHost, port: member.peerPort)
+        }
+        self.transport = transport
+        tasks.append(
+            Task { [weak self] in
+                for await (sender, payload) in stream {
+                    guard let self else { return }
+                    await self.receive(from: sender, payload)
+                }
+            })
+        let tick = Duration.milliseconds(configuration.tickMilliseconds)
+        tasks.append(
+            Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: tick)
+                    guard let self else { return }
+                    await self.tick()
+                }
+            })
+        // A lone member elects itself without waiting a timeout.
+        if configuration.members.count == 1 { handle(raft.campaign()) }
+        logger.info("listening for peers", metadata: ["peer-url": "\(configuration.peerListen.host):\(port)"])
+        return port
+    }
+
+    /// Stops ticking, fails every waiting client, closes the peer transport
+    /// and the data directory.
+    public func stop() async {
+        guard !stopped else { return }
+        stopped = true
+        for task in tasks { task.cancel() }
+        tasks = []
+        failAll(ServerError.stopping)
+        await transport?.shutdown()
+        transport = nil
+        let logStore = self.logStore
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            persistQueue.async {
+                logStore.close()
+                done.resume()
+            }
+        }
+        logger.info("node stopped")
+    }
+
+    // MARK: Views
+
+    /// True while this node knows a leader (what `/health` reports).
+    public nonisolated var hasLeader: Bool { leaderKnown.load(ordering: .relaxed) }
+
+    /// The current term.
+    public var term: UInt64 { raft.term }
+
+    /// The leader this node knows, if any.
+    public var leader: ReplicaID? { raft.leader }
+
+    /// This node's role.
+    public var role: RaftRole { raft.role }
+
+    /// The store's current revision.
+    public var revision: Int64 { store.currentRevision }
+
+    /// The highest applied log index.
+    public var appliedIndex: UInt64 { raft.appliedIndex }
+
+    /// The index of the latest snapshot.
+    public var snapshotIndex: UInt64 { raft.snapshotIndex }
+
+    // MARK: Client requests
+
+    /// Reads a range: after a ReadIndex round unless the request is
+    /// serializable.
+    /// - Throws: `KVError` or `ServerError`.
+    public func range(_ request: RangeRequest) async throws -> (RangeResponse, term: UInt64) {
+        if !request.serializable { try await readBarrier() }
+        return (try store.range(request), raft.term)
+    }
+
+    /// Serves a transaction that only reads, after a ReadIndex round.
+    /// - Throws: `KVError` or `ServerError`.
+    public func readOnlyTxn(_ request: TxnRequest, serializable: Bool) async throws -> (TxnResponse, term: UInt64) {
+        if !serializable { try await readBarrier() }
+        return (try store.readOnlyTxn(request), raft.term)
+    }
+
+    /// Proposes a write and waits until it is applied here.
+    /// - Throws: `KVError` (refused by validation or by the store when
+    ///   applied) or `ServerError`.
+    public func write(_ command: KVCommand) async throws -> (KVResult, term: UInt64) {
+        try store.validate(command)
+        let encoded = command.encoded()
+        guard encoded.count <= limits.requestBytesMax else { throw KVError.requestTooLarge }
+        guard !stopped else { throw ServerError.stopping }
+        let deadline = ContinuousClock.now + .milliseconds(configuration.requestTimeoutMilliseconds)
+        try await waitForLeader(until: deadline)
+        let requestID = nextRequestID
+        nextRequestID &+= 1
+        let envelope = ProposalEnvelope(proposer: configuration.memberID, requestID: requestID, command: encoded)
+        let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KVResult, any Error>) in
+            do throws(RaftRequestError) {
+                let output = try raft.propose(envelope.encoded)
+                proposals[requestID] = ProposalWaiter(continuation: continuation, deadline: deadline)
+                handle(output)
+            } catch {
+                metrics.proposalsFailed.increment()
+                switch error {
+                case .notLeader: continuation.resume(throwing: ServerError.noLeader)
+                default: continuation.resume(throwing: ServerError.proposalRefused("\(error)"))
+                }
+            }
+        }
+        return (result, raft.term)
+    }
+
+    /// Waits until this node has applied everything committed when the
+    /// call was made, as confirmed by the leader (ReadIndex).
+    private func readBarrier() async throws {
+        guard !stopped else { throw ServerError.stopping }
+        let deadline = ContinuousClock.now + .milliseconds(configuration.requestTimeoutMilliseconds)
+        try await waitForLeader(until: deadline)
+        let context = nextRequestID
+        nextRequestID &+= 1
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            do {
+                reads[context] = ReadWaiter(continuation: continuation, deadline: deadline)
+                let output = try raft.readIndex(context: context)
+                handle(output)
+            } catch {
+                reads.removeValue(forKey: context)
+                continuation.resume(throwing: ServerError.noLeader)
+            }
+        }
+    }
+
+    /// While no leader is known (an election is under way), waits for one,
+    /// checking every tick, as etcd does, rather than failing at once.
+    private func waitForLeader(until deadline: ContinuousClock.Instant) async throws {
+        while raft.leader == nil {
+            guard !stopped else { throw ServerError.stopping }
+            guard ContinuousClock.now < deadline else { throw ServerError.noLeader }
+            try await Task.sleep(for: .milliseconds(configuration.tickMilliseconds))
+        }
+    }
+
+    // MARK: Inputs
+
+    private func receive(from sender: UInt64, _ payload: [UInt8]) {
+        guard !stopped else { return }
+        let message: RaftMessage
+        do {
+            message = try RaftMessageCodec.decode(payload, clusterID: configuration.clusterID)
+        } catch {
+            metrics.badPeerMessages.increment()
+            logger.warning("dropping undecodable peer message", metadata: ["sender": "\(sender)", "error": "\(error)"])
+            return
+        }
+        guard message.from == sender, message.to == configuration.memberID else {
+            metrics.badPeerMessages.increment()
+            logger.warning("dropping misaddressed peer message", metadata: ["sender": "\(sender)", "from": "\(message.from)", "to": "\(message.to)"])
+            return
+        }
+        handle(raft.step(message))
+    }
+
+    private func tick() {
+        guard !stopped else { return }
+        handle(raft.tick())
+        expireWaiters()
+    }
+
+    private func persisted(upTo sequence: UInt64) {
+        guard !stopped else { return }
+        handle(raft.onPersisted(upTo: sequence))
+    }
+
+    // MARK: Output
+
+    /// Performs one output in the order `RaftOutput` documents.
+    private func handle(_ output: RaftOutput) {
+        if let request = output.persist { persist(request) }
+        if let transport {
+            for message in output.messages {
+                do {
+                    try transport.send(to: message.to, RaftMessageCodec.encode(message, clusterID: configuration.clusterID))
+                } catch {
+                    logger.debug("cannot send peer message", metadata: ["to": "\(message.to)", "error": "\(error)"])
+                }
+            }
+        }
+        if let snapshot = output.snapshotToInstall { install(snapshot) }
+        for entry in output.committedEntries { apply(entry) }
+        if !output.committedEntries.isEmpty {
+            metrics.applyLag.record(Int64(raft.commitIndex - raft.appliedIndex))
+            takeSnapshotIfDue()
+        }
+        for state in output.readStates {
+            reads[state.context]?.index = state.index
+        }
+        if !output.readStates.isEmpty || !output.committedEntries.isEmpty || output.snapshotToInstall != nil {
+            serveReads()
+        }
+        if let change = output.roleChange { roleChanged(change) }
+    }
+
+    private func persist(_ request: PersistRequest) {
+        let logStore = self.logStore
+        let metrics = self.metrics
+        let logger = self.logger
+        persistQueue.async { [weak self] in
+            let start = ContinuousClock.now
+            do {
+                var storage = logStore
+                try storage.persist(request)
+            } catch {
+                // Invariant: an acknowledged write is durable. A node that
+                // cannot write its log must not go on answering.
+                logger.critical("cannot persist Raft state; stopping", metadata: ["error": "\(error)"])
+                fatalError("cannot persist Raft state: \(error)")
+            }
+            metrics.fsyncDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+            guard let self else { return }
+            Task { await self.persisted(upTo: request.sequence) }
+        }
+    }
+
+    private func install(_ snapshot: RaftSnapshot) {
+        do {
+            store = snapshot.data.isEmpty ? MVCCStore(limits: limits) : try MVCCStore(snapshot: snapshot.data, limits: limits)
+        } catch {
+            logger.critical("leader sent an undecodable snapshot", metadata: ["index": "\(snapshot.metadata.index)", "error": "\(error)"])
+            fatalError("undecodable snapshot at index \(snapshot.metadata.index): \(error)")
+        }
+        metrics.snapshotsInstalled.increment()
+        logger.info("installed snapshot", metadata: ["index": "\(snapshot.metadata.index)", "revision": "\(store.currentRevision)"])
+    }
+
+    private func apply(_ entry: LogEntry) {
+        metrics.entriesApplied.increment()
+        guard entry.kind == .normal, !entry.data.isEmpty else { return }
+        let envelope: ProposalEnvelope
+        let command: KVCommand
+        do {
+            envelope = try ProposalEnvelope(decoding: entry.data)
+            command = try KVCommand(decoding: envelope.command)
+        } catch {
+            // Every replica skips the same bad entry, so they stay in step.
+            logger.error("skipping undecodable log entry", metadata: ["index": "\(entry.index)", "error": "\(error)"])
+            return
+        }
+        let result: Result<KVResult, KVError>
+        do {
+            result = .success(try store.apply(command))
+        } catch {
+            result = .failure(error)
+        }
+        guard envelope.proposer == configuration.memberID, let waiter = proposals.removeValue(forKey: envelope.requestID) else {
+            return
+        }
+        metrics.proposalsCommitted.increment()
+        waiter.continuation.resume(with: result.mapError { $0 as any Error })
+    }
+
+    private func takeSnapshotIfDue() {
+        guard raft.appliedIndex >= raft.snapshotIndex + configuration.snapshotEveryEntries else { return }
+        do {
+            let output = try raft.compact(upTo: raft.appliedIndex, snapshotData: store.snapshot())
+            metrics.snapshotsTaken.increment()
+            logger.info("took snapshot", metadata: ["index": "\(raft.appliedIndex)", "revision": "\(store.currentRevision)"])
+            handle(output)
+        } catch {
+            logger.error("cannot take snapshot", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func serveReads() {
+        let applied = raft.appliedIndex
+        for (context, waiter) in reads {
+            if let index = waiter.index, index <= applied {
+                reads.removeValue(forKey: context)
+                waiter.continuation.resume()
+            }
+        }
+    }
+
+    private func roleChanged(_ change: RoleState) {
+        metrics.term.record(Int64(change.term))
+        metrics.isLeader.record(change.role == .leader ? 1 : 0)
+        metrics.hasLeader.record(change.leader == nil ? 0 : 1)
+        leaderKnown.store(change.leader != nil, ordering: .relaxed)
+        if change.leader != lastLeader {
+            if change.leader != nil { metrics.leaderChanges.increment() }
+            lastLeader = change.leader
+        }
+        logger.info(
+            "role changed",
+            metadata: [
+                "role": "\(change.role.rawValue)", "term": "\(change.term)",
+                "leader": "\(change.leader.map { String($0, radix: 16) } ?? "none")",
+            ])
+    }
+
+    private func expireWaiters() {
+        let now = ContinuousClock.now
+        for (id, waiter) in proposals where waiter.deadline <= now {
+            proposals.removeValue(forKey: id)
+            metrics.proposalsFailed.increment()
+            waiter.continuation.resume(throwing: ServerError.timedOut)
+        }
+        for (context, waiter) in reads where waiter.deadline <= now {
+            reads.removeValue(forKey: context)
+            waiter.continuation.resume(throwing: ServerError.timedOut)
+        }
+    }
+
+    private func failAll(_ error: ServerError) {
+        for waiter in proposals.values { waiter.continuation.resume(throwing: error) }
+        proposals = [:]
+        for waiter in reads.values { waiter.continuation.resume(throwing: error) }
+        reads = [:]
+    }
+
+    // MARK: Data directory
+
+    private static func createDirectory(_ path: String) throws {
+        do {
+            try DataDirectory.createDirectory(path)
+        } catch {
+            throw ServerConfigurationError.invalid("cannot create --data-dir \(path): \(error)")
+        }
+    }
+
+    private static func directoryHasData(_ path: String) -> Bool {
+        DataDirectory.contents(of: path).contains { $0.hasPrefix("snapshot-") }
+    }
+}

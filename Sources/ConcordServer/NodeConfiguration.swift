@@ -1,0 +1,75 @@
+/// Everything one Concord node needs to start: who it is, where its data
+/// lives, where it listens, and its timing and limits.
+public struct NodeConfiguration: Sendable {
+    /// Whether the node founds a new cluster or joins an existing one
+    /// (etcd's `--initial-cluster-state`).
+    public enum ClusterState: String, Sendable, Hashable {
+        case new, existing
+    }
+
+    /// This member's name (`--name`).
+    public var name: String
+    /// The data directory (`--data-dir`).
+    public var dataDirectory: String
+    /// Where peers connect (`--listen-peer-urls`).
+    public var peerListen: Endpoint
+    /// Where clients connect (`--listen-client-urls`).
+    public var clientListen: Endpoint
+    /// Where Prometheus scrapes `/metrics` and probes `/health`
+    /// (`--listen-metrics-urls`); nil for none.
+    public var metricsListen: Endpoint?
+    /// Every founding member, this one included (`--initial-cluster`).
+    public var members: [ClusterMember]
+    /// `--initial-cluster-state`.
+    public var clusterState: ClusterState = .new
+
+    /// The wall-clock length of one Raft tick, in milliseconds.
+    public var tickMilliseconds: Int = 50
+    /// The election timeout, in ticks (the node campaigns after a random
+    /// number of ticks in [this, twice this) without a leader).
+    public var electionTimeoutTicks: Int = 10
+    /// The heartbeat interval, in ticks.
+    public var heartbeatIntervalTicks: Int = 1
+    /// How long a client waits for its write or linearizable read before
+    /// getting etcd's "request timed out", in milliseconds.
+    public var requestTimeoutMilliseconds: Int = 5000
+    /// A snapshot of the store is taken (and the log before it discarded)
+    /// every time this many entries have been applied since the last one.
+    public var snapshotEveryEntries: UInt64 = 10_000
+    /// The largest request accepted, in bytes (etcd's `--max-request-bytes`).
+    public var requestBytesMax: Int = 1_572_864
+
+    /// Creates a configuration.
+    public init(
+        name: String, dataDirectory: String, peerListen: Endpoint, clientListen: Endpoint,
+        metricsListen: Endpoint? = nil, members: [ClusterMember], clusterState: ClusterState = .new
+    ) {
+        self.name = name
+        self.dataDirectory = dataDirectory
+        self.peerListen = peerListen
+        self.clientListen = clientListen
+        self.metricsListen = metricsListen
+        self.members = members
+        self.clusterState = clusterState
+    }
+
+    /// This member's id.
+    public var memberID: UInt64 { ClusterMember.id(forName: name) }
+    /// The cluster's id.
+    public var clusterID: UInt64 { ClusterMember.clusterID(of: members) }
+
+    /// The mistakes in this configuration; empty when it is usable.
+    public var problems: [String] {
+        var problems: [String] = []
+        if name.isEmpty { problems.append("--name must not be empty") }
+        if !members.contains(where: { $0.name == name }) {
+            problems.append("--initial-cluster does not name this member '\(name)'")
+        }
+        if Set(members.map(\.id)).count != members.count { problems.append("two member names hash to one id; rename one") }
+        if dataDirectory.isEmpty { problems.append("--data-dir must not be empty") }
+        if tickMilliseconds < 1 { problems.append("the tick must be at least 1 ms") }
+        if requestBytesMax < 1 { problems.append("--max-request-bytes must be positive") }
+        if snapshotEveryEntries < 1 { problems.append("--snapshot-count must be positive") }
+        return problems
+    }
+}

@@ -1,0 +1,193 @@
+import DequeModule
+import Logging
+import NIOCore
+import NIOPosix
+
+extension Transport {
+    /// The outbound side of one peer: a bounded queue of frames, one TCP
+    /// connection, and reconnection with exponential backoff and jitter.
+    ///
+    /// Drop policy: while the queue holds `outboundQueueFramesMax` frames or
+    /// `outboundQueueBytesMax` bytes, a new frame is dropped (and counted).
+    /// Raft tolerates lost messages and resends what matters, so dropping
+    /// the newest frame is safe and keeps a slow or dead peer from growing
+    /// memory without bound; it never blocks the caller. Frames written to a
+    /// connection that then breaks are lost the same way.
+    ///
+    /// Invariant: every stored property is touched only on `eventLoop`.
+    final class PeerLink: @unchecked Sendable {
+        let peer: UInt64
+        let host: String
+        let port: Int
+        private let localID: UInt64
+        private let eventLoop: any EventLoop
+        private let configuration: Configuration
+        private let logger: Logger
+
+        private var queue: Deque<[UInt8]> = []
+        private var queuedBytes = 0
+        private var channel: (any Channel)?
+        private var connecting = false
+        private var closed = false
+        private var nextDelayMilliseconds: Int64
+        private var reconnectTask: Scheduled<Void>?
+        /// Frames dropped because the queue was full.
+        private(set) var droppedFrames = 0
+
+        init(peer: UInt64, host: String, port: Int, localID: UInt64, eventLoop: any EventLoop, configuration: Configuration, logger: Logger) {
+            self.peer = peer
+            self.host = host
+            self.port = port
+            self.localID = localID
+            self.eventLoop = eventLoop
+            self.configuration = configuration
+            self.logger = logger
+            self.nextDelayMilliseconds = configuration.reconnectDelayMinimumMilliseconds
+        }
+
+        /// Queues a frame and writes what the connection accepts.
+        func send(_ payload: [UInt8]) {
+            eventLoop.execute { self.enqueue(payload) }
+        }
+
+        /// Closes the connection and stops reconnecting.
+        func close() -> EventLoopFuture<Void> {
+            eventLoop.flatSubmit {
+                self.closed = true
+                self.reconnectTask?.cancel()
+                self.queue.removeAll()
+                self.queuedBytes = 0
+                guard let channel = self.channel else { return self.eventLoop.makeSucceededVoidFuture() }
+                return channel.close().recover { _ in }
+            }
+        }
+
+        /// The number of frames dropped so far (for tests and metrics).
+        func dropped() -> EventLoopFuture<Int> {
+            eventLoop.submit { self.droppedFrames }
+        }
+
+        private func enqueue(_ payload: [UInt8]) {
+            guard !closed else { return }
+            if queue.count >= configuration.outboundQueueFramesMax
+                || queuedBytes + payload.count > configuration.outboundQueueBytesMax
+            {
+                droppedFrames += 1
+                if droppedFrames.isPowerOfTwo {
+                    logger.warning("peer queue full; dropping frames", metadata: ["peer": "\(peer)", "dropped": "\(droppedFrames)"])
+                }
+                return
+            }
+            queue.append(payload)
+            queuedBytes += payload.count
+            if channel == nil {
+                connectIfIdle()
+            } else {
+                drain()
+            }
+        }
+
+        /// Writes queued frames while the channel is writable, flushing once
+        /// per batch of at most `framesPerFlushMax` frames.
+        func drain() {
+            guard let channel, channel.isActive else { return }
+            while !queue.isEmpty && channel.isWritable {
+                var buffer = channel.allocator.buffer(capacity: 0)
+                var frames = 0
+                while frames < configuration.framesPerFlushMax, let payload = queue.popFirst() {
+                    queuedBytes -= payload.count
+                    Transport.appendFrame(payload, to: &buffer)
+                    frames += 1
+                }
+                channel.writeAndFlush(buffer, promise: nil)
+            }
+        }
+
+        private func connectIfIdle() {
+            guard !closed, channel == nil, !connecting, reconnectTask == nil else { return }
+            connecting = true
+            let hello = Hello(sender: localID).encoded
+            ClientBootstrap(group: eventLoop)
+                .connectTimeout(.milliseconds(configuration.connectTimeoutMilliseconds))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(WritabilityHandler(link: self))
+                    }
+                }
+                .connect(host: host, port: port)
+                .hop(to: eventLoop)
+                .whenComplete { result in
+                    self.connecting = false
+                    switch result {
+                    case .success(let channel):
+                        guard !self.closed else {
+                            channel.close(promise: nil)
+                            return
+                        }
+                        self.logger.debug("connected to peer", metadata: ["peer": "\(self.peer)"])
+                        self.channel = channel
+                        self.nextDelayMilliseconds = self.configuration.reconnectDelayMinimumMilliseconds
+                        var buffer = channel.allocator.buffer(capacity: Hello.encodedBytes + 4)
+                        Transport.appendFrame(hello, to: &buffer)
+                        channel.write(buffer, promise: nil)
+                        channel.closeFuture.hop(to: self.eventLoop).whenComplete { _ in self.connectionClosed(channel) }
+                        self.drain()
+                        channel.flush()
+                    case .failure(let error):
+                        self.logger.debug("cannot connect to peer", metadata: ["peer": "\(self.peer)", "error": "\(error)"])
+                        self.scheduleReconnect()
+                    }
+                }
+        }
+
+        private func connectionClosed(_ closedChannel: any Channel) {
+            guard channel === closedChannel else { return }
+            channel = nil
+            logger.debug("peer connection closed", metadata: ["peer": "\(peer)"])
+            scheduleReconnect()
+        }
+
+        /// Waits a random delay in [d/2, d] (jitter keeps peers that lost
+        /// each other at once from retrying in lockstep), then doubles d up
+        /// to the maximum.
+        private func scheduleReconnect() {
+            guard !closed, reconnectTask == nil else { return }
+            let delay = nextDelayMilliseconds
+            let jittered = Int64.random(in: (delay / 2)...max(delay, 1))
+            nextDelayMilliseconds = min(delay * 2, configuration.reconnectDelayMaximumMilliseconds)
+            reconnectTask = eventLoop.scheduleTask(in: .milliseconds(jittered)) {
+                self.reconnectTask = nil
+                // Reconnect only when there is something to send; an idle
+                // peer is dialled again by the next frame.
+                if !self.queue.isEmpty { self.connectIfIdle() }
+            }
+        }
+    }
+
+    /// Resumes writing a peer's queue when its connection becomes writable
+    /// again, and discards anything the peer writes back.
+    final class WritabilityHandler: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        private let link: PeerLink
+
+        init(link: PeerLink) {
+            self.link = link
+        }
+
+        func channelWritabilityChanged(context: ChannelHandlerContext) {
+            if context.channel.isWritable { link.drain() }
+            context.fireChannelWritabilityChanged()
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            context.close(promise: nil)
+        }
+    }
+}
+
+extension Int {
+    fileprivate var isPowerOfTwo: Bool { self > 0 && (self & (self - 1)) == 0 }
+}
