@@ -108,13 +108,13 @@ extension ProcessClusterTests {
 
         func waitForProgress(_ writes: Int, _ what: String) async throws {
             let target = recorder.acknowledged.count + writes
-            try await waitUntil(what, seconds: 20) { recorder.acknowledged.count >= target }
+            try await waitUntil(what, seconds: 30) { recorder.acknowledged.count >= target }
         }
 
         try await waitForProgress(30, "writes before any fault")
 
         // Kill the leader; a new one must serve within the bound.
-        let oldLeader = try #require(await cluster.leader())
+        let oldLeader = try await cluster.waitForLeader(seconds: 20)
         cluster.kill9(oldLeader)
         let killedAt = ContinuousClock.now
         let survivor = clients[(oldLeader + 1) % clients.count]
@@ -130,7 +130,7 @@ extension ProcessClusterTests {
         try await waitForProgress(20, "writes after the old leader restarted")
 
         // Kill a follower; the majority goes on.
-        let leader = try #require(await cluster.leader())
+        let leader = try await cluster.waitForLeader(seconds: 20)
         let follower = (0..<3).first { $0 != leader && $0 != oldLeader } ?? (leader + 1) % 3
         cluster.kill9(follower)
         // Enough writes that the leader snapshots and discards the log the

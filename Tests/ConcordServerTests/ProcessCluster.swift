@@ -257,7 +257,11 @@ final class ProcessCluster: @unchecked Sendable {
             if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
             nodes[index].process = nil
         }
-        try? FileManager.default.removeItem(at: root)
+        // A removal can race with files a dying node still closes: retry.
+        for _ in 0..<20 where FileManager.default.fileExists(atPath: root.path) {
+            try? FileManager.default.removeItem(at: root)
+            if FileManager.default.fileExists(atPath: root.path) { try? await Task.sleep(for: .milliseconds(50)) }
+        }
     }
 }
 
