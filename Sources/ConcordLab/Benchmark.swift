@@ -21,6 +21,7 @@ public enum Benchmarks {
     public static let all: [Benchmark] = [
         // Each component registers its benchmarks here, one line each.
         CheckerBenchmark.benchmark,
+        RaftBenchmark.benchmark,
     ]
 
     /// The benchmark with this name, if there is one.
