@@ -21,9 +21,9 @@ struct RaftLabSettings: Sendable {
     /// How long a client waits after a "not leader" answer before retrying.
     var retryBackoff = SimulationDuration.milliseconds(5)
     /// The longest pause between two operations of a client.
-    var thinkTimeMax = SimulationDuration.milliseconds(5)
+    var thinkTimeMax = SimulationDuration.milliseconds(3)
     /// The keys clients use (few, so that operations contend).
-    var keys: [String] = ["k0", "k1", "k2"]
+    var keys: [String] = ["k0", "k1"]
     /// Clients issue no new operation after this instant of true time.
     var clientsStopAt: SimulationInstant
 

@@ -15,14 +15,16 @@ import ConcordSimulation
 /// violation of Election Safety or State Machine Safety, and the liveness
 /// bound held.
 public enum RaftScenario {
-    /// How long faults strike.
+    /// How long faults strike in `concord sim raft` and the bug hunts.
     public static let safetyPhase = SimulationDuration.milliseconds(1000)
+    /// How long faults strike in the short runs of the large CI sweep.
+    public static let shortSafetyPhase = SimulationDuration.milliseconds(300)
     /// Dense faults: with election timeouts of 100–200 ms, leaders change
     /// often, which is where Raft's bugs live.
     public static let faultLimits = FaultLimits(
-        faultIntervalMin: .milliseconds(10), faultIntervalMax: .milliseconds(80))
+        faultIntervalMin: .milliseconds(10), faultIntervalMax: .milliseconds(60))
     /// Slow syncs widen the window between a write and its durability.
-    public static let disk = DiskConditions(syncLatencyMin: .microseconds(200), syncLatencyMax: .milliseconds(8))
+    public static let disk = DiskConditions(syncLatencyMin: .microseconds(200), syncLatencyMax: .milliseconds(20))
     /// How long after healing every pending operation must have completed.
     public static let livenessBound = SimulationDuration.seconds(3)
     /// The linearizability search budget per key. Histories of a run are a
@@ -34,7 +36,7 @@ public enum RaftScenario {
     /// that answer one another, which this bound stops (and reports).
     public static let eventsMax = 300_000
     /// How many clients issue operations.
-    public static let clientCount = 4
+    public static let clientCount = 6
     /// The first client's node id (servers are 1…n).
     static let firstClient = 101
 
@@ -82,7 +84,9 @@ public enum RaftScenario {
         raft.electionTimeoutTicks = 10
         raft.heartbeatIntervalTicks = 2
         raft.preVote = random.chance(perMillion: 800_000)
-        raft.checkQuorum = true
+        // Without CheckQuorum a deposed leader can linger in a minority:
+        // a correct core stays safe, and broken ones show it sooner.
+        raft.checkQuorum = random.chance(perMillion: 500_000)
         raft.entriesPerMessageMax = [1, 4, 64][random.index(below: 3)]
         raft.inflightMessagesMax = [1, 4, 64][random.index(below: 3)]
         raft.snapshotChunkBytesMax = [16, 128, 64 << 10][random.index(below: 3)]
@@ -97,7 +101,7 @@ public enum RaftScenario {
         return settings
     }
 
-    static func execute(seed: UInt64, bug: RaftBug?, recordsTrace: Bool) -> Report {
+    static func execute(seed: UInt64, bug: RaftBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase) -> Report {
         let healedAt = SimulationInstant.zero + safetyPhase
         let settings = settings(seed: seed, bug: bug, clientsStopAt: healedAt)
         let plan = FaultPlan.random(seed: seed, nodes: settings.servers, safetyPhase: safetyPhase, limits: faultLimits)
