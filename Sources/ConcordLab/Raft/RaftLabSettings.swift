@@ -17,7 +17,7 @@ struct RaftLabSettings: Sendable {
     /// The Raft settings shared by every server (the id is set per server).
     var raft: RaftConfiguration
     /// How long a client waits for an answer before trying another server.
-    var requestTimeout = SimulationDuration.milliseconds(150)
+    var requestTimeout = SimulationDuration.milliseconds(50)
     /// How long a client waits after a "not leader" answer before retrying.
     var retryBackoff = SimulationDuration.milliseconds(5)
     /// The longest pause between two operations of a client.

@@ -16,7 +16,7 @@ import ConcordSimulation
 /// bound held.
 public enum RaftScenario {
     /// How long faults strike in `concord sim raft` and the bug hunts.
-    public static let safetyPhase = SimulationDuration.milliseconds(1000)
+    public static let safetyPhase = SimulationDuration.milliseconds(2000)
     /// How long faults strike in the short runs of the large CI sweep.
     public static let shortSafetyPhase = SimulationDuration.milliseconds(300)
     /// Dense faults: with election timeouts of 100–200 ms, leaders change
