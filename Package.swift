@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ConcordChecker", targets: ["ConcordChecker"]),
         .library(name: "ConcordRaft", targets: ["ConcordRaft"]),
         .library(name: "ConcordTransactions", targets: ["ConcordTransactions"]),
+        .library(name: "ConcordKV", targets: ["ConcordKV"]),
         .library(name: "ConcordStorage", targets: ["ConcordStorage"]),
         .library(name: "ConcordOutbox", targets: ["ConcordOutbox"]),
         .library(name: "ConcordLab", targets: ["ConcordLab"]),
@@ -45,6 +46,7 @@ let package = Package(
             dependencies: [.product(name: "Collections", package: "swift-collections")]
         ),
         .target(name: "ConcordTransactions"),
+        .target(name: "ConcordKV"),
 
         // Runtime: files, processes, SQLite.
         .target(
@@ -62,7 +64,7 @@ let package = Package(
             name: "ConcordLab",
             dependencies: [
                 "ConcordClocks", "ConcordCRDT", "ConcordSimulation", "ConcordChecker",
-                "ConcordRaft", "ConcordTransactions",
+                "ConcordRaft", "ConcordTransactions", "ConcordKV",
             ]
         ),
         .executableTarget(
@@ -79,8 +81,9 @@ let package = Package(
         .testTarget(name: "ConcordCheckerTests", dependencies: ["ConcordChecker", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordRaftTests", dependencies: ["ConcordRaft"]),
         .testTarget(name: "ConcordTransactionsTests", dependencies: ["ConcordTransactions"]),
+        .testTarget(name: "ConcordKVTests", dependencies: ["ConcordKV", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordStorageTests", dependencies: ["ConcordStorage", "ConcordRaft", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordOutboxTests", dependencies: ["ConcordOutbox"]),
-        .testTarget(name: "ConcordLabTests", dependencies: ["ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordCRDT", "ConcordClocks", "ConcordTransactions"]),
+        .testTarget(name: "ConcordLabTests", dependencies: ["ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV"]),
     ]
 )

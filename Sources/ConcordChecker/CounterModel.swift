@@ -35,6 +35,11 @@ public struct CounterModel: SequentialModel {
         }
     }
 
+    public func isReadOnly(input: Input, output: Output?) -> Bool {
+        if case (.read, .value?) = (input, output) { return true }
+        return false
+    }
+
     public func describe(state: Int) -> String { "\(state)" }
 
     public func describe(input: Input, output: Output?) -> String {

@@ -21,7 +21,10 @@ struct FailureAccount<Model: SequentialModel> {
         lines.append("\(scope) \(deepest.count) operation\(deepest.count == 1 ? "" : "s") in order, the state is \(model.describe(state: state)).")
         if let blocked {
             let operation = operations[blocked]
-            lines.append("\(name(blocked)) must take effect before it completed, but \(reason(blocked, state)).")
+            // An indeterminate operation given a completion (a write whose
+            // value was read) must take effect before that read completed.
+            let deadline = operation.output == nil ? "before an operation that saw its effect completed" : "before it completed"
+            lines.append("\(name(blocked)) must take effect \(deadline), and cannot: \(reason(blocked, state)).")
             let alternatives = left.filter {
                 $0 != blocked && operations[$0].invokePosition <= operation.completionPosition!
             }

@@ -50,6 +50,10 @@ public struct KVModel: SequentialModel {
         return after
     }
 
+    public func isReadOnly(input: Input, output: Output?) -> Bool {
+        KeyModel.isReadOnly(input, output)
+    }
+
     public func describe(state: [String: String]) -> String {
         if state.isEmpty { return "empty" }
         return "{" + state.sorted { $0.key < $1.key }.map { "\($0.key): \(quoted($0.value))" }.joined(separator: ", ") + "}"
@@ -77,6 +81,18 @@ public struct KVModel: SequentialModel {
 
         public func step(_ state: String?, _ input: Input, _ output: Output?) -> String?? {
             Self.apply(state, input, output)
+        }
+
+        public func isReadOnly(input: Input, output: Output?) -> Bool {
+            Self.isReadOnly(input, output)
+        }
+
+        /// A `get` with a known result, or a `cas` known not to have swapped.
+        static func isReadOnly(_ input: Input, _ output: Output?) -> Bool {
+            switch (input.function, output) {
+            case (.get, .value?), (.cas, .notSwapped?): true
+            default: false
+            }
         }
 
         public func describe(state: String?) -> String {

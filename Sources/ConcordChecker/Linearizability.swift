@@ -64,7 +64,64 @@ func kvPartitions(_ history: History) -> [(key: String, operations: [ModelOperat
         if byKey[operation.key] == nil { order.append(operation.key) }
         byKey[operation.key, default: []].append(modelOperation)
     }
-    return order.map { ($0, byKey[$0]!) }
+    return order.map { ($0, settleIndeterminateWrites(byKey[$0]!)) }
+}
+
+/// Narrows the indeterminate writes of one key using what was read, which
+/// keeps the search from trying each of them at every later point:
+/// - a write whose value no completed `get` read and no `cas` expected can
+///   be left out, since a linearization that places it stays one without
+///   it (every operation placed while its value was current accepts the
+///   value before it, except an indeterminate `cas`, which can be left out
+///   too);
+/// - a write whose value is written by no other operation and was read by a
+///   completed operation must precede that read, so it becomes a completed
+///   operation whose completion is the earliest such read's.
+func settleIndeterminateWrites(_ operations: [ModelOperation<KVModel.KeyModel>]) -> [ModelOperation<KVModel.KeyModel>] {
+    var writers: [String?: Int] = [:]
+    var observedBy: [String?: Int] = [:]  // value → earliest completion of an operation that saw it
+    var expectedByIndeterminate: Set<String?> = []
+    for operation in operations {
+        switch operation.input.function {
+        case .put, .cas:
+            writers[operation.input.value, default: 0] += 1
+        case .delete:
+            writers[nil, default: 0] += 1
+        case .get:
+            break
+        }
+        let seen: String??
+        switch (operation.input.function, operation.output) {
+        case (.get, .value(let read)?): seen = .some(read)
+        case (.cas, .done?), (.cas, .notSwapped?): seen = .some(operation.input.expected)
+        default: seen = .none
+        }
+        if case .some(let value) = seen, let completion = operation.completionPosition {
+            observedBy[value] = min(observedBy[value] ?? Int.max, completion)
+        }
+        if operation.input.function == .cas, operation.output == nil {
+            expectedByIndeterminate.insert(operation.input.expected)
+        }
+    }
+    var settled: [ModelOperation<KVModel.KeyModel>] = []
+    settled.reserveCapacity(operations.count)
+    for var operation in operations {
+        guard operation.completionPosition == nil, operation.input.function != .get else {
+            settled.append(operation)
+            continue
+        }
+        let written = operation.input.function == .delete ? nil : operation.input.value
+        if let deadline = observedBy[written] {
+            if writers[written] == 1, deadline > operation.invokePosition {
+                operation.completionPosition = deadline
+            }
+            settled.append(operation)
+        } else if expectedByIndeterminate.contains(written) {
+            settled.append(operation)
+        }
+        // Otherwise no one saw the value: leave the write out.
+    }
+    return settled
 }
 
 /// A history operation as the kv model sees it, or `nil` if it cannot

@@ -22,6 +22,13 @@ struct LinearizationCache<State: Hashable> {
     /// The number of configurations stored.
     var count: Int { states.count }
 
+    /// The memory the table holds, approximately, in bytes (states' own heap
+    /// storage is not counted).
+    var bytes: Int {
+        slots.count * MemoryLayout<Int32>.stride
+            + states.count * (MemoryLayout<Int>.stride + wordCount * MemoryLayout<UInt64>.stride + MemoryLayout<State>.stride)
+    }
+
     /// Adds the configuration unless present.
     /// - Returns: `true` if it was new.
     mutating func insert(hash: Int, bits: [UInt64], state: State) -> Bool {

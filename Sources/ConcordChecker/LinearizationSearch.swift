@@ -10,6 +10,20 @@
 /// operations have no return entry: they may be placed after their call or
 /// never. The search succeeds when every completed operation is placed.
 ///
+/// Read-only operations (those the model says never change any state,
+/// ``SequentialModel/isReadOnly(input:output:)``) get special treatment
+/// beyond Lowe's: at each new configuration the search first looks for a
+/// callable read-only operation the model accepts and places it before
+/// anything else, and if everything after it fails (or the configuration it
+/// leads to was already explored), the configuration fails as a whole.
+/// Proof sketch: in any successful continuation, moving that read to the
+/// front keeps every step legal (the model accepts it now and it changes
+/// nothing later) and breaks no real-time constraint (every operation that
+/// completed before its invocation is already placed, since only operations
+/// invoked before the first return entry left in the list are callable). A
+/// write that merely happens to change nothing in the current state does
+/// not qualify.
+///
 /// References: J. M. Wing and C. Gong, "Testing and verifying concurrent
 /// objects" (1993); G. Lowe, "Testing for linearizability" (2017), whose
 /// cache of configurations makes the search practical.
@@ -46,53 +60,92 @@ struct LinearizationSearch<Model: SequentialModel> {
 
         var placed: [Int] = []
         var statesBefore: [Model.State] = []
+        var changedState: [Bool] = []  // per placed operation: not read-only
+        changedState.reserveCapacity(operationCount)
         placed.reserveCapacity(operationCount)
         statesBefore.reserveCapacity(operationCount)
         var deepest: [Int] = []
         var deepestState = state
 
+        let readOnly = operations.map { model.isReadOnly(input: $0.input, output: $0.output) }
+        var fresh = true  // at a configuration not yet scanned for reads
+        var forced = false  // trying a read-only operation found by that scan
         var steps = 0
+        let stepsMax = budget.searchStepsMax
+        let deadline = budget.deadline
+        let bytesMax = budget.cacheBytesMax
+        var nextPoll = CheckBudget.deadlinePollSteps
         var entry = list.first
         while true {
             steps += 1
-            if steps > budget.searchStepsMax {
-                return (.gaveUp(reason: "the budget of \(budget.searchStepsMax) search steps ran out"), steps - 1)
+            if steps > stepsMax {
+                return (.gaveUp(reason: "the budget of \(stepsMax) search steps ran out"), steps - 1)
             }
-            if let deadline = budget.deadline, steps % CheckBudget.deadlinePollSteps == 0,
-               ContinuousClock.now >= deadline {
-                return (.gaveUp(reason: "the deadline passed after \(steps) search steps"), steps)
+            if steps >= nextPoll, let deadline {
+                nextPoll = steps + CheckBudget.deadlinePollSteps
+                if ContinuousClock.now >= deadline {
+                    return (.gaveUp(reason: "the deadline passed after \(steps) search steps"), steps)
+                }
+            }
+            if fresh {
+                fresh = false
+                var probe = list.first
+                while probe != EntryList.end, list.isCall[probe] {
+                    let index = list.operation[probe]
+                    if readOnly[index], model.step(state, operations[index].input, operations[index].output) != nil {
+                        entry = probe
+                        forced = true
+                        break
+                    }
+                    probe = list.next[probe]
+                    steps += 1
+                }
             }
             if entry != EntryList.end, list.isCall[entry] {
                 let index = list.operation[entry]
-                let operation = operations[index]
-                if let next = model.step(state, operation.input, operation.output) {
+                let wasForced = forced
+                forced = false
+                if let next = model.step(state, operations[index].input, operations[index].output) {
                     let word = index >> 6
                     let bit = UInt64(1) << UInt64(index & 63)
                     bits[word] |= bit
                     fingerprint ^= zobrist[index]
                     if cache.insert(hash: Self.hash(fingerprint, next), bits: bits, state: next) {
                         placed.append(index)
+                        changedState.append(!readOnly[index])
                         statesBefore.append(state)
                         state = next
                         list.lift(index)
-                        if operation.completionPosition != nil {
+                        if operations[index].completionPosition != nil {
                             remaining -= 1
                             if remaining == 0 { return (.linearizable(placed), steps) }
                         }
-                        if placed.count > deepest.count {
-                            deepest = placed
-                            deepestState = state
+                        if cache.bytes > bytesMax {
+                            return (.gaveUp(reason: "the configuration cache outgrew its limit of \(bytesMax) bytes"), steps)
                         }
                         entry = list.first
+                        fresh = true
                         continue
                     }
                     bits[word] &= ~bit
                     fingerprint ^= zobrist[index]
+                    if wasForced {
+                        // The read leads where the search has failed before,
+                        // so this configuration fails too.
+                        entry = EntryList.end
+                        continue
+                    }
                 }
                 entry = list.next[entry]
             } else {
                 // A return entry: its operation should have been placed by
                 // now. Take back the last placement and try what follows it.
+                // The longest prefix is saved only when the search first
+                // backs out of it, so going deeper copies nothing.
+                if placed.count > deepest.count {
+                    deepest = placed
+                    deepestState = state
+                }
                 guard let index = placed.popLast() else {
                     return (.illegal(deepest: deepest, state: deepestState), steps)
                 }
@@ -101,7 +154,9 @@ struct LinearizationSearch<Model: SequentialModel> {
                 fingerprint ^= zobrist[index]
                 if operations[index].completionPosition != nil { remaining += 1 }
                 list.unlift(index)
-                entry = list.next[list.callEntry[index]]
+                // After a read-only operation no other choice here can
+                // succeed: keep backing up.
+                entry = changedState.removeLast() ? list.next[list.callEntry[index]] : EntryList.end
             }
         }
     }

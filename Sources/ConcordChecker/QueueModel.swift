@@ -36,6 +36,11 @@ public struct QueueModel<Element: Hashable & Sendable>: SequentialModel {
         }
     }
 
+    public func isReadOnly(input: Input, output: Output?) -> Bool {
+        if case (.dequeue, .dequeued(nil)?) = (input, output) { return true }
+        return false
+    }
+
     public func describe(state: [Element]) -> String {
         "[" + state.map { "\($0)" }.joined(separator: ", ") + "]"
     }

@@ -48,6 +48,13 @@ public struct RegisterModel<Value: Hashable & Sendable>: SequentialModel {
         }
     }
 
+    public func isReadOnly(input: Input, output: Output?) -> Bool {
+        switch (input, output) {
+        case (.read, .read?), (.compareAndSet, .compareAndSet(swapped: false)?): true
+        default: false
+        }
+    }
+
     public func describe(state: Value?) -> String {
         state.map { "\($0)" } ?? "empty"
     }

@@ -30,6 +30,12 @@ public protocol SequentialModel: Sendable {
     /// - Returns: the next state, or `nil`.
     func step(_ state: State, _ input: Input, _ output: Output?) -> State?
 
+    /// Whether `input` returning `output` leaves the state unchanged in
+    /// every state where it is possible (a read). The search uses this to
+    /// prune: such an operation may as well be placed as soon as it can be.
+    /// Return `false` when unsure; that is always correct, only slower.
+    func isReadOnly(input: Input, output: Output?) -> Bool
+
     /// A readable account of a state, for reports.
     func describe(state: State) -> String
 
@@ -42,6 +48,8 @@ public protocol SequentialModel: Sendable {
 }
 
 extension SequentialModel {
+    public func isReadOnly(input: Input, output: Output?) -> Bool { false }
+
     public func describeRejection(input: Input, output: Output?, state: State) -> String {
         "\(describe(input: input, output: output)) is impossible when the state is \(describe(state: state))"
     }

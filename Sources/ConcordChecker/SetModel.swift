@@ -48,6 +48,13 @@ public struct SetModel<Element: Hashable & Sendable>: SequentialModel {
         }
     }
 
+    public func isReadOnly(input: Input, output: Output?) -> Bool {
+        switch (input, output) {
+        case (.contains, .contains?), (.read, .elements?): true
+        default: false
+        }
+    }
+
     public func describe(state: Set<Element>) -> String {
         "{" + state.map { "\($0)" }.sorted().joined(separator: ", ") + "}"
     }

@@ -21,6 +21,10 @@ public enum Benchmarks {
     public static let all: [Benchmark] = [
         // Each component registers its benchmarks here, one line each.
         CheckerBenchmark.benchmark,
+        SimulatorBenchmark.benchmark,
+        CRDTBenchmarks.gCounter, CRDTBenchmarks.orSet, CRDTBenchmarks.gossipBytes,
+        TwoPhaseBenchmark.benchmark,
+        MVCCStoreBenchmark.benchmark,
         RaftBenchmark.benchmark,
     ]
 

@@ -11,7 +11,7 @@ enum CheckerBenchmark {
 
     static let benchmark = Benchmark(
         name: "checker",
-        summary: "linearizability: 10,000 ops over 100 keys and 1,000 ops on one key, 16 processes",
+        summary: "linearizability (10,000 ops over 100 keys; 1,000 ops on one key) and session guarantees, 16 processes",
         run: run
     )
 
@@ -41,8 +41,31 @@ enum CheckerBenchmark {
             let steps = analysis!.partitions.reduce(0) { $0 + $1.searchSteps }
             let milliseconds = Double(median.components.seconds) * 1000 + Double(median.components.attoseconds) / 1e15
             lines.append("\(name): \(analysis!.verdict), \(format(milliseconds)) ms median, \(steps) search steps, \(history.events.count) events")
+            if shape.keys > 1 {
+                lines.append(sessionLine(name, history, clock))
+            }
         }
         return lines
+    }
+
+    /// Times the session-guarantee check of the same history.
+    private static func sessionLine(_ name: String, _ history: History, _ clock: ContinuousClock) -> String {
+        var durations: [Duration] = []
+        var outcome = ""
+        for _ in 0..<repetitions {
+            durations.append(clock.measure {
+                do {
+                    let report = try checkSessionGuarantees(history)
+                    outcome = report.holds ? "all hold" : "\(report.violations.count) violations"
+                } catch {
+                    outcome = "not checked: \(error)"
+                }
+            })
+        }
+        durations.sort()
+        let median = durations[durations.count / 2]
+        let milliseconds = Double(median.components.seconds) * 1000 + Double(median.components.attoseconds) / 1e15
+        return "\(name), session guarantees: \(outcome), \(format(milliseconds)) ms median"
     }
 
     private static func format(_ milliseconds: Double) -> String {

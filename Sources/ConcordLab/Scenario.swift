@@ -58,7 +58,17 @@ public struct ScenarioResult: Sendable {
 public enum Scenarios {
     public static let all: [Scenario] = [
         // Each protocol registers its scenarios here, one line each.
+        RegisterScenario.flawed, RegisterScenario.safe,
+        CRDTGossip.scenario,
         RaftScenario.scenario,
+        TransactionScenarios.twoPhase,
+        TransactionScenarios.twoPhaseBlocking,
+        TransactionScenarios.threePhase,
+        TransactionScenarios.threePhasePartition,
+        TransactionScenarios.sagaCheckout,
+        TransactionScenarios.sagaTravel,
+        TransactionScenarios.sagaChoreography,
+        MVCCRaftScenario.scenario,
     ]
 
     /// The scenario with this name, if there is one.

@@ -20,9 +20,10 @@ public struct NodeContext<Message: Sendable, DurableState: Sendable> {
     /// made here carry over to the node's next handler call.
     public var random: SimulationRandom
 
-    var effects: [NodeEffect<Message, DurableState>] = []
-    var nextPersistToken: UInt64
+    @usableFromInline var effects: [NodeEffect<Message, DurableState>] = []
+    @usableFromInline var nextPersistToken: UInt64
 
+    @inlinable
     init(id: NodeID, now: SimulationInstant, trueTime: SimulationInstant, nodeIDs: [NodeID], random: SimulationRandom, nextPersistToken: UInt64) {
         self.id = id
         self.now = now
@@ -34,19 +35,19 @@ public struct NodeContext<Message: Sendable, DurableState: Sendable> {
 
     /// Sends `message` to node `to` over the simulated network, which may
     /// delay, lose, duplicate or reorder it, or drop it at a partition.
-    public mutating func send(_ message: Message, to: NodeID) {
+    @inlinable public mutating func send(_ message: Message, to: NodeID) {
         effects.append(.send(message, to: to))
     }
 
     /// Arms timer `id` to fire after `delay` as measured by this node's clock
     /// (so a drifting clock fires early or late). Re-arming replaces.
-    public mutating func setTimer(_ id: TimerID, after delay: SimulationDuration) {
+    @inlinable public mutating func setTimer(_ id: TimerID, after delay: SimulationDuration) {
         precondition(delay.nanoseconds >= 0, "a timer cannot fire in the past")
         effects.append(.setTimer(id, after: delay))
     }
 
     /// Disarms timer `id`; nothing happens if it is not armed.
-    public mutating func cancelTimer(_ id: TimerID) {
+    @inlinable public mutating func cancelTimer(_ id: TimerID) {
         effects.append(.cancelTimer(id))
     }
 
@@ -58,7 +59,7 @@ public struct NodeContext<Message: Sendable, DurableState: Sendable> {
     /// state of the last synced write.
     ///
     /// - Returns: the token `onDurable` will report.
-    public mutating func persist(_ state: DurableState) -> PersistToken {
+    @inlinable public mutating func persist(_ state: DurableState) -> PersistToken {
         let token = PersistToken(rawValue: nextPersistToken)
         nextPersistToken += 1
         effects.append(.persist(state, token: token))
@@ -66,12 +67,13 @@ public struct NodeContext<Message: Sendable, DurableState: Sendable> {
     }
 
     /// Appends a human-readable line to the run's trace and timeline.
-    public mutating func log(_ line: String) {
+    @inlinable public mutating func log(_ line: String) {
         effects.append(.log(line))
     }
 }
 
 /// One effect a handler asked for.
+@usableFromInline
 enum NodeEffect<Message: Sendable, DurableState: Sendable> {
     case send(Message, to: NodeID)
     case setTimer(TimerID, after: SimulationDuration)

@@ -3,11 +3,20 @@
 /// Events are ordered by time and, among events at the same time, by the
 /// order in which they were scheduled (`sequence`), so the run never depends
 /// on how a priority queue breaks ties.
+@usableFromInline
 struct SimulationEvent<Message: Sendable, DurableState: Sendable>: Comparable {
-    var time: SimulationInstant
-    var sequence: UInt64
-    var kind: Kind
+    @usableFromInline var time: SimulationInstant
+    @usableFromInline var sequence: UInt64
+    @usableFromInline var kind: Kind
 
+    @inlinable
+    init(time: SimulationInstant, sequence: UInt64, kind: Kind) {
+        self.time = time
+        self.sequence = sequence
+        self.kind = kind
+    }
+
+    @usableFromInline
     enum Kind {
         /// A message reaches node slot `to`.
         case deliver(Message, from: NodeID, to: Int)
@@ -22,10 +31,12 @@ struct SimulationEvent<Message: Sendable, DurableState: Sendable>: Comparable {
         case fault(Fault)
     }
 
+    @inlinable
     static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.time == rhs.time && lhs.sequence == rhs.sequence
     }
 
+    @inlinable
     static func < (lhs: Self, rhs: Self) -> Bool {
         if lhs.time != rhs.time { return lhs.time < rhs.time }
         return lhs.sequence < rhs.sequence
@@ -33,7 +44,14 @@ struct SimulationEvent<Message: Sendable, DurableState: Sendable>: Comparable {
 }
 
 /// A directed link between two nodes.
+@usableFromInline
 struct Link: Hashable, Sendable {
-    var from: NodeID
-    var to: NodeID
+    @usableFromInline var from: NodeID
+    @usableFromInline var to: NodeID
+
+    @inlinable
+    init(from: NodeID, to: NodeID) {
+        self.from = from
+        self.to = to
+    }
 }

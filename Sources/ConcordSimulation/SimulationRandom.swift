@@ -11,16 +11,16 @@
 ///   Generators", 2014) expands the 64-bit seed into the 256-bit state, as
 ///   the xoshiro authors recommend; it never yields the all-zero state.
 public struct SimulationRandom: RandomNumberGenerator, Sendable {
-    private var state0: UInt64
-    private var state1: UInt64
-    private var state2: UInt64
-    private var state3: UInt64
+    @usableFromInline var state0: UInt64
+    @usableFromInline var state1: UInt64
+    @usableFromInline var state2: UInt64
+    @usableFromInline var state3: UInt64
 
     /// One million: the denominator of every `perMillion` rate.
     public static let partsPerMillion: UInt64 = 1_000_000
 
     /// Creates a generator whose whole stream is determined by `seed`.
-    public init(seed: UInt64) {
+    @inlinable public init(seed: UInt64) {
         var splitMix = SplitMix64(state: seed)
         state0 = splitMix.next()
         state1 = splitMix.next()
@@ -29,7 +29,7 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
     }
 
     /// The next 64 uniformly distributed bits.
-    public mutating func next() -> UInt64 {
+    @inlinable public mutating func next() -> UInt64 {
         let result = rotateLeft(state1 &* 5, by: 7) &* 9
         let shifted = state1 << 17
         state2 ^= state0
@@ -49,7 +49,7 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
     ///
     /// - Parameter bound: the exclusive upper bound; must be positive.
     /// - Returns: an integer `x` with `0 <= x < bound`.
-    public mutating func next(below bound: UInt64) -> UInt64 {
+    @inlinable public mutating func next(below bound: UInt64) -> UInt64 {
         precondition(bound > 0, "SimulationRandom.next(below:) needs a positive bound")
         var product = next().multipliedFullWidth(by: bound)
         if product.low < bound {
@@ -63,7 +63,7 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
     }
 
     /// A uniformly distributed integer in `range`, without modulo bias.
-    public mutating func next(in range: ClosedRange<Int64>) -> Int64 {
+    @inlinable public mutating func next(in range: ClosedRange<Int64>) -> Int64 {
         let width = UInt64(bitPattern: range.upperBound &- range.lowerBound)
         if width == UInt64.max {
             return Int64(bitPattern: next())
@@ -74,7 +74,7 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
     /// A uniformly distributed index in `0..<count`.
     ///
     /// - Parameter count: the number of choices; must be positive.
-    public mutating func index(below count: Int) -> Int {
+    @inlinable public mutating func index(below count: Int) -> Int {
         precondition(count > 0, "SimulationRandom.index(below:) needs a positive count")
         return Int(next(below: UInt64(count)))
     }
@@ -84,7 +84,7 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
     /// `0` is never true and `1_000_000` (or more) is always true; neither
     /// extreme draws from the stream, so switching a fault fully on or off
     /// does not shift the rest of the run's random choices.
-    public mutating func chance(perMillion: UInt32) -> Bool {
+    @inlinable public mutating func chance(perMillion: UInt32) -> Bool {
         if perMillion == 0 { return false }
         if UInt64(perMillion) >= Self.partsPerMillion { return true }
         return next(below: Self.partsPerMillion) < UInt64(perMillion)
@@ -94,20 +94,25 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
     /// for handing a sub-component (a node, a fault plan) its own stream.
     ///
     /// Advances this generator by one draw.
-    public mutating func split() -> SimulationRandom {
+    @inlinable public mutating func split() -> SimulationRandom {
         SimulationRandom(seed: next())
     }
 
-    private func rotateLeft(_ value: UInt64, by count: UInt64) -> UInt64 {
+    @inlinable func rotateLeft(_ value: UInt64, by count: UInt64) -> UInt64 {
         (value << count) | (value >> (64 - count))
     }
 }
 
 /// SplitMix64, used only to expand a seed into xoshiro256** state.
+@usableFromInline
 struct SplitMix64 {
-    var state: UInt64
+    @usableFromInline var state: UInt64
 
-    mutating func next() -> UInt64 {
+    @inlinable init(state: UInt64) {
+        self.state = state
+    }
+
+    @inlinable mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var mixed = state
         mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -7,31 +7,31 @@ public struct SimulationInstant: Comparable, Hashable, Sendable, CustomStringCon
     public var nanoseconds: Int64
 
     /// Creates the instant `nanoseconds` after the start of the run.
-    public init(nanoseconds: Int64) {
+    @inlinable public init(nanoseconds: Int64) {
         self.nanoseconds = nanoseconds
     }
 
     /// The start of every run.
     public static let zero = SimulationInstant(nanoseconds: 0)
 
-    public static func < (lhs: Self, rhs: Self) -> Bool {
+    @inlinable public static func < (lhs: Self, rhs: Self) -> Bool {
         lhs.nanoseconds < rhs.nanoseconds
     }
 
-    public static func + (lhs: Self, rhs: SimulationDuration) -> Self {
+    @inlinable public static func + (lhs: Self, rhs: SimulationDuration) -> Self {
         Self(nanoseconds: lhs.nanoseconds &+ rhs.nanoseconds)
     }
 
-    public static func - (lhs: Self, rhs: SimulationDuration) -> Self {
+    @inlinable public static func - (lhs: Self, rhs: SimulationDuration) -> Self {
         Self(nanoseconds: lhs.nanoseconds &- rhs.nanoseconds)
     }
 
     /// The duration from `rhs` to `lhs`.
-    public static func - (lhs: Self, rhs: Self) -> SimulationDuration {
+    @inlinable public static func - (lhs: Self, rhs: Self) -> SimulationDuration {
         SimulationDuration(nanoseconds: lhs.nanoseconds &- rhs.nanoseconds)
     }
 
-    public static func += (lhs: inout Self, rhs: SimulationDuration) {
+    @inlinable public static func += (lhs: inout Self, rhs: SimulationDuration) {
         lhs = lhs + rhs
     }
 
@@ -47,34 +47,39 @@ public struct SimulationDuration: Comparable, Hashable, Sendable, CustomStringCo
     public var nanoseconds: Int64
 
     /// Creates a duration of `nanoseconds`.
-    public init(nanoseconds: Int64) {
+    @inlinable public init(nanoseconds: Int64) {
         self.nanoseconds = nanoseconds
     }
 
     /// No time at all.
     public static let zero = SimulationDuration(nanoseconds: 0)
 
-    public static func nanoseconds(_ value: Int64) -> Self { Self(nanoseconds: value) }
-    public static func microseconds(_ value: Int64) -> Self { Self(nanoseconds: value * 1_000) }
-    public static func milliseconds(_ value: Int64) -> Self { Self(nanoseconds: value * 1_000_000) }
-    public static func seconds(_ value: Int64) -> Self { Self(nanoseconds: value * 1_000_000_000) }
+    @inlinable public static func nanoseconds(_ value: Int64) -> Self { Self(nanoseconds: value) }
+    @inlinable public static func microseconds(_ value: Int64) -> Self { Self(nanoseconds: value * 1_000) }
+    @inlinable public static func milliseconds(_ value: Int64) -> Self { Self(nanoseconds: value * 1_000_000) }
+    @inlinable public static func seconds(_ value: Int64) -> Self { Self(nanoseconds: value * 1_000_000_000) }
 
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
-    public static func + (lhs: Self, rhs: Self) -> Self { Self(nanoseconds: lhs.nanoseconds &+ rhs.nanoseconds) }
-    public static func - (lhs: Self, rhs: Self) -> Self { Self(nanoseconds: lhs.nanoseconds &- rhs.nanoseconds) }
-    public static func * (lhs: Self, rhs: Int64) -> Self { Self(nanoseconds: lhs.nanoseconds &* rhs) }
-    public static prefix func - (value: Self) -> Self { Self(nanoseconds: 0 &- value.nanoseconds) }
+    @inlinable public static func < (lhs: Self, rhs: Self) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+    @inlinable public static func + (lhs: Self, rhs: Self) -> Self { Self(nanoseconds: lhs.nanoseconds &+ rhs.nanoseconds) }
+    @inlinable public static func - (lhs: Self, rhs: Self) -> Self { Self(nanoseconds: lhs.nanoseconds &- rhs.nanoseconds) }
+    @inlinable public static func * (lhs: Self, rhs: Int64) -> Self { Self(nanoseconds: lhs.nanoseconds &* rhs) }
+    @inlinable public static prefix func - (value: Self) -> Self { Self(nanoseconds: 0 &- value.nanoseconds) }
 
     /// Seconds with six decimals (microseconds), for example `0.004000`.
     public var description: String { secondsText }
 
     var secondsText: String {
-        let negative = nanoseconds < 0
-        let magnitude = nanoseconds.magnitude
-        let seconds = magnitude / 1_000_000_000
-        let microseconds = (magnitude % 1_000_000_000) / 1_000
-        let fraction = String(microseconds)
-        let padded = String(repeating: "0", count: 6 - fraction.count) + fraction
-        return (negative ? "-" : "") + String(seconds) + "." + padded
+        // Built digit by digit: the simulator stamps every trace line with it.
+        var magnitude = nanoseconds.magnitude / 1_000
+        var digits: [UInt8] = []
+        digits.reserveCapacity(24)
+        for position in 0..<26 {
+            if position == 6 { digits.append(UInt8(ascii: ".")) }
+            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+            if magnitude == 0 && position >= 6 { break }
+        }
+        if nanoseconds < 0 { digits.append(UInt8(ascii: "-")) }
+        return String(decoding: digits.reversed(), as: UTF8.self)
     }
 }

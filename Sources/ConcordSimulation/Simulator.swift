@@ -15,7 +15,7 @@ import HeapModule
 /// The simulator is single-threaded and a value type; copy it to fork a run.
 public struct Simulator<Node: SimulatedNode> {
     public typealias Context = NodeContext<Node.Message, Node.DurableState>
-    typealias Event = SimulationEvent<Node.Message, Node.DurableState>
+    @usableFromInline typealias Event = SimulationEvent<Node.Message, Node.DurableState>
 
     /// A run that schedules more pending events than this is a message storm,
     /// not a test: the simulator stops with a precondition failure.
@@ -24,9 +24,11 @@ public struct Simulator<Node: SimulatedNode> {
     /// The seed the run was created with.
     public let seed: UInt64
     /// True virtual time: the time of the event being or last handled.
-    public private(set) var now = SimulationInstant.zero
+    @inlinable public var now: SimulationInstant { currentTime }
     /// Conditions of every link.
-    public private(set) var network: NetworkConditions
+    @inlinable public var network: NetworkConditions { currentNetwork }
+    @usableFromInline var currentTime = SimulationInstant.zero
+    @usableFromInline var currentNetwork: NetworkConditions
     /// Conditions of every node's disk.
     public let disk: DiskConditions
     /// The ids of all nodes, in the order given at creation.
@@ -40,22 +42,24 @@ public struct Simulator<Node: SimulatedNode> {
     public var recordsTrace: Bool
 
     /// The number of events handled so far.
-    public private(set) var eventsHandled = 0
+    @inlinable public var eventsHandled: Int { handledCount }
+    @usableFromInline var handledCount = 0
 
     /// Builds a node at boot and restart; `Node.init` unless a factory is given.
-    let makeNode: (NodeID, Node.DurableState?, inout Context) -> Node
+    @usableFromInline let makeNode: (NodeID, Node.DurableState?, inout Context) -> Node
 
-    var slots: [NodeSlot<Node>] = []
-    var slotIndex: [NodeID: Int] = [:]
-    var queue = Heap<Event>()
-    var nextSequence: UInt64 = 0
-    var nextTimerGeneration: UInt64 = 0
-    var networkRandom: SimulationRandom
-    var diskRandom: SimulationRandom
-    var blocked: Set<Link> = []
-    var hasher = TraceHasher()
+    @usableFromInline var slots: [NodeSlot<Node>] = []
+    @usableFromInline var slotIndex: [NodeID: Int] = [:]
+    @usableFromInline var queue = Heap<Event>()
+    @usableFromInline var nextSequence: UInt64 = 0
+    @usableFromInline var nextTimerGeneration: UInt64 = 0
+    @usableFromInline var networkRandom: SimulationRandom
+    @usableFromInline var diskRandom: SimulationRandom
+    @usableFromInline var blocked: Set<Link> = []
+    @usableFromInline var hasher = TraceHasher()
     /// Every line of the run, with its true time, when `recordsTrace` is on.
-    public private(set) var trace: [String] = []
+    @inlinable public var trace: [String] { traceLines }
+    @usableFromInline var traceLines: [String] = []
 
     /// Creates a simulator and boots every node at time zero.
     ///
@@ -69,7 +73,7 @@ public struct Simulator<Node: SimulatedNode> {
     ///   - makeNode: builds a node at boot (`durable == nil`) and at every
     ///     restart, for nodes that need configuration (peers, timeouts, test-only
     ///     bug switches) beyond what `Node.init` receives. Defaults to `Node.init`.
-    public init(
+    @inlinable public init(
         seed: UInt64,
         nodeIDs: [NodeID],
         network: NetworkConditions = .init(),
@@ -81,7 +85,7 @@ public struct Simulator<Node: SimulatedNode> {
         precondition(Set(nodeIDs).count == nodeIDs.count, "node ids must be distinct")
         self.seed = seed
         self.nodeIDs = nodeIDs
-        self.network = network
+        self.currentNetwork = network
         self.disk = disk
         self.recordsTrace = recordsTrace
         self.describeMessage = describeMessage ?? { String(describing: $0) }
@@ -103,13 +107,13 @@ public struct Simulator<Node: SimulatedNode> {
 
     /// FNV-1a 64 over every trace line (each followed by a newline), kept
     /// even when `recordsTrace` is off.
-    public var traceHash: UInt64 { hasher.value }
+    @inlinable public var traceHash: UInt64 { hasher.value }
 
     /// The number of events waiting in the queue.
-    public var pendingEvents: Int { queue.count }
+    @inlinable public var pendingEvents: Int { queue.count }
 
     /// The time of the next event, if any.
-    public var nextEventTime: SimulationInstant? { queue.min?.time }
+    @inlinable public var nextEventTime: SimulationInstant? { queue.min?.time }
 
     // MARK: Driving
 
@@ -117,30 +121,30 @@ public struct Simulator<Node: SimulatedNode> {
     ///
     /// - Returns: false when the queue is empty (nothing was done).
     @discardableResult
-    public mutating func step() -> Bool {
+    @inlinable public mutating func step() -> Bool {
         guard let event = queue.popMin() else { return false }
-        now = event.time
-        eventsHandled += 1
+        currentTime = event.time
+        handledCount += 1
         handle(event.kind)
         return true
     }
 
     /// Handles every event up to and including `until`, then sets the clock to
     /// `until`.
-    public mutating func run(until: SimulationInstant) {
+    @inlinable public mutating func run(until: SimulationInstant) {
         while let next = queue.min, next.time <= until {
             step()
         }
-        if now < until { now = until }
+        if currentTime < until { currentTime = until }
     }
 
     /// Handles events up to `until` while `condition` holds (checked before
     /// each event). The clock reaches `until` only if the condition still
     /// holds once the events up to then are done.
-    public mutating func run(until: SimulationInstant, while condition: (borrowing Self) -> Bool) {
+    @inlinable public mutating func run(until: SimulationInstant, while condition: (borrowing Self) -> Bool) {
         while condition(self) {
             guard let next = queue.min, next.time <= until else {
-                if now < until { now = until }
+                if currentTime < until { currentTime = until }
                 return
             }
             step()
@@ -148,34 +152,34 @@ public struct Simulator<Node: SimulatedNode> {
     }
 
     /// Handles events for `duration` of virtual time from now.
-    public mutating func run(for duration: SimulationDuration) {
+    @inlinable public mutating func run(for duration: SimulationDuration) {
         run(until: now + duration)
     }
 
     // MARK: Nodes
 
     /// The node with this id, or nil while it is crashed.
-    public func node(_ id: NodeID) -> Node? {
+    @inlinable public func node(_ id: NodeID) -> Node? {
         slots[index(of: id)].node
     }
 
     /// Whether the node is running (not crashed; it may be paused).
-    public func isRunning(_ id: NodeID) -> Bool {
+    @inlinable public func isRunning(_ id: NodeID) -> Bool {
         slots[index(of: id)].node != nil
     }
 
     /// Whether the node is paused.
-    public func isPaused(_ id: NodeID) -> Bool {
+    @inlinable public func isPaused(_ id: NodeID) -> Bool {
         slots[index(of: id)].isPaused
     }
 
     /// The state of the node's last synced write: what a restart would get.
-    public func durableState(of id: NodeID) -> Node.DurableState? {
+    @inlinable public func durableState(of id: NodeID) -> Node.DurableState? {
         slots[index(of: id)].durable
     }
 
     /// The node's local clock reading now.
-    public func localTime(of id: NodeID) -> SimulationInstant {
+    @inlinable public func localTime(of id: NodeID) -> SimulationInstant {
         slots[index(of: id)].clock.local(at: now)
     }
 
@@ -186,7 +190,7 @@ public struct Simulator<Node: SimulatedNode> {
     ///
     /// - Returns: false (and calls nothing) when the node is crashed.
     @discardableResult
-    public mutating func withNode(_ id: NodeID, _ body: (inout Node, inout Context) -> Void) -> Bool {
+    @inlinable public mutating func withNode(_ id: NodeID, _ body: (inout Node, inout Context) -> Void) -> Bool {
         let index = index(of: id)
         guard slots[index].node != nil else { return false }
         invoke(index, body)
@@ -197,40 +201,40 @@ public struct Simulator<Node: SimulatedNode> {
 
     /// Crashes the node: its volatile state, armed timers, waiting events and
     /// unsynced disk writes are lost.
-    public mutating func crash(_ id: NodeID) { apply(.crash(id)) }
+    @inlinable public mutating func crash(_ id: NodeID) { apply(.crash(id)) }
     /// Boots a crashed node from its last synced durable state.
-    public mutating func restart(_ id: NodeID) { apply(.restart(id)) }
+    @inlinable public mutating func restart(_ id: NodeID) { apply(.restart(id)) }
     /// Pauses the node: whatever arrives for it waits until it resumes.
-    public mutating func pause(_ id: NodeID) { apply(.pause(id)) }
+    @inlinable public mutating func pause(_ id: NodeID) { apply(.pause(id)) }
     /// Resumes a paused node, which then handles what waited, in order.
-    public mutating func resume(_ id: NodeID) { apply(.resume(id)) }
+    @inlinable public mutating func resume(_ id: NodeID) { apply(.resume(id)) }
     /// Replaces every blocked link with a symmetric partition between groups.
     /// Nodes named in no group keep all their links.
-    public mutating func partition(_ groups: [[NodeID]]) { apply(.partition(groups)) }
+    @inlinable public mutating func partition(_ groups: [[NodeID]]) { apply(.partition(groups)) }
     /// Blocks the link from `from` to `to` only.
-    public mutating func block(from: NodeID, to: NodeID) { apply(.block(from: from, to: to)) }
+    @inlinable public mutating func block(from: NodeID, to: NodeID) { apply(.block(from: from, to: to)) }
     /// Unblocks every link.
-    public mutating func heal() { apply(.heal) }
+    @inlinable public mutating func heal() { apply(.heal) }
     /// Changes the conditions of every link for messages sent from now on.
-    public mutating func setNetwork(_ conditions: NetworkConditions) { apply(.network(conditions)) }
+    @inlinable public mutating func setNetwork(_ conditions: NetworkConditions) { apply(.network(conditions)) }
     /// Sets the node's clock to true time plus `skew`, running fast or slow by
     /// `driftPerMillion` (at most ±100,000) from now on.
-    public mutating func setClock(_ id: NodeID, skew: SimulationDuration, driftPerMillion: Int32) {
+    @inlinable public mutating func setClock(_ id: NodeID, skew: SimulationDuration, driftPerMillion: Int32) {
         apply(.clockSkew(id, skew, driftPerMillion: driftPerMillion))
     }
     /// Moves the node's clock by `by` at once (back if negative).
-    public mutating func jumpClock(_ id: NodeID, by: SimulationDuration) { apply(.clockJump(id, by)) }
+    @inlinable public mutating func jumpClock(_ id: NodeID, by: SimulationDuration) { apply(.clockJump(id, by)) }
 
     /// Schedules `fault` to happen at `at`, after any event already scheduled
     /// for that same time.
-    public mutating func schedule(_ fault: Fault, at: SimulationInstant) {
+    @inlinable public mutating func schedule(_ fault: Fault, at: SimulationInstant) {
         precondition(at >= now, "cannot schedule a fault in the past")
         validate(fault)
         enqueue(.fault(fault), at: at)
     }
 
     /// Applies a fault now.
-    public mutating func apply(_ fault: Fault) {
+    @inlinable public mutating func apply(_ fault: Fault) {
         validate(fault)
         switch fault {
         case .crash(let id): crashNode(index(of: id))
@@ -254,7 +258,7 @@ public struct Simulator<Node: SimulatedNode> {
             blocked.removeAll()
             record("fault \(fault)")
         case .network(let conditions):
-            network = conditions
+            currentNetwork = conditions
             record("fault \(fault)")
         case .clockSkew(let id, let skew, let drift):
             slots[index(of: id)].clock.set(skew: skew, driftPerMillion: drift, at: now)
@@ -267,14 +271,14 @@ public struct Simulator<Node: SimulatedNode> {
 
     // MARK: Internals
 
-    func index(of id: NodeID) -> Int {
+    @inlinable func index(of id: NodeID) -> Int {
         guard let index = slotIndex[id] else {
             preconditionFailure("no simulated node n\(id); nodes are \(nodeIDs)")
         }
         return index
     }
 
-    private func validate(_ fault: Fault) {
+    @inlinable func validate(_ fault: Fault) {
         switch fault {
         case .crash(let id), .restart(let id), .pause(let id), .resume(let id), .clockJump(let id, _):
             _ = index(of: id)
@@ -294,19 +298,22 @@ public struct Simulator<Node: SimulatedNode> {
         }
     }
 
-    mutating func record(_ line: String) {
-        let stamped = now.description + " " + line
-        hasher.combine(line: stamped)
-        if recordsTrace { trace.append(stamped) }
+    @inlinable mutating func record(_ line: String) {
+        let time = now.description
+        hasher.combine(part: time)
+        hasher.combine(part: " ")
+        hasher.combine(part: line)
+        hasher.endLine()
+        if recordsTrace { traceLines.append(time + " " + line) }
     }
 
-    private mutating func enqueue(_ kind: Event.Kind, at time: SimulationInstant) {
+    @inlinable mutating func enqueue(_ kind: Event.Kind, at time: SimulationInstant) {
         precondition(queue.count < Self.pendingEventsMax, "more than \(Self.pendingEventsMax) pending events: a message storm")
         queue.insert(Event(time: time, sequence: nextSequence, kind: kind))
         nextSequence += 1
     }
 
-    private mutating func handle(_ kind: Event.Kind) {
+    @inlinable mutating func handle(_ kind: Event.Kind) {
         switch kind {
         case .deliver(let message, let from, let to):
             deliver(message, from: from, to: to)
@@ -331,7 +338,7 @@ public struct Simulator<Node: SimulatedNode> {
         }
     }
 
-    private mutating func deliver(_ message: Node.Message, from: NodeID, to: Int) {
+    @inlinable mutating func deliver(_ message: Node.Message, from: NodeID, to: Int) {
         let slot = slots[to]
         if slot.node == nil {
             record("n\(from)->n\(slot.id) dropped (n\(slot.id) down) \(describeMessage(message))")
@@ -349,7 +356,7 @@ public struct Simulator<Node: SimulatedNode> {
         invoke(to) { node, context in node.onMessage(message, from: from, context: &context) }
     }
 
-    private mutating func notifyDurable(_ node: Int, token: PersistToken, incarnation: UInt64) {
+    @inlinable mutating func notifyDurable(_ node: Int, token: PersistToken, incarnation: UInt64) {
         guard slots[node].node != nil, slots[node].incarnation == incarnation else { return }
         if slots[node].isPaused {
             slots[node].deferred.append(.durable(node: node, token: token, incarnation: incarnation))
@@ -359,7 +366,7 @@ public struct Simulator<Node: SimulatedNode> {
         invoke(node) { node, context in node.onDurable(token, context: &context) }
     }
 
-    private mutating func makeContext(_ index: Int) -> Context {
+    @inlinable mutating func makeContext(_ index: Int) -> Context {
         let slot = slots[index]
         return Context(
             id: slot.id,
@@ -371,13 +378,13 @@ public struct Simulator<Node: SimulatedNode> {
         )
     }
 
-    private mutating func invoke(_ index: Int, _ body: (inout Node, inout Context) -> Void) {
+    @inlinable mutating func invoke(_ index: Int, _ body: (inout Node, inout Context) -> Void) {
         var context = makeContext(index)
         body(&slots[index].node!, &context)
         finish(index, context)
     }
 
-    private mutating func boot(_ index: Int) {
+    @inlinable mutating func boot(_ index: Int) {
         var context = makeContext(index)
         let durable = slots[index].durable
         record("n\(slots[index].id) boot" + (durable == nil ? "" : " from durable state"))
@@ -385,7 +392,7 @@ public struct Simulator<Node: SimulatedNode> {
         finish(index, context)
     }
 
-    private mutating func finish(_ index: Int, _ context: Context) {
+    @inlinable mutating func finish(_ index: Int, _ context: Context) {
         slots[index].random = context.random
         slots[index].nextPersistToken = context.nextPersistToken
         for effect in context.effects {
@@ -393,7 +400,7 @@ public struct Simulator<Node: SimulatedNode> {
         }
     }
 
-    private mutating func perform(_ effect: NodeEffect<Node.Message, Node.DurableState>, of index: Int) {
+    @inlinable mutating func perform(_ effect: NodeEffect<Node.Message, Node.DurableState>, of index: Int) {
         let id = slots[index].id
         switch effect {
         case .send(let message, let to):
@@ -417,7 +424,7 @@ public struct Simulator<Node: SimulatedNode> {
         }
     }
 
-    private mutating func send(_ message: Node.Message, from: NodeID, to: Int) {
+    @inlinable mutating func send(_ message: Node.Message, from: NodeID, to: Int) {
         let toID = slots[to].id
         if !blocked.isEmpty, blocked.contains(Link(from: from, to: toID)) {
             record("n\(from)->n\(toID) dropped (partition) \(describeMessage(message))")
@@ -442,7 +449,7 @@ public struct Simulator<Node: SimulatedNode> {
         }
     }
 
-    private mutating func crashNode(_ index: Int) {
+    @inlinable mutating func crashNode(_ index: Int) {
         let id = slots[index].id
         guard slots[index].node != nil else {
             record("fault crash n\(id) (already down)")
@@ -459,7 +466,7 @@ public struct Simulator<Node: SimulatedNode> {
         record("fault crash n\(id) (\(lost) unsynced writes lost)")
     }
 
-    private mutating func restartNode(_ index: Int) {
+    @inlinable mutating func restartNode(_ index: Int) {
         let id = slots[index].id
         guard slots[index].node == nil else {
             record("fault restart n\(id) (already running)")
@@ -469,7 +476,7 @@ public struct Simulator<Node: SimulatedNode> {
         boot(index)
     }
 
-    private mutating func pauseNode(_ index: Int) {
+    @inlinable mutating func pauseNode(_ index: Int) {
         let id = slots[index].id
         guard slots[index].node != nil, !slots[index].isPaused else {
             record("fault pause n\(id) (not running)")
@@ -479,7 +486,7 @@ public struct Simulator<Node: SimulatedNode> {
         record("fault pause n\(id)")
     }
 
-    private mutating func resumeNode(_ index: Int) {
+    @inlinable mutating func resumeNode(_ index: Int) {
         let id = slots[index].id
         guard slots[index].isPaused else {
             record("fault resume n\(id) (not paused)")

@@ -10,6 +10,8 @@ struct Concord: AsyncParsableCommand {
             SimCommand.self,
             CheckCommand.self,
             MicrobenchCommand.self,
+            StorageBenchCommand.self,
+            OutboxCommand.self,
         ]
     )
 }

@@ -177,6 +177,18 @@ import ConcordChecker
         #expect(reason.contains("5 search steps"))
     }
 
+    @Test func cacheOutgrowingItsMemoryLimitGivesUnknown() throws {
+        let shape = RandomKVHistory.Shape(operations: 200, keys: 1, processes: 8)
+        let history = try History(RandomKVHistory.events(shape, seed: 5))
+        let verdict = checkLinearizability(history, budget: CheckBudget(searchStepsMax: 1_000_000, cacheBytesMax: 8_000))
+        guard case .unknown(let reason) = verdict else {
+            Issue.record("expected unknown, got \(verdict)")
+            return
+        }
+        #expect(reason.contains("limit of 8000 bytes"))
+        #expect(checkLinearizability(history, budget: .steps(1_000_000)) == .linearizable)
+    }
+
     @Test func linearizationFoundRespectsRealTimeAndTheModel() throws {
         var script = HistoryScript()
         script.invoke(0, .put, "x", "1")

@@ -27,6 +27,63 @@ import ConcordChecker
         }
     }
 
+    /// Why `order` (operation ids of one key) is not a linearization, or
+    /// `nil` if it is: every `ok` operation must appear once, each step must
+    /// be legal in the kv model, and no operation may come before one that
+    /// completed before it was invoked.
+    static func linearizationProblem(_ order: [Int], of key: String, in history: History) -> String? {
+        let required = Set(history.operations.filter { $0.key == key && $0.outcome == .ok }.map(\.id))
+        guard Set(order).isSuperset(of: required) else { return "missing \(required.subtracting(order).sorted())" }
+        guard Set(order).count == order.count else { return "an operation appears twice" }
+        var latestInvoke = (index: -1, id: -1)
+        for id in order {
+            let operation = history.operations[id]
+            if operation.outcome == .ok, let completion = operation.completionIndex, completion < latestInvoke.index {
+                return "operation \(id) completed before operation \(latestInvoke.id), placed before it, was invoked"
+            }
+            if operation.invokeIndex > latestInvoke.index { latestInvoke = (operation.invokeIndex, id) }
+        }
+        var value: String? = nil
+        for id in order {
+            let operation = history.operations[id]
+            switch operation.function {
+            case .get:
+                if operation.outcome == .ok, operation.result != value { return "operation \(id) reads \(operation.result ?? "nil") in state \(value ?? "nil")" }
+            case .put: value = operation.value
+            case .delete: value = nil
+            case .cas:
+                if value == operation.expected { value = operation.value } else if operation.outcome == .ok { return "cas \(id) cannot swap" }
+            }
+        }
+        return nil
+    }
+
+    @Test func linearizationValidatorRejectsBadOrders() throws {
+        var script = HistoryScript()
+        script.run(0, .put, "x", "1")
+        script.run(1, .put, "x", "2")
+        script.run(0, .get, "x", read: "2")
+        let history = try script.history()
+        #expect(Self.linearizationProblem([0, 1, 2], of: "x", in: history) == nil)
+        #expect(Self.linearizationProblem([1, 0, 2], of: "x", in: history) != nil)
+        #expect(Self.linearizationProblem([0, 2, 1], of: "x", in: history) != nil)
+        #expect(Self.linearizationProblem([0, 1], of: "x", in: history) != nil)
+    }
+
+    @Test func linearizationsFoundAreLegalAndRespectRealTime() throws {
+        for seed in UInt64(200)..<260 {
+            let shape = RandomKVHistory.Shape(operations: 120, keys: 2, processes: 2 + Int(seed % 7), infoPerMille: 80)
+            let history = try History(RandomKVHistory.events(shape, seed: seed))
+            let analysis = analyzeLinearizability(history, budget: Self.budget)
+            #expect(analysis.verdict == .linearizable, "seed \(seed)")
+            for partition in analysis.partitions {
+                let order = try #require(partition.linearization)
+                let problem = Self.linearizationProblem(order, of: partition.key!, in: history)
+                #expect(problem == nil, "seed \(seed), key \(partition.key!)")
+            }
+        }
+    }
+
     @Test func aReadOfAValueNeverWrittenIsAlwaysCaught() throws {
         var checked = 0
         for seed in UInt64(0)..<150 {

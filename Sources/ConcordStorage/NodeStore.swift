@@ -1,0 +1,245 @@
+import Foundation
+
+extension Storage {
+    /// Everything one node keeps on disk, in one data directory: the
+    /// write-ahead log, the latest snapshot and the hard state.
+    ///
+    /// ``open(directory:fileSystem:configuration:)`` recovers the directory
+    /// (docs/storage.md, "Recovery") and reports what it found in
+    /// ``recovery``. Appends go through ``log``; ``saveHardState(_:)`` and
+    /// ``saveSnapshot(_:)`` are durable when they return. Those two must not
+    /// be called concurrently with each other; appends may run alongside.
+    ///
+    /// The methods without `async` block the calling thread until the disk
+    /// answers: call them from a thread of their own (or a dedicated
+    /// executor), not from Swift concurrency's shared pool.
+    public final class NodeStore: @unchecked Sendable {
+        // Safety: `snapshotIndex` and `hardState` are guarded by `lock`;
+        // the rest is immutable after `open`.
+
+        /// What recovery found.
+        public struct Recovery: Sendable {
+            /// The latest snapshot, checked.
+            public var snapshot: Snapshot?
+            /// The hard state, if one was ever saved.
+            public var hardState: HardState?
+            /// The first log index after the snapshot (1 without one).
+            public var firstIndex: UInt64
+            /// The last index in the log; `firstIndex - 1` when it is empty.
+            public var lastIndex: UInt64
+            /// The torn tail trimmed from the last segment, if any.
+            public var tornTail: TornTail?
+            /// Leftover files removed: temporaries of interrupted writes and
+            /// snapshots superseded by a newer one.
+            public var removedFiles: [String]
+            /// Whether the log was discarded because it ended before the
+            /// snapshot or disagreed with it at the snapshot's index (a
+            /// crash between installing a snapshot and resetting the log).
+            public var discardedLogForSnapshot: Bool
+        }
+
+        /// The data directory.
+        public let directory: String
+        /// The write-ahead log.
+        public let log: WriteAheadLog
+        /// What recovery found when the store was opened.
+        public let recovery: Recovery
+
+        private let fileSystem: any FileSystem
+        private let lockFile: any StorageFile
+        private let lock = NSLock()
+        private var snapshotIndex: UInt64
+        private var snapshotName: String?
+
+        private init(
+            directory: String, fileSystem: any FileSystem, lockFile: any StorageFile, log: WriteAheadLog,
+            recovery: Recovery
+        ) {
+            self.directory = directory
+            self.fileSystem = fileSystem
+            self.lockFile = lockFile
+            self.log = log
+            self.recovery = recovery
+            self.snapshotIndex = recovery.snapshot?.index ?? 0
+            self.snapshotName = recovery.snapshot.map { DataFileName.snapshotName(index: $0.index, term: $0.term) }
+            log.forbidTruncation(below: snapshotIndex + 1)
+        }
+
+        /// Opens (creating if needed) and recovers a data directory.
+        ///
+        /// - Throws: ``StorageError`` naming the file (and offset) that
+        ///   stops recovery; nothing is changed on disk in that case except
+        ///   the removal of temporary files.
+        public static func open(
+            directory: String, fileSystem: any FileSystem = PosixFileSystem(),
+            configuration: LogConfiguration = LogConfiguration()
+        ) throws -> NodeStore {
+            try fileSystem.createDirectory(directory)
+            let lockFile = try fileSystem.lock(directory + "/" + DataFileName.lockName)
+            do {
+                return try recover(directory: directory, fileSystem: fileSystem, configuration: configuration, lockFile: lockFile)
+            } catch {
+                try? lockFile.close()
+                throw error
+            }
+        }
+
+        private static func recover(
+            directory: String, fileSystem: any FileSystem, configuration: LogConfiguration, lockFile: any StorageFile
+        ) throws -> NodeStore {
+            var segmentIndexes: [UInt64] = []
+            var snapshots: [(index: UInt64, term: UInt64, name: String)] = []
+            var temporaries: [String] = []
+            var hasHardState = false
+            for name in try fileSystem.contentsOfDirectory(directory).sorted() {
+                switch DataFileName.classify(name) {
+                case nil: throw StorageError.unexpectedFile(directory: directory, name: name)
+                case let .segment(firstIndex): segmentIndexes.append(firstIndex)
+                case let .snapshot(index, term): snapshots.append((index, term, name))
+                case .hardState: hasHardState = true
+                case .temporary: temporaries.append(name)
+                case .lock, .hidden: break
+                }
+            }
+            snapshots.sort { ($0.index, $0.term) < ($1.index, $1.term) }
+            var snapshot: Snapshot?
+            if let newest = snapshots.last {
+                snapshot = try loadSnapshot(path: directory + "/" + newest.name, index: newest.index, term: newest.term, fileSystem: fileSystem)
+            }
+
+            var hardState: HardState?
+            if hasHardState {
+                let path = directory + "/" + DataFileName.hardStateName
+                let file = try fileSystem.open(path, create: false)
+                defer { try? file.close() }
+                hardState = try HardStateFile.decode(try file.read(at: 0, count: Int(try file.size())), path: path)
+            }
+
+            // Everything is read and checked before anything is written, so
+            // a recovery that fails changes nothing.
+            let expectedFirst = (snapshot?.index ?? 0) + 1
+            let (segmentedLog, tornTail) = try SegmentedLog.open(
+                fileSystem: fileSystem, directory: directory, configuration: configuration,
+                segmentFirstIndexes: segmentIndexes, emptyLogFirstIndex: expectedFirst)
+            var discarded = false
+            var removed: [String] = []
+            do {
+                if segmentedLog.firstIndex > expectedFirst {
+                    throw StorageError.logGap(
+                        file: segmentedLog.segments[0].path, expectedIndex: expectedFirst, foundIndex: segmentedLog.firstIndex)
+                }
+                if let snapshot, !segmentIndexes.isEmpty, try !log(segmentedLog, agreesWith: snapshot) {
+                    discarded = true
+                }
+                for name in temporaries + snapshots.dropLast().map(\.name) {
+                    try fileSystem.remove(directory + "/" + name)
+                    removed.append(name)
+                }
+                if !removed.isEmpty { try fileSystem.syncDirectory(directory) }
+                try segmentedLog.completeRecovery(resettingTo: discarded ? expectedFirst : nil)
+            } catch {
+                segmentedLog.close()
+                throw error
+            }
+            let recovery = Recovery(
+                snapshot: snapshot, hardState: hardState,
+                firstIndex: max(segmentedLog.firstIndex, expectedFirst), lastIndex: segmentedLog.nextIndex - 1,
+                tornTail: tornTail, removedFiles: removed, discardedLogForSnapshot: discarded)
+            return NodeStore(
+                directory: directory, fileSystem: fileSystem, lockFile: lockFile,
+                log: WriteAheadLog(log: segmentedLog), recovery: recovery)
+        }
+
+        /// Whether the log may be kept after `snapshot`: it reaches the
+        /// snapshot's index with the snapshot's term there (Raft §7: a log
+        /// that disagrees with a snapshot is discarded whole).
+        private static func log(_ log: SegmentedLog, agreesWith snapshot: Snapshot) throws -> Bool {
+            guard log.nextIndex > snapshot.index else { return false }
+            guard log.firstIndex <= snapshot.index else { return true }
+            return try log.entries(in: snapshot.index..<(snapshot.index + 1))[0].term == snapshot.term
+        }
+
+        private static func loadSnapshot(path: String, index: UInt64, term: UInt64, fileSystem: any FileSystem) throws -> Snapshot {
+            let file = try fileSystem.open(path, create: false)
+            defer { try? file.close() }
+            let snapshot = try SnapshotFile.decode(try file.read(at: 0, count: Int(try file.size())), path: path)
+            guard snapshot.index == index, snapshot.term == term else {
+                throw StorageError.corruptSnapshot(
+                    file: path, offset: 16,
+                    reason: "header says index \(snapshot.index) term \(snapshot.term), the name says index \(index) term \(term)")
+            }
+            return snapshot
+        }
+
+        // MARK: Hard state
+
+        /// Replaces the hard state durably (temporary file, sync, rename,
+        /// directory sync): after a crash the old or the new state is read,
+        /// never a mixture.
+        public func saveHardState(_ state: HardState) throws {
+            lock.lock()
+            defer { lock.unlock() }
+            try replaceAtomically(HardStateFile.encode(state), named: DataFileName.hardStateName, in: directory, fileSystem: fileSystem)
+        }
+
+        // MARK: Snapshots
+
+        /// Makes `snapshot` durable, removes the one it supersedes, and then
+        /// trims the log by Raft's rule: if the log holds the snapshot's
+        /// index with the snapshot's term, whole segments before it are
+        /// dropped and later entries kept; otherwise the whole log is
+        /// replaced by an empty one starting after the snapshot.
+        ///
+        /// Each step is durable before the next starts, so a crash between
+        /// them leaves a state that recovery completes.
+        ///
+        /// - Throws: ``StorageError/invalidArgument(_:)`` if `snapshot` is
+        ///   not newer than the current one (the first snapshot may have
+        ///   index 0, as a bootstrap snapshot does).
+        public func saveSnapshot(_ snapshot: Snapshot) throws {
+            lock.lock()
+            defer { lock.unlock() }
+            guard snapshot.index > snapshotIndex || (snapshotName == nil && snapshot.index == 0) else {
+                throw StorageError.invalidArgument("snapshot at index \(snapshot.index) is not newer than the current one at \(snapshotIndex)")
+            }
+            let name = DataFileName.snapshotName(index: snapshot.index, term: snapshot.term)
+            try replaceAtomically(SnapshotFile.encode(snapshot), named: name, in: directory, fileSystem: fileSystem)
+            if let previous = snapshotName {
+                try fileSystem.remove(directory + "/" + previous)
+                try fileSystem.syncDirectory(directory)
+            }
+            snapshotIndex = snapshot.index
+            snapshotName = name
+            // Decide on the whole log, appends queued before this call included.
+            try log.waitForQueuedWork()
+            let keepsLog: Bool
+            if log.firstIndex == snapshot.index + 1 {
+                // The log begins right after the snapshot (a first snapshot
+                // at index 0): nothing in it can disagree.
+                keepsLog = true
+            } else if log.lastIndex >= snapshot.index && log.firstIndex <= snapshot.index {
+                keepsLog = try log.term(at: snapshot.index) == snapshot.term
+            } else {
+                keepsLog = false
+            }
+            if keepsLog {
+                try log.compactAndWait(through: snapshot.index)
+            } else {
+                try log.resetAndWait(nextIndex: snapshot.index + 1)
+            }
+        }
+
+        /// The index of the latest snapshot (0 without one).
+        public var currentSnapshotIndex: UInt64 {
+            lock.lock()
+            defer { lock.unlock() }
+            return snapshotIndex
+        }
+
+        /// Closes the log and releases the directory's lock.
+        public func close() {
+            log.close()
+            try? lockFile.close()
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import ConcordRaft
+import Foundation
+
+extension Storage {
+    /// `ConcordRaft`'s `RaftStorage` on real files: a Raft replica persists
+    /// each `PersistRequest` here and restarts from ``load()``.
+    ///
+    /// Every call is durable when it returns (appends go through the
+    /// write-ahead log's group commit, snapshots and hard state are replaced
+    /// atomically), so ``sync()`` has nothing left to do. The hard state is
+    /// written only after the log appends before it are durable, so a
+    /// stored commit index never runs ahead of the stored log.
+    public final class RaftLogStore: RaftStorage, @unchecked Sendable {
+        // Safety: every method holds `lock`; `store` is itself thread-safe.
+
+        /// The underlying store.
+        public let store: NodeStore
+        private let lock = NSLock()
+        private var snapshot: RaftSnapshot
+        private var hardState: ConcordRaft.HardState
+
+        private init(store: NodeStore, snapshot: RaftSnapshot, hardState: ConcordRaft.HardState) {
+            self.store = store
+            self.snapshot = snapshot
+            self.hardState = hardState
+        }
+
+        /// Opens (recovering) a replica's data directory. A directory that
+        /// holds no snapshot is new: `bootstrap` (for example
+        /// `RaftDurableState.bootstrap(configuration)`) is stored in it first.
+        /// An existing directory ignores `bootstrap`.
+        public static func open(
+            directory: String, bootstrap: RaftDurableState,
+            fileSystem: any FileSystem = PosixFileSystem(),
+            configuration: LogConfiguration = LogConfiguration()
+        ) throws(RaftStorageError) -> RaftLogStore {
+            let store = try mapping { try NodeStore.open(directory: directory, fileSystem: fileSystem, configuration: configuration) }
+            do throws(RaftStorageError) {
+                let recovery = store.recovery
+                let hardState = recovery.hardState.map(RaftCoding.decode) ?? ConcordRaft.HardState()
+                guard let stored = recovery.snapshot else {
+                    let fresh = RaftLogStore(store: store, snapshot: bootstrap.snapshot, hardState: hardState)
+                    try mapping { try store.saveSnapshot(RaftCoding.encode(bootstrap.snapshot)) }
+                    try fresh.append(bootstrap.entries)
+                    try fresh.saveHardState(bootstrap.hardState)
+                    return fresh
+                }
+                return RaftLogStore(store: store, snapshot: try RaftCoding.decode(stored), hardState: hardState)
+            } catch {
+                store.close()
+                throw error
+            }
+        }
+
+        /// Everything durable, to restart a `RaftNode` from.
+        public func load() throws(RaftStorageError) -> RaftDurableState {
+            lock.lock()
+            defer { lock.unlock() }
+            let first = snapshot.metadata.index + 1
+            let last = store.log.lastIndex
+            var entries: [ConcordRaft.LogEntry] = []
+            if last >= first {
+                let records = try mapping { try store.log.entries(in: first..<(last + 1)) }
+                entries.reserveCapacity(records.count)
+                for record in records { entries.append(try RaftCoding.decode(record)) }
+            }
+            return RaftDurableState(hardState: hardState, snapshot: snapshot, entries: entries)
+        }
+
+        /// Stores a snapshot durably with the semantics of
+        /// `PersistRequest.snapshot`; one not newer than the stored one is
+        /// ignored.
+        public func saveSnapshot(_ snapshot: RaftSnapshot) throws(RaftStorageError) {
+            lock.lock()
+            defer { lock.unlock() }
+            guard snapshot.metadata.index > self.snapshot.metadata.index else { return }
+            try mapping { try store.saveSnapshot(RaftCoding.encode(snapshot)) }
+            self.snapshot = snapshot
+        }
+
+        /// Stores entries durably with the semantics of
+        /// `PersistRequest.entries`: they replace every stored entry from
+        /// the first of them on; entries at or below the snapshot's index
+        /// are skipped.
+        public func append(_ entries: [ConcordRaft.LogEntry]) throws(RaftStorageError) {
+            lock.lock()
+            defer { lock.unlock() }
+            let fresh = entries.drop { $0.index <= snapshot.metadata.index }
+            guard let first = fresh.first else { return }
+            let last = store.log.lastIndex
+            guard first.index <= last + 1 else {
+                throw .entriesNotContiguous(lastStored: max(last, snapshot.metadata.index), firstAppended: first.index)
+            }
+            if first.index <= last {
+                try mapping { try store.log.truncateAndWait(from: first.index) }
+            }
+            try mapping { try store.log.appendAndWait(fresh.map(RaftCoding.encode)) }
+        }
+
+        /// Stores the hard state durably.
+        public func saveHardState(_ hardState: ConcordRaft.HardState) throws(RaftStorageError) {
+            lock.lock()
+            defer { lock.unlock() }
+            guard hardState != self.hardState else { return }
+            try mapping { try store.saveHardState(RaftCoding.encode(hardState)) }
+            self.hardState = hardState
+        }
+
+        /// Nothing to do: every other call is durable when it returns.
+        public func sync() throws(RaftStorageError) {}
+
+        /// Closes the files and releases the directory.
+        public func close() {
+            store.close()
+        }
+
+        private static func mapping<Result>(_ body: () throws -> Result) throws(RaftStorageError) -> Result {
+            do {
+                return try body()
+            } catch let error as StorageError {
+                switch error {
+                case .corruptRecord, .corruptSegmentHeader, .corruptSnapshot, .corruptHardState, .logGap, .unexpectedFile:
+                    throw .corrupted(error.description)
+                default:
+                    throw .ioFailure(error.description)
+                }
+            } catch {
+                throw .ioFailure(String(describing: error))
+            }
+        }
+
+        private func mapping<Result>(_ body: () throws -> Result) throws(RaftStorageError) -> Result {
+            try Self.mapping(body)
+        }
+    }
+}
