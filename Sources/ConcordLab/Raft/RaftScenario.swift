@@ -147,9 +147,8 @@ public enum RaftScenario {
         let passed = failures.isEmpty
         let summary =
             passed
-            ? "ok: \(verdict); \(monitor.leaderCount) terms with a leader; \(shape)"
-            : "FAILED: \(failures.joined(separator: "; ")); \(shape); replay: concord sim raft --seed \(seed)"
-                + (bug.map { " --bug \($0.rawValue)" } ?? "")
+            ? "\(verdict); \(monitor.leaderCount) terms with a leader; \(shape)"
+            : "\(failures.joined(separator: "; ")); \(shape)"
         return Report(
             passed: passed, verdict: summary, trace: recordsTrace ? simulator.trace : [],
             traceHash: simulator.traceHash, operations: operations)
