@@ -35,6 +35,7 @@ enum RaftBenchmark {
         var settings = RaftLabSettings(
             servers: [1, 2, 3], clients: Array(101..<(101 + clients)), raft: raft, clientsStopAt: stopAt)
         settings.thinkTimeMax = .nanoseconds(0)
+        settings.requestTimeout = .milliseconds(50)
         settings.keys = (0..<64).map { "k\($0)" }
         return settings
     }

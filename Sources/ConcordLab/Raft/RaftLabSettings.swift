@@ -17,13 +17,13 @@ struct RaftLabSettings: Sendable {
     /// The Raft settings shared by every server (the id is set per server).
     var raft: RaftConfiguration
     /// How long a client waits for an answer before trying another server.
-    var requestTimeout = SimulationDuration.milliseconds(50)
+    var requestTimeout = SimulationDuration.milliseconds(150)
     /// How long a client waits after a "not leader" answer before retrying.
     var retryBackoff = SimulationDuration.milliseconds(5)
     /// The longest pause between two operations of a client.
-    var thinkTimeMax = SimulationDuration.milliseconds(3)
+    var thinkTimeMax = SimulationDuration.milliseconds(10)
     /// The keys clients use (few, so that operations contend).
-    var keys: [String] = ["k0", "k1"]
+    var keys: [String] = ["k0", "k1", "k2"]
     /// Clients issue no new operation after this instant of true time.
     var clientsStopAt: SimulationInstant
 

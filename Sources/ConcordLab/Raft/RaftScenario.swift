@@ -76,17 +76,37 @@ public enum RaftScenario {
     }
 
     /// The settings of a run, derived from its seed (swarm testing: the
-    /// seed also varies batching, windows, chunk sizes and PreVote).
+    /// seed also varies batching, windows, chunk sizes and PreVote), with
+    /// CheckQuorum always on and 3 unhurried clients over 3 keys. Other
+    /// scenarios built on this lab (the MVCC store's) use these.
     static func settings(seed: UInt64, bug: RaftBug?, clientsStopAt: SimulationInstant) -> RaftLabSettings {
+        derivedSettings(seed: seed, bug: bug, clientsStopAt: clientsStopAt, variesCheckQuorum: false, clients: 3)
+    }
+
+    /// The settings of a `raft` run: those of `settings`, but CheckQuorum
+    /// is also drawn from the seed (without it a deposed leader can linger
+    /// in a minority: a correct core stays safe, and broken ones show it
+    /// sooner), and `clientCount` eager clients contend on 2 keys, retrying
+    /// after 50 ms.
+    static func swarmSettings(seed: UInt64, bug: RaftBug?, clientsStopAt: SimulationInstant) -> RaftLabSettings {
+        var settings = derivedSettings(
+            seed: seed, bug: bug, clientsStopAt: clientsStopAt, variesCheckQuorum: true, clients: clientCount)
+        settings.requestTimeout = .milliseconds(50)
+        settings.thinkTimeMax = .milliseconds(3)
+        settings.keys = ["k0", "k1"]
+        return settings
+    }
+
+    private static func derivedSettings(
+        seed: UInt64, bug: RaftBug?, clientsStopAt: SimulationInstant, variesCheckQuorum: Bool, clients: Int
+    ) -> RaftLabSettings {
         var random = SimulationRandom(seed: seed ^ 0x7AF7_0000_5EED_0001)
         let serverCount = random.chance(perMillion: 500_000) ? 3 : 5
         var raft = RaftConfiguration(id: 1)
         raft.electionTimeoutTicks = 10
         raft.heartbeatIntervalTicks = 2
         raft.preVote = random.chance(perMillion: 800_000)
-        // Without CheckQuorum a deposed leader can linger in a minority:
-        // a correct core stays safe, and broken ones show it sooner.
-        raft.checkQuorum = random.chance(perMillion: 500_000)
+        raft.checkQuorum = variesCheckQuorum ? random.chance(perMillion: 500_000) : true
         raft.entriesPerMessageMax = [1, 4, 64][random.index(below: 3)]
         raft.inflightMessagesMax = [1, 4, 64][random.index(below: 3)]
         raft.snapshotChunkBytesMax = [16, 128, 64 << 10][random.index(below: 3)]
@@ -94,7 +114,7 @@ public enum RaftScenario {
         raft.testingBugs = bug.map { [$0] } ?? []
         var settings = RaftLabSettings(
             servers: Array(1...serverCount),
-            clients: Array(firstClient..<(firstClient + clientCount)),
+            clients: Array(firstClient..<(firstClient + clients)),
             raft: raft,
             clientsStopAt: clientsStopAt)
         settings.compactionEntries = [8, 48][random.index(below: 2)]
@@ -103,7 +123,7 @@ public enum RaftScenario {
 
     static func execute(seed: UInt64, bug: RaftBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase) -> Report {
         let healedAt = SimulationInstant.zero + safetyPhase
-        let settings = settings(seed: seed, bug: bug, clientsStopAt: healedAt)
+        let settings = swarmSettings(seed: seed, bug: bug, clientsStopAt: healedAt)
         let plan = FaultPlan.random(seed: seed, nodes: settings.servers, safetyPhase: safetyPhase, limits: faultLimits)
         let monitor = RaftSafetyMonitor()
         var simulator = Simulator<RaftLabNode>(
