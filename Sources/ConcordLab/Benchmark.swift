@@ -25,6 +25,7 @@ public enum Benchmarks {
         CRDTBenchmarks.gCounter, CRDTBenchmarks.orSet, CRDTBenchmarks.gossipBytes,
         TwoPhaseBenchmark.benchmark,
         MVCCStoreBenchmark.benchmark,
+        RaftBenchmark.benchmark,
     ]
 
     /// The benchmark with this name, if there is one.

@@ -99,17 +99,28 @@ extension RaftNode {
             voteTerm = term
         }
         let isPreVote = kind == .preElection
+        isLeadershipTransferElection = kind == .transfer
         // The candidate's own vote counts only once its term and vote are
         // durable: it travels to itself after the persist.
         messagesAfterPersist.append(
             RaftMessage(from: id, to: id, term: voteTerm, body: .voteResponse(.init(granted: true, isPreVote: isPreVote))))
-        for voter in quorum.voters.sorted() where voter != id {
+        sendVoteRequests()
+    }
+
+    /// Asks every voter that has not answered yet for its vote. Called when
+    /// campaigning and again every heartbeat interval while the election
+    /// lasts: "servers retry RPCs if they do not receive a response in a
+    /// timely manner" (paper §5.1).
+    mutating func sendVoteRequests() {
+        let isPreVote = role == .preCandidate
+        let voteTerm = isPreVote ? term + 1 : term
+        for voter in quorum.voters.sorted() where voter != id && votes[voter] == nil {
             send(
                 to: voter, term: voteTerm,
                 .voteRequest(
                     .init(
                         lastLogIndex: log.lastIndex, lastLogTerm: log.lastTerm,
-                        isPreVote: isPreVote, isLeadershipTransfer: kind == .transfer)))
+                        isPreVote: isPreVote, isLeadershipTransfer: isLeadershipTransferElection)))
         }
     }
 
@@ -119,9 +130,13 @@ extension RaftNode {
         if electionElapsed >= configuration.electionTimeoutTicks {
             honoursLeaseAfterRestart = false
         }
-        guard isPromotable, electionElapsed >= randomizedElectionTimeout else { return }
-        electionElapsed = 0
-        campaign(configuration.preVote ? .preElection : .election)
+        guard isPromotable else { return }
+        if electionElapsed >= randomizedElectionTimeout {
+            electionElapsed = 0
+            campaign(configuration.preVote ? .preElection : .election)
+        } else if role != .follower && electionElapsed % configuration.heartbeatIntervalTicks == 0 {
+            sendVoteRequests()
+        }
     }
 
     /// A leader sends heartbeats and, every election timeout, checks that a

@@ -39,6 +39,8 @@ public struct RaftNode: Sendable {
     var log: RaftLog
     var quorum: JointQuorum
     var votes: [ReplicaID: Bool] = [:]
+    /// True while campaigning because a leader handed over (thesis §3.10).
+    var isLeadershipTransferElection = false
     var electionElapsed = 0
     var heartbeatElapsed = 0
     var randomizedElectionTimeout = 0

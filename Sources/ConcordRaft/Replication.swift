@@ -98,6 +98,10 @@ extension RaftNode {
     mutating func handleAppendResponse(_ message: RaftMessage, _ response: RaftMessage.AppendResponse) {
         let replica = message.from
         guard replica != id, progress[replica] != nil else { return }
+        // A follower cannot hold more of this leader's log than the leader:
+        // an answer beyond the end is not about this log (only a broken
+        // replica sends one) and is ignored.
+        guard response.index <= log.lastIndex else { return }
         progress[replica]!.recentActive = true
         if response.rejected {
             // Fast backtracking (thesis §5.3): skip every entry of the

@@ -3,11 +3,91 @@ import ConcordSimulation
 import Testing
 @testable import ConcordLab
 
+/// Randomized sweeps of the `raft` scenario: the correct core passes every
+/// seed, and each test-only bug is caught within a stated number of seeds.
 @Suite struct RaftSweepTests {
-    @Test func explore() {
-        for seed: UInt64 in 0..<20 {
-            let report = RaftScenario.execute(seed: seed, bug: nil, recordsTrace: false)
-            print(seed, report.verdict.prefix(300))
+    /// The CI sweep: 500 seeds of short runs (a 300 ms safety phase of dense
+    /// swarm faults, then the liveness phase), in chunks that run in parallel.
+    static let sweepSeeds: UInt64 = 500
+    static let sweepChunks: UInt64 = 10
+
+    @Test(arguments: 0..<sweepChunks)
+    func correctCorePassesShortSwarmRuns(chunk: UInt64) {
+        let size = Self.sweepSeeds / Self.sweepChunks
+        var verdicts: [String] = []
+        let failures = Sweep.run(seeds: (chunk * size)..<((chunk + 1) * size)) { seed in
+            let report = RaftScenario.execute(
+                seed: seed, bug: nil, recordsTrace: false, safetyPhase: RaftScenario.shortSafetyPhase)
+            if !report.passed { verdicts.append(report.verdict) }
+            return report.passed
         }
+        #expect(failures.isEmpty, "failing seeds \(failures): \(verdicts.first ?? "")")
+    }
+
+    /// The seed bound within which the sweep (standard runs: a 2 s safety
+    /// phase of dense swarm faults) must catch each bug; the test stops at
+    /// the first catch. Measured over seeds 0..<150: vote-without-log-check
+    /// failed 24 seeds (first 5), apply-before-commit 39 (first 0),
+    /// read-without-quorum 6 (first 5), accept-stale-append 2 (first 68).
+    static let catchBounds: [RaftBug: UInt64] = [
+        .voteWithoutLogCheck: 30,
+        .applyBeforeCommit: 20,
+        .readWithoutQuorumCheck: 60,
+        .acceptStaleTermAppend: 150,
+    ]
+
+    @Test(arguments: [RaftBug.voteWithoutLogCheck, .applyBeforeCommit, .readWithoutQuorumCheck, .acceptStaleTermAppend])
+    func sweepCatchesTheBug(_ bug: RaftBug) {
+        let bound = Self.catchBounds[bug]!
+        var caught: (seed: UInt64, verdict: String)?
+        for seed in 0..<bound {
+            let report = RaftScenario.execute(seed: seed, bug: bug, recordsTrace: false)
+            if !report.passed {
+                caught = (seed, report.verdict)
+                break
+            }
+        }
+        guard let caught else {
+            Issue.record("\(bug.rawValue) was not caught within \(bound) seeds")
+            return
+        }
+        // The same seed passes without the bug: the bug, not the run, failed it.
+        let correct = RaftScenario.execute(seed: caught.seed, bug: nil, recordsTrace: false)
+        #expect(correct.passed, "seed \(caught.seed) also fails without \(bug.rawValue): \(correct.verdict)")
+    }
+
+    /// Not caught by the sweep within 500 seeds: these bugs need an
+    /// interleaving the swarm rarely produces (a crash between a vote and
+    /// its sync during a split vote; Figure 8's three leaders with partial
+    /// replication). Deterministic scenario tests show each one breaking
+    /// safety: `DurabilityTests.voteBeforeDurableBugElectsTwoLeadersInOneTerm`
+    /// and `ReplicationTests.figure8CommitEarlierTermBugLosesACommittedEntry`.
+    @Test(.disabled("not caught by the swarm sweep within 500 seeds; see the deterministic scenario tests"),
+        arguments: [RaftBug.voteBeforeDurable, .commitEarlierTermByCounting])
+    func sweepCatchesTheRareBug(_ bug: RaftBug) {
+        let caught = (0..<UInt64(500)).contains { !RaftScenario.execute(seed: $0, bug: bug, recordsTrace: false).passed }
+        #expect(caught)
+    }
+
+    @Test func theSameSeedGivesTheSameTrace() {
+        let first = RaftScenario.execute(seed: 7, bug: nil, recordsTrace: false)
+        let second = RaftScenario.execute(seed: 7, bug: nil, recordsTrace: false)
+        let other = RaftScenario.execute(seed: 8, bug: nil, recordsTrace: false)
+        #expect(first.traceHash == second.traceHash && first.verdict == second.verdict)
+        #expect(first.traceHash != other.traceHash)
+    }
+
+    @Test func theScenarioIsRegisteredAndRefusesUnknownBugs() {
+        let scenario = Scenarios.named("raft")
+        #expect(scenario != nil)
+        let refused = scenario!.run(ScenarioOptions(seed: 1, bug: "no-such-bug"))
+        #expect(!refused.passed && refused.verdict.contains("unknown bug"))
+        let timeline = scenario!.run(ScenarioOptions(seed: 1, recordTimeline: true))
+        #expect(timeline.passed && timeline.timeline.contains { $0.contains("leader term") })
+    }
+
+    @Test func everyBugHasAName() {
+        #expect(Set(RaftBug.allCases.map(\.rawValue)).count == RaftBug.allCases.count)
+        #expect(Self.catchBounds.count + 2 == RaftBug.allCases.count)
     }
 }

@@ -138,6 +138,18 @@ import Testing
         #expect(cluster.nodes[3]!.term == 2)
     }
 
+    /// Paper §5.1: servers retry RPCs that get no timely answer.
+    @Test func aCandidateResendsLostVoteRequestsWithinItsElection() {
+        var cluster = TestCluster(voters: [1, 2, 3]) { $0.preVote = false }
+        cluster.handle(1, cluster.nodes[1]!.campaign())
+        cluster.inFlight.removeAll()
+        cluster.tick(1)
+        let resent = cluster.inFlight.filter { if case .voteRequest = $0.body { return true } else { return false } }
+        #expect(resent.map(\.to).sorted() == [2, 3])
+        cluster.deliver()
+        #expect(cluster.leaders == [1] && cluster.nodes[1]!.term == 2)
+    }
+
     @Test func aLearnerNeverCampaigns() {
         var cluster = TestCluster(voters: [1, 2], learners: [3])
         for _ in 0..<100 { cluster.tick(3) }

@@ -82,9 +82,17 @@ import Testing
         }
     }
 
-    @Test func figure8CommitEarlierTermBugCommitsByCounting() {
-        let cluster = figure8(bugs: [.commitEarlierTermByCounting])
+    @Test func figure8CommitEarlierTermBugLosesACommittedEntry() {
+        var cluster = figure8(bugs: [.commitEarlierTermByCounting])
         #expect(cluster.nodes[1]!.commitIndex == 2)
+        #expect(cluster.applied[1]!.contains { $0.index == 2 && $0.term == 2 }, "S1 applied index 2 of term 2")
+        // Figure 8 (d): S5 is elected and overwrites the "committed" entry.
+        cluster.crash(1)
+        cluster.heal()
+        for _ in 0..<3 where cluster.leaders != [5] { cluster.campaign(5) }
+        cluster.run(rounds: 3)
+        #expect(cluster.leaders == [5])
+        #expect(cluster.applied[5]!.contains { $0.index == 2 && $0.term == 3 }, "S5 applies a different entry at index 2")
     }
 
     @Test func figure8EntriesOfEarlierTermsCommitWithTheCurrentTermsEntry() {

@@ -28,8 +28,10 @@ struct RaftKVServer {
     private var nextReadContext: UInt64 = 0
     private var readsAwaitingIndex: [UInt64: (command: KVCommand, client: NodeID)] = [:]
     private var readsAwaitingApply: [(index: UInt64, command: KVCommand, client: NodeID)] = []
-    /// Committed entries applied, for the benchmark.
+    /// Committed commands applied, for the benchmark.
     private(set) var appliedCommands = 0
+    /// Raft messages sent, for the benchmark.
+    private(set) var messagesSent = 0
 
     init(id: NodeID, durable: RaftDurableState?, settings: RaftLabSettings, monitor: RaftSafetyMonitor, context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
         self.id = id
@@ -136,6 +138,7 @@ struct RaftKVServer {
         for message in output.messages {
             context.send(.raft(message), to: NodeID(message.to))
         }
+        messagesSent += output.messages.count
         if let snapshot = output.snapshotToInstall {
             stateMachine = (try? KVStateMachine(snapshot: snapshot.data)) ?? KVStateMachine()
             context.log("n\(id) installed snapshot \(snapshot.metadata.index)/\(snapshot.metadata.term)")
