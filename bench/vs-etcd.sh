@@ -8,7 +8,7 @@
 # Environment:
 #   CONCORD_BIN   concord binary (default: .build/release/concord; build it with
 #                 `swift build -c release --product concord`)
-#   TOTAL         requests per run (default 5000)
+#   TOTAL         requests per run (default: 1000 or 250 per client, whichever is more)
 #   CLIENTS       client counts (default "1 16 64")
 #   WORKLOADS     default "put range range-serializable txn-put watch"
 #   SKIP_CONCORD  set to 1 to measure etcd alone
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CONCORD_BIN=${CONCORD_BIN:-.build/release/concord}
-TOTAL=${TOTAL:-5000}
+TOTAL=${TOTAL:-}
 CLIENTS=${CLIENTS:-"1 16 64"}
 WORKLOADS=${WORKLOADS:-"put range range-serializable txn-put watch"}
 VALUE_SIZE=256
@@ -87,20 +87,21 @@ stop_cluster() {
 
 # run_all KIND: every workload at every client count, one JSON line each.
 run_all() {
-    local kind=$1 workload clients connections
+    local kind=$1 workload clients connections total
     for workload in $WORKLOADS; do
         for clients in $CLIENTS; do
             connections=$((clients < 8 ? clients : 8))
+            total=${TOTAL:-$((clients * 250 > 1000 ? clients * 250 : 1000))}
             echo "$kind: $workload, $clients clients" >&2
             "$CONCORD_BIN" bench "$workload" --endpoints "$ENDPOINTS" --clients "$clients" --connections "$connections" \
-                --total "$TOTAL" --value-size "$VALUE_SIZE" --json --no-progress >>"$WORK/$kind.jsonl" ||
+                --total "$total" --value-size "$VALUE_SIZE" --json --no-progress >>"$WORK/$kind.jsonl" ||
                 echo "{\"workload\": \"$workload\", \"clients\": $clients, \"failed\": true}" >>"$WORK/$kind.jsonl"
         done
     done
 }
 
 echo "machine: $(nproc) cores, $(uname -sr); etcd $(etcd --version | head -1 | awk '{print $3}'); $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "each run: --total $TOTAL --value-size $VALUE_SIZE --key-size 8 --key-space 10000, connections = min(clients, 8)"
+echo "each run: --total ${TOTAL:-max(1000, 250 x clients)} --value-size $VALUE_SIZE --key-size 8 --key-space 10000, connections = min(clients, 8)"
 if [[ ${SKIP_ETCD:-0} != 1 ]]; then
     start_cluster etcd
     run_all etcd

@@ -58,14 +58,16 @@ public final class ConcordClient: Sendable {
         self.configuration = configuration
         connections = try endpoints.map { endpoint in
             let transport = try HTTP2ClientTransport.Posix(
-                target: .ipv4(host: endpoint.host, port: endpoint.port), transportSecurity: .plaintext,
+                target: endpoint.isIPv4Address
+                    ? .ipv4(address: endpoint.host, port: endpoint.port) : .dns(host: endpoint.host, port: endpoint.port),
+                transportSecurity: .plaintext,
                 config: .defaults {
                     $0.backoff = .init(
                         initial: configuration.reconnectBackoffInitial, max: configuration.reconnectBackoffMax,
                         multiplier: 2, jitter: 0.2)
                 })
             let grpc = GRPCClient(transport: transport)
-            let runner = Task { try? await grpc.runConnections() }
+            let runner = Task { do { try await grpc.runConnections() } catch {} }
             return Connection(
                 endpoint: endpoint, grpc: grpc, kv: .init(wrapping: grpc), watch: .init(wrapping: grpc),
                 lease: .init(wrapping: grpc), runner: runner)

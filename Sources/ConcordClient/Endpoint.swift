@@ -26,6 +26,12 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         self.init(host: String(rest[..<colon]), port: port)
     }
 
+    /// Whether ``host`` is a dotted IPv4 address rather than a name to resolve.
+    var isIPv4Address: Bool {
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { part in UInt8(part) != nil }
+    }
+
     /// `host:port`.
     public var description: String { "\(host):\(port)" }
 }

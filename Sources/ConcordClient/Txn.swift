@@ -143,6 +143,7 @@ public struct Txn: Sendable {
     }
 
     /// Sends the transaction.
+    @discardableResult
     public func commit() async throws(ConcordClientError) -> TxnResult {
         var request = Etcdserverpb_TxnRequest()
         request.compare = compares.map(\.proto)

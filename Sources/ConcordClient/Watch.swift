@@ -118,13 +118,11 @@ extension ConcordClient {
                 // The server ended the stream without an error: reconnect.
             } catch let error as ConcordClientError {
                 throw error
-            } catch is CancellationError {
-                return
-            } catch let error as RPCError where error.code == .cancelled && Task.isCancelled {
-                return
             } catch {
-                // A broken connection or a member without a leader: try the
-                // next endpoint after a pause.
+                // The consumer stopped, or the stream broke (a lost
+                // connection, a member without a leader): in the second case
+                // try the next endpoint after a pause.
+                if Task.isCancelled { return }
             }
             if Task.isCancelled { return }
             if progress.madeProgressSinceReset() { backoff = configuration.reconnectBackoffInitial }

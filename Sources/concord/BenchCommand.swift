@@ -284,16 +284,20 @@ struct BenchCommand: AsyncParsableCommand {
                 requestsPerSecond: rate, latencyMilliseconds: latency)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self))
+            emit(String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self))
         } else {
-            print(commandLine)
-            print("\(workload.rawValue): \(h.total) ok, \(result.errors) errors in " + String(format: "%.2f s: %.0f requests/s", result.seconds, rate))
-            print(String(
+            emit(commandLine)
+            emit("\(workload.rawValue): \(h.total) ok, \(result.errors) errors in " + String(format: "%.2f s: %.0f requests/s", result.seconds, rate))
+            emit(String(
                 format: "latency ms: mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f",
                 latency["mean"]!, latency["p50"]!, latency["p90"]!, latency["p99"]!, latency["p99.9"]!, latency["max"]!))
-            if let message = result.firstError { print("first error: \(message)") }
+            if let message = result.firstError { emit("first error: \(message)") }
         }
-        fflush(stdout)
+    }
+
+    /// Writes a line to stdout unbuffered, so a script reading a pipe sees it at once.
+    private func emit(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
 

@@ -61,7 +61,7 @@ import Testing
             let snapshots = client.watchPrefixSnapshots("config/db/")
             let initial = try await collect(snapshots, count: 1)
             try await client.put("config/db/pool", "8")
-            try await client.txn().then(.put("config/db/url", "postgres://two"), .delete(.key("config/db/pool"))).commit()
+            _ = try await client.txn().then(.put("config/db/url", "postgres://two"), .delete(.key("config/db/pool"))).commit()
             let seen = try await initial + collect(snapshots, count: 2)
             #expect(seen[0].entries.mapValues(\.stringValue) == ["config/db/url": "postgres://one", "config/db/pool": "4"])
             #expect(seen[1].entries["config/db/pool"]?.stringValue == "8")

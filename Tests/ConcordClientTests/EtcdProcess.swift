@@ -125,6 +125,8 @@ func eventually(deadline: Duration, _ what: String, _ condition: () async throws
 /// Runs `body` with a fresh single-member etcd and a client of it; kills the
 /// member afterwards, also when `body` throws.
 func withEtcd<T>(_ body: (EtcdProcess, ConcordClient) async throws -> T) async throws -> T {
+    try await EtcdSlots.shared.acquire()
+    defer { Task { await EtcdSlots.shared.release() } }
     let etcd = try EtcdProcess()
     try etcd.start()
     defer { etcd.stop() }
@@ -172,5 +174,32 @@ func first<S: AsyncSequence & Sendable>(
         let first = try await group.next()!
         group.cancelAll()
         return first
+    }
+}
+
+/// Bounds how many etcd processes the tests run at once (Swift Testing runs
+/// tests in parallel), so a loaded machine still starts each within its deadline.
+actor EtcdSlots {
+    static let shared = EtcdSlots()
+    /// Tests holding an etcd at once.
+    static let concurrentMax = 4
+
+    private var inUse = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async throws {
+        if inUse < Self.concurrentMax {
+            inUse += 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            inUse -= 1
+        } else {
+            waiters.removeFirst().resume()
+        }
     }
 }

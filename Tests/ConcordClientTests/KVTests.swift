@@ -57,7 +57,7 @@ import Testing
             do {
                 _ = try await client.get(.key("c"), options: options)
                 Issue.record("read at a compacted revision succeeded")
-            } catch {
+            } catch let error as ConcordClientError {
                 #expect(error.isCompacted)
                 #expect(error.code == .outOfRange)
                 #expect(error.description.contains("required revision has been compacted"))
@@ -77,7 +77,7 @@ import Testing
             do {
                 _ = try await client.get(.key("k"), options: options)
                 Issue.record("read at a future revision succeeded")
-            } catch {
+            } catch let error as ConcordClientError {
                 #expect(error.code == .outOfRange)
                 #expect(error.description.contains("future revision"))
             }
