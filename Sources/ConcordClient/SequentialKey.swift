@@ -8,8 +8,9 @@ extension ConcordClient {
     /// Creates a key named `prefix` followed by the next number of the
     /// prefix's counter: ZooKeeper's sequential node. Numbers are never
     /// reused, even after keys are deleted: the counter lives in its own key,
-    /// `<prefix>` + `\u{1}seq`, and the counter and the new key are written
-    /// in one transaction that checks the counter did not move.
+    /// `\u{1}seq\u{1}<prefix>` (outside the prefix, so ranges over the prefix
+    /// see only the sequential keys), and the counter and the new key are
+    /// written in one transaction that checks the counter did not move.
     /// - Parameters:
     ///   - lease: attach the key to a lease (a session's, for an ephemeral
     ///     sequential key), or 0.
@@ -17,7 +18,7 @@ extension ConcordClient {
     public func createSequential(prefix: String, value: String, lease: Int64 = 0)
         async throws(ConcordClientError) -> (key: String, number: Int64)
     {
-        let counterKey = prefix + "\u{1}seq"
+        let counterKey = "\u{1}seq\u{1}" + prefix
         for _ in 0..<Self.sequentialCreateAttemptsMax {
             let counter = try await get(counterKey)
             let current = counter.flatMap { Int64($0.stringValue) } ?? 0

@@ -40,16 +40,16 @@ import Testing
             let group = Group(client: client, prefix: "group/workers")
             let alice = try await Session(client: client, ttlSeconds: 30)
             let bob = try await Session(client: client, ttlSeconds: 30)
-            let views = group.watchMembers()
-            #expect(try await first(views) { _ in true } == [:])
+            let views = StreamReader(group.watchMembers())
+            #expect(try await views.next() == [:])
             try await group.join("alice", value: "a:1", session: alice)
-            #expect(try await first(views) { _ in true } == ["alice": "a:1"])
+            #expect(try await views.next() == ["alice": "a:1"])
             try await group.join("bob", value: "b:1", session: bob)
-            #expect(try await first(views) { _ in true } == ["alice": "a:1", "bob": "b:1"])
+            #expect(try await views.next() == ["alice": "a:1", "bob": "b:1"])
             await #expect(throws: ConcordClientError.self) { try await group.join("bad/name", value: "", session: bob) }
             try await bob.close()
             #expect(try await group.members() == ["alice": "a:1"])
-            #expect(try await first(views) { _ in true } == ["alice": "a:1"])
+            #expect(try await views.next() == ["alice": "a:1"])
             try await alice.close()
         }
     }
@@ -58,11 +58,11 @@ import Testing
         try await withEtcd { _, client in
             try await client.put("config/db/url", "postgres://one")
             try await client.put("config/db/pool", "4")
-            let snapshots = client.watchPrefixSnapshots("config/db/")
-            let initial = try await collect(snapshots, count: 1)
+            let snapshots = StreamReader(client.watchPrefixSnapshots("config/db/"))
+            let initial = [try await snapshots.next()]
             try await client.put("config/db/pool", "8")
             _ = try await client.txn().then(.put("config/db/url", "postgres://two"), .delete(.key("config/db/pool"))).commit()
-            let seen = try await initial + collect(snapshots, count: 2)
+            let seen = try await initial + [snapshots.next(), snapshots.next()]
             #expect(seen[0].entries.mapValues(\.stringValue) == ["config/db/url": "postgres://one", "config/db/pool": "4"])
             #expect(seen[1].entries["config/db/pool"]?.stringValue == "8")
             // A transaction's changes arrive as one snapshot.

@@ -11,8 +11,8 @@ import Testing
             let leadership = try await election.campaign("node-a", session: leaderSession)
             #expect(try await election.leader()?.stringValue == "node-a")
             try await election.proclaim("node-a:v2", leadership: leadership)
-            let observed = election.observe()
-            #expect(try await first(observed) { _ in true }?.stringValue == "node-a:v2")
+            let observed = StreamReader(election.observe())
+            #expect(try await observed.next()?.stringValue == "node-a:v2")
 
             let other = try ConcordClient(endpoints: [etcd.endpoint])
             defer { other.close() }
@@ -27,7 +27,8 @@ import Testing
             let next = try await candidate.value
             #expect(next.revision > leadership.revision)
             #expect(try await election.leader()?.stringValue == "node-b")
-            #expect(try await first(observed) { $0?.stringValue == "node-b" }?.stringValue == "node-b")
+            // The next leader the observer reports is node-b (no one in between).
+            #expect(try await observed.next()?.stringValue == "node-b")
             // The old leader can no longer proclaim.
             await #expect(throws: ConcordClientError.self) { try await election.proclaim("node-a:v3", leadership: leadership) }
             try await Election(client: other, prefix: "election/service").resign(next)

@@ -158,25 +158,6 @@ where S.Element: Sendable {
     }
 }
 
-/// The first element of a stream that satisfies `predicate`, failing after `deadline`.
-func first<S: AsyncSequence & Sendable>(
-    _ stream: S, within deadline: Duration = .seconds(15), where predicate: @escaping @Sendable (S.Element) -> Bool
-) async throws -> S.Element where S.Element: Sendable {
-    try await withThrowingTaskGroup(of: S.Element.self) { group in
-        group.addTask {
-            for try await element in stream where predicate(element) { return element }
-            throw DeadlineExceeded(description: "stream ended before a matching element")
-        }
-        group.addTask {
-            try await Task.sleep(for: deadline)
-            throw DeadlineExceeded(description: "no matching element within \(deadline)")
-        }
-        let first = try await group.next()!
-        group.cancelAll()
-        return first
-    }
-}
-
 /// Bounds how many etcd processes the tests run at once (Swift Testing runs
 /// tests in parallel), so a loaded machine still starts each within its deadline.
 actor EtcdSlots {
@@ -200,6 +181,46 @@ actor EtcdSlots {
             inUse -= 1
         } else {
             waiters.removeFirst().resume()
+        }
+    }
+}
+
+/// Reads one stream through a single iterator across several calls (an
+/// `AsyncThrowingStream` ends when an iterator of it is dropped, so a stream
+/// read in steps must keep one iterator). Calls must not overlap.
+final class StreamReader<Element: Sendable>: @unchecked Sendable {
+    private var iterator: AsyncThrowingStream<Element, any Error>.Iterator
+
+    init(_ stream: AsyncThrowingStream<Element, any Error>) {
+        iterator = stream.makeAsyncIterator()
+    }
+
+    private func advance() async throws -> Element? {
+        try await iterator.next()
+    }
+
+    /// The next element, failing after `deadline` (which also ends the stream).
+    func next(within deadline: Duration = .seconds(15)) async throws -> Element {
+        try await withThrowingTaskGroup(of: Element?.self) { group in
+            group.addTask { try await self.advance() }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                throw DeadlineExceeded(description: "no element within \(deadline)")
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            guard let first else { throw DeadlineExceeded(description: "the stream ended") }
+            return first
+        }
+    }
+
+    /// The next element that satisfies `predicate`, failing after `deadline`.
+    func next(within deadline: Duration = .seconds(15), where predicate: (Element) -> Bool) async throws -> Element {
+        let clock = ContinuousClock()
+        let end = clock.now + deadline
+        while true {
+            let element = try await next(within: end - clock.now)
+            if predicate(element) { return element }
         }
     }
 }

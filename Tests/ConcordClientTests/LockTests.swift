@@ -9,8 +9,7 @@ import Testing
     @Test func lockGivesMutualExclusionBetweenTwoClients() async throws {
         try await withEtcd { etcd, _ in
             let rounds = 15
-            let holders = Mutex(0)
-            let overlaps = Mutex(0)
+            let tally = Tally()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<2 {
                     group.addTask {
@@ -19,11 +18,11 @@ import Testing
                         let session = try await Session(client: client, ttlSeconds: 30)
                         for _ in 0..<rounds {
                             let lock = try await DistributedLock.acquire("locks/counter", session: session)
-                            if holders.withLock({ $0 += 1; return $0 }) > 1 { overlaps.withLock { $0 += 1 } }
+                            tally.enter()
                             let current = try await client.get("counter").map { Int($0.stringValue)! } ?? 0
                             await Task.yield()
                             try await client.put("counter", "\(current + 1)", fencedBy: lock)
-                            holders.withLock { $0 -= 1 }
+                            tally.leave()
                             try await lock.release()
                         }
                         try await session.close()
@@ -34,7 +33,7 @@ import Testing
             let client = try ConcordClient(endpoints: [etcd.endpoint])
             defer { client.close() }
             #expect(try await client.get("counter")?.stringValue == "\(2 * rounds)")
-            #expect(overlaps.withLock { $0 } == 0)
+            #expect(tally.overlaps == 0)
             #expect(try await client.get(.prefix("locks/counter/")).kvs.isEmpty)
         }
     }
@@ -80,4 +79,20 @@ import Testing
             try await second.close()
         }
     }
+}
+
+/// Counts holders inside a critical section and how often two overlapped.
+final class Tally: Sendable {
+    private let state = Mutex((holders: 0, overlaps: 0))
+
+    func enter() {
+        state.withLock { s in
+            s.holders += 1
+            if s.holders > 1 { s.overlaps += 1 }
+        }
+    }
+
+    func leave() { state.withLock { $0.holders -= 1 } }
+
+    var overlaps: Int { state.withLock { $0.overlaps } }
 }
