@@ -8,6 +8,8 @@ import Synchronization
 /// on ``close()`` (the lease is revoked at once) or when the process holding
 /// it stops renewing (the lease expires after its TTL). A session whose lease
 /// expired is lost for good: ``isLost`` turns true and ``lost()`` returns.
+/// The session also counts itself lost when no renewal succeeded for a whole
+/// TTL (every endpoint unreachable), since the server may have expired it.
 public final class Session: Sendable {
     /// The client the session renews through.
     public let client: ConcordClient
@@ -30,19 +32,29 @@ public final class Session: Sendable {
         lease = granted.id
         self.ttlSeconds = granted.ttlSeconds
         let interval = Duration.milliseconds(max(granted.ttlSeconds * 1000 / 3, 100))
+        let ttl = Duration.seconds(granted.ttlSeconds)
         let task = Task { [weak self, client, lease = granted.id] in
+            let clock = ContinuousClock()
+            var lastRenewal = clock.now
             while !Task.isCancelled {
                 do {
                     try await Task.sleep(for: interval)
                     try await client.keepAliveOnce(lease)
+                    lastRenewal = clock.now
                 } catch ConcordClientError.leaseExpired {
                     self?.markLost()
                     return
                 } catch is CancellationError {
                     return
                 } catch {
-                    // The endpoints were all unreachable this round; try again
-                    // next round. The server expires the lease if this lasts.
+                    // No endpoint answered this round. Once a whole TTL has
+                    // passed without a renewal the server may have expired
+                    // the lease: report the session lost rather than let its
+                    // owner believe it still holds its keys.
+                    if clock.now - lastRenewal >= ttl {
+                        self?.markLost()
+                        return
+                    }
                 }
             }
         }
