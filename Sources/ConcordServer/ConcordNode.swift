@@ -221,7 +221,7 @@ public actor ConcordNode {
         nextRequestID &+= 1
         let envelope = ProposalEnvelope(proposer: configuration.memberID, requestID: requestID, command: encoded)
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KVResult, any Error>) in
-            do {
+            do throws(RaftRequestError) {
                 let output = try raft.propose(envelope.encoded)
                 proposals[requestID] = ProposalWaiter(continuation: continuation, deadline: deadline)
                 handle(output)

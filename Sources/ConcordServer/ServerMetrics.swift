@@ -10,29 +10,29 @@ public final class ServerMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
 
     /// The current Raft term.
-    let term: Gauge
+    let term: Metrics.Gauge
     /// 1 while a leader is known, else 0.
-    let hasLeader: Gauge
+    let hasLeader: Metrics.Gauge
     /// 1 while this node leads, else 0.
-    let isLeader: Gauge
+    let isLeader: Metrics.Gauge
     /// Leader changes seen.
-    let leaderChanges: Counter
+    let leaderChanges: Metrics.Counter
     /// Proposals of this node's clients that committed and were answered.
-    let proposalsCommitted: Counter
+    let proposalsCommitted: Metrics.Counter
     /// Proposals of this node's clients that failed (refused, timed out).
-    let proposalsFailed: Counter
+    let proposalsFailed: Metrics.Counter
     /// Entries applied to the store.
-    let entriesApplied: Counter
+    let entriesApplied: Metrics.Counter
     /// Committed entries not yet applied.
-    let applyLag: Gauge
+    let applyLag: Metrics.Gauge
     /// How long each durable write (WAL append plus fsync, snapshot, hard state) took.
     let fsyncDuration: Metrics.Timer
     /// Snapshots taken.
-    let snapshotsTaken: Counter
+    let snapshotsTaken: Metrics.Counter
     /// Snapshots installed from the leader.
-    let snapshotsInstalled: Counter
+    let snapshotsInstalled: Metrics.Counter
     /// Raft messages dropped because they could not be decoded.
-    let badPeerMessages: Counter
+    let badPeerMessages: Metrics.Counter
 
     /// Creates the metrics in a fresh registry.
     public init() {
@@ -46,23 +46,23 @@ public final class ServerMetrics: Sendable {
         factory.defaultDurationHistogramBuckets = latencyBuckets
         self.registry = registry
         self.factory = factory
-        term = Gauge(label: "concord_server_term", factory: factory)
-        hasLeader = Gauge(label: "concord_server_has_leader", factory: factory)
-        isLeader = Gauge(label: "concord_server_is_leader", factory: factory)
-        leaderChanges = Counter(label: "concord_server_leader_changes_seen_total", factory: factory)
-        proposalsCommitted = Counter(label: "concord_server_proposals_committed_total", factory: factory)
-        proposalsFailed = Counter(label: "concord_server_proposals_failed_total", factory: factory)
-        entriesApplied = Counter(label: "concord_server_entries_applied_total", factory: factory)
-        applyLag = Gauge(label: "concord_server_apply_lag_entries", factory: factory)
+        term = Metrics.Gauge(label: "concord_server_term", factory: factory)
+        hasLeader = Metrics.Gauge(label: "concord_server_has_leader", factory: factory)
+        isLeader = Metrics.Gauge(label: "concord_server_is_leader", factory: factory)
+        leaderChanges = Metrics.Counter(label: "concord_server_leader_changes_seen_total", factory: factory)
+        proposalsCommitted = Metrics.Counter(label: "concord_server_proposals_committed_total", factory: factory)
+        proposalsFailed = Metrics.Counter(label: "concord_server_proposals_failed_total", factory: factory)
+        entriesApplied = Metrics.Counter(label: "concord_server_entries_applied_total", factory: factory)
+        applyLag = Metrics.Gauge(label: "concord_server_apply_lag_entries", factory: factory)
         fsyncDuration = Metrics.Timer(label: "concord_disk_wal_fsync_duration_seconds", factory: factory)
-        snapshotsTaken = Counter(label: "concord_server_snapshots_taken_total", factory: factory)
-        snapshotsInstalled = Counter(label: "concord_server_snapshots_installed_total", factory: factory)
-        badPeerMessages = Counter(label: "concord_server_bad_peer_messages_total", factory: factory)
+        snapshotsTaken = Metrics.Counter(label: "concord_server_snapshots_taken_total", factory: factory)
+        snapshotsInstalled = Metrics.Counter(label: "concord_server_snapshots_installed_total", factory: factory)
+        badPeerMessages = Metrics.Counter(label: "concord_server_bad_peer_messages_total", factory: factory)
     }
 
     /// Counts one gRPC call of `method` that ended with status `code`.
     func recordRequest(method: String, code: String, duration: Duration) {
-        Counter(label: "concord_grpc_requests_total", dimensions: [("method", method), ("code", code)], factory: factory)
+        Metrics.Counter(label: "concord_grpc_requests_total", dimensions: [("method", method), ("code", code)], factory: factory)
             .increment()
         Metrics.Timer(label: "concord_grpc_request_duration_seconds", dimensions: [("method", method)], factory: factory)
             .recordNanoseconds(duration.nanoseconds)

@@ -11,6 +11,7 @@ extension Transport {
         private let receiver: @Sendable (UInt64, [UInt8]) -> Void
         private let logger: Logger
         private var sender: UInt64?
+        private var failed = false
 
         init(logger: Logger, receiver: @escaping @Sendable (UInt64, [UInt8]) -> Void) {
             self.logger = logger
@@ -18,6 +19,7 @@ extension Transport {
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard !failed else { return }
             var frame = unwrapInboundIn(data)
             let bytes = frame.readBytes(length: frame.readableBytes) ?? []
             guard let sender else {
@@ -36,6 +38,8 @@ extension Transport {
         }
 
         private func fail(context: ChannelHandlerContext, _ error: any Error) {
+            guard !failed else { return }
+            failed = true
             logger.error(
                 "closing inbound peer connection",
                 metadata: [

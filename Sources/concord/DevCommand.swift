@@ -66,7 +66,7 @@ struct DevCommand: AsyncParsableCommand {
                                  ETCDCTL_API=3 etcdctl --endpoints=\(allEndpoints) get greeting
                     Press Ctrl-C to stop; run again to resume from disk.
                     """)
-                fflush(stdout)
+                fflush(nil)
             }
             services.append(.init(service: service))
         }
@@ -74,6 +74,6 @@ struct DevCommand: AsyncParsableCommand {
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         print("Concord dev cluster stopped.")
-        fflush(stdout)
+        fflush(nil)
     }
 }

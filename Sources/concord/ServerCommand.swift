@@ -68,7 +68,7 @@ struct ServerCommand: AsyncParsableCommand {
         let logger = Logger(label: "concord.server")
         let service = ServerService(configuration: configuration, logger: logger) { node in
             print("concord server \(node.configuration.name) serving clients on \(node.configuration.clientListen)")
-            fflush(stdout)
+            fflush(nil)
         }
         let group = ServiceGroup(
             configuration: .init(services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -12,7 +12,7 @@ final class EtcdClient: Sendable {
 
     init(port: Int) throws {
         let transport = try HTTP2ClientTransport.Posix(
-            target: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext,
+            target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext,
             config: .defaults { $0.backoff = .init(initial: .milliseconds(50), max: .milliseconds(500), multiplier: 2, jitter: 0.2) })
         let client = GRPCClient(transport: transport)
         self.client = client
@@ -20,9 +20,12 @@ final class EtcdClient: Sendable {
         runner = Task { try? await client.runConnections() }
     }
 
+    /// Calls wait for a connection (a node may be starting or restarting)
+    /// until their deadline.
     static func options(seconds: Double) -> CallOptions {
         var options = CallOptions.defaults
         options.timeout = .milliseconds(Int64(seconds * 1000))
+        options.waitForReady = true
         return options
     }
 

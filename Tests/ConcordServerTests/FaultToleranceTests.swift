@@ -28,6 +28,13 @@ final class HistoryRecorder: Sendable {
     var acknowledged: Set<String> { state.withLock { $0.acknowledged } }
 }
 
+/// A flag the test sets to stop its client tasks.
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
+}
+
 /// Real processes, real files, `kill -9`: a cluster keeps serving and loses
 /// nothing it acknowledged.
 extension ProcessClusterTests {
@@ -55,7 +62,7 @@ extension ProcessClusterTests {
     private func run(_ cluster: ProcessCluster, _ clients: [EtcdClient]) async throws {
         try await cluster.waitForLeader(seconds: 20)
         let recorder = HistoryRecorder()
-        let stop = Atomic<Bool>(false)
+        let stop = StopFlag()
         let workers = 3
         let registerKeys = ["r0", "r1", "r2"]
 
@@ -65,7 +72,7 @@ extension ProcessClusterTests {
             Task {
                 var process = worker
                 var sequence = 0
-                while !stop.load(ordering: .relaxed) {
+                while !stop.isSet {
                     sequence += 1
                     let client = clients[(worker + sequence) % clients.count]
                     let unique = "a-\(worker)-\(sequence)"
@@ -129,7 +136,7 @@ extension ProcessClusterTests {
         try cluster.start(follower)
         try await waitForProgress(20, "writes after the follower restarted")
 
-        stop.store(true, ordering: .relaxed)
+        stop.set()
         for task in clientTasks { await task.value }
 
         // Every node, read locally, holds every acknowledged write.

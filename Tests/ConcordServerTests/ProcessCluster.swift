@@ -69,8 +69,8 @@ func runCommand(
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let outURL = directory.appendingPathComponent("out"), errURL = directory.appendingPathComponent("err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
     process.standardOutput = outHandle
     process.standardError = errHandle
@@ -127,8 +127,9 @@ final class ProcessCluster: @unchecked Sendable {
     /// Creates (without starting) a cluster of `size` nodes.
     init(size: Int = 3, extraArguments: [String] = []) throws {
         binary = try concordBinary()
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("concord-cluster-\(UUID().uuidString)")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("concord-cluster-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        self.root = root
         var used = Set<Int>()
         func port() throws -> Int {
             while true {
@@ -164,7 +165,7 @@ final class ProcessCluster: @unchecked Sendable {
             "--initial-cluster", initialCluster, "--initial-cluster-state", "new",
         ] + extraArguments
         if !FileManager.default.fileExists(atPath: node.logFile.path) {
-            FileManager.default.createFile(atPath: node.logFile.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: node.logFile.path, contents: nil)
         }
         let log = try FileHandle(forWritingTo: node.logFile)
         log.seekToEndOfFile()
