@@ -86,14 +86,20 @@ stop_cluster() {
 }
 
 # run_all KIND: every workload at every client count, one JSON line each.
+# The key space is written once first, for the range workloads.
 run_all() {
-    local kind=$1 workload clients connections total
+    local kind=$1 workload clients connections total populate
+    echo "$kind: writing the key space for the range workloads" >&2
+    "$CONCORD_BIN" bench range --endpoints "$ENDPOINTS" --clients 64 --connections 8 --total 1 \
+        --value-size "$VALUE_SIZE" --no-progress >/dev/null
     for workload in $WORKLOADS; do
         for clients in $CLIENTS; do
             connections=$((clients < 8 ? clients : 8))
             total=${TOTAL:-$((clients * 250 > 1000 ? clients * 250 : 1000))}
+            populate=""
+            [[ $workload == range* ]] && populate="--no-populate"
             echo "$kind: $workload, $clients clients" >&2
-            "$CONCORD_BIN" bench "$workload" --endpoints "$ENDPOINTS" --clients "$clients" --connections "$connections" \
+            "$CONCORD_BIN" bench "$workload" $populate --endpoints "$ENDPOINTS" --clients "$clients" --connections "$connections" \
                 --total "$total" --value-size "$VALUE_SIZE" --json --no-progress >>"$WORK/$kind.jsonl" ||
                 echo "{\"workload\": \"$workload\", \"clients\": $clients, \"failed\": true}" >>"$WORK/$kind.jsonl"
         done

@@ -53,6 +53,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Do not draw the progress bar on stderr.")
     var noProgress = false
 
+    @Flag(help: "Range workloads: skip writing every key of the key space first (it was written by an earlier run).")
+    var noPopulate = false
+
     /// The longest a watch workload waits for its last event after the last put.
     static let watchDrainDeadline: Duration = .seconds(30)
     /// The most requests and clients one run accepts.
@@ -82,7 +85,7 @@ struct BenchCommand: AsyncParsableCommand {
         let keyPrefix = workload == .watch ? "bw" : "bk"
         let keys = BenchKeyMaker(prefix: keyPrefix, size: keySize)
 
-        if workload == .range || workload == .rangeSerializable {
+        if (workload == .range || workload == .rangeSerializable) && !noPopulate {
             try await populate(pool: pool, keys: keys)
         }
         let progress = BenchProgress(total: total)
