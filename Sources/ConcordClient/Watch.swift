@@ -118,6 +118,10 @@ extension ConcordClient {
                 // The server ended the stream without an error: reconnect.
             } catch let error as ConcordClientError {
                 throw error
+            } catch let error as RPCError where Self.watchErrorIsFinal(error.code) {
+                // Another endpoint would answer the same (for example a
+                // server without the Watch service): retrying cannot help.
+                throw ConcordClientError(error)
             } catch {
                 // The consumer stopped, or the stream broke (a lost
                 // connection, a member without a leader): in the second case
@@ -130,6 +134,15 @@ extension ConcordClient {
             try await Task.sleep(for: backoff)
             backoff = min(backoff * 2, configuration.reconnectBackoffMax)
         }
+    }
+}
+
+extension ConcordClient {
+    /// Whether a watch stream's failure is the server's answer to the
+    /// request itself rather than a broken connection or a member in trouble.
+    static func watchErrorIsFinal(_ code: RPCError.Code) -> Bool {
+        [.unimplemented, .invalidArgument, .permissionDenied, .unauthenticated, .failedPrecondition, .outOfRange]
+            .contains(code)
     }
 }
 
