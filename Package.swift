@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ConcordEtcdAPI", targets: ["ConcordEtcdAPI"]),
         .library(name: "ConcordTransport", targets: ["ConcordTransport"]),
         .library(name: "ConcordServer", targets: ["ConcordServer"]),
+        .library(name: "ConcordClient", targets: ["ConcordClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -101,6 +102,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ConcordClient",
+            dependencies: [
+                "ConcordEtcdAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
             name: "ConcordOutbox",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
         ),
@@ -118,7 +129,7 @@ let package = Package(
             name: "concord",
             dependencies: [
                 "ConcordLab", "ConcordChecker", "ConcordSimulation", "ConcordStorage", "ConcordOutbox",
-                "ConcordServer", "ConcordTransport",
+                "ConcordServer", "ConcordTransport", "ConcordClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -155,6 +166,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "ConcordClientTests", dependencies: ["ConcordClient", "ConcordEtcdAPI"]),
         .testTarget(name: "ConcordLabTests", dependencies: ["ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV"]),
     ]
 )

@@ -14,6 +14,7 @@ struct Concord: AsyncParsableCommand {
             OutboxCommand.self,
             ServerCommand.self,
             DevCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -1,0 +1,48 @@
+/// Every key under a prefix at one revision, as a watch keeps it current.
+public struct PrefixSnapshot: Sendable {
+    /// The revision the snapshot reflects.
+    public var revision: Int64
+    /// The keys and their values, by key.
+    public var entries: [String: KeyValue]
+
+    /// The values, in key order.
+    public var values: [KeyValue] { entries.keys.sorted().map { entries[$0]! } }
+}
+
+extension ConcordClient {
+    /// The keys under `prefix` now, then again after every revision that
+    /// changes them: one read, then a watch from the read's revision + 1
+    /// (so no change between the two is missed).
+    ///
+    /// This is configuration with a watch (ZooKeeper's `getData` with a
+    /// watch, re-armed for ever) and the view of a group's members.
+    public func watchPrefixSnapshots(_ prefix: String) -> AsyncThrowingStream<PrefixSnapshot, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<PrefixSnapshot, any Error>.makeStream()
+        let task = Task { [self] in
+            do {
+                let initial = try await get(.prefix(prefix))
+                var snapshot = PrefixSnapshot(
+                    revision: initial.revision,
+                    entries: Dictionary(initial.kvs.map { ($0.key, $0) }, uniquingKeysWith: { $1 }))
+                continuation.yield(snapshot)
+                var options = WatchOptions()
+                options.startRevision = initial.revision + 1
+                for try await events in watchBatches(.prefix(prefix), options: options) {
+                    for event in events {
+                        switch event.kind {
+                        case .put: snapshot.entries[event.kv.key] = event.kv
+                        case .delete: snapshot.entries[event.kv.key] = nil
+                        }
+                        snapshot.revision = event.revision
+                    }
+                    continuation.yield(snapshot)
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+}

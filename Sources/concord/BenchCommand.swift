@@ -1,0 +1,380 @@
+import ArgumentParser
+import ConcordClient
+import Foundation
+import Synchronization
+
+/// `concord bench`: a load generator for any etcd v3 endpoints (a Concord
+/// cluster or etcd). A benchmark, not a test: it prints throughput and
+/// latency percentiles, and the command that reproduces them.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Load an etcd v3 cluster (Concord or etcd) and report throughput and latency percentiles."
+    )
+
+    enum Workload: String, ExpressibleByArgument, CaseIterable, Codable {
+        case put
+        case range
+        case rangeSerializable = "range-serializable"
+        case txnPut = "txn-put"
+        case watch
+    }
+
+    @Argument(help: "Workload: put, range (linearizable), range-serializable, txn-put, or watch (put-to-event latency).")
+    var workload: Workload
+
+    @Option(help: "Comma-separated endpoints, host:port.")
+    var endpoints: String = "127.0.0.1:2379"
+
+    @Option(help: "Concurrent clients, each with one request in flight.")
+    var clients: Int = 1
+
+    @Option(help: "Connections (one HTTP/2 connection per endpoint each), shared round-robin by the clients.")
+    var connections: Int = 1
+
+    @Option(help: "Requests in total.")
+    var total: Int = 10_000
+
+    @Option(help: "Key size in bytes.")
+    var keySize: Int = 8
+
+    @Option(help: "Value size in bytes.")
+    var valueSize: Int = 256
+
+    @Option(help: "Distinct keys the workload touches.")
+    var keySpace: Int = 10_000
+
+    @Option(help: "Seed for key choice.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    @Flag(help: "Do not draw the progress bar on stderr.")
+    var noProgress = false
+
+    @Flag(help: "Range workloads: skip writing every key of the key space first (it was written by an earlier run).")
+    var noPopulate = false
+
+    /// The longest a watch workload waits for its last event after the last put.
+    static let watchDrainDeadline: Duration = .seconds(30)
+    /// The most requests and clients one run accepts.
+    static let totalMax = 100_000_000
+    static let clientsMax = 10_000
+    static let sizeMax = 1 << 20
+
+    func validate() throws {
+        guard (1...Self.clientsMax).contains(clients) else { throw ValidationError("--clients must be 1...\(Self.clientsMax)") }
+        guard (1...clients).contains(connections) else { throw ValidationError("--connections must be 1...clients") }
+        guard (1...Self.totalMax).contains(total) else { throw ValidationError("--total must be 1...\(Self.totalMax)") }
+        guard (4...Self.sizeMax).contains(keySize) else { throw ValidationError("--key-size must be 4...\(Self.sizeMax) bytes") }
+        guard (0...Self.sizeMax).contains(valueSize) else { throw ValidationError("--value-size must be 0...\(Self.sizeMax) bytes") }
+        guard keySpace >= 1 else { throw ValidationError("--key-space must be at least 1") }
+        if workload == .watch, valueSize < 20 { throw ValidationError("the watch workload needs --value-size of at least 20 (it carries a timestamp)") }
+    }
+
+    var commandLine: String {
+        "concord bench \(workload.rawValue) --endpoints \(endpoints) --clients \(clients) --connections \(connections) "
+            + "--total \(total) --key-size \(keySize) --value-size \(valueSize) --key-space \(keySpace)"
+    }
+
+    func run() async throws {
+        let endpointList = endpoints.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        let pool = try (0..<connections).map { _ in try ConcordClient(endpoints: endpointList) }
+        defer { for client in pool { client.close() } }
+        let keyPrefix = workload == .watch ? "bw" : "bk"
+        let keys = BenchKeyMaker(prefix: keyPrefix, size: keySize)
+
+        if (workload == .range || workload == .rangeSerializable) && !noPopulate {
+            try await populate(pool: pool, keys: keys)
+        }
+        let progress = BenchProgress(total: total)
+        let progressTask = noProgress ? nil : Task { await progress.draw() }
+        let result: Measurement
+        do {
+            result = workload == .watch
+                ? try await measureWatch(pool: pool, keys: keys, progress: progress)
+                : try await measureRequests(pool: pool, keys: keys, progress: progress)
+        } catch {
+            progressTask?.cancel()
+            throw error
+        }
+        progressTask?.cancel()
+        _ = await progressTask?.value
+        if !noProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        report(result)
+    }
+
+    struct Measurement {
+        var histogram = BenchHistogram()
+        var errors = 0
+        var firstError: String?
+        var seconds = 0.0
+    }
+
+    private func value(for index: Int) -> [UInt8] {
+        [UInt8](repeating: UInt8(ascii: "a") + UInt8(index % 26), count: valueSize)
+    }
+
+    private func populate(pool: [ConcordClient], keys: BenchKeyMaker) async throws {
+        let count = keySpace
+        let next = BenchTicketCounter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<clients {
+                let client = pool[c % pool.count]
+                group.addTask {
+                    while case let index = next.take(), index < count {
+                        try await client.put(keys.key(index), value(for: index))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    private func measureRequests(pool: [ConcordClient], keys: BenchKeyMaker, progress: BenchProgress) async throws -> Measurement {
+        let issued = BenchTicketCounter()
+        let total = self.total
+        let workload = self.workload
+        let keySpace = self.keySpace
+        let clock = ContinuousClock()
+        let start = clock.now
+        var merged = Measurement()
+        try await withThrowingTaskGroup(of: Measurement.self) { group in
+            for c in 0..<clients {
+                let client = pool[c % pool.count]
+                var random = BenchRandom(seed: seed &+ UInt64(c) &* 0x9E37_79B9_7F4A_7C15)
+                group.addTask {
+                    var local = Measurement()
+                    var readOptions = GetOptions()
+                    readOptions.serializable = workload == .rangeSerializable
+                    while issued.take() < total {
+                        let index = Int(random.next() % UInt64(keySpace))
+                        let key = keys.key(index)
+                        let began = clock.now
+                        do {
+                            switch workload {
+                            case .put: try await client.put(key, value(for: index))
+                            case .range, .rangeSerializable: _ = try await client.get(.key(key), options: readOptions)
+                            case .txnPut: _ = try await client.txn().then(.put(key, value(for: index))).commit()
+                            case .watch: preconditionFailure("the watch workload is measured separately")
+                            }
+                            local.histogram.record(clock.now - began)
+                        } catch {
+                            local.errors += 1
+                            if local.firstError == nil { local.firstError = "\(error)" }
+                        }
+                        progress.advance()
+                    }
+                    return local
+                }
+            }
+            for try await local in group {
+                merged.histogram.merge(local.histogram)
+                merged.errors += local.errors
+                merged.firstError = merged.firstError ?? local.firstError
+            }
+        }
+        merged.seconds = (clock.now - start).benchSeconds
+        return merged
+    }
+
+    /// Puts carry the instant they were sent; one watcher on the workload's
+    /// prefix records, per event, the time from send to delivery.
+    private func measureWatch(pool: [ConcordClient], keys: BenchKeyMaker, progress: BenchProgress) async throws -> Measurement {
+        let clock = ContinuousClock()
+        let origin = clock.now
+        let baseline = try await pool[0].put(keys.key(0) + "-start", "x")
+        var options = WatchOptions()
+        options.startRevision = baseline.revision + 1
+        let events = pool[0].watch(.prefix(keys.prefix), options: options)
+        let total = self.total
+        let valueSize = self.valueSize
+        let watcher = Task { () throws -> BenchHistogram in
+            var histogram = BenchHistogram()
+            var seen = 0
+            for try await event in events where event.kind == .put {
+                let stamp = UInt64(String(decoding: event.kv.value.prefix(20), as: UTF8.self)) ?? 0
+                let now = UInt64((clock.now - origin).benchNanoseconds)
+                histogram.record(nanoseconds: now &- stamp)
+                progress.advance()
+                seen += 1
+                if seen == total { break }
+            }
+            return histogram
+        }
+        let issued = BenchTicketCounter()
+        let keySpace = self.keySpace
+        let start = clock.now
+        var errors = 0
+        var firstError: String?
+        try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            for c in 0..<clients {
+                let client = pool[c % pool.count]
+                var random = BenchRandom(seed: seed &+ UInt64(c) &* 0x9E37_79B9_7F4A_7C15)
+                group.addTask {
+                    var errors = 0
+                    var firstError: String?
+                    while issued.take() < total {
+                        let key = keys.key(Int(random.next() % UInt64(keySpace)))
+                        let stamp = String((clock.now - origin).benchNanoseconds)
+                        var value = Array((String(repeating: "0", count: 20 - stamp.count) + stamp).utf8)
+                        value += [UInt8](repeating: UInt8(ascii: "v"), count: valueSize - 20)
+                        do { try await client.put(key, value) } catch {
+                            errors += 1
+                            if firstError == nil { firstError = "\(error)" }
+                        }
+                    }
+                    return (errors, firstError)
+                }
+            }
+            for try await (count, message) in group {
+                errors += count
+                firstError = firstError ?? message
+            }
+        }
+        let histogram = try await withThrowingTaskGroup(of: BenchHistogram?.self) { group in
+            group.addTask { try await watcher.value }
+            group.addTask {
+                try await Task.sleep(for: Self.watchDrainDeadline)
+                watcher.cancel()
+                return nil
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            return first
+        }
+        guard let histogram else {
+            throw ValidationError("the watcher did not see all \(total) events within \(Self.watchDrainDeadline)")
+        }
+        var result = Measurement(histogram: histogram, errors: errors, firstError: firstError)
+        result.seconds = (clock.now - start).benchSeconds
+        return result
+    }
+
+    struct Report: Codable {
+        var command: String
+        var workload: String
+        var endpoints: [String]
+        var clients: Int
+        var connections: Int
+        var total: Int
+        var keySize: Int
+        var valueSize: Int
+        var keySpace: Int
+        var succeeded: UInt64
+        var errors: Int
+        var firstError: String?
+        var seconds: Double
+        var requestsPerSecond: Double
+        var latencyMilliseconds: [String: Double]
+    }
+
+    private func report(_ result: Measurement) {
+        let h = result.histogram
+        let ms = { (ns: UInt64) in Double(ns) / 1e6 }
+        let latency: [String: Double] = [
+            "mean": h.meanNanoseconds / 1e6, "p50": ms(h.value(atPercentile: 50)), "p90": ms(h.value(atPercentile: 90)),
+            "p99": ms(h.value(atPercentile: 99)), "p99.9": ms(h.value(atPercentile: 99.9)), "max": ms(h.maxNanoseconds),
+        ]
+        let rate = result.seconds > 0 ? Double(h.total) / result.seconds : 0
+        if json {
+            let report = Report(
+                command: commandLine, workload: workload.rawValue,
+                endpoints: endpoints.split(separator: ",").map(String.init), clients: clients, connections: connections,
+                total: total, keySize: keySize, valueSize: valueSize, keySpace: keySpace, succeeded: h.total,
+                errors: result.errors, firstError: result.firstError, seconds: result.seconds,
+                requestsPerSecond: rate, latencyMilliseconds: latency)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            emit(String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self))
+        } else {
+            emit(commandLine)
+            emit("\(workload.rawValue): \(h.total) ok, \(result.errors) errors in " + String(format: "%.2f s: %.0f requests/s", result.seconds, rate))
+            emit(String(
+                format: "latency ms: mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f",
+                latency["mean"]!, latency["p50"]!, latency["p90"]!, latency["p99"]!, latency["p99.9"]!, latency["max"]!))
+            if let message = result.firstError { emit("first error: \(message)") }
+        }
+    }
+
+    /// Writes a line to stdout unbuffered, so a script reading a pipe sees it at once.
+    private func emit(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}
+
+/// Keys of a fixed size: a prefix, then the index zero-padded.
+struct BenchKeyMaker: Sendable {
+    let prefix: String
+    let size: Int
+
+    func key(_ index: Int) -> String {
+        let digits = String(index)
+        let padding = max(0, size - prefix.count - digits.count)
+        return prefix + String(repeating: "0", count: padding) + digits
+    }
+}
+
+/// A shared ticket counter: each `take` returns the next integer.
+final class BenchTicketCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    func take() -> Int { value.wrappingAdd(1, ordering: .relaxed).oldValue }
+}
+
+/// Completed requests, drawn as a bar on stderr while the run lasts.
+final class BenchProgress: Sendable {
+    /// How often the bar is redrawn.
+    static let redrawInterval: Duration = .milliseconds(200)
+    static let barWidth = 40
+
+    let total: Int
+    private let done = Atomic<Int>(0)
+
+    init(total: Int) { self.total = total }
+
+    func advance() { done.wrappingAdd(1, ordering: .relaxed) }
+
+    func draw() async {
+        let clock = ContinuousClock()
+        let start = clock.now
+        while !Task.isCancelled {
+            render(elapsed: (clock.now - start).benchSeconds)
+            try? await Task.sleep(for: Self.redrawInterval)
+        }
+        render(elapsed: (clock.now - start).benchSeconds)
+    }
+
+    private func render(elapsed: Double) {
+        let count = min(done.load(ordering: .relaxed), total)
+        let filled = count * Self.barWidth / max(total, 1)
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: Self.barWidth - filled)
+        let rate = elapsed > 0 ? Double(count) / elapsed : 0
+        let line = "\r[\(bar)] \(count * 100 / max(total, 1))% \(count)/\(total) " + String(format: "%.0f/s", rate)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}
+
+/// BenchRandom: a small seeded generator, so runs choose the same keys.
+struct BenchRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension Duration {
+    var benchSeconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+    var benchNanoseconds: Int64 {
+        let (s, atto) = components
+        return s * 1_000_000_000 + atto / 1_000_000_000
+    }
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Concord vs etcd on one machine: starts a 3-member etcd (Debian's etcd-server)
+# and a 3-node Concord on loopback, runs the same `concord bench` workloads
+# against each (1, 16 and 64 clients; 256-byte values), prints both results
+# and their ratios (Concord / etcd), and removes its processes and data.
+#
+# Usage: bench/vs-etcd.sh
+# Environment:
+#   CONCORD_BIN   concord binary (default: .build/release/concord; build it with
+#                 `swift build -c release --product concord`)
+#   TOTAL         requests per run (default: 1000 or 250 per client, whichever is more)
+#   CLIENTS       client counts (default "1 16 64")
+#   WORKLOADS     default "put range range-serializable txn-put watch"
+#   SKIP_CONCORD  set to 1 to measure etcd alone
+#   SKIP_ETCD     set to 1 to measure Concord alone
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CONCORD_BIN=${CONCORD_BIN:-.build/release/concord}
+TOTAL=${TOTAL:-}
+CLIENTS=${CLIENTS:-"1 16 64"}
+WORKLOADS=${WORKLOADS:-"put range range-serializable txn-put watch"}
+VALUE_SIZE=256
+READY_DEADLINE_SECONDS=60
+
+[[ -x "$CONCORD_BIN" ]] || { echo "no concord binary at $CONCORD_BIN" >&2; exit 1; }
+command -v etcd >/dev/null || { echo "etcd not installed (apt-get install etcd-server)" >&2; exit 1; }
+command -v etcdctl >/dev/null || { echo "etcdctl not installed (apt-get install etcd-client)" >&2; exit 1; }
+
+WORK=$(mktemp -d -t concord-vs-etcd.XXXXXX)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_ready ENDPOINTS: until a linearizable read succeeds, or fail after the deadline.
+wait_ready() {
+    local deadline=$((SECONDS + READY_DEADLINE_SECONDS))
+    until ETCDCTL_API=3 etcdctl --endpoints "$1" --command-timeout=2s get vs-etcd-probe >/dev/null 2>&1; do
+        if ((SECONDS > deadline)); then echo "cluster at $1 not ready within ${READY_DEADLINE_SECONDS}s" >&2; exit 1; fi
+        sleep 0.2
+    done
+}
+
+# start_cluster KIND: starts three members, sets ENDPOINTS.
+start_cluster() {
+    local kind=$1 names=(n1 n2 n3) peers=() clients=() cluster="" i
+    for i in 0 1 2; do
+        peers[$i]=$(free_port)
+        clients[$i]=$(free_port)
+        cluster+="${cluster:+,}${names[$i]}=http://127.0.0.1:${peers[$i]}"
+    done
+    for i in 0 1 2; do
+        local dir="$WORK/$kind-${names[$i]}"
+        mkdir -p "$dir"
+        if [[ $kind == etcd ]]; then
+            etcd --name "${names[$i]}" --data-dir "$dir/data" \
+                --listen-peer-urls "http://127.0.0.1:${peers[$i]}" --initial-advertise-peer-urls "http://127.0.0.1:${peers[$i]}" \
+                --listen-client-urls "http://127.0.0.1:${clients[$i]}" --advertise-client-urls "http://127.0.0.1:${clients[$i]}" \
+                --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token vs-etcd \
+                --log-level error >"$dir/log" 2>&1 &
+        else
+            "$CONCORD_BIN" server --name "${names[$i]}" --data-dir "$dir/data" \
+                --listen-peer-urls "http://127.0.0.1:${peers[$i]}" \
+                --listen-client-urls "http://127.0.0.1:${clients[$i]}" \
+                --initial-cluster "$cluster" --initial-cluster-state new \
+                --log-level error >"$dir/log" 2>&1 &
+        fi
+        PIDS+=($!)
+    done
+    ENDPOINTS="127.0.0.1:${clients[0]},127.0.0.1:${clients[1]},127.0.0.1:${clients[2]}"
+    wait_ready "$ENDPOINTS"
+}
+
+stop_cluster() {
+    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    PIDS=()
+}
+
+# run_all KIND: every workload at every client count, one JSON line each.
+# The key space is written once first, for the range workloads.
+run_all() {
+    local kind=$1 workload clients connections total populate
+    echo "$kind: writing the key space for the range workloads" >&2
+    "$CONCORD_BIN" bench range --endpoints "$ENDPOINTS" --clients 64 --connections 8 --total 1 \
+        --value-size "$VALUE_SIZE" --no-progress >/dev/null
+    for workload in $WORKLOADS; do
+        for clients in $CLIENTS; do
+            connections=$((clients < 8 ? clients : 8))
+            total=${TOTAL:-$((clients * 250 > 1000 ? clients * 250 : 1000))}
+            populate=""
+            [[ $workload == range* ]] && populate="--no-populate"
+            echo "$kind: $workload, $clients clients" >&2
+            "$CONCORD_BIN" bench "$workload" $populate --endpoints "$ENDPOINTS" --clients "$clients" --connections "$connections" \
+                --total "$total" --value-size "$VALUE_SIZE" --json --no-progress >>"$WORK/$kind.jsonl" ||
+                echo "{\"workload\": \"$workload\", \"clients\": $clients, \"failed\": true}" >>"$WORK/$kind.jsonl"
+        done
+    done
+}
+
+echo "machine: $(nproc) cores, $(uname -sr); etcd $(etcd --version | head -1 | awk '{print $3}'); $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "each run: --total ${TOTAL:-max(1000, 250 x clients)} --value-size $VALUE_SIZE --key-size 8 --key-space 10000, connections = min(clients, 8)"
+if [[ ${SKIP_ETCD:-0} != 1 ]]; then
+    start_cluster etcd
+    run_all etcd
+    stop_cluster
+fi
+if [[ ${SKIP_CONCORD:-0} != 1 ]]; then
+    start_cluster concord
+    run_all concord
+    stop_cluster
+fi
+
+python3 - "$WORK/etcd.jsonl" "$WORK/concord.jsonl" <<'PY'
+import json, os, sys
+def load(path):
+    rows = {}
+    if os.path.exists(path):
+        for line in open(path):
+            line = line.strip()
+            if line:
+                r = json.loads(line)
+                rows[(r["workload"], r["clients"])] = r
+    return rows
+etcd, concord = load(sys.argv[1]), load(sys.argv[2])
+keys = sorted(set(etcd) | set(concord), key=lambda k: (k[0], k[1]))
+def cell(r, f):
+    if r is None: return "-"
+    if r.get("failed"): return "failed"
+    return f(r)
+rps = lambda r: "%.0f" % r["requestsPerSecond"]
+p50 = lambda r: "%.2f" % r["latencyMilliseconds"]["p50"]
+p99 = lambda r: "%.2f" % r["latencyMilliseconds"]["p99"]
+def ratio(a, b, f):
+    try: return "%.2f" % (f(a) / f(b))
+    except Exception: return "-"
+print("| workload | clients | etcd req/s | Concord req/s | ratio | etcd p50 ms | Concord p50 ms | etcd p99 ms | Concord p99 ms | p99 ratio | errors etcd/Concord |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for k in keys:
+    e, c = etcd.get(k), concord.get(k)
+    ok = lambda r: r is not None and not r.get("failed")
+    rr = ratio(c, e, lambda r: r["requestsPerSecond"]) if ok(e) and ok(c) else "-"
+    pr = ratio(c, e, lambda r: r["latencyMilliseconds"]["p99"]) if ok(e) and ok(c) else "-"
+    errs = "%s/%s" % (cell(e, lambda r: str(r["errors"])), cell(c, lambda r: str(r["errors"])))
+    print("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (k[0], k[1], cell(e, rps), cell(c, rps), rr, cell(e, p50), cell(c, p50), cell(e, p99), cell(c, p99), pr, errs))
+PY
