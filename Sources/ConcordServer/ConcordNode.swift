@@ -8,8 +8,8 @@ import NIOCore
 import Synchronization
 
 /// One Concord replica: the shell that drives a `RaftNode` with real time,
-/// real files and real sockets, and applies the committed log to an
-/// `MVCCStore`.
+/// real files and real sockets, and applies the committed log to a
+/// `KVStateMachine` (the MVCC store and the lease table).
 ///
 /// The node follows `RaftOutput`'s ordering contract exactly: persist
 /// requests go, in order, to a serial queue that writes them to the
@@ -34,7 +34,8 @@ public actor ConcordNode {
 
     private var raft: RaftNode
     private nonisolated let logStore: Storage.RaftLogStore
-    private var store: MVCCStore
+    private var state: KVStateMachine
+    private var store: MVCCStore { state.store }
     private let limits: KVLimits
     private var transport: PeerTransport?
     private nonisolated let persistQueue = DispatchQueue(label: "concord.persist")
@@ -44,9 +45,24 @@ public actor ConcordNode {
     private var tasks: [Task<Void, Never>] = []
     private var stopped = false
     private var lastLeader: ReplicaID?
+    private var wasLeader = false
+    private nonisolated let startInstant = ContinuousClock.now
+    private var revokesInFlight: Set<Int64> = []
+
+    /// Milliseconds on this node's monotonic clock (lease expiry).
+    private nonisolated var nowMilliseconds: Int64 {
+        let elapsed = ContinuousClock.now - startInstant
+        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    private var electionMilliseconds: Int64 { Int64(configuration.electionTimeoutMilliseconds) }
+
+    /// The most expired leases the leader revokes per tick (etcd rate-limits
+    /// revokes the same way).
+    private static let expiredLeasesPerTickMax = 500
 
     private struct ProposalWaiter {
-        var continuation: CheckedContinuation<KVResult, any Error>
+        var continuation: CheckedContinuation<KVStateMachine.Result, any Error>
         var deadline: ContinuousClock.Instant
     }
 
@@ -89,10 +105,11 @@ public actor ConcordNode {
         raft = RaftNode(configuration: raftConfiguration, restoring: durable, random: SystemRandomNumberGenerator())
         limits = KVLimits(requestBytesMax: configuration.requestBytesMax)
         if durable.snapshot.data.isEmpty {
-            store = MVCCStore(limits: limits)
+            state = KVStateMachine(limits: limits, ttlSecondsMin: configuration.leaseTTLSecondsMin)
         } else {
             do {
-                store = try MVCCStore(snapshot: durable.snapshot.data, limits: limits)
+                state = try KVStateMachine(
+                    snapshot: durable.snapshot.data, limits: limits, ttlSecondsMin: configuration.leaseTTLSecondsMin)
             } catch {
                 logStore.close()
                 throw RaftStorageError.corrupted("snapshot \(durable.snapshot.metadata.index) in \(configuration.dataDirectory): \(error)")
@@ -212,6 +229,14 @@ public actor ConcordNode {
     ///   applied) or `ServerError`.
     public func write(_ command: KVCommand) async throws -> (KVResult, term: UInt64) {
         try store.validate(command)
+        let (result, term) = try await propose(.kv(command))
+        guard case .kv(let kvResult) = result else { throw ServerError.proposalRefused("unexpected result \(result)") }
+        return (kvResult, term)
+    }
+
+    /// Proposes a state machine command and waits until it is applied here.
+    /// - Throws: `KVError`, `LeaseError` or `ServerError`.
+    func propose(_ command: StoreCommand) async throws -> (KVStateMachine.Result, term: UInt64) {
         let encoded = command.encoded()
         guard encoded.count <= limits.requestBytesMax else { throw KVError.requestTooLarge }
         guard !stopped else { throw ServerError.stopping }
@@ -220,7 +245,7 @@ public actor ConcordNode {
         let requestID = nextRequestID
         nextRequestID &+= 1
         let envelope = ProposalEnvelope(proposer: configuration.memberID, requestID: requestID, command: encoded)
-        let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KVResult, any Error>) in
+        let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KVStateMachine.Result, any Error>) in
             do throws(RaftRequestError) {
                 let output = try raft.propose(envelope.encoded)
                 proposals[requestID] = ProposalWaiter(continuation: continuation, deadline: deadline)
@@ -266,6 +291,51 @@ public actor ConcordNode {
         }
     }
 
+    // MARK: Leases
+
+    /// Grants a lease; the leader-side ID is chosen here when `id` is 0.
+    /// - Throws: `LeaseError` or `ServerError`.
+    public func grantLease(id: Int64, ttlSeconds: Int64) async throws -> (id: Int64, ttlSeconds: Int64, term: UInt64) {
+        var chosen = id
+        if chosen == 0 {
+            var generator = SystemRandomNumberGenerator()
+            chosen = state.leases.unusedID(using: &generator)
+        }
+        _ = try state.leases.checkGrant(id: chosen, ttlSeconds: ttlSeconds)
+        let (result, term) = try await propose(.lease(.grant(id: chosen, ttlSeconds: ttlSeconds)))
+        guard case .granted(let granted, let ttl) = result else { throw ServerError.proposalRefused("unexpected result \(result)") }
+        return (granted, ttl, term)
+    }
+
+    /// Revokes a lease, deleting its keys.
+    /// - Throws: `LeaseError` or `ServerError`.
+    public func revokeLease(id: Int64) async throws -> (revision: Int64, term: UInt64) {
+        let (result, term) = try await propose(.lease(.revoke(id: id)))
+        guard case .revoked(_, let revision) = result else { throw ServerError.proposalRefused("unexpected result \(result)") }
+        return (revision, term)
+    }
+
+    /// Renews a lease on the leader; a follower throws `LeaseError.notLeader`.
+    /// - Returns: the TTL granted again, in seconds.
+    public func renewLease(id: Int64) throws(LeaseError) -> (ttlSeconds: Int64, revision: Int64, term: UInt64) {
+        guard raft.role == .leader else { throw .notLeader }
+        let ttl = try state.renew(id, nowMilliseconds: nowMilliseconds)
+        return (ttl, store.currentRevision, raft.term)
+    }
+
+    /// A lease's remaining time on the leader; a follower throws
+    /// `LeaseError.notLeader`.
+    public func leaseTimeToLive(id: Int64, keys: Bool) throws(LeaseError) -> (LeaseTimeToLive, revision: Int64, term: UInt64) {
+        guard raft.role == .leader else { throw .notLeader }
+        return (try state.leases.timeToLive(id, nowMilliseconds: nowMilliseconds, keys: keys), store.currentRevision, raft.term)
+    }
+
+    /// Every lease ID, after a ReadIndex round.
+    public func leaseIDs() async throws -> (ids: [Int64], revision: Int64, term: UInt64) {
+        try await readBarrier()
+        return (state.leases.leaseIDs, store.currentRevision, raft.term)
+    }
+
     // MARK: Inputs
 
     private func receive(from sender: UInt64, _ payload: [UInt8]) {
@@ -290,6 +360,7 @@ public actor ConcordNode {
         guard !stopped else { return }
         handle(raft.tick())
         expireWaiters()
+        revokeExpiredLeases()
     }
 
     private func persisted(upTo sequence: UInt64) {
@@ -349,7 +420,12 @@ public actor ConcordNode {
 
     private func install(_ snapshot: RaftSnapshot) {
         do {
-            store = snapshot.data.isEmpty ? MVCCStore(limits: limits) : try MVCCStore(snapshot: snapshot.data, limits: limits)
+            let ttlMin = configuration.leaseTTLSecondsMin
+            state =
+                snapshot.data.isEmpty
+                ? KVStateMachine(limits: limits, ttlSecondsMin: ttlMin)
+                : try KVStateMachine(snapshot: snapshot.data, limits: limits, ttlSecondsMin: ttlMin)
+            if raft.role == .leader { state.onBecameLeader(nowMilliseconds: nowMilliseconds, extendMilliseconds: electionMilliseconds) }
         } catch {
             logger.critical("leader sent an undecodable snapshot", metadata: ["index": "\(snapshot.metadata.index)", "error": "\(error)"])
             fatalError("undecodable snapshot at index \(snapshot.metadata.index): \(error)")
@@ -362,32 +438,42 @@ public actor ConcordNode {
         metrics.entriesApplied.increment()
         guard entry.kind == .normal, !entry.data.isEmpty else { return }
         let envelope: ProposalEnvelope
-        let command: KVCommand
+        let command: StoreCommand
         do {
             envelope = try ProposalEnvelope(decoding: entry.data)
-            command = try KVCommand(decoding: envelope.command)
+            command = try StoreCommand(decoding: envelope.command)
         } catch {
             // Every replica skips the same bad entry, so they stay in step.
             logger.error("skipping undecodable log entry", metadata: ["index": "\(entry.index)", "error": "\(error)"])
             return
         }
-        let result: Result<KVResult, KVError>
+        let result: Result<KVStateMachine.Result, any Error>
         do {
-            result = .success(try store.apply(command))
+            let (applied, events) = try state.apply(command, nowMilliseconds: nowMilliseconds)
+            result = .success(applied)
+            appliedEvents(events)
         } catch {
-            result = .failure(error)
+            switch error {
+            case .kv(let error): result = .failure(error)
+            case .lease(let error): result = .failure(error)
+            }
         }
         guard envelope.proposer == configuration.memberID, let waiter = proposals.removeValue(forKey: envelope.requestID) else {
             return
         }
         metrics.proposalsCommitted.increment()
-        waiter.continuation.resume(with: result.mapError { $0 as any Error })
+        waiter.continuation.resume(with: result)
+    }
+
+    /// Hands a revision's events to the node's watch streams.
+    private func appliedEvents(_ events: [WatchEvent]) {
+        _ = events
     }
 
     private func takeSnapshotIfDue() {
         guard raft.appliedIndex >= raft.snapshotIndex + configuration.snapshotEveryEntries else { return }
         do {
-            let output = try raft.compact(upTo: raft.appliedIndex, snapshotData: store.snapshot())
+            let output = try raft.compact(upTo: raft.appliedIndex, snapshotData: state.snapshot())
             metrics.snapshotsTaken.increment()
             logger.info("took snapshot", metadata: ["index": "\(raft.appliedIndex)", "revision": "\(store.currentRevision)"])
             handle(output)
@@ -411,6 +497,13 @@ public actor ConcordNode {
         metrics.isLeader.record(change.role == .leader ? 1 : 0)
         metrics.hasLeader.record(change.leader == nil ? 0 : 1)
         leaderKnown.store(change.leader != nil, ordering: .relaxed)
+        let isLeader = change.role == .leader
+        if isLeader && !wasLeader {
+            state.onBecameLeader(nowMilliseconds: nowMilliseconds, extendMilliseconds: electionMilliseconds)
+        } else if !isLeader && wasLeader {
+            state.onBecameFollower()
+        }
+        wasLeader = isLeader
         if change.leader != lastLeader {
             if change.leader != nil { metrics.leaderChanges.increment() }
             lastLeader = change.leader
@@ -421,6 +514,31 @@ public actor ConcordNode {
                 "role": "\(change.role.rawValue)", "term": "\(change.term)",
                 "leader": "\(change.leader.map { String($0, radix: 16) } ?? "none")",
             ])
+    }
+
+    /// On the leader, proposes a revoke for each lease whose TTL ran out;
+    /// the keys vanish when the revoke is applied, on every replica.
+    private func revokeExpiredLeases() {
+        guard raft.role == .leader else { return }
+        for id in state.expiredLeases(nowMilliseconds: nowMilliseconds, max: Self.expiredLeasesPerTickMax)
+        where !revokesInFlight.contains(id) {
+            revokesInFlight.insert(id)
+            Task { [weak self] in
+                guard let self else { return }
+                do {
+                    _ = try await self.propose(.lease(.revoke(id: id)))
+                } catch {
+                    await self.logRevokeFailure(id, error)
+                }
+                await self.revokeFinished(id)
+            }
+        }
+    }
+
+    private func revokeFinished(_ id: Int64) { revokesInFlight.remove(id) }
+
+    private func logRevokeFailure(_ id: Int64, _ error: any Error) {
+        logger.debug("expired lease revoke not applied", metadata: ["lease": "\(id)", "error": "\(error)"])
     }
 
     private func expireWaiters() {
