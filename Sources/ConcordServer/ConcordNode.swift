@@ -48,6 +48,13 @@ public actor ConcordNode {
     private var wasLeader = false
     private nonisolated let startInstant = ContinuousClock.now
     private var revokesInFlight: Set<Int64> = []
+    private var hub: WatchHub
+    private var watchWakers: [Int64: AsyncStream<Void>.Continuation] = [:]
+    private var nextWatchStreamID: Int64 = 1
+
+    /// The most queued watch responses one stream takes per wake-up (a slow
+    /// client makes the server take less).
+    private static let watchResponsesPerTakeMax = 64
 
     /// Milliseconds on this node's monotonic clock (lease expiry).
     private nonisolated var nowMilliseconds: Int64 {
@@ -115,6 +122,7 @@ public actor ConcordNode {
                 throw RaftStorageError.corrupted("snapshot \(durable.snapshot.metadata.index) in \(configuration.dataDirectory): \(error)")
             }
         }
+        hub = WatchHub(currentRevision: state.store.currentRevision)
         nextRequestID = UInt64.random(in: 1...(UInt64.max / 2))
         logger.info(
             "node opened",
@@ -172,6 +180,8 @@ public actor ConcordNode {
         for task in tasks { task.cancel() }
         tasks = []
         failAll(ServerError.stopping)
+        for waker in watchWakers.values { waker.finish() }
+        watchWakers = [:]
         await transport?.shutdown()
         transport = nil
         let logStore = self.logStore
@@ -336,6 +346,61 @@ public actor ConcordNode {
         return (state.leases.leaseIDs, store.currentRevision, raft.term)
     }
 
+    // MARK: Watch streams
+
+    /// What a client sends on a watch stream.
+    enum WatchStreamRequest: Sendable {
+        case create(WatchCreateRequest)
+        case cancel(watchID: Int64)
+        case progress
+    }
+
+    /// Opens a watch stream on this node.
+    /// - Returns: its ID and a sequence that yields whenever the stream may
+    ///   have responses to take.
+    func openWatchStream() -> (id: Int64, wakeups: AsyncStream<Void>) {
+        let id = nextWatchStreamID
+        nextWatchStreamID += 1
+        let (wakeups, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        watchWakers[id] = continuation
+        return (id, wakeups)
+    }
+
+    /// Handles one request of watch stream `id`.
+    func watchRequest(stream id: Int64, _ request: WatchStreamRequest) {
+        guard watchWakers[id] != nil else { return }
+        switch request {
+        case .create(let create): hub.onCreate(stream: id, create, store: state.store)
+        case .cancel(let watchID): hub.onCancel(stream: id, watchID: watchID)
+        case .progress: hub.onProgressRequest(stream: id)
+        }
+        watchWakers[id]?.yield()
+    }
+
+    /// Takes the next responses of watch stream `id` (at most
+    /// `watchResponsesPerTakeMax`; the stream is woken again if more wait).
+    func takeWatchResponses(stream id: Int64) -> (responses: [WatchResponse], term: UInt64) {
+        let responses = hub.takeResponses(stream: id, store: state.store, maxEntries: Self.watchResponsesPerTakeMax)
+        if !responses.isEmpty && watchStreamHasWork(id) { watchWakers[id]?.yield() }
+        return (responses, raft.term)
+    }
+
+    /// Forgets watch stream `id` and its watchers.
+    func closeWatchStream(_ id: Int64) {
+        hub.onStreamClosed(stream: id)
+        watchWakers.removeValue(forKey: id)?.finish()
+    }
+
+    private func wakeWatchStreams() {
+        for (id, waker) in watchWakers where watchStreamHasWork(id) { waker.yield() }
+    }
+
+    /// Whether stream `id` has queued responses or a watcher catching up.
+    private func watchStreamHasWork(_ id: Int64) -> Bool {
+        hub.queuedEntryCount(stream: id) > 0
+            || hub.watchIDs(stream: id).contains { hub.isSynced(stream: id, watchID: $0) == false }
+    }
+
     // MARK: Inputs
 
     private func receive(from sender: UInt64, _ payload: [UInt8]) {
@@ -361,6 +426,8 @@ public actor ConcordNode {
         handle(raft.tick())
         expireWaiters()
         revokeExpiredLeases()
+        hub.onTick()
+        wakeWatchStreams()
     }
 
     private func persisted(upTo sequence: UInt64) {
@@ -425,6 +492,8 @@ public actor ConcordNode {
                 snapshot.data.isEmpty
                 ? KVStateMachine(limits: limits, ttlSecondsMin: ttlMin)
                 : try KVStateMachine(snapshot: snapshot.data, limits: limits, ttlSecondsMin: ttlMin)
+            hub.onRestored(store: state.store)
+            wakeWatchStreams()
             if raft.role == .leader { state.onBecameLeader(nowMilliseconds: nowMilliseconds, extendMilliseconds: electionMilliseconds) }
         } catch {
             logger.critical("leader sent an undecodable snapshot", metadata: ["index": "\(snapshot.metadata.index)", "error": "\(error)"])
@@ -451,7 +520,8 @@ public actor ConcordNode {
         do {
             let (applied, events) = try state.apply(command, nowMilliseconds: nowMilliseconds)
             result = .success(applied)
-            appliedEvents(events)
+            hub.onApplied(revision: state.store.currentRevision, events: events)
+            if !events.isEmpty { wakeWatchStreams() }
         } catch {
             switch error {
             case .kv(let error): result = .failure(error)
@@ -463,11 +533,6 @@ public actor ConcordNode {
         }
         metrics.proposalsCommitted.increment()
         waiter.continuation.resume(with: result)
-    }
-
-    /// Hands a revision's events to the node's watch streams.
-    private func appliedEvents(_ events: [WatchEvent]) {
-        _ = events
     }
 
     private func takeSnapshotIfDue() {
