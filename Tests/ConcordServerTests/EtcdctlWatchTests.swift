@@ -75,6 +75,25 @@ extension ProcessClusterTests {
         for watcher in watchers.prefix(3) {
             #expect(try await watcher.waitForOutput(more, seconds: 10) == more)
         }
+
+        // -w json: each response's header names the cluster, the member
+        // holding the stream, the event's revision and the raft term.
+        let headed = try WatchProcess(endpoints: cluster.endpoint(1), ["-w", "json", "j"])
+        watchers.append(headed)
+        try await waitUntil("a put seen by the JSON watcher", seconds: 10) {
+            _ = try await ok(cluster, ["put", "j", "x"])
+            return headed.output.contains("\n")
+        }
+        let line = try #require(headed.output.split(separator: "\n").first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let header = try #require(object["Header"] as? [String: Any])
+        let events = try #require(object["Events"] as? [[String: Any]])
+        let kv = try #require(events.first?["kv"] as? [String: Any])
+        #expect((header["cluster_id"] as? NSNumber)?.uint64Value ?? 0 != 0)
+        #expect((header["member_id"] as? NSNumber)?.uint64Value ?? 0 != 0)
+        #expect((header["raft_term"] as? NSNumber)?.uint64Value ?? 0 >= 2)
+        #expect((header["revision"] as? NSNumber)?.int64Value == (kv["mod_revision"] as? NSNumber)?.int64Value)
+        #expect(kv["key"] as? String == Data("j".utf8).base64EncodedString())
     }
 }
 }
