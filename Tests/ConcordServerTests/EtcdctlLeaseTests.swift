@@ -92,6 +92,23 @@ extension ProcessClusterTests {
         // Not before its TTL ran out (measured from before the grant).
         #expect(ContinuousClock.now - start >= .seconds(2))
         #expect(try await ok(cluster, ["lease", "list"]) == "found 0 leases\n")
+
+        // Kept alive, a short lease outlives its TTL several times over;
+        // once the keep-alives stop, it expires.
+        let keptSince = ContinuousClock.now
+        let kept = try grantedID(try await ok(cluster, ["lease", "grant", "2"], endpoints: leader))
+        #expect(try await ok(cluster, ["put", "--lease=\(kept)", "kept", "k"]) == "OK\n")
+        let keeper = try WatchProcess(endpoints: leader, command: ["lease", "keep-alive"], [kept])
+        defer { keeper.stop() }
+        let renewed = "lease \(kept) keepalived with TTL(2)\n"
+        // etcd's client renews every TTL / 3: six renewals span more than the TTL.
+        try await waitUntil("six keep-alives", seconds: 15) { keeper.output.components(separatedBy: renewed).count > 6 }
+        #expect(ContinuousClock.now - keptSince > .seconds(2))
+        #expect(try await ok(cluster, ["get", "kept"]) == "kept\nk\n")
+        keeper.stop()
+        try await waitUntil("the key of the lease no longer kept alive to vanish", seconds: 2 + 5) {
+            try await ok(cluster, ["get", "kept"]) == ""
+        }
     }
 }
 }

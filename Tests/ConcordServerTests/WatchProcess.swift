@@ -4,8 +4,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// A long-running `etcdctl watch` whose standard output is collected as it
-/// arrives, so a test can wait (with a deadline) for the events it expects.
+/// A long-running etcdctl command (`watch` by default, or e.g. `lease
+/// keep-alive`) whose standard output is collected as it arrives, so a test
+/// can wait (with a deadline) for what it expects.
 final class WatchProcess: Sendable {
     private let process: Process
     private let collected = Collected()
@@ -15,11 +16,11 @@ final class WatchProcess: Sendable {
         func withLock<Result>(_ body: (inout Data) -> Result) -> Result { data.withLock { body(&$0) } }
     }
 
-    /// Starts `etcdctl watch <arguments>` (API v3) against `endpoints`.
-    init(endpoints: String, _ arguments: [String]) throws {
+    /// Starts `etcdctl <command> <arguments>` (API v3) against `endpoints`.
+    init(endpoints: String, command: [String] = ["watch"], _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/etcdctl")
-        process.arguments = ["--endpoints=\(endpoints)", "--dial-timeout=3s", "watch"] + arguments
+        process.arguments = ["--endpoints=\(endpoints)", "--dial-timeout=3s"] + command + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["ETCDCTL_API"] = "3"
         process.environment = environment
