@@ -8,8 +8,8 @@ import NIOCore
 import Synchronization
 
 /// One Concord replica: the shell that drives a `RaftNode` with real time,
-/// real files and real sockets, and applies the committed log to an
-/// `MVCCStore`.
+/// real files and real sockets, and applies the committed log to a
+/// `KVStateMachine` (the MVCC store and the lease table).
 ///
 /// The node follows `RaftOutput`'s ordering contract exactly: persist
 /// requests go, in order, to a serial queue that writes them to the
@@ -34,7 +34,8 @@ public actor ConcordNode {
 
     private var raft: RaftNode
     private nonisolated let logStore: Storage.RaftLogStore
-    private var store: MVCCStore
+    private var state: KVStateMachine
+    private var store: MVCCStore { state.store }
     private let limits: KVLimits
     private var transport: PeerTransport?
     private nonisolated let persistQueue = DispatchQueue(label: "concord.persist")
@@ -44,9 +45,31 @@ public actor ConcordNode {
     private var tasks: [Task<Void, Never>] = []
     private var stopped = false
     private var lastLeader: ReplicaID?
+    private var wasLeader = false
+    private nonisolated let startInstant = ContinuousClock.now
+    private var revokesInFlight: Set<Int64> = []
+    private var hub: WatchHub
+    private var watchWakers: [Int64: AsyncStream<Void>.Continuation] = [:]
+    private var nextWatchStreamID: Int64 = 1
+
+    /// The most queued watch responses one stream takes per wake-up (a slow
+    /// client makes the server take less).
+    private static let watchResponsesPerTakeMax = 64
+
+    /// Milliseconds on this node's monotonic clock (lease expiry).
+    private nonisolated var nowMilliseconds: Int64 {
+        let elapsed = ContinuousClock.now - startInstant
+        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    private var electionMilliseconds: Int64 { Int64(configuration.electionTimeoutMilliseconds) }
+
+    /// The most expired leases the leader revokes per tick (etcd rate-limits
+    /// revokes the same way).
+    private static let expiredLeasesPerTickMax = 500
 
     private struct ProposalWaiter {
-        var continuation: CheckedContinuation<KVResult, any Error>
+        var continuation: CheckedContinuation<KVStateMachine.Result, any Error>
         var deadline: ContinuousClock.Instant
     }
 
@@ -89,15 +112,17 @@ public actor ConcordNode {
         raft = RaftNode(configuration: raftConfiguration, restoring: durable, random: SystemRandomNumberGenerator())
         limits = KVLimits(requestBytesMax: configuration.requestBytesMax)
         if durable.snapshot.data.isEmpty {
-            store = MVCCStore(limits: limits)
+            state = KVStateMachine(limits: limits, ttlSecondsMin: configuration.leaseTTLSecondsMin)
         } else {
             do {
-                store = try MVCCStore(snapshot: durable.snapshot.data, limits: limits)
+                state = try KVStateMachine(
+                    snapshot: durable.snapshot.data, limits: limits, ttlSecondsMin: configuration.leaseTTLSecondsMin)
             } catch {
                 logStore.close()
                 throw RaftStorageError.corrupted("snapshot \(durable.snapshot.metadata.index) in \(configuration.dataDirectory): \(error)")
             }
         }
+        hub = WatchHub(currentRevision: state.store.currentRevision)
         nextRequestID = UInt64.random(in: 1...(UInt64.max / 2))
         logger.info(
             "node opened",
@@ -155,6 +180,8 @@ public actor ConcordNode {
         for task in tasks { task.cancel() }
         tasks = []
         failAll(ServerError.stopping)
+        for waker in watchWakers.values { waker.finish() }
+        watchWakers = [:]
         await transport?.shutdown()
         transport = nil
         let logStore = self.logStore
@@ -212,6 +239,14 @@ public actor ConcordNode {
     ///   applied) or `ServerError`.
     public func write(_ command: KVCommand) async throws -> (KVResult, term: UInt64) {
         try store.validate(command)
+        let (result, term) = try await propose(.kv(command))
+        guard case .kv(let kvResult) = result else { throw ServerError.proposalRefused("unexpected result \(result)") }
+        return (kvResult, term)
+    }
+
+    /// Proposes a state machine command and waits until it is applied here.
+    /// - Throws: `KVError`, `LeaseError` or `ServerError`.
+    func propose(_ command: StoreCommand) async throws -> (KVStateMachine.Result, term: UInt64) {
         let encoded = command.encoded()
         guard encoded.count <= limits.requestBytesMax else { throw KVError.requestTooLarge }
         guard !stopped else { throw ServerError.stopping }
@@ -220,7 +255,7 @@ public actor ConcordNode {
         let requestID = nextRequestID
         nextRequestID &+= 1
         let envelope = ProposalEnvelope(proposer: configuration.memberID, requestID: requestID, command: encoded)
-        let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KVResult, any Error>) in
+        let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KVStateMachine.Result, any Error>) in
             do throws(RaftRequestError) {
                 let output = try raft.propose(envelope.encoded)
                 proposals[requestID] = ProposalWaiter(continuation: continuation, deadline: deadline)
@@ -266,6 +301,106 @@ public actor ConcordNode {
         }
     }
 
+    // MARK: Leases
+
+    /// Grants a lease; the leader-side ID is chosen here when `id` is 0.
+    /// - Throws: `LeaseError` or `ServerError`.
+    public func grantLease(id: Int64, ttlSeconds: Int64) async throws -> (id: Int64, ttlSeconds: Int64, term: UInt64) {
+        var chosen = id
+        if chosen == 0 {
+            var generator = SystemRandomNumberGenerator()
+            chosen = state.leases.unusedID(using: &generator)
+        }
+        _ = try state.leases.checkGrant(id: chosen, ttlSeconds: ttlSeconds)
+        let (result, term) = try await propose(.lease(.grant(id: chosen, ttlSeconds: ttlSeconds)))
+        guard case .granted(let granted, let ttl) = result else { throw ServerError.proposalRefused("unexpected result \(result)") }
+        return (granted, ttl, term)
+    }
+
+    /// Revokes a lease, deleting its keys.
+    /// - Throws: `LeaseError` or `ServerError`.
+    public func revokeLease(id: Int64) async throws -> (revision: Int64, term: UInt64) {
+        let (result, term) = try await propose(.lease(.revoke(id: id)))
+        guard case .revoked(_, let revision) = result else { throw ServerError.proposalRefused("unexpected result \(result)") }
+        return (revision, term)
+    }
+
+    /// Renews a lease on the leader; a follower throws `LeaseError.notLeader`.
+    /// - Returns: the TTL granted again, in seconds.
+    public func renewLease(id: Int64) throws(LeaseError) -> (ttlSeconds: Int64, revision: Int64, term: UInt64) {
+        guard raft.role == .leader else { throw .notLeader }
+        let ttl = try state.renew(id, nowMilliseconds: nowMilliseconds)
+        return (ttl, store.currentRevision, raft.term)
+    }
+
+    /// A lease's remaining time on the leader; a follower throws
+    /// `LeaseError.notLeader`.
+    public func leaseTimeToLive(id: Int64, keys: Bool) throws(LeaseError) -> (LeaseTimeToLive, revision: Int64, term: UInt64) {
+        guard raft.role == .leader else { throw .notLeader }
+        return (try state.leases.timeToLive(id, nowMilliseconds: nowMilliseconds, keys: keys), store.currentRevision, raft.term)
+    }
+
+    /// Every lease ID, after a ReadIndex round.
+    public func leaseIDs() async throws -> (ids: [Int64], revision: Int64, term: UInt64) {
+        try await readBarrier()
+        return (state.leases.leaseIDs, store.currentRevision, raft.term)
+    }
+
+    // MARK: Watch streams
+
+    /// What a client sends on a watch stream.
+    enum WatchStreamRequest: Sendable {
+        case create(WatchCreateRequest)
+        case cancel(watchID: Int64)
+        case progress
+    }
+
+    /// Opens a watch stream on this node.
+    /// - Returns: its ID and a sequence that yields whenever the stream may
+    ///   have responses to take.
+    func openWatchStream() -> (id: Int64, wakeups: AsyncStream<Void>) {
+        let id = nextWatchStreamID
+        nextWatchStreamID += 1
+        let (wakeups, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        watchWakers[id] = continuation
+        return (id, wakeups)
+    }
+
+    /// Handles one request of watch stream `id`.
+    func watchRequest(stream id: Int64, _ request: WatchStreamRequest) {
+        guard watchWakers[id] != nil else { return }
+        switch request {
+        case .create(let create): hub.onCreate(stream: id, create, store: state.store)
+        case .cancel(let watchID): hub.onCancel(stream: id, watchID: watchID)
+        case .progress: hub.onProgressRequest(stream: id)
+        }
+        watchWakers[id]?.yield()
+    }
+
+    /// Takes the next responses of watch stream `id` (at most
+    /// `watchResponsesPerTakeMax`; the stream is woken again if more wait).
+    func takeWatchResponses(stream id: Int64) -> (responses: [WatchResponse], term: UInt64) {
+        let responses = hub.takeResponses(stream: id, store: state.store, maxEntries: Self.watchResponsesPerTakeMax)
+        if !responses.isEmpty && watchStreamHasWork(id) { watchWakers[id]?.yield() }
+        return (responses, raft.term)
+    }
+
+    /// Forgets watch stream `id` and its watchers.
+    func closeWatchStream(_ id: Int64) {
+        hub.onStreamClosed(stream: id)
+        watchWakers.removeValue(forKey: id)?.finish()
+    }
+
+    private func wakeWatchStreams() {
+        for (id, waker) in watchWakers where watchStreamHasWork(id) { waker.yield() }
+    }
+
+    /// Whether stream `id` has queued responses or a watcher catching up.
+    private func watchStreamHasWork(_ id: Int64) -> Bool {
+        hub.queuedEntryCount(stream: id) > 0
+            || hub.watchIDs(stream: id).contains { hub.isSynced(stream: id, watchID: $0) == false }
+    }
+
     // MARK: Inputs
 
     private func receive(from sender: UInt64, _ payload: [UInt8]) {
@@ -290,6 +425,9 @@ public actor ConcordNode {
         guard !stopped else { return }
         handle(raft.tick())
         expireWaiters()
+        revokeExpiredLeases()
+        hub.onTick()
+        wakeWatchStreams()
     }
 
     private func persisted(upTo sequence: UInt64) {
@@ -349,7 +487,14 @@ public actor ConcordNode {
 
     private func install(_ snapshot: RaftSnapshot) {
         do {
-            store = snapshot.data.isEmpty ? MVCCStore(limits: limits) : try MVCCStore(snapshot: snapshot.data, limits: limits)
+            let ttlMin = configuration.leaseTTLSecondsMin
+            state =
+                snapshot.data.isEmpty
+                ? KVStateMachine(limits: limits, ttlSecondsMin: ttlMin)
+                : try KVStateMachine(snapshot: snapshot.data, limits: limits, ttlSecondsMin: ttlMin)
+            hub.onRestored(store: state.store)
+            wakeWatchStreams()
+            if raft.role == .leader { state.onBecameLeader(nowMilliseconds: nowMilliseconds, extendMilliseconds: electionMilliseconds) }
         } catch {
             logger.critical("leader sent an undecodable snapshot", metadata: ["index": "\(snapshot.metadata.index)", "error": "\(error)"])
             fatalError("undecodable snapshot at index \(snapshot.metadata.index): \(error)")
@@ -362,32 +507,38 @@ public actor ConcordNode {
         metrics.entriesApplied.increment()
         guard entry.kind == .normal, !entry.data.isEmpty else { return }
         let envelope: ProposalEnvelope
-        let command: KVCommand
+        let command: StoreCommand
         do {
             envelope = try ProposalEnvelope(decoding: entry.data)
-            command = try KVCommand(decoding: envelope.command)
+            command = try StoreCommand(decoding: envelope.command)
         } catch {
             // Every replica skips the same bad entry, so they stay in step.
             logger.error("skipping undecodable log entry", metadata: ["index": "\(entry.index)", "error": "\(error)"])
             return
         }
-        let result: Result<KVResult, KVError>
+        let result: Result<KVStateMachine.Result, any Error>
         do {
-            result = .success(try store.apply(command))
+            let (applied, events) = try state.apply(command, nowMilliseconds: nowMilliseconds)
+            result = .success(applied)
+            hub.onApplied(revision: state.store.currentRevision, events: events)
+            if !events.isEmpty { wakeWatchStreams() }
         } catch {
-            result = .failure(error)
+            switch error {
+            case .kv(let error): result = .failure(error)
+            case .lease(let error): result = .failure(error)
+            }
         }
         guard envelope.proposer == configuration.memberID, let waiter = proposals.removeValue(forKey: envelope.requestID) else {
             return
         }
         metrics.proposalsCommitted.increment()
-        waiter.continuation.resume(with: result.mapError { $0 as any Error })
+        waiter.continuation.resume(with: result)
     }
 
     private func takeSnapshotIfDue() {
         guard raft.appliedIndex >= raft.snapshotIndex + configuration.snapshotEveryEntries else { return }
         do {
-            let output = try raft.compact(upTo: raft.appliedIndex, snapshotData: store.snapshot())
+            let output = try raft.compact(upTo: raft.appliedIndex, snapshotData: state.snapshot())
             metrics.snapshotsTaken.increment()
             logger.info("took snapshot", metadata: ["index": "\(raft.appliedIndex)", "revision": "\(store.currentRevision)"])
             handle(output)
@@ -411,6 +562,13 @@ public actor ConcordNode {
         metrics.isLeader.record(change.role == .leader ? 1 : 0)
         metrics.hasLeader.record(change.leader == nil ? 0 : 1)
         leaderKnown.store(change.leader != nil, ordering: .relaxed)
+        let isLeader = change.role == .leader
+        if isLeader && !wasLeader {
+            state.onBecameLeader(nowMilliseconds: nowMilliseconds, extendMilliseconds: electionMilliseconds)
+        } else if !isLeader && wasLeader {
+            state.onBecameFollower()
+        }
+        wasLeader = isLeader
         if change.leader != lastLeader {
             if change.leader != nil { metrics.leaderChanges.increment() }
             lastLeader = change.leader
@@ -421,6 +579,31 @@ public actor ConcordNode {
                 "role": "\(change.role.rawValue)", "term": "\(change.term)",
                 "leader": "\(change.leader.map { String($0, radix: 16) } ?? "none")",
             ])
+    }
+
+    /// On the leader, proposes a revoke for each lease whose TTL ran out;
+    /// the keys vanish when the revoke is applied, on every replica.
+    private func revokeExpiredLeases() {
+        guard raft.role == .leader else { return }
+        for id in state.expiredLeases(nowMilliseconds: nowMilliseconds, max: Self.expiredLeasesPerTickMax)
+        where !revokesInFlight.contains(id) {
+            revokesInFlight.insert(id)
+            Task { [weak self] in
+                guard let self else { return }
+                do {
+                    _ = try await self.propose(.lease(.revoke(id: id)))
+                } catch {
+                    await self.logRevokeFailure(id, error)
+                }
+                await self.revokeFinished(id)
+            }
+        }
+    }
+
+    private func revokeFinished(_ id: Int64) { revokesInFlight.remove(id) }
+
+    private func logRevokeFailure(_ id: Int64, _ error: any Error) {
+        logger.debug("expired lease revoke not applied", metadata: ["lease": "\(id)", "error": "\(error)"])
     }
 
     private func expireWaiters() {

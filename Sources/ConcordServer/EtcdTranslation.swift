@@ -168,6 +168,8 @@ enum EtcdTranslation {
             return RPCError(code: code(error.grpcStatusCode), message: error.message)
         case let error as ServerError:
             return RPCError(code: code(error.grpcStatusCode), message: error.message)
+        case let error as LeaseError:
+            return RPCError(code: code(error.grpcStatusCode), message: error.message)
         default:
             return RPCError(code: .internalError, message: "etcdserver: \(error)")
         }
@@ -178,6 +180,7 @@ enum EtcdTranslation {
         case 3: .invalidArgument
         case 5: .notFound
         case 8: .resourceExhausted
+        case 9: .failedPrecondition
         case 11: .outOfRange
         case 14: .unavailable
         default: .unknown

@@ -30,6 +30,11 @@ public struct NodeConfiguration: Sendable {
     public var electionTimeoutTicks: Int = 10
     /// The heartbeat interval, in ticks.
     public var heartbeatIntervalTicks: Int = 1
+    /// The election timeout in milliseconds.
+    public var electionTimeoutMilliseconds: Int { electionTimeoutTicks * tickMilliseconds }
+    /// The shortest lease TTL granted, in seconds: as in etcd, shorter TTLs
+    /// are raised to ceil(1.5 × election timeout), at least 1 s.
+    public var leaseTTLSecondsMin: Int64 { Int64(max(1, (3 * electionTimeoutMilliseconds + 1999) / 2000)) }
     /// How long a client waits for its write or linearizable read before
     /// getting etcd's "request timed out", in milliseconds.
     public var requestTimeoutMilliseconds: Int = 5000

@@ -1,0 +1,116 @@
+import ConcordEtcdAPI
+import ConcordKV
+import Foundation
+import GRPCCore
+
+/// etcd's v3 Lease service over a `ConcordNode`.
+///
+/// Grants and revokes go through the Raft log. Keep-alives and time-to-live
+/// queries are answered by the leader from its in-memory expiry, as in
+/// etcd; a follower answers etcd's "etcdserver: not leader" (gRPC
+/// unavailable), on which etcd's client moves to another endpoint.
+/// Concord does not forward them to the leader.
+struct LeaseService: Etcdserverpb_Lease.SimpleServiceProtocol {
+    let node: ConcordNode
+
+    private func header(revision: Int64, term: UInt64) -> Etcdserverpb_ResponseHeader {
+        var header = Etcdserverpb_ResponseHeader()
+        header.clusterID = node.configuration.clusterID
+        header.memberID = node.configuration.memberID
+        header.revision = revision
+        header.raftTerm = term
+        return header
+    }
+
+    func leaseGrant(request: Etcdserverpb_LeaseGrantRequest, context: ServerContext) async throws -> Etcdserverpb_LeaseGrantResponse {
+        try await observe("LeaseGrant") {
+            let (id, ttl, term) = try await node.grantLease(id: request.id, ttlSeconds: request.ttl)
+            var response = Etcdserverpb_LeaseGrantResponse()
+            response.header = header(revision: await node.revision, term: term)
+            response.id = id
+            response.ttl = ttl
+            return response
+        }
+    }
+
+    func leaseRevoke(request: Etcdserverpb_LeaseRevokeRequest, context: ServerContext) async throws -> Etcdserverpb_LeaseRevokeResponse {
+        try await observe("LeaseRevoke") {
+            let (revision, term) = try await node.revokeLease(id: request.id)
+            var response = Etcdserverpb_LeaseRevokeResponse()
+            response.header = header(revision: revision, term: term)
+            return response
+        }
+    }
+
+    /// One answer per request; an unknown or expired lease gets TTL 0, as
+    /// in etcd. A follower ends the stream with "not leader".
+    func leaseKeepAlive(
+        request: RPCAsyncSequence<Etcdserverpb_LeaseKeepAliveRequest, any Error>,
+        response: RPCWriter<Etcdserverpb_LeaseKeepAliveResponse>,
+        context: ServerContext
+    ) async throws {
+        try await observe("LeaseKeepAlive") {
+            for try await keepAlive in request {
+                var answer = Etcdserverpb_LeaseKeepAliveResponse()
+                answer.id = keepAlive.id
+                do {
+                    let (ttl, revision, term) = try await node.renewLease(id: keepAlive.id)
+                    answer.ttl = ttl
+                    answer.header = header(revision: revision, term: term)
+                } catch LeaseError.leaseNotFound {
+                    answer.ttl = 0
+                    answer.header = header(revision: await node.revision, term: await node.term)
+                }
+                try await response.write(answer)
+            }
+        }
+    }
+
+    /// An unknown lease gets TTL -1, as in etcd.
+    func leaseTimeToLive(
+        request: Etcdserverpb_LeaseTimeToLiveRequest, context: ServerContext
+    ) async throws -> Etcdserverpb_LeaseTimeToLiveResponse {
+        try await observe("LeaseTimeToLive") {
+            var response = Etcdserverpb_LeaseTimeToLiveResponse()
+            response.id = request.id
+            do {
+                let (status, revision, term) = try await node.leaseTimeToLive(id: request.id, keys: request.keys)
+                response.header = header(revision: revision, term: term)
+                response.ttl = status.ttlSeconds
+                response.grantedTtl = status.grantedTTLSeconds
+                response.keys = status.keys.map { Data($0) }
+            } catch LeaseError.leaseNotFound {
+                response.header = header(revision: await node.revision, term: await node.term)
+                response.ttl = -1
+            }
+            return response
+        }
+    }
+
+    func leaseLeases(request: Etcdserverpb_LeaseLeasesRequest, context: ServerContext) async throws -> Etcdserverpb_LeaseLeasesResponse {
+        try await observe("LeaseLeases") {
+            let (ids, revision, term) = try await node.leaseIDs()
+            var response = Etcdserverpb_LeaseLeasesResponse()
+            response.header = header(revision: revision, term: term)
+            response.leases = ids.map { id in
+                var status = Etcdserverpb_LeaseStatus()
+                status.id = id
+                return status
+            }
+            return response
+        }
+    }
+
+    private func observe<Response>(_ method: String, _ body: () async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        do {
+            let response = try await body()
+            node.metrics.recordRequest(method: method, code: "OK", duration: ContinuousClock.now - start)
+            return response
+        } catch {
+            let rpcError = EtcdTranslation.rpcError(error)
+            node.metrics.recordRequest(method: method, code: "\(rpcError.code)", duration: ContinuousClock.now - start)
+            throw rpcError
+        }
+    }
+}
