@@ -4,7 +4,8 @@ import Testing
 @Suite struct FailoverTests {
     @Test func requestsFailOverFromADeadEndpointToALiveOne() async throws {
         try await withEtcd { etcd, _ in
-            let dead = "127.0.0.1:\(try EtcdProcess.freePort())"
+            let deadPort = try DeadPort()
+            let dead = deadPort.endpoint
             let client = try ConcordClient(endpoints: [dead, etcd.endpoint])
             defer { client.close() }
             #expect(client.preferredEndpoint.description == dead)
@@ -15,7 +16,8 @@ import Testing
     }
 
     @Test func everyEndpointDownIsATypedUnavailableError() async throws {
-        let client = try ConcordClient(endpoints: ["127.0.0.1:\(try EtcdProcess.freePort())"])
+        let deadPort = try DeadPort()
+        let client = try ConcordClient(endpoints: [deadPort.endpoint])
         defer { client.close() }
         do {
             _ = try await client.get("k")
