@@ -68,18 +68,32 @@ public struct SimulationDuration: Comparable, Hashable, Sendable, CustomStringCo
     /// Seconds with six decimals (microseconds), for example `0.004000`.
     public var description: String { secondsText }
 
+    /// The most bytes `secondsText` writes: up to 20 digits of microseconds
+    /// (a 64-bit magnitude has at most 20 decimal digits), a point and a sign.
+    static let secondsTextBytesMax = 22
+
     var secondsText: String {
-        // Built digit by digit: the simulator stamps every trace line with it.
-        var magnitude = nanoseconds.magnitude / 1_000
-        var digits: [UInt8] = []
-        digits.reserveCapacity(24)
-        for position in 0..<26 {
-            if position == 6 { digits.append(UInt8(ascii: ".")) }
-            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-            if magnitude == 0 && position >= 6 { break }
+        // Built digit by digit from the right on the stack, with no array and
+        // no reversal: the simulator stamps every trace line with it.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.secondsTextBytesMax) { scratch in
+            var magnitude = nanoseconds.magnitude / 1_000
+            var start = scratch.count
+            var position = 0
+            repeat {
+                if position == 6 {
+                    start -= 1
+                    scratch[start] = UInt8(ascii: ".")
+                }
+                start -= 1
+                scratch[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                position += 1
+            } while magnitude != 0 || position <= 6
+            if nanoseconds < 0 {
+                start -= 1
+                scratch[start] = UInt8(ascii: "-")
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: scratch[start...]), as: UTF8.self)
         }
-        if nanoseconds < 0 { digits.append(UInt8(ascii: "-")) }
-        return String(decoding: digits.reversed(), as: UTF8.self)
     }
 }

@@ -132,7 +132,9 @@ public struct Simulator<Node: SimulatedNode> {
     /// Handles every event up to and including `until`, then sets the clock to
     /// `until`.
     @inlinable public mutating func run(until: SimulationInstant) {
-        while let next = queue.min, next.time <= until {
+        // Only the time of the next event is read: binding the event itself
+        // would keep a copy of its message alive while it is handled.
+        while let time = queue.min?.time, time <= until {
             step()
         }
         if currentTime < until { currentTime = until }
@@ -143,7 +145,7 @@ public struct Simulator<Node: SimulatedNode> {
     /// holds once the events up to then are done.
     @inlinable public mutating func run(until: SimulationInstant, while condition: (borrowing Self) -> Bool) {
         while condition(self) {
-            guard let next = queue.min, next.time <= until else {
+            guard let time = queue.min?.time, time <= until else {
                 if currentTime < until { currentTime = until }
                 return
             }
@@ -339,20 +341,23 @@ public struct Simulator<Node: SimulatedNode> {
     }
 
     @inlinable mutating func deliver(_ message: Node.Message, from: NodeID, to: Int) {
-        let slot = slots[to]
-        if slot.node == nil {
-            record("n\(from)->n\(slot.id) dropped (n\(slot.id) down) \(describeMessage(message))")
+        // Only the fields needed are read: a copy of the whole slot kept
+        // alive across the handler would share the node's storage, and the
+        // node's first write to each collection would then copy it.
+        let toID = slots[to].id
+        if slots[to].node == nil {
+            record("n\(from)->n\(toID) dropped (n\(toID) down) \(describeMessage(message))")
             return
         }
-        if !blocked.isEmpty, blocked.contains(Link(from: from, to: slot.id)) {
-            record("n\(from)->n\(slot.id) dropped (partition) \(describeMessage(message))")
+        if !blocked.isEmpty, blocked.contains(Link(from: from, to: toID)) {
+            record("n\(from)->n\(toID) dropped (partition) \(describeMessage(message))")
             return
         }
-        if slot.isPaused {
+        if slots[to].isPaused {
             slots[to].deferred.append(.deliver(message, from: from, to: to))
             return
         }
-        record("n\(from)->n\(slot.id) \(describeMessage(message))")
+        record("n\(from)->n\(toID) \(describeMessage(message))")
         invoke(to) { node, context in node.onMessage(message, from: from, context: &context) }
     }
 
@@ -366,21 +371,34 @@ public struct Simulator<Node: SimulatedNode> {
         invoke(node) { node, context in node.onDurable(token, context: &context) }
     }
 
+    /// A fresh context for the node in slot `index`, built from the slot's
+    /// fields one by one rather than from a copy of the whole slot, which
+    /// would retain (and, in unoptimized builds, keep alive) the node's state.
     @inlinable mutating func makeContext(_ index: Int) -> Context {
-        let slot = slots[index]
-        return Context(
-            id: slot.id,
-            now: slot.clock.local(at: now),
+        Context(
+            id: slots[index].id,
+            now: slots[index].clock.local(at: now),
             trueTime: now,
             nodeIDs: nodeIDs,
-            random: slot.random,
-            nextPersistToken: slot.nextPersistToken
+            random: slots[index].random,
+            nextPersistToken: slots[index].nextPersistToken
         )
     }
 
+    /// Runs `body` on the node in slot `index`, which must be running.
+    ///
+    /// The node is moved out of its slot for the call and put back after, so
+    /// that no other reference to its state exists while its handler runs
+    /// (unless a copy of the simulator shares it) and its collections are
+    /// mutated in place. Nothing can observe the empty slot: `body` has no
+    /// access to the simulator while the simulator is being mutated.
     @inlinable mutating func invoke(_ index: Int, _ body: (inout Node, inout Context) -> Void) {
         var context = makeContext(index)
-        body(&slots[index].node!, &context)
+        guard var node = slots[index].node.take() else {
+            preconditionFailure("a handler was invoked on crashed node n\(slots[index].id)")
+        }
+        body(&node, &context)
+        slots[index].node = consume node
         finish(index, context)
     }
 
@@ -493,8 +511,8 @@ public struct Simulator<Node: SimulatedNode> {
             return
         }
         slots[index].isPaused = false
-        let waiting = slots[index].deferred
-        slots[index].deferred.removeAll()
+        var waiting: [Event.Kind] = []
+        swap(&waiting, &slots[index].deferred)
         record("fault resume n\(id) (\(waiting.count) events waited)")
         for kind in waiting {
             enqueue(kind, at: now)
