@@ -199,6 +199,12 @@ extension RaftNode {
     /// A candidate or pre-candidate counts a vote.
     mutating func handleVoteResponse(_ message: RaftMessage, _ response: RaftMessage.VoteResponse) {
         guard response.isPreVote == (role == .preCandidate) else { return }
+        if configuration.testingBugs.contains(.countDuplicateVote), response.granted, votes[message.from] == true,
+            let unheard = quorum.voters.sorted().first(where: { votes[$0] == nil })
+        {
+            // A counter of answers: the repeated grant counts as one more voter.
+            votes[unheard] = true
+        }
         votes[message.from] = response.granted
         switch quorum.voteResult(votes) {
         case .won:

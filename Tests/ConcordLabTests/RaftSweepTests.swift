@@ -56,18 +56,64 @@ import Testing
         #expect(correct.passed, "seed \(caught.seed) also fails without \(bug.rawValue): \(correct.verdict)")
     }
 
-    /// Not caught by the sweep within 500 seeds: these bugs need an
-    /// interleaving the swarm rarely produces (a crash between a vote and
-    /// its sync during a split vote; Figure 8's three leaders with partial
-    /// replication). Deterministic scenario tests show each one breaking
-    /// safety: `DurabilityTests.voteBeforeDurableBugElectsTwoLeadersInOneTerm`
-    /// and `ReplicationTests.figure8CommitEarlierTermBugLosesACommittedEntry`.
-    @Test(.disabled("not caught by the swarm sweep within 500 seeds; see the deterministic scenario tests"),
-        arguments: [RaftBug.voteBeforeDurable, .commitEarlierTermByCounting])
-    func sweepCatchesTheRareBug(_ bug: RaftBug) {
-        let caught = (0..<UInt64(500)).contains { !RaftScenario.execute(seed: $0, bug: bug, recordsTrace: false).passed }
-        #expect(caught)
+    /// The bug-hunting profile: standard runs (2 s safety phase) whose
+    /// swarm faults are joined by `RaftFaultHunter`'s crashes aimed at
+    /// voters just after they grant a vote and at leaders just after their
+    /// election. The correct core passes `huntingSeeds` of it, as many as
+    /// the largest bound below, in chunks that run in parallel.
+    static let huntingSeeds: UInt64 = 50
+    static let huntingChunks: UInt64 = 5
+
+    @Test(arguments: 0..<huntingChunks)
+    func correctCorePassesHuntingRuns(chunk: UInt64) {
+        let size = Self.huntingSeeds / Self.huntingChunks
+        var verdicts: [String] = []
+        let failures = Sweep.run(seeds: (chunk * size)..<((chunk + 1) * size)) { seed in
+            let report = RaftScenario.execute(seed: seed, bug: nil, recordsTrace: false, profile: .hunting)
+            if !report.passed { verdicts.append(report.verdict) }
+            return report.passed
+        }
+        #expect(failures.isEmpty, "failing seeds \(failures): \(verdicts.first ?? "")")
     }
+
+    /// The seed bound within which the hunting profile must catch each of
+    /// these bugs; the test stops at the first catch. Measured over seeds
+    /// 0..<150: vote-before-durable failed 7 seeds (first 2; the monitor
+    /// saw two leaders in one term), count-duplicate-vote 15 (first 1),
+    /// apply-retried-twice 44 (first 6; the history is not linearizable).
+    static let huntingBounds: [RaftBug: UInt64] = [
+        .voteBeforeDurable: huntingSeeds,
+        .countDuplicateVote: 20,
+        .applyRetriedCommandTwice: 20,
+    ]
+
+    @Test(arguments: [RaftBug.voteBeforeDurable, .countDuplicateVote, .applyRetriedCommandTwice])
+    func huntingCatchesTheBug(_ bug: RaftBug) {
+        let bound = Self.huntingBounds[bug]!
+        var caught: (seed: UInt64, verdict: String)?
+        for seed in 0..<bound {
+            let report = RaftScenario.execute(seed: seed, bug: bug, recordsTrace: false, profile: .hunting)
+            if !report.passed {
+                caught = (seed, report.verdict)
+                break
+            }
+        }
+        guard let caught else {
+            Issue.record("\(bug.rawValue) was not caught within \(bound) hunting seeds")
+            return
+        }
+        let correct = RaftScenario.execute(seed: caught.seed, bug: nil, recordsTrace: false, profile: .hunting)
+        #expect(correct.passed, "seed \(caught.seed) also fails without \(bug.rawValue): \(correct.verdict)")
+    }
+
+    // commit-earlier-term is not caught by either profile: no failure in
+    // 500 swarm seeds, nor in 150 hunting seeds. Losing a committed entry
+    // needs Figure 8's exact sequence (an old-term entry reaching a
+    // majority through a later leader, which then crashes before its own
+    // term's entry does, and a server with a newer last term winning next).
+    // `ReplicationTests.figure8CommitEarlierTermBugLosesACommittedEntry`
+    // drives that sequence deterministically and shows the bug breaking
+    // safety.
 
     @Test func theSameSeedGivesTheSameTrace() {
         let first = RaftScenario.execute(seed: 7, bug: nil, recordsTrace: false)
@@ -88,6 +134,8 @@ import Testing
 
     @Test func everyBugHasAName() {
         #expect(Set(RaftBug.allCases.map(\.rawValue)).count == RaftBug.allCases.count)
-        #expect(Self.catchBounds.count + 2 == RaftBug.allCases.count)
+        // Every bug but commit-earlier-term (see above) has a sweep bound.
+        #expect(Self.catchBounds.count + Self.huntingBounds.count + 1 == RaftBug.allCases.count)
+        #expect(Set(Self.catchBounds.keys).isDisjoint(with: Self.huntingBounds.keys))
     }
 }

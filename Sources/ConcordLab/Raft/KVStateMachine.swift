@@ -5,6 +5,9 @@
 struct KVStateMachine: Sendable, Hashable {
     private(set) var data: [String: String] = [:]
     private(set) var sessions: [UInt64: Session] = [:]
+    /// False only under the test-only bug `RaftBug.applyRetriedCommandTwice`:
+    /// the session table is then ignored when applying.
+    var deduplicates = true
 
     struct Session: Sendable, Hashable {
         var sequence: UInt64
@@ -15,7 +18,7 @@ struct KVStateMachine: Sendable, Hashable {
     /// changes nothing. Returns nil for a command older than the session's
     /// last one (its answer is no longer needed: the client moved on).
     mutating func apply(_ command: KVCommand) -> KVResult? {
-        if let session = sessions[command.clientID], command.sequence <= session.sequence {
+        if deduplicates, let session = sessions[command.clientID], command.sequence <= session.sequence {
             return command.sequence == session.sequence ? session.result : nil
         }
         let result = execute(command.operation)

@@ -43,6 +43,7 @@ struct RaftKVServer {
         // The state machine restarts from the snapshot; the node then hands
         // out the committed entries after it again.
         stateMachine = (try? KVStateMachine(snapshot: state.snapshot.data)) ?? KVStateMachine()
+        stateMachine.deduplicates = !settings.raft.testingBugs.contains(.applyRetriedCommandTwice)
         let seed = context.random.next()
         node = RaftNode(configuration: settings.raftConfiguration(for: id), restoring: state, random: RaftRandom(seed: seed))
         monitor.replicaRestarted(ReplicaID(id))
@@ -141,6 +142,7 @@ struct RaftKVServer {
         messagesSent += output.messages.count
         if let snapshot = output.snapshotToInstall {
             stateMachine = (try? KVStateMachine(snapshot: snapshot.data)) ?? KVStateMachine()
+            stateMachine.deduplicates = !settings.raft.testingBugs.contains(.applyRetriedCommandTwice)
             context.log("n\(id) installed snapshot \(snapshot.metadata.index)/\(snapshot.metadata.term)")
         }
         for entry in output.committedEntries {

@@ -121,7 +121,21 @@ public enum RaftScenario {
         return settings
     }
 
-    static func execute(seed: UInt64, bug: RaftBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase) -> Report {
+    /// The fault profiles of a run.
+    enum Profile: Sendable {
+        /// Swarm faults only.
+        case swarm
+        /// Swarm faults plus `RaftFaultHunter`'s crashes aimed at voters
+        /// just after they grant a vote and at leaders just after they are
+        /// elected: the profile of the bug hunts, which the correct core
+        /// passes as well.
+        case hunting
+    }
+
+    static func execute(
+        seed: UInt64, bug: RaftBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase,
+        profile: Profile = .swarm
+    ) -> Report {
         let healedAt = SimulationInstant.zero + safetyPhase
         let settings = swarmSettings(seed: seed, bug: bug, clientsStopAt: healedAt)
         let plan = FaultPlan.random(seed: seed, nodes: settings.servers, safetyPhase: safetyPhase, limits: faultLimits)
@@ -136,7 +150,23 @@ public enum RaftScenario {
                 return .client(RaftKVClient(id: id, settings: settings, context: &context))
             })
         plan.schedule(on: &simulator)
-        simulator.run(until: plan.healedAt) { $0.eventsHandled < eventsMax }
+        switch profile {
+        case .swarm:
+            simulator.run(until: plan.healedAt) { $0.eventsHandled < eventsMax }
+        case .hunting:
+            var hunter = RaftFaultHunter(seed: seed, servers: settings.servers, healedAt: plan.healedAt)
+            while simulator.now < plan.healedAt && simulator.eventsHandled < eventsMax {
+                var strike: RaftFaultHunter.Strike?
+                simulator.run(until: plan.healedAt) { simulator in
+                    guard simulator.eventsHandled < eventsMax else { return false }
+                    strike = hunter.observe(simulator)
+                    return strike == nil
+                }
+                guard let strike else { break }
+                simulator.schedule(.crash(strike.node), at: strike.crashAt)
+                simulator.schedule(.restart(strike.node), at: strike.restartAt)
+            }
+        }
         let deadline = plan.healedAt + livenessBound
         simulator.run(until: deadline) { simulator in
             simulator.eventsHandled < eventsMax
