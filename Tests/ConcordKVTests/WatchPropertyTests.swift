@@ -84,6 +84,17 @@ struct WatchPropertyTests {
         }
     }
 
+    @Test("a fragmenting watcher cancelled as compacted during catch-up still gets its queued events fragmented")
+    func compactedFragmentingWatcherKeepsFragments() {
+        // Shrunk from a property-test failure: the watcher queues revisions
+        // 4 and 5, overflows at 6 and becomes unsynced, then revision 6 is
+        // compacted; catch-up cancels it while revision 5's two events
+        // (over 40 bytes together) are still queued.
+        let steps: [Step] = [(0, 0, 0, 0), (6, 0, 0, 31), (0, 2, 0, 0), (0, 0, 0, 0), (4, 1, 0, 0), (3, 0, 0, 0), (5, 0, 0, 5)]
+        let violations = Self.violations(steps: steps, pendingMax: 4, bytesMax: 40, bug: nil)
+        #expect(violations.isEmpty, "\(violations)")
+    }
+
     @Test("the property test catches a hub that drops a slow watcher's events, and one whose catch-up skips a revision", arguments: WatchHub.Bug.allCases)
     func catchesBugs(_ bug: WatchHub.Bug) {
         var generator = SplitMix(seed: 42)
