@@ -64,7 +64,10 @@ public struct WatchHub: Sendable {
 
     enum Entry: Sendable {
         case control(WatchResponse)
-        case events(watchID: Int64, revision: Int64, events: [WatchEvent])
+        /// `fragment` is the watcher's choice, kept with the entry so the
+        /// events are split as asked even if the watcher is gone (cancelled
+        /// as compacted) by the time they are sent.
+        case events(watchID: Int64, revision: Int64, events: [WatchEvent], fragment: Bool)
     }
 
     struct Stream: Sendable {
@@ -140,7 +143,7 @@ public struct WatchHub: Sendable {
     public mutating func onCancel(stream streamID: Int64, watchID: Int64) -> Bool {
         guard var stream = streams[streamID], stream.watchers.removeValue(forKey: watchID) != nil else { return false }
         stream.queue.removeAll { entry in
-            if case .events(let owner, _, _) = entry { return owner == watchID }
+            if case .events(let owner, _, _, _) = entry { return owner == watchID }
             return false
         }
         stream.queue.append(.control(WatchResponse(revision: currentRevision, watchID: watchID, canceled: true)))
@@ -189,7 +192,7 @@ public struct WatchHub: Sendable {
                     watcher.nextRevision = revision + 1
                 } else {
                     if !selected.isEmpty {
-                        stream.queue.append(.events(watchID: id, revision: revision, events: selected))
+                        stream.queue.append(.events(watchID: id, revision: revision, events: selected, fragment: watcher.request.fragment))
                         watcher.queuedEvents += selected.count
                     }
                     watcher.nextRevision = revision + 1
@@ -234,7 +237,8 @@ public struct WatchHub: Sendable {
     /// watchers with room in their queue replay missed revisions from
     /// `store` (whole revisions, up to the pending limit), then up to
     /// `maxEntries` queue entries become responses (events of a watcher
-    /// that asked to fragment are split at `responseBytesMax`; the
+    /// that asked to fragment are split at `responseBytesMax`, even when
+    /// the watcher was cancelled as compacted after they were queued; the
     /// fragments of one entry are returned together).
     /// - Precondition: `store` has applied at least `currentRevision`.
     public mutating func takeResponses(stream streamID: Int64, store: MVCCStore, maxEntries: Int = .max) -> [WatchResponse] {
@@ -249,8 +253,7 @@ public struct WatchHub: Sendable {
             switch entry {
             case .control(let response):
                 responses.append(response)
-            case .events(let id, let revision, let events):
-                let fragment = stream.watchers[id]?.request.fragment ?? false
+            case .events(let id, let revision, let events, let fragment):
                 responses.append(contentsOf: Self.responses(id: id, revision: revision, events: events, fragment: fragment, bytesMax: limits.responseBytesMax))
                 stream.watchers[id]?.queuedEvents -= events.count
             }
@@ -295,7 +298,7 @@ public struct WatchHub: Sendable {
                 }
             }
             if end > 0 {
-                stream.queue.append(.events(watchID: id, revision: currentRevision, events: Array(history[0..<end])))
+                stream.queue.append(.events(watchID: id, revision: currentRevision, events: Array(history[0..<end]), fragment: watcher.request.fragment))
                 watcher.queuedEvents += end
             }
             watcher.nextRevision = through + 1
