@@ -15,9 +15,12 @@ import GRPCCore
 /// - Defragment is answered; the store is in memory, with nothing to do.
 /// - MoveLeader hands leadership over through Raft's TimeoutNow; only the
 ///   leader accepts it, as in etcd.
-/// - Snapshot streams the encoded key-value state machine (Concord's own
-///   format, not a bbolt file, and without etcd's SHA-256 trailer):
-///   `etcdctl snapshot save` stores it, but `etcdctl snapshot status` and
+/// - Snapshot streams the encoded key-value state machine, padded with
+///   zero bytes to a multiple of 512 bytes (etcdctl expects bbolt's page
+///   alignment), followed by the SHA-256 of the padded body, as etcd
+///   appends one to its bbolt file: `etcdctl snapshot save` checks and
+///   stores it. The body is Concord's
+///   own format, not a bbolt file, so `etcdctl snapshot status` and
 ///   `snapshot restore` cannot read it.
 struct MaintenanceService: Etcdserverpb_Maintenance.SimpleServiceProtocol {
     let node: ConcordNode
@@ -26,6 +29,9 @@ struct MaintenanceService: Etcdserverpb_Maintenance.SimpleServiceProtocol {
     static let version = "3.4.0-concord"
     /// The size of one Snapshot stream message (64 KiB).
     static let snapshotChunkBytes = 64 * 1024
+    /// The multiple of bytes the snapshot body is padded to (512), which
+    /// etcdctl checks before the SHA-256 trailer.
+    static let snapshotAlignmentBytes = 512
 
     private func header(revision: Int64, term: UInt64) -> Etcdserverpb_ResponseHeader {
         var header = Etcdserverpb_ResponseHeader()
@@ -102,16 +108,20 @@ struct MaintenanceService: Etcdserverpb_Maintenance.SimpleServiceProtocol {
         try await observeRequest(node, "Snapshot") {
             let snapshot = await node.stateSnapshot()
             let term = await node.term
+            var body = snapshot.data
+            let remainder = body.count % Self.snapshotAlignmentBytes
+            if remainder != 0 { body += [UInt8](repeating: 0, count: Self.snapshotAlignmentBytes - remainder) }
+            let bytes = body + SHA256.digest(body)
             var offset = 0
             repeat {
-                let end = min(offset + Self.snapshotChunkBytes, snapshot.data.count)
+                let end = min(offset + Self.snapshotChunkBytes, bytes.count)
                 var message = Etcdserverpb_SnapshotResponse()
                 message.header = header(revision: snapshot.revision, term: term)
-                message.blob = Data(snapshot.data[offset..<end])
-                message.remainingBytes = UInt64(snapshot.data.count - end)
+                message.blob = Data(bytes[offset..<end])
+                message.remainingBytes = UInt64(bytes.count - end)
                 try await response.write(message)
                 offset = end
-            } while offset < snapshot.data.count
+            } while offset < bytes.count
         }
     }
 
