@@ -90,12 +90,34 @@ extension ProcessClusterTests {
             return hashes.count == 3 && Set(hashes).count == 1
         }
         #expect(hashes[0] != 0)
+        let hashedRevision = try #require(
+            ((try json(try await ok(cluster, ["endpoint", "status", "-w", "json"], endpoints: first)) as? [[String: Any]])?
+                .first?["Status"] as? [String: Any]).flatMap { ($0["header"] as? [String: Any])?["revision"] as? NSNumber }?.int64Value)
         // A write changes the hash.
         #expect(try await ok(cluster, ["put", "k9", "v9"]) == "OK\n")
         try await waitUntil("hash after a write", seconds: 10) {
             let answers = try #require(try json(try await ok(cluster, ["endpoint", "hashkv", "-w", "json"])) as? [[String: Any]])
             let after = answers.compactMap { (($0["HashKV"] as? [String: Any])?["hash"] as? NSNumber)?.int64Value }
             return after.count == 3 && Set(after).count == 1 && after[0] != hashes[0]
+        }
+
+        // The hash at an earlier revision stays what it was; a compacted or
+        // future revision is refused.
+        let earlier = try #require(try json(try await ok(cluster, ["endpoint", "hashkv", "--rev=\(hashedRevision)", "-w", "json"])) as? [[String: Any]])
+        #expect(earlier.compactMap { (($0["HashKV"] as? [String: Any])?["hash"] as? NSNumber)?.int64Value } == [hashes[0], hashes[0], hashes[0]])
+        let future = try await cluster.etcdctl(["endpoint", "hashkv", "--rev=\(hashedRevision + 100)"], endpoints: first)
+        #expect(future.status != 0)
+        #expect(future.error.contains("future revision"), "\(future.error)")
+        #expect(try await ok(cluster, ["compaction", "\(hashedRevision)"]) == "compacted revision \(hashedRevision)\n")
+        let compacted = try await cluster.etcdctl(["endpoint", "hashkv", "--rev=\(hashedRevision - 1)"], endpoints: first)
+        #expect(compacted.status != 0)
+        #expect(compacted.error.contains("compacted"), "\(compacted.error)")
+        try await waitUntil("equal hashes after compaction", seconds: 10) {
+            let answers = try #require(try json(try await ok(cluster, ["endpoint", "hashkv", "-w", "json"])) as? [[String: Any]])
+            let after = answers.compactMap { $0["HashKV"] as? [String: Any] }
+            let values = after.compactMap { ($0["hash"] as? NSNumber)?.int64Value }
+            let compactions = after.compactMap { ($0["compact_revision"] as? NSNumber)?.int64Value }
+            return values.count == 3 && Set(values).count == 1 && compactions == [hashedRevision, hashedRevision, hashedRevision]
         }
 
         // alarm list (none) and defrag (answered).
