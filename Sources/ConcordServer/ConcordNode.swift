@@ -217,6 +217,75 @@ public actor ConcordNode {
     /// The index of the latest snapshot.
     public var snapshotIndex: UInt64 { raft.snapshotIndex }
 
+    // MARK: Maintenance
+
+    /// The encoded key-value state machine (store and leases), as a Raft
+    /// snapshot holds it, with the revision and applied index it reflects.
+    public func stateSnapshot() -> (data: [UInt8], revision: Int64, appliedIndex: UInt64) {
+        (state.snapshot(), store.currentRevision, raft.appliedIndex)
+    }
+
+    /// A 32-bit FNV-1a hash of every retained version of every key with a
+    /// main revision at or below `revision` (0: the current revision), in
+    /// revision order. Members that applied the same log hash equally.
+    /// - Returns: the hash, the revision hashed, the compacted revision and
+    ///   the store's current revision.
+    /// - Throws: `KVError.compacted` or `KVError.futureRevision` as etcd.
+    public func hashKV(revision: Int64) throws(KVError) -> (hash: UInt32, hashedRevision: Int64, compactRevision: Int64, currentRevision: Int64) {
+        let upTo = revision == 0 ? store.currentRevision : revision
+        guard upTo <= store.currentRevision else { throw .futureRevision }
+        guard upTo >= store.compactedRevision else { throw .compacted }
+        var hash: UInt32 = 0x811c_9dc5
+        func mix(_ bytes: some Sequence<UInt8>) {
+            for byte in bytes {
+                hash ^= UInt32(byte)
+                hash = hash &* 0x0100_0193
+            }
+        }
+        func mix(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { mix($0) } }
+        if upTo >= 1 {
+            for event in store.events(key: [0], rangeEnd: [0], revisions: 1...upTo) {
+                mix(event.kind == .put ? [1] : [2])
+                mix(Int64(event.kv.key.count))
+                mix(event.kv.key)
+                mix(event.revision)
+                mix(event.subRevision)
+                mix(event.kv.createRevision)
+                mix(event.kv.version)
+                mix(event.kv.lease)
+                mix(Int64(event.kv.value.count))
+                mix(event.kv.value)
+            }
+        }
+        return (hash, upTo, store.compactedRevision, store.currentRevision)
+    }
+
+    /// Hands leadership to `target` through Raft's TimeoutNow and waits
+    /// until this node sees it lead.
+    /// - Throws: `ServerError.notLeader` on a follower,
+    ///   `ServerError.badLeaderTransferee` for a target that is not a
+    ///   voter, `ServerError.leaderTransferTimedOut` past the request
+    ///   timeout.
+    public func moveLeader(to target: ReplicaID) async throws {
+        guard !stopped else { throw ServerError.stopping }
+        guard raft.role == .leader else { throw ServerError.notLeader }
+        if target == configuration.memberID { return }
+        do throws(RaftRequestError) {
+            handle(try raft.transferLeadership(to: target))
+        } catch {
+            switch error {
+            case .notLeader: throw ServerError.notLeader
+            default: throw ServerError.badLeaderTransferee
+            }
+        }
+        let deadline = ContinuousClock.now + .milliseconds(configuration.requestTimeoutMilliseconds)
+        while raft.leader != target {
+            guard !stopped else { throw ServerError.stopping }
+            guard ContinuousClock.now < deadline else { throw ServerError.leaderTransferTimedOut }
+            try await Task.sleep(for: .milliseconds(configuration.tickMilliseconds))
+        }
+    }
+
     // MARK: Client requests
 
     /// Reads a range: after a ReadIndex round unless the request is

@@ -12,6 +12,12 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
     case stopping
     /// Raft refused the proposal (for example, too many uncommitted bytes).
     case proposalRefused(String)
+    /// The request must go to the leader (MoveLeader).
+    case notLeader
+    /// MoveLeader named a member that is not a voter.
+    case badLeaderTransferee
+    /// The leadership transfer did not finish within the request timeout.
+    case leaderTransferTimedOut
 
     /// etcd's message.
     public var message: String {
@@ -20,11 +26,20 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .timedOut: "etcdserver: request timed out"
         case .stopping: "etcdserver: server stopped"
         case .proposalRefused(let reason): "etcdserver: too many requests (\(reason))"
+        case .notLeader: "etcdserver: not leader"
+        case .badLeaderTransferee: "etcdserver: bad leader transferee"
+        case .leaderTransferTimedOut: "etcdserver: request timed out, leader transfer took too long"
         }
     }
 
-    /// The gRPC status code etcd answers with (all are `UNAVAILABLE`, 14).
-    public var grpcStatusCode: Int { 14 }
+    /// The gRPC status code etcd answers with: `FAILED_PRECONDITION` (9)
+    /// for a bad transferee, `UNAVAILABLE` (14) otherwise.
+    public var grpcStatusCode: Int {
+        switch self {
+        case .badLeaderTransferee: 9
+        default: 14
+        }
+    }
 
     /// The message.
     public var description: String { message }

@@ -50,7 +50,11 @@ public struct ServerService: Service {
                 address: Self.socketAddress(configuration.clientListen),
                 transportSecurity: .plaintext,
                 config: .defaults { $0.rpc.maxRequestPayloadSize = requestBytesMax + Self.grpcOverheadBytes })
-            let server = GRPCServer(transport: transport, services: [KVService(node: node), LeaseService(node: node), WatchService(node: node)])
+            let server = GRPCServer(transport: transport, services: [
+                KVService(node: node), LeaseService(node: node), WatchService(node: node),
+                MaintenanceService(node: node),
+                ClusterService(node: node),
+            ])
             let logger = self.logger
             let clientURL = "\(configuration.clientListen)"
             let onReady = self.onReady
