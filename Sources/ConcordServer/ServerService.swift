@@ -50,7 +50,10 @@ public struct ServerService: Service {
                 address: Self.socketAddress(configuration.clientListen),
                 transportSecurity: .plaintext,
                 config: .defaults { $0.rpc.maxRequestPayloadSize = requestBytesMax + Self.grpcOverheadBytes })
-            let server = GRPCServer(transport: transport, services: [KVService(node: node), LeaseService(node: node), WatchService(node: node)])
+            let server = GRPCServer(transport: transport, services: [
+                KVService(node: node), LeaseService(node: node), WatchService(node: node),
+                LockService(node: node), ElectionService(node: node),
+            ])
             let logger = self.logger
             let clientURL = "\(configuration.clientListen)"
             let onReady = self.onReady
