@@ -131,7 +131,10 @@ extension ProcessClusterTests {
             _ = try await clients.lock("gate", lease: short)
             // Nobody keeps the short lease alive: it expires and the waiter gets the lock.
             let next = try await clients.lock("gate", lease: long, seconds: 20)
-            #expect(String(decoding: next.key, as: UTF8.self) == "gate/" + String(UInt64(bitPattern: long), radix: 16))
+            let nextKey = String(decoding: next.key, as: UTF8.self)
+            #expect(nextKey == "gate/" + String(UInt64(bitPattern: long), radix: 16))
+            // It was granted only once the expired holder's key was gone.
+            #expect(try await clients.etcd.keys(prefix: "gate/", serializable: false) == [nextKey])
         }
     }
 
