@@ -1,5 +1,6 @@
 import ConcordKV
 import GRPCCore
+import ServiceLifecycle
 
 /// The key-space steps that etcd's locks and elections are built from,
 /// run on a node's own KV, leases and watch hub (as etcd's concurrency
@@ -111,6 +112,31 @@ enum ConcurrencyKeys {
         let (result, term) = try await node.write(.txn(txn))
         guard case .txn(let response) = result else { throw unexpected(result) }
         return (response.succeeded, response.header.revision, term)
+    }
+
+    /// Runs `body`, a call that may wait indefinitely, until it finishes or
+    /// its RPC ends: gRPC reports a client's cancellation, a deadline or a
+    /// dropped connection through `context.cancellation` rather than by
+    /// cancelling the handler, and graceful shutdown must end waits too.
+    /// Either way `body` is cancelled and its clean-up runs.
+    static func untilRPCEnds<Result: Sendable>(
+        _ context: ServerContext, _ body: @Sendable @escaping () async throws -> Result
+    ) async throws -> Result {
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingTaskGroup(of: Result?.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await context.cancellation.cancelled
+                    return nil
+                }
+                defer { group.cancelAll() }
+                while let next = try await group.next() {
+                    if let value = next { return value }
+                    throw RPCError(code: .cancelled, message: "context canceled")
+                }
+                throw CancellationError()
+            }
+        }
     }
 
     static func unexpected(_ result: KVResult) -> RPCError {

@@ -30,37 +30,41 @@ struct ElectionService: V3electionpb_Election.SimpleServiceProtocol {
 
     func campaign(request: V3electionpb_CampaignRequest, context: ServerContext) async throws -> V3electionpb_CampaignResponse {
         try await ConcurrencyKeys.observe(node, "Campaign") {
-            let prefix = try Self.prefix(request.name)
-            let value = Array(request.value)
-            var claim = try await ConcurrencyKeys.claim(node: node, prefix: prefix, lease: request.lease, value: value)
-            if let existing = claim.existingValue, existing != value {
-                // A candidate campaigning again with a new value keeps its
-                // place and updates the value, as etcd's election does.
-                let (revision, term) = try await proclaim(
-                    key: claim.key, createRevision: claim.createRevision, lease: request.lease, value: value)
-                claim.revision = revision
-                claim.term = term
-            }
-            do {
-                try await ConcurrencyKeys.waitForPredecessors(node: node, prefix: prefix, createRevision: claim.createRevision)
-            } catch {
-                _ = try? await ConcurrencyKeys.deleteIfOwned(node: node, key: claim.key, createRevision: claim.createRevision)
-                throw error
-            }
-            let (held, term) = try await node.range(RangeRequest(key: claim.key))
-            guard let pair = held.kvs.first, pair.createRevision == claim.createRevision else {
-                throw RPCError(code: .notFound, message: "etcdserver: requested lease not found")
-            }
-            var leader = V3electionpb_LeaderKey()
-            leader.name = request.name
-            leader.key = Data(claim.key)
-            leader.rev = claim.createRevision
-            leader.lease = request.lease
-            var response = V3electionpb_CampaignResponse()
-            response.header = header(revision: held.header.revision, term: term)
-            response.leader = leader
-            return response
+            try await ConcurrencyKeys.untilRPCEnds(context) { try await campaign(request) }
         }
+    }
+
+    private func campaign(_ request: V3electionpb_CampaignRequest) async throws -> V3electionpb_CampaignResponse {
+        let prefix = try Self.prefix(request.name)
+        let value = Array(request.value)
+        var claim = try await ConcurrencyKeys.claim(node: node, prefix: prefix, lease: request.lease, value: value)
+        if let existing = claim.existingValue, existing != value {
+            // A candidate campaigning again with a new value keeps its
+            // place and updates the value, as etcd's election does.
+            let (revision, term) = try await proclaim(
+                key: claim.key, createRevision: claim.createRevision, lease: request.lease, value: value)
+            claim.revision = revision
+            claim.term = term
+        }
+        do {
+            try await ConcurrencyKeys.waitForPredecessors(node: node, prefix: prefix, createRevision: claim.createRevision)
+        } catch {
+            _ = try? await ConcurrencyKeys.deleteIfOwned(node: node, key: claim.key, createRevision: claim.createRevision)
+            throw error
+        }
+        let (held, term) = try await node.range(RangeRequest(key: claim.key))
+        guard let pair = held.kvs.first, pair.createRevision == claim.createRevision else {
+            throw RPCError(code: .notFound, message: "etcdserver: requested lease not found")
+        }
+        var leader = V3electionpb_LeaderKey()
+        leader.name = request.name
+        leader.key = Data(claim.key)
+        leader.rev = claim.createRevision
+        leader.lease = request.lease
+        var response = V3electionpb_CampaignResponse()
+        response.header = header(revision: held.header.revision, term: term)
+        response.leader = leader
+        return response
     }
 
     private func proclaim(key: [UInt8], createRevision: Int64, lease: Int64, value: [UInt8]) async throws -> (Int64, UInt64) {
@@ -97,9 +101,20 @@ struct ElectionService: V3electionpb_Election.SimpleServiceProtocol {
     }
 
     /// Streams the leader's key-value each time the leader or its value
-    /// changes, starting with the current leader (once there is one).
+    /// changes, starting with the current leader (once there is one). The
+    /// stream ends when the client cancels it or the node shuts down
+    /// gracefully (it never ends by itself, so shutdown must end it).
     func observe(
         request: V3electionpb_LeaderRequest, response: RPCWriter<V3electionpb_LeaderResponse>, context: ServerContext
+    ) async throws {
+        let service = self
+        try await ConcurrencyKeys.untilRPCEnds(context) {
+            try await service.observeUntilCancelled(request: request, response: response)
+        }
+    }
+
+    private func observeUntilCancelled(
+        request: V3electionpb_LeaderRequest, response: RPCWriter<V3electionpb_LeaderResponse>
     ) async throws {
         try await ConcurrencyKeys.observe(node, "Observe") {
             let prefix = try Self.prefix(request.name)

@@ -19,27 +19,31 @@ struct LockService: V3lockpb_Lock.SimpleServiceProtocol {
 
     func lock(request: V3lockpb_LockRequest, context: ServerContext) async throws -> V3lockpb_LockResponse {
         try await ConcurrencyKeys.observe(node, "Lock") {
-            guard !request.name.isEmpty else { throw RPCError(code: .invalidArgument, message: "etcdserver: lock name is empty") }
-            let prefix = Array(request.name) + Array("/".utf8)
-            let claim = try await ConcurrencyKeys.claim(node: node, prefix: prefix, lease: request.lease, value: [])
-            do {
-                try await ConcurrencyKeys.waitForPredecessors(node: node, prefix: prefix, createRevision: claim.createRevision)
-            } catch {
-                // The caller gave up (or the node failed): leave no key
-                // queued behind, as etcd's mutex does.
-                _ = try? await ConcurrencyKeys.deleteIfOwned(node: node, key: claim.key, createRevision: claim.createRevision)
-                throw error
-            }
-            // The key may have gone with its lease while waiting.
-            let (held, term) = try await node.range(RangeRequest(key: claim.key))
-            guard let pair = held.kvs.first, pair.createRevision == claim.createRevision else {
-                throw RPCError(code: .notFound, message: "etcdserver: requested lease not found")
-            }
-            var response = V3lockpb_LockResponse()
-            response.header = header(revision: held.header.revision, term: term)
-            response.key = Data(claim.key)
-            return response
+            try await ConcurrencyKeys.untilRPCEnds(context) { try await acquire(request) }
         }
+    }
+
+    private func acquire(_ request: V3lockpb_LockRequest) async throws -> V3lockpb_LockResponse {
+        guard !request.name.isEmpty else { throw RPCError(code: .invalidArgument, message: "etcdserver: lock name is empty") }
+        let prefix = Array(request.name) + Array("/".utf8)
+        let claim = try await ConcurrencyKeys.claim(node: node, prefix: prefix, lease: request.lease, value: [])
+        do {
+            try await ConcurrencyKeys.waitForPredecessors(node: node, prefix: prefix, createRevision: claim.createRevision)
+        } catch {
+            // The caller gave up (or the node failed): leave no key
+            // queued behind, as etcd's mutex does.
+            _ = try? await ConcurrencyKeys.deleteIfOwned(node: node, key: claim.key, createRevision: claim.createRevision)
+            throw error
+        }
+        // The key may have gone with its lease while waiting.
+        let (held, term) = try await node.range(RangeRequest(key: claim.key))
+        guard let pair = held.kvs.first, pair.createRevision == claim.createRevision else {
+            throw RPCError(code: .notFound, message: "etcdserver: requested lease not found")
+        }
+        var response = V3lockpb_LockResponse()
+        response.header = header(revision: held.header.revision, term: term)
+        response.key = Data(claim.key)
+        return response
     }
 
     func unlock(request: V3lockpb_UnlockRequest, context: ServerContext) async throws -> V3lockpb_UnlockResponse {

@@ -111,6 +111,12 @@ extension ProcessClusterTests {
                 try await clients.etcd.keys(prefix: "job/", serializable: false).count == 2
             }
             #expect(!acquired.value, "the lock let a second holder in")
+            // A waiter whose call ends (here its deadline) leaves no key queued.
+            let third = try await clients.grant(ttl: 30)
+            await #expect(throws: RPCError.self) { try await clients.lock("job", lease: third, seconds: 1) }
+            try await waitUntil("the abandoned waiter's key to go", seconds: 10) {
+                try await clients.etcd.keys(prefix: "job/", serializable: false).count == 2
+            }
             var unlock = V3lockpb_UnlockRequest()
             unlock.key = held.key
             _ = try await clients.lock.unlock(unlock, options: EtcdClient.options(seconds: 5))
