@@ -54,6 +54,7 @@ public struct ServerService: Service {
                 KVService(node: node), LeaseService(node: node), WatchService(node: node),
                 MaintenanceService(node: node),
                 ClusterService(node: node),
+                LockService(node: node), ElectionService(node: node),
             ])
             let logger = self.logger
             let clientURL = "\(configuration.clientListen)"
