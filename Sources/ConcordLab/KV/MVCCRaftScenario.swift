@@ -80,10 +80,10 @@ public enum MVCCRaftScenario {
         simulator.run(until: plan.healedAt)
         let deadline = plan.healedAt + livenessBound
         simulator.run(until: deadline) { simulator in
-            !allClientsIdle(simulator, settings) || !hasLeader(simulator, settings)
+            !RaftLabProgress.allClientsIdle(simulator, settings) || !RaftLabProgress.hasLeader(simulator, settings)
         }
-        let idle = allClientsIdle(simulator, settings)
-        let leader = hasLeader(simulator, settings)
+        let idle = RaftLabProgress.allClientsIdle(simulator, settings)
+        let leader = RaftLabProgress.hasLeader(simulator, settings)
         let history = collectHistory(simulator, settings)
         let operations = history.filter { $0.kind == .invoke }.count
 
@@ -131,14 +131,6 @@ public enum MVCCRaftScenario {
             }
         }
         return failures
-    }
-
-    static func allClientsIdle(_ simulator: borrowing Simulator<MVCCLabNode>, _ settings: RaftLabSettings) -> Bool {
-        settings.clients.allSatisfy { simulator.node($0)?.client?.isIdle ?? true }
-    }
-
-    static func hasLeader(_ simulator: borrowing Simulator<MVCCLabNode>, _ settings: RaftLabSettings) -> Bool {
-        settings.servers.contains { simulator.node($0)?.server?.node.role == .leader && !simulator.isPaused($0) }
     }
 
     /// The clients' histories merged in time order, as checker events. At

@@ -140,7 +140,7 @@ public enum RaftScenario {
         let settings = swarmSettings(seed: seed, bug: bug, clientsStopAt: healedAt)
         let plan = FaultPlan.random(seed: seed, nodes: settings.servers, safetyPhase: safetyPhase, limits: faultLimits)
         let monitor = RaftSafetyMonitor()
-        var simulator = Simulator<RaftLabNode>(
+        var simulator = Simulator<RaftKVLabNode>(
             seed: seed, nodeIDs: settings.servers + settings.clients, disk: disk, recordsTrace: recordsTrace,
             describeMessage: { $0.description },
             makeNode: { id, durable, context in
@@ -170,10 +170,10 @@ public enum RaftScenario {
         let deadline = plan.healedAt + livenessBound
         simulator.run(until: deadline) { simulator in
             simulator.eventsHandled < eventsMax
-                && (!allClientsIdle(simulator, settings) || !hasLeader(simulator, settings))
+                && (!RaftLabProgress.allClientsIdle(simulator, settings) || !RaftLabProgress.hasLeader(simulator, settings))
         }
-        let idle = allClientsIdle(simulator, settings)
-        let leader = hasLeader(simulator, settings)
+        let idle = RaftLabProgress.allClientsIdle(simulator, settings)
+        let leader = RaftLabProgress.hasLeader(simulator, settings)
         let history = collectHistory(simulator, settings)
         let operations = history.filter { $0.kind == .invoke }.count
 
@@ -204,17 +204,9 @@ public enum RaftScenario {
             traceHash: simulator.traceHash, operations: operations)
     }
 
-    static func allClientsIdle(_ simulator: borrowing Simulator<RaftLabNode>, _ settings: RaftLabSettings) -> Bool {
-        settings.clients.allSatisfy { simulator.node($0)?.client?.isIdle ?? true }
-    }
-
-    static func hasLeader(_ simulator: borrowing Simulator<RaftLabNode>, _ settings: RaftLabSettings) -> Bool {
-        settings.servers.contains { simulator.node($0)?.server?.node.role == .leader && !simulator.isPaused($0) }
-    }
-
     /// The clients' histories merged in time order, as checker events. At
     /// equal times invocations come first, so no real-time order is invented.
-    static func collectHistory(_ simulator: borrowing Simulator<RaftLabNode>, _ settings: RaftLabSettings) -> [HistoryEvent] {
+    static func collectHistory(_ simulator: borrowing Simulator<RaftKVLabNode>, _ settings: RaftLabSettings) -> [HistoryEvent] {
         var events: [(time: Int64, rank: Int, sequence: Int, event: HistoryEvent)] = []
         for clientID in settings.clients {
             guard let client = simulator.node(clientID)?.client else { continue }
