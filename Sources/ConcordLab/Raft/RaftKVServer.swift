@@ -15,11 +15,8 @@ struct RaftKVServer {
     let settings: RaftLabSettings
     let monitor: RaftSafetyMonitor
     private(set) var node: RaftNode
-    /// The durable image: every persist request applied in order. What the
-    /// disk holds once the latest request is synced.
-    private var image: MemoryRaftStorage
-    /// Persist tokens handed to the disk, with the node's sequence numbers.
-    private var persistTokens: [(token: PersistToken, sequence: UInt64)] = []
+    /// The durable image and the persist requests the disk has not yet synced.
+    private var disk: RaftLabDisk
     private(set) var stateMachine: KVStateMachine
     /// Writes waiting to be applied, by client session: the sequence and the
     /// client node to answer.
@@ -39,7 +36,7 @@ struct RaftKVServer {
         self.monitor = monitor
         let founding = ConfigurationState(voters: Set(settings.servers.map { ReplicaID($0) }))
         let state = durable ?? .bootstrap(founding)
-        image = MemoryRaftStorage(state)
+        disk = RaftLabDisk(state)
         // The state machine restarts from the snapshot; the node then hands
         // out the committed entries after it again.
         stateMachine = (try? KVStateMachine(snapshot: state.snapshot.data)) ?? KVStateMachine()
@@ -48,7 +45,7 @@ struct RaftKVServer {
         node = RaftNode(configuration: settings.raftConfiguration(for: id), restoring: state, random: RaftRandom(seed: seed))
         monitor.replicaRestarted(ReplicaID(id))
         if durable == nil {
-            persistTokens.append((context.persist(state), 0))
+            disk.persistFounding(state, &context)
         }
         context.setTimer(Self.tickTimer, after: settings.tickInterval)
     }
@@ -66,12 +63,7 @@ struct RaftKVServer {
     }
 
     mutating func onDurable(_ token: PersistToken, context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
-        var sequence: UInt64 = 0
-        while let first = persistTokens.first, first.token <= token {
-            sequence = max(sequence, first.sequence)
-            persistTokens.removeFirst()
-        }
-        if sequence > 0 {
+        if let sequence = disk.durable(upTo: token) {
             perform(node.onPersisted(upTo: sequence), &context)
         }
     }
@@ -129,12 +121,7 @@ struct RaftKVServer {
     /// Performs an output in the order `RaftOutput` documents.
     private mutating func perform(_ output: RaftOutput, _ context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
         if let request = output.persist {
-            do {
-                try image.persist(request)
-            } catch {
-                preconditionFailure("the in-memory image refused a persist request: \(error)")
-            }
-            persistTokens.append((context.persist(image.state), request.sequence))
+            disk.persist(request, &context)
         }
         for message in output.messages {
             context.send(.raft(message), to: NodeID(message.to))
