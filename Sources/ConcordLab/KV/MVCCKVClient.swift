@@ -77,7 +77,7 @@ struct MVCCKVClient {
     private mutating func issue(_ context: inout NodeContext<MVCCLabMessage, RaftDurableState>) {
         guard current == nil, context.trueTime < settings.clientsStopAt else { return }
         sequence += 1
-        let (key, operation): (String, MVCCLabOperation) = RaftLabWorkload.nextOperation(
+        let (key, operation) = RaftLabWorkload.nextOperation(
             client: id, sequence: sequence, settings: settings, lastSeen: lastSeen, context: &context)
         let request = MVCCLabRequest(clientID: UInt64(id), sequence: sequence, body: operation.request)
         let index = history.invoke(process: id, operation, at: context.trueTime)

@@ -76,7 +76,7 @@ struct KVCommand: Sendable, Hashable {
 }
 
 /// What a command returned.
-enum KVResult: Sendable, Hashable {
+enum KVResult: Sendable, Hashable, RaftLabResult {
     /// A put or delete took effect, or a cas swapped.
     case done
     /// A get read this value (nil: absent).

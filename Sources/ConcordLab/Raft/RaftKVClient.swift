@@ -71,7 +71,7 @@ struct RaftKVClient {
     private mutating func issue(_ context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
         guard current == nil, context.trueTime < settings.clientsStopAt else { return }
         sequence += 1
-        let (key, operation): (String, KVCommand.Operation) = RaftLabWorkload.nextOperation(
+        let (key, operation) = RaftLabWorkload.nextOperation(
             client: id, sequence: sequence, settings: settings, lastSeen: lastSeen, context: &context)
         let command = KVCommand(clientID: UInt64(id), sequence: sequence, operation: operation)
         let index = history.invoke(process: id, operation, at: context.trueTime)

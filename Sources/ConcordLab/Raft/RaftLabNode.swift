@@ -20,8 +20,13 @@ protocol RaftLabClient {
     /// What the lab's nodes send one another.
     associatedtype Message: Sendable
 
+    /// What the client's operations returned.
+    associatedtype Result: RaftLabResult
+
     /// Whether the client has no operation in flight.
     var isIdle: Bool { get }
+    /// The client's operations, on true time, for the checker.
+    var history: HistoryRecorder<KVCommand.Operation, Result> { get }
 
     mutating func onMessage(_ message: Message, from: NodeID, context: inout NodeContext<Message, RaftDurableState>)
     mutating func onTimer(_ timer: TimerID, context: inout NodeContext<Message, RaftDurableState>)
@@ -95,23 +100,6 @@ enum RaftLabNode<Server: RaftLabServer, Client: RaftLabClient>: SimulatedNode wh
         case .client, .moving:
             break
         }
-    }
-}
-
-/// The end-of-run conditions both Raft lab scenarios wait for.
-enum RaftLabProgress {
-    /// Whether no client has an operation in flight.
-    static func allClientsIdle<Server, Client>(
-        _ simulator: borrowing Simulator<RaftLabNode<Server, Client>>, _ settings: RaftLabSettings
-    ) -> Bool {
-        settings.clients.allSatisfy { simulator.node($0)?.client?.isIdle ?? true }
-    }
-
-    /// Whether a running (not paused) server believes it is the leader.
-    static func hasLeader<Server, Client>(
-        _ simulator: borrowing Simulator<RaftLabNode<Server, Client>>, _ settings: RaftLabSettings
-    ) -> Bool {
-        settings.servers.contains { simulator.node($0)?.server?.node.role == .leader && !simulator.isPaused($0) }
     }
 }
 

@@ -1,18 +1,6 @@
 import ConcordRaft
 import ConcordSimulation
 
-/// A key-value operation of a Raft lab client. Both labs' operations have
-/// these four cases, which satisfy the requirements.
-protocol RaftLabOperation {
-    static func get(key: String) -> Self
-    static func put(key: String, value: String) -> Self
-    static func delete(key: String) -> Self
-    static func cas(key: String, expected: String?, value: String) -> Self
-}
-
-extension KVCommand.Operation: RaftLabOperation {}
-extension MVCCLabOperation: RaftLabOperation {}
-
 /// What a Raft lab client does next, shared by both labs' clients so that
 /// they draw the same operations from the same random numbers.
 enum RaftLabWorkload {
@@ -20,10 +8,10 @@ enum RaftLabWorkload {
     /// deletes and 20% compare-and-swaps, on a random key; a cas expects the
     /// value this client last saw (or, one time in five, absence). The value
     /// written is unique to the client and sequence.
-    static func nextOperation<Operation: RaftLabOperation, Message>(
+    static func nextOperation<Message>(
         client id: NodeID, sequence: UInt64, settings: RaftLabSettings, lastSeen: [String: String?],
         context: inout NodeContext<Message, RaftDurableState>
-    ) -> (key: String, operation: Operation) {
+    ) -> (key: String, operation: KVCommand.Operation) {
         let key = settings.keys[context.random.index(below: settings.keys.count)]
         let value = "\(id)-\(sequence)"
         switch context.random.next(below: 100) {
