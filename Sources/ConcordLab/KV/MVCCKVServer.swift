@@ -31,9 +31,7 @@ struct MVCCKVServer {
     /// Writes waiting to be applied, by client session.
     private var waitingWrites: [UInt64: (sequence: UInt64, client: NodeID)] = [:]
     private var batch: [(entry: MVCCLabEntry, client: NodeID)] = []
-    private var nextReadContext: UInt64 = 0
-    private var readsAwaitingIndex: [UInt64: (request: MVCCLabRequest, range: RangeRequest, client: NodeID)] = [:]
-    private var readsAwaitingApply: [(index: UInt64, request: MVCCLabRequest, range: RangeRequest, client: NodeID)] = []
+    private var reads = RaftLabPendingReads<(request: MVCCLabRequest, range: RangeRequest, client: NodeID)>()
     /// The highest compaction revision this server proposed.
     private var compactionProposed: Int64 = 0
     /// MVCC compactions applied, for the report.
@@ -113,10 +111,10 @@ struct MVCCKVServer {
         _ request: MVCCLabRequest, _ range: RangeRequest, from client: NodeID,
         _ context: inout NodeContext<MVCCLabMessage, RaftDurableState>
     ) {
-        nextReadContext += 1
+        let readContext = reads.nextContext()
         do {
-            let output = try node.readIndex(context: nextReadContext)
-            readsAwaitingIndex[nextReadContext] = (request, range, client)
+            let output = try node.readIndex(context: readContext)
+            reads.awaitIndex(readContext, (request, range, client))
             perform(output, &context)
         } catch {
             refuse(request.sequence, client: client, error, &context)
@@ -167,16 +165,12 @@ struct MVCCKVServer {
         for entry in output.committedEntries {
             apply(entry, &context)
         }
-        for readState in output.readStates {
-            if let read = readsAwaitingIndex.removeValue(forKey: readState.context) {
-                readsAwaitingApply.append((readState.index, read.request, read.range, read.client))
-            }
-        }
+        reads.confirmed(output.readStates)
         serveReads(&context)
         if let change = output.roleChange {
             context.log("n\(id) \(change.role.rawValue) term \(change.term) leader \(change.leader.map { "n\($0)" } ?? "none")")
             if change.role != .leader {
-                readsAwaitingIndex.removeAll()
+                reads.dropUnconfirmed()
             }
         }
         if node.role == .leader {
@@ -211,17 +205,9 @@ struct MVCCKVServer {
     }
 
     private mutating func serveReads(_ context: inout NodeContext<MVCCLabMessage, RaftDurableState>) {
-        guard !readsAwaitingApply.isEmpty else { return }
-        let applied = node.appliedIndex
-        var remaining: [(index: UInt64, request: MVCCLabRequest, range: RangeRequest, client: NodeID)] = []
-        for read in readsAwaitingApply {
-            if read.index <= applied {
-                context.send(.response(sequence: read.request.sequence, .answer(stateMachine.read(read.range))), to: read.client)
-            } else {
-                remaining.append(read)
-            }
+        for read in reads.takeServable(applied: node.appliedIndex) {
+            context.send(.response(sequence: read.request.sequence, .answer(stateMachine.read(read.range))), to: read.client)
         }
-        readsAwaitingApply = remaining
     }
 
     /// Proposes a compaction of the store's history (etcd's

@@ -22,9 +22,7 @@ struct RaftKVServer {
     /// client node to answer.
     private var waitingWrites: [UInt64: (sequence: UInt64, client: NodeID)] = [:]
     private var batch: [(command: KVCommand, client: NodeID)] = []
-    private var nextReadContext: UInt64 = 0
-    private var readsAwaitingIndex: [UInt64: (command: KVCommand, client: NodeID)] = [:]
-    private var readsAwaitingApply: [(index: UInt64, command: KVCommand, client: NodeID)] = []
+    private var reads = RaftLabPendingReads<(command: KVCommand, client: NodeID)>()
     /// Committed commands applied, for the benchmark.
     private(set) var appliedCommands = 0
     /// Raft messages sent, for the benchmark.
@@ -85,10 +83,10 @@ struct RaftKVServer {
     }
 
     private mutating func read(_ command: KVCommand, from client: NodeID, _ context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
-        nextReadContext += 1
+        let readContext = reads.nextContext()
         do {
-            let output = try node.readIndex(context: nextReadContext)
-            readsAwaitingIndex[nextReadContext] = (command, client)
+            let output = try node.readIndex(context: readContext)
+            reads.awaitIndex(readContext, (command, client))
             perform(output, &context)
         } catch {
             refuse(command, client: client, error, &context)
@@ -135,18 +133,12 @@ struct RaftKVServer {
         for entry in output.committedEntries {
             apply(entry, &context)
         }
-        for readState in output.readStates {
-            if let read = readsAwaitingIndex.removeValue(forKey: readState.context) {
-                readsAwaitingApply.append((readState.index, read.command, read.client))
-            }
-        }
+        reads.confirmed(output.readStates)
         serveReads(&context)
         if let change = output.roleChange {
             context.log("n\(id) \(change.role.rawValue) term \(change.term) leader \(change.leader.map { "n\($0)" } ?? "none")")
             if change.role != .leader {
-                // A deposed leader's waiting reads may never be confirmed:
-                // clients time out and retry elsewhere.
-                readsAwaitingIndex.removeAll()
+                reads.dropUnconfirmed()
             }
         }
         if node.role == .leader {
@@ -172,18 +164,10 @@ struct RaftKVServer {
     }
 
     private mutating func serveReads(_ context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
-        guard !readsAwaitingApply.isEmpty else { return }
-        let applied = node.appliedIndex
-        var remaining: [(index: UInt64, command: KVCommand, client: NodeID)] = []
-        for read in readsAwaitingApply {
-            if read.index <= applied {
-                let value = stateMachine.read(read.command.operation.key)
-                context.send(.response(sequence: read.command.sequence, .result(.value(value))), to: read.client)
-            } else {
-                remaining.append(read)
-            }
+        for read in reads.takeServable(applied: node.appliedIndex) {
+            let value = stateMachine.read(read.command.operation.key)
+            context.send(.response(sequence: read.command.sequence, .result(.value(value))), to: read.client)
         }
-        readsAwaitingApply = remaining
     }
 
     private mutating func maybeCompact(_ context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
