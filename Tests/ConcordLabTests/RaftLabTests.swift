@@ -1,3 +1,4 @@
+import ConcordClocks
 import ConcordRaft
 import Testing
 @testable import ConcordLab
@@ -14,10 +15,10 @@ import Testing
         for command in commands {
             #expect(try KVCommand(decoding: command.encoded()) == command)
         }
-        #expect(throws: BinaryDecodingError.truncated) { try KVCommand(decoding: [1, 2, 3]) }
+        #expect(throws: BinaryDecodingError.truncated(offset: 0)) { try KVCommand(decoding: [1, 2, 3]) }
         var trailing = commands[1].encoded()
         trailing.append(0)
-        #expect(throws: BinaryDecodingError.invalid("trailing bytes")) { try KVCommand(decoding: trailing) }
+        #expect(throws: BinaryDecodingError.trailingBytes(count: 1)) { try KVCommand(decoding: trailing) }
     }
 
     /// Thesis §6.3: a retried command takes effect once.

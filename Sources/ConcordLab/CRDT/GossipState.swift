@@ -27,13 +27,13 @@ public struct GossipState: StateCRDT, Hashable, BinaryCodable {
         tags.merge(other.tags)
     }
 
-    public func encode(to writer: inout ConcordClocks.BinaryWriter) {
+    public func encode(to writer: inout BinaryWriter) {
         counter.encode(to: &writer)
         balance.encode(to: &writer)
         tags.encode(to: &writer)
     }
 
-    public init(from reader: inout ConcordClocks.BinaryReader) throws(ConcordClocks.BinaryDecodingError) {
+    public init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
         counter = try GCounter(from: &reader)
         balance = try PNCounter(from: &reader)
         tags = try ORSet(from: &reader)

@@ -16,11 +16,9 @@ struct MVCCKVClient {
     private(set) var history = HistoryRecorder<MVCCLabOperation, MVCCLabAnswer>()
     private var sequence: UInt64 = 0
     private var current: (request: MVCCLabRequest, operationIndex: Int)?
-    private var target: NodeID
+    private var choice: RaftLabServerChoice
     /// Values this client saw or wrote, for plausible cas arguments.
     private var lastSeen: [String: String?] = [:]
-    /// True when the retry timer was armed as a timeout (no answer came).
-    private var retryRotates = true
     /// Answers the store refused with an error, which no operation of the
     /// lab should get.
     private(set) var refusals: [String] = []
@@ -28,7 +26,7 @@ struct MVCCKVClient {
     init(id: NodeID, settings: RaftLabSettings, context: inout NodeContext<MVCCLabMessage, RaftDurableState>) {
         self.id = id
         self.settings = settings
-        target = settings.servers[context.random.index(below: settings.servers.count)]
+        choice = RaftLabServerChoice(servers: settings.servers, random: &context.random)
         scheduleThink(&context)
     }
 
@@ -40,9 +38,7 @@ struct MVCCKVClient {
             issue(&context)
         case Self.retryTimer:
             guard current != nil else { return }
-            if retryRotates {
-                target = nextServer(after: target)
-            }
+            choice.retryDue()
             send(&context)
         default:
             break
@@ -55,12 +51,7 @@ struct MVCCKVClient {
         else { return }
         switch response {
         case .notLeader(let hint):
-            if let hint, settings.servers.contains(hint), hint != from {
-                target = hint
-            } else {
-                target = nextServer(after: from)
-            }
-            retryRotates = false
+            choice.notLeader(from, hint: hint)
             context.setTimer(Self.retryTimer, after: settings.retryBackoff)
         case .answer(let answer):
             context.cancelTimer(Self.retryTimer)
@@ -86,17 +77,8 @@ struct MVCCKVClient {
     private mutating func issue(_ context: inout NodeContext<MVCCLabMessage, RaftDurableState>) {
         guard current == nil, context.trueTime < settings.clientsStopAt else { return }
         sequence += 1
-        let key = settings.keys[context.random.index(below: settings.keys.count)]
-        let value = "\(id)-\(sequence)"
-        let operation: MVCCLabOperation
-        switch context.random.next(below: 100) {
-        case 0..<40: operation = .get(key: key)
-        case 40..<70: operation = .put(key: key, value: value)
-        case 70..<80: operation = .delete(key: key)
-        default:
-            let expected = context.random.chance(perMillion: 200_000) ? nil : (lastSeen[key] ?? nil)
-            operation = .cas(key: key, expected: expected, value: value)
-        }
+        let (key, operation) = RaftLabWorkload.nextOperation(
+            client: id, sequence: sequence, settings: settings, lastSeen: lastSeen, context: &context)
         let request = MVCCLabRequest(clientID: UInt64(id), sequence: sequence, body: operation.request)
         let index = history.invoke(process: id, operation, at: context.trueTime)
         current = (request, index)
@@ -106,14 +88,9 @@ struct MVCCKVClient {
 
     private mutating func send(_ context: inout NodeContext<MVCCLabMessage, RaftDurableState>) {
         guard let (request, _) = current else { return }
-        context.send(.request(request), to: target)
-        retryRotates = true
+        context.send(.request(request), to: choice.target)
+        choice.requestSent()
         context.setTimer(Self.retryTimer, after: settings.requestTimeout)
-    }
-
-    private func nextServer(after server: NodeID) -> NodeID {
-        let position = settings.servers.firstIndex(of: server) ?? 0
-        return settings.servers[(position + 1) % settings.servers.count]
     }
 
     private func scheduleThink(_ context: inout NodeContext<MVCCLabMessage, RaftDurableState>) {

@@ -25,17 +25,13 @@ struct MVCCKVServer {
     let monitor: RaftSafetyMonitor
     let bug: MVCCLabBug?
     private(set) var node: RaftNode
-    /// The durable image: every persist request applied in order.
-    private var image: MemoryRaftStorage
-    /// Persist tokens handed to the disk, with the node's sequence numbers.
-    private var persistTokens: [(token: PersistToken, sequence: UInt64)] = []
+    /// The durable image and the persist requests the disk has not yet synced.
+    private var disk: RaftLabDisk
     private(set) var stateMachine: MVCCStateMachine
     /// Writes waiting to be applied, by client session.
     private var waitingWrites: [UInt64: (sequence: UInt64, client: NodeID)] = [:]
     private var batch: [(entry: MVCCLabEntry, client: NodeID)] = []
-    private var nextReadContext: UInt64 = 0
-    private var readsAwaitingIndex: [UInt64: (request: MVCCLabRequest, range: RangeRequest, client: NodeID)] = [:]
-    private var readsAwaitingApply: [(index: UInt64, request: MVCCLabRequest, range: RangeRequest, client: NodeID)] = []
+    private var reads = RaftLabPendingReads<(request: MVCCLabRequest, range: RangeRequest, client: NodeID)>()
     /// The highest compaction revision this server proposed.
     private var compactionProposed: Int64 = 0
     /// MVCC compactions applied, for the report.
@@ -51,7 +47,7 @@ struct MVCCKVServer {
         self.bug = bug
         let founding = ConfigurationState(voters: Set(settings.servers.map { ReplicaID($0) }))
         let state = durable ?? .bootstrap(founding)
-        image = MemoryRaftStorage(state)
+        disk = RaftLabDisk(state)
         // The state machine restarts from the snapshot; the node then hands
         // out the committed entries after it again.
         do {
@@ -63,7 +59,7 @@ struct MVCCKVServer {
         node = RaftNode(configuration: settings.raftConfiguration(for: id), restoring: state, random: RaftRandom(seed: seed))
         monitor.replicaRestarted(ReplicaID(id))
         if durable == nil {
-            persistTokens.append((context.persist(state), 0))
+            disk.persistFounding(state, &context)
         }
         context.setTimer(Self.tickTimer, after: settings.tickInterval)
     }
@@ -81,12 +77,7 @@ struct MVCCKVServer {
     }
 
     mutating func onDurable(_ token: PersistToken, context: inout NodeContext<MVCCLabMessage, RaftDurableState>) {
-        var sequence: UInt64 = 0
-        while let first = persistTokens.first, first.token <= token {
-            sequence = max(sequence, first.sequence)
-            persistTokens.removeFirst()
-        }
-        if sequence > 0 {
+        if let sequence = disk.durable(upTo: token) {
             perform(node.onPersisted(upTo: sequence), &context)
         }
     }
@@ -120,10 +111,10 @@ struct MVCCKVServer {
         _ request: MVCCLabRequest, _ range: RangeRequest, from client: NodeID,
         _ context: inout NodeContext<MVCCLabMessage, RaftDurableState>
     ) {
-        nextReadContext += 1
+        let readContext = reads.nextContext()
         do {
-            let output = try node.readIndex(context: nextReadContext)
-            readsAwaitingIndex[nextReadContext] = (request, range, client)
+            let output = try node.readIndex(context: readContext)
+            reads.awaitIndex(readContext, (request, range, client))
             perform(output, &context)
         } catch {
             refuse(request.sequence, client: client, error, &context)
@@ -158,12 +149,7 @@ struct MVCCKVServer {
     /// Performs an output in the order `RaftOutput` documents.
     private mutating func perform(_ output: RaftOutput, _ context: inout NodeContext<MVCCLabMessage, RaftDurableState>) {
         if let request = output.persist {
-            do {
-                try image.persist(request)
-            } catch {
-                preconditionFailure("the in-memory image refused a persist request: \(error)")
-            }
-            persistTokens.append((context.persist(image.state), request.sequence))
+            disk.persist(request, &context)
         }
         for message in output.messages {
             context.send(.raft(message), to: NodeID(message.to))
@@ -179,16 +165,12 @@ struct MVCCKVServer {
         for entry in output.committedEntries {
             apply(entry, &context)
         }
-        for readState in output.readStates {
-            if let read = readsAwaitingIndex.removeValue(forKey: readState.context) {
-                readsAwaitingApply.append((readState.index, read.request, read.range, read.client))
-            }
-        }
+        reads.confirmed(output.readStates)
         serveReads(&context)
         if let change = output.roleChange {
             context.log("n\(id) \(change.role.rawValue) term \(change.term) leader \(change.leader.map { "n\($0)" } ?? "none")")
             if change.role != .leader {
-                readsAwaitingIndex.removeAll()
+                reads.dropUnconfirmed()
             }
         }
         if node.role == .leader {
@@ -223,17 +205,9 @@ struct MVCCKVServer {
     }
 
     private mutating func serveReads(_ context: inout NodeContext<MVCCLabMessage, RaftDurableState>) {
-        guard !readsAwaitingApply.isEmpty else { return }
-        let applied = node.appliedIndex
-        var remaining: [(index: UInt64, request: MVCCLabRequest, range: RangeRequest, client: NodeID)] = []
-        for read in readsAwaitingApply {
-            if read.index <= applied {
-                context.send(.response(sequence: read.request.sequence, .answer(stateMachine.read(read.range))), to: read.client)
-            } else {
-                remaining.append(read)
-            }
+        for read in reads.takeServable(applied: node.appliedIndex) {
+            context.send(.response(sequence: read.request.sequence, .answer(stateMachine.read(read.range))), to: read.client)
         }
-        readsAwaitingApply = remaining
     }
 
     /// Proposes a compaction of the store's history (etcd's

@@ -1,23 +1,14 @@
 import ConcordKV
 
-/// What a client of the MVCC lab does, in the checker's terms: a get, a put,
-/// a delete, or a compare-and-swap (etcd's usual transaction: compare the
-/// value, or that the key is absent, then put). `request` turns it into the
-/// etcd request a real client would send.
-enum MVCCLabOperation: Sendable, Hashable {
-    case get(key: String)
-    case put(key: String, value: String)
-    case delete(key: String)
-    case cas(key: String, expected: String?, value: String)
+/// What a client of the MVCC lab does, in the checker's terms: the Raft
+/// key-value lab's operations (a get, a put, a delete, or a compare-and-swap).
+typealias MVCCLabOperation = KVCommand.Operation
 
-    var key: String {
-        switch self {
-        case .get(let key), .put(let key, _), .delete(let key), .cas(let key, _, _): key
-        }
-    }
-
-    /// The etcd request: a range for a get (served after a ReadIndex, not
-    /// through the log), a command for everything else.
+extension KVCommand.Operation {
+    /// The etcd request a real client would send for the operation: a cas
+    /// is etcd's usual transaction (compare the value, or that the key is
+    /// absent, then put). A get becomes a range (served after a ReadIndex,
+    /// not through the log), everything else a command.
     var request: MVCCLabRequest.Body {
         switch self {
         case .get(let key):
@@ -53,7 +44,7 @@ struct MVCCLabRequest: Sendable, Hashable {
 }
 
 /// What the state machine answered a request.
-enum MVCCLabAnswer: Sendable, Hashable {
+enum MVCCLabAnswer: Sendable, Hashable, RaftLabResult {
     /// A put or delete took effect, or a transaction ran; `succeeded` is
     /// the transaction's (true for a put or delete).
     case written(succeeded: Bool)

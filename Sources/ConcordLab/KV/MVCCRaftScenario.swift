@@ -80,11 +80,11 @@ public enum MVCCRaftScenario {
         simulator.run(until: plan.healedAt)
         let deadline = plan.healedAt + livenessBound
         simulator.run(until: deadline) { simulator in
-            !allClientsIdle(simulator, settings) || !hasLeader(simulator, settings)
+            !RaftLabProgress.allClientsIdle(simulator, settings) || !RaftLabProgress.hasLeader(simulator, settings)
         }
-        let idle = allClientsIdle(simulator, settings)
-        let leader = hasLeader(simulator, settings)
-        let history = collectHistory(simulator, settings)
+        let idle = RaftLabProgress.allClientsIdle(simulator, settings)
+        let leader = RaftLabProgress.hasLeader(simulator, settings)
+        let history = RaftLabProgress.collectHistory(simulator, settings)
         let operations = history.filter { $0.kind == .invoke }.count
 
         var failures: [String] = monitor.violations
@@ -133,48 +133,4 @@ public enum MVCCRaftScenario {
         return failures
     }
 
-    static func allClientsIdle(_ simulator: borrowing Simulator<MVCCLabNode>, _ settings: RaftLabSettings) -> Bool {
-        settings.clients.allSatisfy { simulator.node($0)?.client?.isIdle ?? true }
-    }
-
-    static func hasLeader(_ simulator: borrowing Simulator<MVCCLabNode>, _ settings: RaftLabSettings) -> Bool {
-        settings.servers.contains { simulator.node($0)?.server?.node.role == .leader && !simulator.isPaused($0) }
-    }
-
-    /// The clients' histories merged in time order, as checker events. At
-    /// equal times invocations come first, so no real-time order is invented.
-    static func collectHistory(_ simulator: borrowing Simulator<MVCCLabNode>, _ settings: RaftLabSettings) -> [HistoryEvent] {
-        var events: [(time: Int64, rank: Int, sequence: Int, event: HistoryEvent)] = []
-        for clientID in settings.clients {
-            guard let client = simulator.node(clientID)?.client else { continue }
-            for event in client.history.events {
-                let (function, key, value, expected) = describe(event.operation)
-                let kind: HistoryEvent.Kind
-                var recorded = value
-                switch event.kind {
-                case .invoke: kind = .invoke
-                case .ok:
-                    kind = .ok
-                    if case .value(let read)? = event.result { recorded = read }
-                case .fail: kind = .fail
-                case .info: kind = .info
-                }
-                let historyEvent = HistoryEvent(
-                    process: clientID, kind: kind, function: function, key: key, value: recorded, expected: expected,
-                    time: event.time.nanoseconds)
-                events.append((event.time.nanoseconds, kind == .invoke ? 0 : 1, events.count, historyEvent))
-            }
-        }
-        events.sort { ($0.time, $0.rank, $0.sequence) < ($1.time, $1.rank, $1.sequence) }
-        return events.map(\.event)
-    }
-
-    private static func describe(_ operation: MVCCLabOperation) -> (HistoryEvent.Function, String, String?, String?) {
-        switch operation {
-        case .get(let key): (.get, key, nil, nil)
-        case .put(let key, let value): (.put, key, value, nil)
-        case .delete(let key): (.delete, key, nil, nil)
-        case .cas(let key, let expected, let value): (.cas, key, value, expected)
-        }
-    }
 }

@@ -1,3 +1,5 @@
+import ConcordClocks
+
 /// A client's request to the replicated key-value store, identified by the
 /// client and a sequence number so that a retried command takes effect once
 /// (thesis §6.3).
@@ -29,24 +31,24 @@ struct KVCommand: Sendable, Hashable {
 
     func encoded() -> [UInt8] {
         var writer = BinaryWriter()
-        writer.write(clientID)
-        writer.write(sequence)
+        writer.writeFixedWidth(clientID)
+        writer.writeFixedWidth(sequence)
         switch operation {
         case .get(let key):
-            writer.write(UInt8(0))
-            writer.write(key)
+            writer.writeByte(UInt8(0))
+            writer.writeFixedWidthString(key)
         case .put(let key, let value):
-            writer.write(UInt8(1))
-            writer.write(key)
-            writer.write(value)
+            writer.writeByte(UInt8(1))
+            writer.writeFixedWidthString(key)
+            writer.writeFixedWidthString(value)
         case .delete(let key):
-            writer.write(UInt8(2))
-            writer.write(key)
+            writer.writeByte(UInt8(2))
+            writer.writeFixedWidthString(key)
         case .cas(let key, let expected, let value):
-            writer.write(UInt8(3))
-            writer.write(key)
-            writer.write(expected)
-            writer.write(value)
+            writer.writeByte(UInt8(3))
+            writer.writeFixedWidthString(key)
+            writer.writeFixedWidthOptionalString(expected)
+            writer.writeFixedWidthString(value)
         }
         return writer.bytes
     }
@@ -59,22 +61,22 @@ struct KVCommand: Sendable, Hashable {
 
     init(decoding bytes: [UInt8]) throws(BinaryDecodingError) {
         var reader = BinaryReader(bytes)
-        clientID = try reader.readUInt64()
-        sequence = try reader.readUInt64()
-        switch try reader.readUInt8() {
-        case 0: operation = .get(key: try reader.readString())
-        case 1: operation = .put(key: try reader.readString(), value: try reader.readString())
-        case 2: operation = .delete(key: try reader.readString())
+        clientID = try reader.readFixedWidthUInt64()
+        sequence = try reader.readFixedWidthUInt64()
+        switch try reader.readByte() {
+        case 0: operation = .get(key: try reader.readFixedWidthString())
+        case 1: operation = .put(key: try reader.readFixedWidthString(), value: try reader.readFixedWidthString())
+        case 2: operation = .delete(key: try reader.readFixedWidthString())
         case 3:
-            operation = .cas(key: try reader.readString(), expected: try reader.readOptionalString(), value: try reader.readString())
-        case let tag: throw .invalid("operation tag \(tag)")
+            operation = .cas(key: try reader.readFixedWidthString(), expected: try reader.readFixedWidthOptionalString(), value: try reader.readFixedWidthString())
+        case let tag: throw .invalidValue("operation tag \(tag)", offset: reader.offset - 1)
         }
-        guard reader.isAtEnd else { throw .invalid("trailing bytes") }
+        try reader.finish()
     }
 }
 
 /// What a command returned.
-enum KVResult: Sendable, Hashable {
+enum KVResult: Sendable, Hashable, RaftLabResult {
     /// A put or delete took effect, or a cas swapped.
     case done
     /// A get read this value (nil: absent).

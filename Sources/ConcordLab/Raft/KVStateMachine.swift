@@ -1,3 +1,5 @@
+import ConcordClocks
+
 /// The replicated key-value state machine: a map and a session table that
 /// remembers, per client, the last sequence number applied and its result,
 /// so that a command retried after a lost answer takes effect once
@@ -50,22 +52,22 @@ struct KVStateMachine: Sendable, Hashable {
 
     func snapshot() -> [UInt8] {
         var writer = BinaryWriter()
-        writer.write(UInt64(data.count))
+        writer.writeFixedWidth(UInt64(data.count))
         for key in data.keys.sorted() {
-            writer.write(key)
-            writer.write(data[key]!)
+            writer.writeFixedWidthString(key)
+            writer.writeFixedWidthString(data[key]!)
         }
-        writer.write(UInt64(sessions.count))
+        writer.writeFixedWidth(UInt64(sessions.count))
         for client in sessions.keys.sorted() {
             let session = sessions[client]!
-            writer.write(client)
-            writer.write(session.sequence)
+            writer.writeFixedWidth(client)
+            writer.writeFixedWidth(session.sequence)
             switch session.result {
-            case .done: writer.write(UInt8(0))
+            case .done: writer.writeByte(UInt8(0))
             case .value(let value):
-                writer.write(UInt8(1))
-                writer.write(value)
-            case .casMismatch: writer.write(UInt8(2))
+                writer.writeByte(UInt8(1))
+                writer.writeFixedWidthOptionalString(value)
+            case .casMismatch: writer.writeByte(UInt8(2))
             }
         }
         return writer.bytes
@@ -77,22 +79,22 @@ struct KVStateMachine: Sendable, Hashable {
     init(snapshot bytes: [UInt8]) throws(BinaryDecodingError) {
         guard !bytes.isEmpty else { return }
         var reader = BinaryReader(bytes)
-        for _ in 0..<(try reader.readUInt64()) {
-            let key = try reader.readString()
-            data[key] = try reader.readString()
+        for _ in 0..<(try reader.readFixedWidthUInt64()) {
+            let key = try reader.readFixedWidthString()
+            data[key] = try reader.readFixedWidthString()
         }
-        for _ in 0..<(try reader.readUInt64()) {
-            let client = try reader.readUInt64()
-            let sequence = try reader.readUInt64()
+        for _ in 0..<(try reader.readFixedWidthUInt64()) {
+            let client = try reader.readFixedWidthUInt64()
+            let sequence = try reader.readFixedWidthUInt64()
             let result: KVResult
-            switch try reader.readUInt8() {
+            switch try reader.readByte() {
             case 0: result = .done
-            case 1: result = .value(try reader.readOptionalString())
+            case 1: result = .value(try reader.readFixedWidthOptionalString())
             case 2: result = .casMismatch
-            case let tag: throw .invalid("result tag \(tag)")
+            case let tag: throw .invalidValue("result tag \(tag)", offset: reader.offset - 1)
             }
             sessions[client] = Session(sequence: sequence, result: result)
         }
-        guard reader.isAtEnd else { throw .invalid("trailing bytes") }
+        try reader.finish()
     }
 }

@@ -40,9 +40,9 @@ enum RaftBenchmark {
         return settings
     }
 
-    static func makeSimulator(seed: UInt64, settings: RaftLabSettings) -> Simulator<RaftLabNode> {
+    static func makeSimulator(seed: UInt64, settings: RaftLabSettings) -> Simulator<RaftKVLabNode> {
         let monitor = RaftSafetyMonitor()
-        return Simulator<RaftLabNode>(
+        return Simulator<RaftKVLabNode>(
             seed: seed, nodeIDs: settings.servers + settings.clients, recordsTrace: false,
             makeNode: { id, durable, context in
                 if settings.servers.contains(id) {

@@ -64,7 +64,7 @@ struct RaftFaultHunter {
 
     /// Looks at the servers between two events; returns a crash to make,
     /// or nil.
-    mutating func observe(_ simulator: borrowing Simulator<RaftLabNode>) -> Strike? {
+    mutating func observe(_ simulator: borrowing Simulator<RaftKVLabNode>) -> Strike? {
         let now = simulator.now
         down = down.filter { $0.value > now }
         for server in servers {

@@ -16,20 +16,16 @@ struct RaftKVClient {
     private(set) var history = HistoryRecorder<KVCommand.Operation, KVResult>()
     private var sequence: UInt64 = 0
     private var current: (command: KVCommand, operationIndex: Int)?
-    private var target: NodeID
+    private var choice: RaftLabServerChoice
     /// Values this client saw or wrote, for plausible cas arguments.
     private var lastSeen: [String: String?] = [:]
-    /// True when the retry timer was armed as a timeout (no answer came), so
-    /// the next attempt goes to another server; false after a "not leader"
-    /// answer already chose the next server.
-    private var retryRotates = true
     /// Requests sent, for the benchmark.
     private(set) var requestsSent = 0
 
     init(id: NodeID, settings: RaftLabSettings, context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
         self.id = id
         self.settings = settings
-        target = settings.servers[context.random.index(below: settings.servers.count)]
+        choice = RaftLabServerChoice(servers: settings.servers, random: &context.random)
         scheduleThink(&context)
     }
 
@@ -41,9 +37,7 @@ struct RaftKVClient {
             issue(&context)
         case Self.retryTimer:
             guard current != nil else { return }
-            if retryRotates {
-                target = nextServer(after: target)
-            }
+            choice.retryDue()
             send(&context)
         default:
             break
@@ -56,12 +50,7 @@ struct RaftKVClient {
         else { return }
         switch response {
         case .notLeader(let hint):
-            if let hint, settings.servers.contains(hint), hint != from {
-                target = hint
-            } else {
-                target = nextServer(after: from)
-            }
-            retryRotates = false
+            choice.notLeader(from, hint: hint)
             context.setTimer(Self.retryTimer, after: settings.retryBackoff)
         case .result(let result):
             context.cancelTimer(Self.retryTimer)
@@ -82,18 +71,8 @@ struct RaftKVClient {
     private mutating func issue(_ context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
         guard current == nil, context.trueTime < settings.clientsStopAt else { return }
         sequence += 1
-        let key = settings.keys[context.random.index(below: settings.keys.count)]
-        let value = "\(id)-\(sequence)"
-        let operation: KVCommand.Operation
-        let draw = context.random.next(below: 100)
-        switch draw {
-        case 0..<40: operation = .get(key: key)
-        case 40..<70: operation = .put(key: key, value: value)
-        case 70..<80: operation = .delete(key: key)
-        default:
-            let expected = context.random.chance(perMillion: 200_000) ? nil : (lastSeen[key] ?? nil)
-            operation = .cas(key: key, expected: expected, value: value)
-        }
+        let (key, operation) = RaftLabWorkload.nextOperation(
+            client: id, sequence: sequence, settings: settings, lastSeen: lastSeen, context: &context)
         let command = KVCommand(clientID: UInt64(id), sequence: sequence, operation: operation)
         let index = history.invoke(process: id, operation, at: context.trueTime)
         current = (command, index)
@@ -104,14 +83,9 @@ struct RaftKVClient {
     private mutating func send(_ context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
         guard let (command, _) = current else { return }
         requestsSent += 1
-        context.send(.request(command), to: target)
-        retryRotates = true
+        context.send(.request(command), to: choice.target)
+        choice.requestSent()
         context.setTimer(Self.retryTimer, after: settings.requestTimeout)
-    }
-
-    private func nextServer(after server: NodeID) -> NodeID {
-        let position = settings.servers.firstIndex(of: server) ?? 0
-        return settings.servers[(position + 1) % settings.servers.count]
     }
 
     private func scheduleThink(_ context: inout NodeContext<RaftLabMessage, RaftDurableState>) {

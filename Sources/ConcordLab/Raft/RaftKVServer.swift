@@ -15,19 +15,14 @@ struct RaftKVServer {
     let settings: RaftLabSettings
     let monitor: RaftSafetyMonitor
     private(set) var node: RaftNode
-    /// The durable image: every persist request applied in order. What the
-    /// disk holds once the latest request is synced.
-    private var image: MemoryRaftStorage
-    /// Persist tokens handed to the disk, with the node's sequence numbers.
-    private var persistTokens: [(token: PersistToken, sequence: UInt64)] = []
+    /// The durable image and the persist requests the disk has not yet synced.
+    private var disk: RaftLabDisk
     private(set) var stateMachine: KVStateMachine
     /// Writes waiting to be applied, by client session: the sequence and the
     /// client node to answer.
     private var waitingWrites: [UInt64: (sequence: UInt64, client: NodeID)] = [:]
     private var batch: [(command: KVCommand, client: NodeID)] = []
-    private var nextReadContext: UInt64 = 0
-    private var readsAwaitingIndex: [UInt64: (command: KVCommand, client: NodeID)] = [:]
-    private var readsAwaitingApply: [(index: UInt64, command: KVCommand, client: NodeID)] = []
+    private var reads = RaftLabPendingReads<(command: KVCommand, client: NodeID)>()
     /// Committed commands applied, for the benchmark.
     private(set) var appliedCommands = 0
     /// Raft messages sent, for the benchmark.
@@ -39,7 +34,7 @@ struct RaftKVServer {
         self.monitor = monitor
         let founding = ConfigurationState(voters: Set(settings.servers.map { ReplicaID($0) }))
         let state = durable ?? .bootstrap(founding)
-        image = MemoryRaftStorage(state)
+        disk = RaftLabDisk(state)
         // The state machine restarts from the snapshot; the node then hands
         // out the committed entries after it again.
         stateMachine = (try? KVStateMachine(snapshot: state.snapshot.data)) ?? KVStateMachine()
@@ -48,7 +43,7 @@ struct RaftKVServer {
         node = RaftNode(configuration: settings.raftConfiguration(for: id), restoring: state, random: RaftRandom(seed: seed))
         monitor.replicaRestarted(ReplicaID(id))
         if durable == nil {
-            persistTokens.append((context.persist(state), 0))
+            disk.persistFounding(state, &context)
         }
         context.setTimer(Self.tickTimer, after: settings.tickInterval)
     }
@@ -66,12 +61,7 @@ struct RaftKVServer {
     }
 
     mutating func onDurable(_ token: PersistToken, context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
-        var sequence: UInt64 = 0
-        while let first = persistTokens.first, first.token <= token {
-            sequence = max(sequence, first.sequence)
-            persistTokens.removeFirst()
-        }
-        if sequence > 0 {
+        if let sequence = disk.durable(upTo: token) {
             perform(node.onPersisted(upTo: sequence), &context)
         }
     }
@@ -93,10 +83,10 @@ struct RaftKVServer {
     }
 
     private mutating func read(_ command: KVCommand, from client: NodeID, _ context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
-        nextReadContext += 1
+        let readContext = reads.nextContext()
         do {
-            let output = try node.readIndex(context: nextReadContext)
-            readsAwaitingIndex[nextReadContext] = (command, client)
+            let output = try node.readIndex(context: readContext)
+            reads.awaitIndex(readContext, (command, client))
             perform(output, &context)
         } catch {
             refuse(command, client: client, error, &context)
@@ -129,12 +119,7 @@ struct RaftKVServer {
     /// Performs an output in the order `RaftOutput` documents.
     private mutating func perform(_ output: RaftOutput, _ context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
         if let request = output.persist {
-            do {
-                try image.persist(request)
-            } catch {
-                preconditionFailure("the in-memory image refused a persist request: \(error)")
-            }
-            persistTokens.append((context.persist(image.state), request.sequence))
+            disk.persist(request, &context)
         }
         for message in output.messages {
             context.send(.raft(message), to: NodeID(message.to))
@@ -148,18 +133,12 @@ struct RaftKVServer {
         for entry in output.committedEntries {
             apply(entry, &context)
         }
-        for readState in output.readStates {
-            if let read = readsAwaitingIndex.removeValue(forKey: readState.context) {
-                readsAwaitingApply.append((readState.index, read.command, read.client))
-            }
-        }
+        reads.confirmed(output.readStates)
         serveReads(&context)
         if let change = output.roleChange {
             context.log("n\(id) \(change.role.rawValue) term \(change.term) leader \(change.leader.map { "n\($0)" } ?? "none")")
             if change.role != .leader {
-                // A deposed leader's waiting reads may never be confirmed:
-                // clients time out and retry elsewhere.
-                readsAwaitingIndex.removeAll()
+                reads.dropUnconfirmed()
             }
         }
         if node.role == .leader {
@@ -185,18 +164,10 @@ struct RaftKVServer {
     }
 
     private mutating func serveReads(_ context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
-        guard !readsAwaitingApply.isEmpty else { return }
-        let applied = node.appliedIndex
-        var remaining: [(index: UInt64, command: KVCommand, client: NodeID)] = []
-        for read in readsAwaitingApply {
-            if read.index <= applied {
-                let value = stateMachine.read(read.command.operation.key)
-                context.send(.response(sequence: read.command.sequence, .result(.value(value))), to: read.client)
-            } else {
-                remaining.append(read)
-            }
+        for read in reads.takeServable(applied: node.appliedIndex) {
+            let value = stateMachine.read(read.command.operation.key)
+            context.send(.response(sequence: read.command.sequence, .result(.value(value))), to: read.client)
         }
-        readsAwaitingApply = remaining
     }
 
     private mutating func maybeCompact(_ context: inout NodeContext<RaftLabMessage, RaftDurableState>) {
