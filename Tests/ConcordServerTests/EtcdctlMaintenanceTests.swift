@@ -8,26 +8,11 @@ import Testing
 extension ProcessClusterTests {
 @Suite struct EtcdctlMaintenanceTests {
     @Test func etcdctlMemberEndpointAlarmDefragSnapshotAndMoveLeaderBehaveAsEtcd() async throws {
-        let cluster = try ProcessCluster(size: 3)
-        try cluster.startAll()
-        do {
-            try await cluster.waitForLeader(seconds: 20)
-            try await exercise(cluster)
-        } catch {
-            let logs = cluster.logs()
-            await cluster.shutdown()
-            Issue.record("\(error)\n\(logs)")
-            return
-        }
-        await cluster.shutdown()
+        try await ProcessCluster.withRunningCluster(size: 3) { try await exercise($0) }
     }
 
-    private func ok(_ cluster: ProcessCluster, _ arguments: [String], endpoints: String? = nil) async throws -> String {
-        let result = try await cluster.etcdctl(arguments, endpoints: endpoints)
-        guard result.status == 0 else {
-            throw HarnessError(description: "etcdctl \(arguments) failed (\(result.status)): \(result.error)")
-        }
-        return result.output
+    private func ok(_ cluster: ProcessCluster, _ arguments: [String], input: String? = nil, endpoints: String? = nil) async throws -> String {
+        try await cluster.etcdctlOK(arguments, input: input, endpoints: endpoints)
     }
 
     private func json(_ text: String) throws -> Any {
