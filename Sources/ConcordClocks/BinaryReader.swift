@@ -47,7 +47,12 @@ public struct BinaryReader: Sendable {
             // The tenth byte may carry only the single top bit.
             if shift == 63 && payload > 1 || shift > 63 { throw .varintTooLong(offset: start) }
             result |= payload << shift
-            if byte & 0x80 == 0 { return result }
+            if byte & 0x80 == 0 {
+                // A last group of zero after others is an overlong encoding: refusing it
+                // keeps every value's encoding unique, so decode-then-encode is the identity.
+                if byte == 0 && shift > 0 { throw .invalidValue("overlong varint", offset: start) }
+                return result
+            }
             shift += 7
         }
     }

@@ -59,6 +59,11 @@ import Testing
         #expect(throws: BinaryDecodingError.invalidValue("dot counter 0", offset: 1)) {
             try Dot(binaryEncoded: [5, 0])
         }
+        // An overlong varint (1 written as 0x81 0x00) once decoded and re-encoded differently.
+        #expect(throws: BinaryDecodingError.invalidValue("overlong varint", offset: 0)) {
+            try UInt64(binaryEncoded: [0x81, 0x00])
+        }
+        #expect((try? VersionVector(binaryEncoded: [10, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 129, 0, 1])) == nil)
         await propertyCheck(count: 500, input: Gen.uint8().array(of: 0...40)) { bytes in
             // Anything either decodes to a value that re-encodes canonically, or throws.
             if let vector = try? VersionVector(binaryEncoded: bytes) {
