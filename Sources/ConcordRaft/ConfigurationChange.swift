@@ -45,11 +45,16 @@ public struct ConfigurationChange: Sendable, Hashable {
     public var steps: [Step]
     /// How a joint configuration entered by this change is left.
     public var transition: Transition
+    /// Bytes the application attaches to the change and reads back when the
+    /// entry is applied (etcd-io/raft's `ConfChange.Context`; Concord's
+    /// server carries the member's name and URLs in it). Opaque to Raft.
+    public var context: [UInt8]
 
     /// Creates a change.
-    public init(_ steps: [Step], transition: Transition = .automatic) {
+    public init(_ steps: [Step], transition: Transition = .automatic, context: [UInt8] = []) {
         self.steps = steps
         self.transition = transition
+        self.context = context
     }
 
     /// The change that leaves a joint configuration.
@@ -60,23 +65,42 @@ public struct ConfigurationChange: Sendable, Hashable {
 
     /// The most steps a change may carry.
     public static let stepsMax = 64
+    /// The largest context a change may carry, in bytes.
+    public static let contextBytesMax = 64 * 1024
 
     /// The change encoded as the payload of a log entry.
+    ///
+    /// Layout: a format byte, the transition byte, the step count, then each
+    /// step as its action byte and replica id (8 bytes, little-endian).
+    /// Format 1 ends there; format 2, written only when `context` is not
+    /// empty, follows with the context's length (4 bytes, little-endian)
+    /// and its bytes. A change without context encodes exactly as before
+    /// contexts existed, so existing logs keep their meaning.
     public func encoded() -> [UInt8] {
-        var bytes: [UInt8] = [1, transition.rawValue, UInt8(steps.count)]
+        var bytes: [UInt8] = [context.isEmpty ? 1 : 2, transition.rawValue, UInt8(steps.count)]
         for step in steps {
             bytes.append(step.action.rawValue)
             withUnsafeBytes(of: step.replica.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        if !context.isEmpty {
+            withUnsafeBytes(of: UInt32(context.count).littleEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: context)
         }
         return bytes
     }
 
     /// Decodes a payload written by `encoded()`.
+    /// - Throws: `ConfigurationChangeError.malformedEncoding` for anything
+    ///   `encoded()` cannot produce (an unknown format, action or
+    ///   transition, too many steps, an empty or oversized context, a
+    ///   length that does not match).
     public init(decoding bytes: [UInt8]) throws(ConfigurationChangeError) {
-        guard bytes.count >= 3, bytes[0] == 1 else { throw .malformedEncoding }
+        guard bytes.count >= 3, bytes[0] == 1 || bytes[0] == 2 else { throw .malformedEncoding }
+        let hasContext = bytes[0] == 2
         guard let transition = Transition(rawValue: bytes[1]) else { throw .malformedEncoding }
         let count = Int(bytes[2])
-        guard count <= Self.stepsMax, bytes.count == 3 + count * 9 else { throw .malformedEncoding }
+        let stepsEnd = 3 + count * 9
+        guard count <= Self.stepsMax, bytes.count >= stepsEnd else { throw .malformedEncoding }
         var steps: [Step] = []
         for position in 0..<count {
             let base = 3 + position * 9
@@ -87,7 +111,19 @@ public struct ConfigurationChange: Sendable, Hashable {
             }
             steps.append(Step(action, replica))
         }
-        self.init(steps, transition: transition)
+        var context: [UInt8] = []
+        if hasContext {
+            guard bytes.count >= stepsEnd + 4 else { throw .malformedEncoding }
+            var length = 0
+            for shift in 0..<4 { length |= Int(bytes[stepsEnd + shift]) << (8 * shift) }
+            guard length >= 1, length <= Self.contextBytesMax, bytes.count == stepsEnd + 4 + length else {
+                throw .malformedEncoding
+            }
+            context = Array(bytes[(stepsEnd + 4)...])
+        } else {
+            guard bytes.count == stepsEnd else { throw .malformedEncoding }
+        }
+        self.init(steps, transition: transition, context: context)
     }
 }
 

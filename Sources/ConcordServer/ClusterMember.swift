@@ -26,6 +26,22 @@ public struct ClusterMember: Sendable, Hashable {
         return hash == 0 ? 1 : hash
     }
 
+    /// The id of a member added to a running cluster: the 64-bit FNV-1a
+    /// hash of its peer URLs (each normalized to `http://host:port`,
+    /// sorted, joined by commas), never 0. The leader derives it when the
+    /// member is added and the member derives it again from its own entry
+    /// in `--initial-cluster` when it starts with
+    /// `--initial-cluster-state existing`, so both agree without talking.
+    /// (etcd mixes in the cluster token and the time; Concord cannot, as the
+    /// new member must find its id before it hears from the cluster.)
+    public static func id(forPeerURLs peerURLs: [String]) -> UInt64 {
+        let hash = fnv1a(Array(peerURLs.sorted().joined(separator: ",").utf8))
+        return hash == 0 ? 1 : hash
+    }
+
+    /// The member's peer URL, `http://host:port`.
+    public var peerURL: String { Endpoint(host: peerHost, port: peerPort).description }
+
     /// The cluster id: the FNV-1a hash of the members' ids in ascending order.
     public static func clusterID(of members: [ClusterMember]) -> UInt64 {
         var bytes: [UInt8] = []

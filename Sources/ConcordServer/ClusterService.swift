@@ -4,18 +4,26 @@ import GRPCCore
 
 /// etcd's v3 Cluster service over a `ConcordNode`.
 ///
-/// MemberList answers the members of `--initial-cluster`: their ids, names
-/// and peer URLs. A member knows only its own client URL, so the others
-/// are listed without client URLs (`etcdctl --cluster` cannot discover
-/// endpoints; name them with `--endpoints`). Concord's membership is fixed
-/// at start: MemberAdd, MemberRemove, MemberUpdate and MemberPromote are
-/// refused with gRPC `UNIMPLEMENTED` and change nothing.
+/// MemberList answers the replicated member registry: every member's id,
+/// name, peer and client URLs and learner flag, the same on every member
+/// (a member added but not yet started has no name and no client URLs, and
+/// etcdctl shows it "unstarted").
+///
+/// MemberAdd (voter or learner), MemberRemove and MemberPromote are Raft
+/// configuration changes; MemberUpdate is an ordinary entry. Each answers
+/// once this member has applied the change, with the member list after it.
+/// A new member's id is derived from its peer URLs
+/// (`ClusterMember.id(forPeerURLs:)`). Refusals are etcd's errors with
+/// etcd's gRPC codes and change nothing: "member not found", "Peer URLs
+/// already exists", "member ID already exist", "can only promote a learner
+/// member", "can only promote a learner member which is in sync with
+/// leader" (checked on the leader only; a follower answers "not leader"),
+/// "too many learner members in cluster", "given member URLs are invalid",
+/// and etcd's strict reconfiguration checks ("re-configuration failed due to
+/// not enough started members" when adding a voter, "unhealthy cluster"
+/// when a removal would leave the active voters without a quorum).
 struct ClusterService: Etcdserverpb_Cluster.SimpleServiceProtocol {
     let node: ConcordNode
-
-    /// Why membership changes are refused.
-    static let membershipChangeRefusal =
-        "concord: membership changes through the Cluster API are not supported; the cluster is fixed by --initial-cluster"
 
     private func header() async -> Etcdserverpb_ResponseHeader {
         var header = Etcdserverpb_ResponseHeader()
@@ -26,37 +34,91 @@ struct ClusterService: Etcdserverpb_Cluster.SimpleServiceProtocol {
         return header
     }
 
+    private static func member(_ record: MemberRecord) -> Etcdserverpb_Member {
+        var member = Etcdserverpb_Member()
+        member.id = record.id
+        member.name = record.name
+        member.peerUrls = record.peerURLs
+        member.clientUrls = record.clientURLs
+        member.isLearner = record.isLearner
+        return member
+    }
+
+    /// etcd's MemberBadURLs for a missing, duplicated or malformed URL.
+    static func peerURLs(_ urls: [String]) throws(MembershipError) -> [String] {
+        guard !urls.isEmpty, urls.count <= MemberRegistry.urlsPerMemberMax else { throw .badURLs }
+        var normalized: [String] = []
+        for url in urls {
+            guard url.utf8.count <= MemberRegistry.textBytesMax, let endpoint = try? Endpoint.parse(url, flag: "peer URL"),
+                endpoint.port != 0
+            else { throw .badURLs }
+            normalized.append(endpoint.description)
+        }
+        guard Set(normalized).count == normalized.count else { throw .badURLs }
+        return normalized.sorted()
+    }
+
+    /// Runs a membership call, turning `MembershipError` into etcd's status.
+    private func membership<Response>(_ method: String, _ body: () async throws -> Response) async throws -> Response {
+        try await observeRequest(node, method) {
+            do {
+                return try await body()
+            } catch let error as MembershipError {
+                throw RPCError(code: EtcdTranslation.code(error.grpcStatusCode), message: error.message)
+            }
+        }
+    }
+
     func memberList(request: Etcdserverpb_MemberListRequest, context: ServerContext) async throws -> Etcdserverpb_MemberListResponse {
-        try await observeRequest(node, "MemberList") {
+        try await membership("MemberList") {
             var response = Etcdserverpb_MemberListResponse()
             response.header = await header()
-            let configuration = node.configuration
-            response.members = configuration.members.map { member in
-                var answer = Etcdserverpb_Member()
-                answer.id = member.id
-                answer.name = member.name
-                answer.peerUrls = ["http://\(member.peerHost):\(member.peerPort)"]
-                answer.clientUrls = member.id == configuration.memberID ? ["\(configuration.clientListen)"] : []
-                answer.isLearner = false
-                return answer
-            }
+            response.members = await node.memberList().map(Self.member)
             return response
         }
     }
 
     func memberAdd(request: Etcdserverpb_MemberAddRequest, context: ServerContext) async throws -> Etcdserverpb_MemberAddResponse {
-        try await observeRequest(node, "MemberAdd") { throw RPCError(code: .unimplemented, message: Self.membershipChangeRefusal) }
+        try await membership("MemberAdd") {
+            let urls = try Self.peerURLs(request.peerUrls)
+            let record = MemberRecord(
+                id: ClusterMember.id(forPeerURLs: urls), name: "", peerURLs: urls, clientURLs: [], isLearner: request.isLearner)
+            let members = try await node.addMember(record)
+            var response = Etcdserverpb_MemberAddResponse()
+            response.header = await header()
+            response.member = Self.member(record)
+            response.members = members.map(Self.member)
+            return response
+        }
     }
 
     func memberRemove(request: Etcdserverpb_MemberRemoveRequest, context: ServerContext) async throws -> Etcdserverpb_MemberRemoveResponse {
-        try await observeRequest(node, "MemberRemove") { throw RPCError(code: .unimplemented, message: Self.membershipChangeRefusal) }
+        try await membership("MemberRemove") {
+            let members = try await node.removeMember(request.id)
+            var response = Etcdserverpb_MemberRemoveResponse()
+            response.header = await header()
+            response.members = members.map(Self.member)
+            return response
+        }
     }
 
     func memberUpdate(request: Etcdserverpb_MemberUpdateRequest, context: ServerContext) async throws -> Etcdserverpb_MemberUpdateResponse {
-        try await observeRequest(node, "MemberUpdate") { throw RPCError(code: .unimplemented, message: Self.membershipChangeRefusal) }
+        try await membership("MemberUpdate") {
+            let members = try await node.updateMember(request.id, peerURLs: try Self.peerURLs(request.peerUrls))
+            var response = Etcdserverpb_MemberUpdateResponse()
+            response.header = await header()
+            response.members = members.map(Self.member)
+            return response
+        }
     }
 
     func memberPromote(request: Etcdserverpb_MemberPromoteRequest, context: ServerContext) async throws -> Etcdserverpb_MemberPromoteResponse {
-        try await observeRequest(node, "MemberPromote") { throw RPCError(code: .unimplemented, message: Self.membershipChangeRefusal) }
+        try await membership("MemberPromote") {
+            let members = try await node.promoteMember(request.id)
+            var response = Etcdserverpb_MemberPromoteResponse()
+            response.header = await header()
+            response.members = members.map(Self.member)
+            return response
+        }
     }
 }

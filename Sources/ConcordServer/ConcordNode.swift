@@ -29,21 +29,21 @@ public actor ConcordNode {
     public nonisolated let configuration: NodeConfiguration
     /// The node's metrics.
     public nonisolated let metrics: ServerMetrics
-    private nonisolated let logger: Logger
+    nonisolated let logger: Logger
     private nonisolated let leaderKnown = Atomic<Bool>(false)
 
-    private var raft: RaftNode
+    var raft: RaftNode
     private nonisolated let logStore: Storage.RaftLogStore
     private var state: KVStateMachine
     private var store: MVCCStore { state.store }
     private let limits: KVLimits
-    private var transport: PeerTransport?
+    var transport: PeerTransport?
     private nonisolated let persistQueue = DispatchQueue(label: "concord.persist")
-    private var nextRequestID: UInt64
+    var nextRequestID: UInt64
     private var proposals: [UInt64: ProposalWaiter] = [:]
     private var reads: [UInt64: ReadWaiter] = [:]
     private var tasks: [Task<Void, Never>] = []
-    private var stopped = false
+    var stopped = false
     private var lastLeader: ReplicaID?
     private var wasLeader = false
     private nonisolated let startInstant = ContinuousClock.now
@@ -51,6 +51,7 @@ public actor ConcordNode {
     private var hub: WatchHub
     private var watchWakers: [Int64: AsyncStream<Void>.Continuation] = [:]
     private var nextWatchStreamID: Int64 = 1
+    var membershipState: MembershipShellState
 
     /// The most queued watch responses one stream takes per wake-up (a slow
     /// client makes the server take less).
@@ -87,21 +88,17 @@ public actor ConcordNode {
     public init(configuration: NodeConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics()) throws {
         let problems = configuration.problems
         guard problems.isEmpty else { throw ServerConfigurationError.invalid(problems.joined(separator: "; ")) }
+        var configuration = configuration
+        try Self.createDirectory(configuration.dataDirectory)
+        try Self.resolveIdentity(&configuration, hasData: Self.directoryHasData(configuration.dataDirectory))
         self.configuration = configuration
         self.metrics = metrics
         var logger = logger
         logger[metadataKey: "member"] = "\(configuration.name)"
         self.logger = logger
 
-        let voters = Set(configuration.members.map(\.id))
-        let bootstrap = RaftDurableState.bootstrap(ConfigurationState(voters: voters))
-        try Self.createDirectory(configuration.dataDirectory)
-        let hasData = Self.directoryHasData(configuration.dataDirectory)
-        if !hasData && configuration.clusterState == .existing {
-            throw ServerConfigurationError.invalid(
-                "--initial-cluster-state existing needs a data directory from an earlier run; adding members to a running cluster is not supported yet")
-        }
-        logStore = try Storage.RaftLogStore.open(directory: configuration.dataDirectory, bootstrap: bootstrap)
+        logStore = try Storage.RaftLogStore.open(
+            directory: configuration.dataDirectory, bootstrap: Self.initialDurableState(configuration))
         let durable = try logStore.load()
 
         var raftConfiguration = RaftConfiguration(id: configuration.memberID)
@@ -111,12 +108,20 @@ public actor ConcordNode {
         raftConfiguration.bytesPerMessageMax = 1 << 20
         raft = RaftNode(configuration: raftConfiguration, restoring: durable, random: SystemRandomNumberGenerator())
         limits = KVLimits(requestBytesMax: configuration.requestBytesMax)
-        if durable.snapshot.data.isEmpty {
+        let stored: (registry: MemberRegistry, stateMachine: [UInt8])
+        do {
+            stored = try Self.splitSnapshot(durable.snapshot, configuration)
+        } catch {
+            logStore.close()
+            throw RaftStorageError.corrupted("snapshot \(durable.snapshot.metadata.index) in \(configuration.dataDirectory): \(error)")
+        }
+        membershipState = MembershipShellState(registry: stored.registry)
+        if stored.stateMachine.isEmpty {
             state = KVStateMachine(limits: limits, ttlSecondsMin: configuration.leaseTTLSecondsMin)
         } else {
             do {
                 state = try KVStateMachine(
-                    snapshot: durable.snapshot.data, limits: limits, ttlSecondsMin: configuration.leaseTTLSecondsMin)
+                    snapshot: stored.stateMachine, limits: limits, ttlSecondsMin: configuration.leaseTTLSecondsMin)
             } catch {
                 logStore.close()
                 throw RaftStorageError.corrupted("snapshot \(durable.snapshot.metadata.index) in \(configuration.dataDirectory): \(error)")
@@ -146,10 +151,8 @@ public actor ConcordNode {
             localID: configuration.memberID, configuration: transportConfiguration, group: group, logger: logger,
             receiver: { sender, payload in continuation.yield((sender, payload)) })
         let port = try await transport.listen(host: configuration.peerListen.host, port: configuration.peerListen.port)
-        for member in configuration.members where member.id != configuration.memberID {
-            transport.setPeer(member.id, host: member.peerHost, port: member.peerPort)
-        }
         self.transport = transport
+        reconcileMembership()
         tasks.append(
             Task { [weak self] in
                 for await (sender, payload) in stream {
@@ -166,8 +169,9 @@ public actor ConcordNode {
                     await self.tick()
                 }
             })
+        tasks.append(Task { [weak self] in await self?.publishWhileNeeded() })
         // A lone member elects itself without waiting a timeout.
-        if configuration.members.count == 1 { handle(raft.campaign()) }
+        if raft.membership.voters == [configuration.memberID] && !raft.membership.isJoint { handle(raft.campaign()) }
         logger.info("listening for peers", metadata: ["peer-url": "\(configuration.peerListen.host):\(port)"])
         return port
     }
@@ -180,6 +184,7 @@ public actor ConcordNode {
         for task in tasks { task.cancel() }
         tasks = []
         failAll(ServerError.stopping)
+        stopMembership()
         for waker in watchWakers.values { waker.finish() }
         watchWakers = [:]
         await transport?.shutdown()
@@ -362,7 +367,7 @@ public actor ConcordNode {
 
     /// While no leader is known (an election is under way), waits for one,
     /// checking every tick, as etcd does, rather than failing at once.
-    private func waitForLeader(until deadline: ContinuousClock.Instant) async throws {
+    func waitForLeader(until deadline: ContinuousClock.Instant) async throws {
         while raft.leader == nil {
             guard !stopped else { throw ServerError.stopping }
             guard ContinuousClock.now < deadline else { throw ServerError.noLeader }
@@ -473,20 +478,7 @@ public actor ConcordNode {
     // MARK: Inputs
 
     private func receive(from sender: UInt64, _ payload: [UInt8]) {
-        guard !stopped else { return }
-        let message: RaftMessage
-        do {
-            message = try RaftMessageCodec.decode(payload, clusterID: configuration.clusterID)
-        } catch {
-            metrics.badPeerMessages.increment()
-            logger.warning("dropping undecodable peer message", metadata: ["sender": "\(sender)", "error": "\(error)"])
-            return
-        }
-        guard message.from == sender, message.to == configuration.memberID else {
-            metrics.badPeerMessages.increment()
-            logger.warning("dropping misaddressed peer message", metadata: ["sender": "\(sender)", "from": "\(message.from)", "to": "\(message.to)"])
-            return
-        }
+        guard !stopped, let message = admitPeerFrame(payload, from: sender) else { return }
         handle(raft.step(message))
     }
 
@@ -494,6 +486,7 @@ public actor ConcordNode {
         guard !stopped else { return }
         handle(raft.tick())
         expireWaiters()
+        expireMemberWaiters()
         revokeExpiredLeases()
         hub.onTick()
         wakeWatchStreams()
@@ -507,7 +500,7 @@ public actor ConcordNode {
     // MARK: Output
 
     /// Performs one output in the order `RaftOutput` documents.
-    private func handle(_ output: RaftOutput) {
+    func handle(_ output: RaftOutput) {
         if let request = output.persist { persist(request) }
         if let transport {
             for message in output.messages {
@@ -557,10 +550,12 @@ public actor ConcordNode {
     private func install(_ snapshot: RaftSnapshot) {
         do {
             let ttlMin = configuration.leaseTTLSecondsMin
+            let (registry, stateMachine) = try Self.splitSnapshot(snapshot, configuration)
             state =
-                snapshot.data.isEmpty
+                stateMachine.isEmpty
                 ? KVStateMachine(limits: limits, ttlSecondsMin: ttlMin)
-                : try KVStateMachine(snapshot: snapshot.data, limits: limits, ttlSecondsMin: ttlMin)
+                : try KVStateMachine(snapshot: stateMachine, limits: limits, ttlSecondsMin: ttlMin)
+            installRegistry(registry)
             hub.onRestored(store: state.store)
             wakeWatchStreams()
             if raft.role == .leader { state.onBecameLeader(nowMilliseconds: nowMilliseconds, extendMilliseconds: electionMilliseconds) }
@@ -574,7 +569,9 @@ public actor ConcordNode {
 
     private func apply(_ entry: LogEntry) {
         metrics.entriesApplied.increment()
+        if entry.kind == .configurationChange { return applyConfigurationEntry(entry) }
         guard entry.kind == .normal, !entry.data.isEmpty else { return }
+        if MemberProposal.isMemberProposal(entry.data) { return applyMemberEntry(entry) }
         let envelope: ProposalEnvelope
         let command: StoreCommand
         do {
@@ -607,7 +604,8 @@ public actor ConcordNode {
     private func takeSnapshotIfDue() {
         guard raft.appliedIndex >= raft.snapshotIndex + configuration.snapshotEveryEntries else { return }
         do {
-            let output = try raft.compact(upTo: raft.appliedIndex, snapshotData: state.snapshot())
+            let data = ServerSnapshot(registry: membershipState.registry, stateMachine: state.snapshot()).encoded
+            let output = try raft.compact(upTo: raft.appliedIndex, snapshotData: data)
             metrics.snapshotsTaken.increment()
             logger.info("took snapshot", metadata: ["index": "\(raft.appliedIndex)", "revision": "\(store.currentRevision)"])
             handle(output)

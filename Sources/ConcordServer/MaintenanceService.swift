@@ -63,7 +63,7 @@ struct MaintenanceService: Etcdserverpb_Maintenance.SimpleServiceProtocol {
             response.raftIndex = snapshot.appliedIndex
             response.raftAppliedIndex = snapshot.appliedIndex
             response.raftTerm = await node.term
-            response.isLearner = false
+            response.isLearner = await node.isLearner
             if !node.hasLeader { response.errors = [ServerError.noLeader.message] }
             return response
         }

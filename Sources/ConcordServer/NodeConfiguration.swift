@@ -1,3 +1,18 @@
+import Synchronization
+
+/// The cluster id a member that joins a running cluster learns from the
+/// first valid message of a listed peer; shared by every copy of the
+/// node's configuration.
+final class AdoptedClusterID: Sendable {
+    private let value = Atomic<UInt64>(0)
+
+    /// The adopted id, 0 for none.
+    func load() -> UInt64 { value.load(ordering: .acquiring) }
+
+    /// Adopts `clusterID`.
+    func store(_ clusterID: UInt64) { value.store(clusterID, ordering: .releasing) }
+}
+
 /// Everything one Concord node needs to start: who it is, where its data
 /// lives, where it listens, and its timing and limits.
 public struct NodeConfiguration: Sendable {
@@ -58,10 +73,26 @@ public struct NodeConfiguration: Sendable {
         self.clusterState = clusterState
     }
 
-    /// This member's id.
-    public var memberID: UInt64 { ClusterMember.id(forName: name) }
-    /// The cluster's id.
-    public var clusterID: UInt64 { ClusterMember.clusterID(of: members) }
+    /// This member's id: the hash of its name for a founding member; for a
+    /// member that joined a running cluster, the id derived from its peer
+    /// URL when it was added (set by `ConcordNode` from the data directory).
+    public var memberID: UInt64 { joinedMemberID ?? ClusterMember.id(forName: name) }
+    /// The cluster's id: the hash of the founding members' ids, or the id a
+    /// joining member adopted from the cluster.
+    public var clusterID: UInt64 {
+        let adopted = adoptedClusterID.load()
+        return adopted != 0 ? adopted : ClusterMember.clusterID(of: members)
+    }
+    /// Set for a member that joined a running cluster (see `memberID`).
+    var joinedMemberID: UInt64?
+    /// The cluster id a joining member adopted (0: not yet, or founding).
+    let adoptedClusterID = AdoptedClusterID()
+
+    /// Whether this member joined a running cluster rather than founding it.
+    var joinedRunningCluster: Bool { joinedMemberID != nil }
+
+    /// This member's entry in `--initial-cluster`.
+    var ownMember: ClusterMember? { members.first { $0.name == name } }
 
     /// The mistakes in this configuration; empty when it is usable.
     public var problems: [String] {

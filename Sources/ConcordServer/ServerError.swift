@@ -18,6 +18,8 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
     case badLeaderTransferee
     /// The leadership transfer did not finish within the request timeout.
     case leaderTransferTimedOut
+    /// This member was removed from the cluster and stops serving.
+    case removedFromCluster
 
     /// etcd's message.
     public var message: String {
@@ -29,6 +31,7 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notLeader: "etcdserver: not leader"
         case .badLeaderTransferee: "etcdserver: bad leader transferee"
         case .leaderTransferTimedOut: "etcdserver: request timed out, leader transfer took too long"
+        case .removedFromCluster: "etcdserver: the member has been permanently removed from the cluster"
         }
     }
 

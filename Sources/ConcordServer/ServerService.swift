@@ -61,7 +61,16 @@ public struct ServerService: Service {
             let onReady = self.onReady
             try await withGracefulShutdownHandler {
                 try await withThrowingDiscardingTaskGroup { tasks in
-                    tasks.addTask { try await server.serve() }
+                    tasks.addTask {
+                        try await server.serve()
+                        await node.stop()
+                    }
+                    tasks.addTask {
+                        // As etcd, a member removed from the cluster exits.
+                        guard await node.waitUntilRemoved() else { return }
+                        server.beginGracefulShutdown()
+                        throw ServerError.removedFromCluster
+                    }
                     tasks.addTask {
                         if (try? await transport.listeningAddress) != nil {
                             logger.info("serving clients", metadata: ["url": "\(clientURL)"])

@@ -101,6 +101,14 @@ public final class PeerTransport: Sendable {
         _ = previous?.close()
     }
 
+    /// Forgets peer `id`: closes its connection (dropping frames still
+    /// queued for it) and stops reconnecting. Sending to it then fails with
+    /// ``TransportError/unknownPeer(_:)``.
+    public func removePeer(_ id: UInt64) {
+        let previous = state.withLock { state -> Transport.PeerLink? in state.links.removeValue(forKey: id) }
+        _ = previous?.close()
+    }
+
     /// Queues a frame for peer `id`.
     /// - Throws: ``TransportError`` for an unknown peer, an oversized frame,
     ///   or a transport that was shut down.
