@@ -75,13 +75,14 @@ extension ConcordNode {
 
     /// The registry of the founding members named by `--initial-cluster`
     /// (those among `replicas`, when given): what data written before the
-    /// registry existed implies.
+    /// registry existed implies. Founding members have name-derived ids, so
+    /// a member that joined later finds them the same way.
     static func foundingRegistry(_ configuration: NodeConfiguration, replicas: Set<UInt64>?) -> MemberRegistry {
-        guard !configuration.joinedRunningCluster else {
-            return MemberRegistry(clusterID: configuration.adoptedClusterID.load())
-        }
-        var registry = MemberRegistry(clusterID: ClusterMember.clusterID(of: configuration.members))
-        for member in configuration.members where replicas?.contains(member.id) ?? true {
+        let clusterID =
+            configuration.joinedRunningCluster
+            ? configuration.adoptedClusterID.load() : ClusterMember.clusterID(of: configuration.members)
+        var registry = MemberRegistry(clusterID: clusterID)
+        for member in configuration.members where replicas?.contains(member.id) ?? !configuration.joinedRunningCluster {
             registry.members[member.id] = MemberRecord(id: member.id, name: member.name, peerURLs: [member.peerURL], clientURLs: [])
         }
         return registry
@@ -319,10 +320,19 @@ extension ConcordNode {
 
     /// Adopts the registry's cluster id, points the transport at the
     /// registry's members, and stops if this member was removed.
+    ///
+    /// Once the registry is known its cluster id is the one in force, also
+    /// on a founding member, so that restarting a founding member with an
+    /// `--initial-cluster` that lists today's members (etcd's practice)
+    /// does not change the cluster id it checks peers' messages against.
     func reconcileMembership() {
         let registry = membershipState.registry
-        if configuration.joinedRunningCluster && registry.clusterID != 0 {
-            adoptClusterID(registry.clusterID)
+        if registry.clusterID != 0 {
+            if configuration.joinedRunningCluster {
+                adoptClusterID(registry.clusterID)
+            } else {
+                configuration.adoptedClusterID.store(registry.clusterID)
+            }
         }
         reconcilePeers()
         if registry.removed.contains(configuration.memberID) && !membershipState.removed {

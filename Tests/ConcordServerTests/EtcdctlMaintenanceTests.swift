@@ -25,17 +25,20 @@ extension ProcessClusterTests {
         for index in 0..<5 { #expect(try await ok(cluster, ["put", "k\(index)", "v\(index)"]) == "OK\n") }
         #expect(try await ok(cluster, ["del", "k0"]) == "1\n")
 
-        // member list: simple (hex ids, names, peer URLs; this member's client URL) and JSON.
+        // member list: simple (hex ids, names, peer URLs, the client URL
+        // every member published) and JSON.
         let first = cluster.endpoint(0)
-        let simple = try await ok(cluster, ["member", "list"], endpoints: first)
-        let rows = simple.split(separator: "\n").map { $0.components(separatedBy: ", ") }
-        #expect(rows.count == 3)
-        for (index, node) in cluster.nodes.enumerated() {
+        var rows: [[String]] = []
+        try await waitUntil("every member's client URL", seconds: 10) {
+            rows = try await ok(cluster, ["member", "list"], endpoints: first).split(separator: "\n").map { $0.components(separatedBy: ", ") }
+            return rows.count == 3 && rows.allSatisfy { $0.count == 6 && !$0[4].isEmpty }
+        }
+        for node in cluster.nodes {
             let row = try #require(rows.first { $0.count >= 6 && $0[2] == node.name })
             #expect(row[0] == hexID(node.name))
             #expect(row[1] == "started")
             #expect(row[3] == "http://127.0.0.1:\(node.peerPort)")
-            #expect(row[4] == (index == 0 ? "http://127.0.0.1:\(node.clientPort)" : ""))
+            #expect(row[4] == "http://127.0.0.1:\(node.clientPort)")
             #expect(row[5] == "false")
         }
         let listed = try #require(try json(try await ok(cluster, ["member", "list", "-w", "json"], endpoints: first)) as? [String: Any])
@@ -133,9 +136,10 @@ extension ProcessClusterTests {
         // An unknown member is refused.
         let unknown = try await cluster.etcdctl(["move-leader", "1234abcd"])
         #expect(unknown.status != 0)
-        // Membership changes are refused and change nothing.
-        let add = try await cluster.etcdctl(["member", "add", "n4", "--peer-urls=http://127.0.0.1:1"])
+        // A bad membership change is refused and changes nothing.
+        let add = try await cluster.etcdctl(["member", "add", "n4", "--peer-urls=https://127.0.0.1:1"])
         #expect(add.status != 0)
+        #expect(add.error.contains("etcdserver: given member URLs are invalid"), "\(add.error)")
         #expect(try await ok(cluster, ["member", "list"], endpoints: first).split(separator: "\n").count == 3)
     }
 }

@@ -117,6 +117,9 @@ final class ProcessCluster: @unchecked Sendable {
         var dataDirectory: URL
         var logFile: URL
         var process: Process?
+        /// For a member added to the running cluster: the `--initial-cluster`
+        /// it starts with (it then starts with `--initial-cluster-state existing`).
+        var joinCluster: String?
     }
 
     let root: URL
@@ -145,7 +148,34 @@ final class ProcessCluster: @unchecked Sendable {
         self.extraArguments = extraArguments
     }
 
-    var initialCluster: String { nodes.map { "\($0.name)=http://127.0.0.1:\($0.peerPort)" }.joined(separator: ",") }
+    /// The founding members, as `--initial-cluster` names them.
+    var initialCluster: String {
+        nodes.filter { $0.joinCluster == nil }.map { "\($0.name)=http://127.0.0.1:\($0.peerPort)" }.joined(separator: ",")
+    }
+
+    /// Declares (without starting) one more node, to be added with
+    /// `member add` and started with `start(_:)` after `setJoinCluster`.
+    /// - Returns: its index.
+    func addNode() throws -> Int {
+        let used = Set(nodes.flatMap { [$0.clientPort, $0.peerPort, $0.metricsPort] })
+        func port() throws -> Int {
+            while true {
+                let candidate = try freePort()
+                if !used.contains(candidate) { return candidate }
+            }
+        }
+        let index = nodes.count
+        let name = "n\(index + 1)"
+        nodes.append(
+            Node(
+                name: name, clientPort: try port(), peerPort: try port(), metricsPort: try port(),
+                dataDirectory: root.appendingPathComponent(name), logFile: root.appendingPathComponent("\(name).log"),
+                joinCluster: ""))
+        return index
+    }
+
+    /// Sets the `--initial-cluster` that added node `index` starts with.
+    func setJoinCluster(_ index: Int, _ initialCluster: String) { nodes[index].joinCluster = initialCluster }
 
     /// Every client endpoint, comma-separated, as etcdctl takes them.
     var endpoints: String { nodes.map { "127.0.0.1:\($0.clientPort)" }.joined(separator: ",") }
@@ -162,7 +192,8 @@ final class ProcessCluster: @unchecked Sendable {
             "--listen-peer-urls", "http://127.0.0.1:\(node.peerPort)",
             "--listen-client-urls", "http://127.0.0.1:\(node.clientPort)",
             "--listen-metrics-urls", "http://127.0.0.1:\(node.metricsPort)",
-            "--initial-cluster", initialCluster, "--initial-cluster-state", "new",
+            "--initial-cluster", node.joinCluster ?? initialCluster,
+            "--initial-cluster-state", node.joinCluster == nil ? "new" : "existing",
         ] + extraArguments
         if !FileManager.default.fileExists(atPath: node.logFile.path) {
             _ = FileManager.default.createFile(atPath: node.logFile.path, contents: nil)
