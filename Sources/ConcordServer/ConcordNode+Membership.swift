@@ -49,8 +49,13 @@ extension ConcordNode {
     /// `--initial-cluster` and records it (with the cluster id, once known)
     /// in `.member-identity`; a founding member keeps its name-derived id.
     /// - Throws: `ServerConfigurationError` when the identity file is
-    ///   damaged or cannot be written.
+    ///   damaged or cannot be written, or the data directory belongs to a
+    ///   member that was removed from the cluster.
     static func resolveIdentity(_ configuration: inout NodeConfiguration, hasData: Bool) throws {
+        if MemberIdentity.isRemoved(directory: configuration.dataDirectory) {
+            throw ServerConfigurationError.invalid(
+                "\(ServerError.removedFromCluster.message) (\(configuration.dataDirectory) belongs to a removed member)")
+        }
         if let identity = try MemberIdentity.load(from: configuration.dataDirectory) {
             configuration.joinedMemberID = identity.memberID
             configuration.adoptedClusterID.store(identity.clusterID)
@@ -262,10 +267,10 @@ extension ConcordNode {
                 do {
                     _ = try await proposeMember(.publish(id: own, name: name, clientURLs: clientURLs))
                     logger.info("published member attributes", metadata: ["name": "\(name)", "client-urls": "\(clientURLs)"])
+                    continue
                 } catch {
                     logger.debug("cannot publish member attributes yet", metadata: ["error": "\(error)"])
                 }
-                continue
             }
             try? await Task.sleep(for: .milliseconds(configuration.electionTimeoutMilliseconds))
         }
@@ -337,6 +342,11 @@ extension ConcordNode {
         reconcilePeers()
         if registry.removed.contains(configuration.memberID) && !membershipState.removed {
             membershipState.removed = true
+            do {
+                try MemberIdentity.markRemoved(directory: configuration.dataDirectory)
+            } catch {
+                logger.error("cannot record the removal in the data directory", metadata: ["error": "\(error)"])
+            }
             logger.critical("the member has been permanently removed from the cluster")
             for waiter in membershipState.removalWaiters { waiter.resume(returning: true) }
             membershipState.removalWaiters = []

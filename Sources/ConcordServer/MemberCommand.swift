@@ -18,6 +18,20 @@ enum MemberCommand: Sendable, Hashable {
     case publish(id: UInt64, name: String, clientURLs: [String])
 }
 
+extension MemberCommand: CustomStringConvertible {
+    /// The command with ids in hexadecimal, as etcdctl prints them.
+    var description: String {
+        func hex(_ id: UInt64) -> String { String(id, radix: 16) }
+        switch self {
+        case .add(let member): return "add \(hex(member.id)) \(member.isLearner ? "learner" : "voter") \(member.peerURLs)"
+        case .remove(let id): return "remove \(hex(id))"
+        case .promote(let id): return "promote \(hex(id))"
+        case .update(let id, let peerURLs): return "update \(hex(id)) \(peerURLs)"
+        case .publish(let id, let name, let clientURLs): return "publish \(hex(id)) \(name) \(clientURLs)"
+        }
+    }
+}
+
 /// A `MemberCommand` with the replica that proposed it and a request id,
 /// so that the proposer can answer its waiting client when it applies the
 /// entry.

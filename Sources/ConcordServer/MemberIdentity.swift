@@ -80,6 +80,33 @@ struct MemberIdentity: Sendable, Hashable {
         }
     }
 
+    /// The file whose presence records that this member was removed from
+    /// its cluster (a dot-file, which the log storage leaves alone). A
+    /// removed member may not have learned durably that its removal
+    /// committed, and nobody would tell it again after a restart.
+    static let removedMarkerName = ".member-removed"
+
+    /// True when `directory` records that its member was removed.
+    static func isRemoved(directory: String) -> Bool {
+        FileManager.default.fileExists(atPath: directory + "/" + removedMarkerName)
+    }
+
+    /// Records durably that the member of `directory` was removed.
+    /// - Throws: `ServerConfigurationError` when it cannot be written.
+    static func markRemoved(directory: String) throws(ServerConfigurationError) {
+        let path = directory + "/" + removedMarkerName
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw .invalid("cannot write \(path): errno \(errno)") }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard synced else { throw .invalid("cannot sync \(path): errno \(errno)") }
+        let directoryDescriptor = open(directory, O_RDONLY)
+        if directoryDescriptor >= 0 {
+            _ = fsync(directoryDescriptor)
+            close(directoryDescriptor)
+        }
+    }
+
     /// Stores the identity in `directory`, replacing any earlier one.
     /// - Throws: `ServerConfigurationError` when it cannot be written durably.
     func save(in directory: String) throws(ServerConfigurationError) {
