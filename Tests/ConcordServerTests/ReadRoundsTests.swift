@@ -1,3 +1,4 @@
+import ConcordSimulation
 import Testing
 
 @testable import ConcordServer
@@ -88,7 +89,7 @@ import Testing
         // is the commit index when the round starts; a read is linearizable
         // only if it is served once everything committed before it arrived
         // is applied.
-        var generator = SplitMixForTests(seed: 7)
+        var generator = SimulationRandom(seed: 7)
         var served = 0
         for _ in 0..<300 {
             var rounds = ReadRounds(firstContext: 1, retryMilliseconds: 5)
@@ -126,18 +127,5 @@ import Testing
             }
         }
         #expect(served > 1_000)
-    }
-}
-
-/// A small deterministic generator for the model test.
-struct SplitMixForTests {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
