@@ -29,27 +29,30 @@ public actor ConcordNode {
     public nonisolated let configuration: NodeConfiguration
     /// The node's metrics.
     public nonisolated let metrics: ServerMetrics
-    private nonisolated let logger: Logger
+    nonisolated let logger: Logger
     private nonisolated let leaderKnown = Atomic<Bool>(false)
 
-    private var raft: RaftNode
+    var raft: RaftNode
     private nonisolated let logStore: Storage.RaftLogStore
-    private var state: KVStateMachine
+    var state: KVStateMachine
     private var store: MVCCStore { state.store }
     private let limits: KVLimits
-    private var transport: PeerTransport?
+    var transport: PeerTransport?
     private nonisolated let persistQueue = DispatchQueue(label: "concord.persist")
-    private var nextRequestID: UInt64
+    var nextRequestID: UInt64
     private var proposals: [UInt64: ProposalWaiter] = [:]
     private var reads: [UInt64: ReadWaiter] = [:]
     private var tasks: [Task<Void, Never>] = []
-    private var stopped = false
+    var stopped = false
     private var lastLeader: ReplicaID?
     private var wasLeader = false
     private nonisolated let startInstant = ContinuousClock.now
     private var revokesInFlight: Set<Int64> = []
     private var hub: WatchHub
     private var watchWakers: [Int64: AsyncStream<Void>.Continuation] = [:]
+    /// Lease keep-alives and time-to-live queries forwarded to the leader,
+    /// awaiting its answer (see ConcordNode+LeaseForwarding.swift).
+    var leaseForwards: [UInt64: LeaseForwardWaiter] = [:]
     private var nextWatchStreamID: Int64 = 1
 
     /// The most queued watch responses one stream takes per wake-up (a slow
@@ -57,7 +60,7 @@ public actor ConcordNode {
     private static let watchResponsesPerTakeMax = 64
 
     /// Milliseconds on this node's monotonic clock (lease expiry).
-    private nonisolated var nowMilliseconds: Int64 {
+    nonisolated var nowMilliseconds: Int64 {
         let elapsed = ContinuousClock.now - startInstant
         return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
     }
@@ -362,7 +365,7 @@ public actor ConcordNode {
 
     /// While no leader is known (an election is under way), waits for one,
     /// checking every tick, as etcd does, rather than failing at once.
-    private func waitForLeader(until deadline: ContinuousClock.Instant) async throws {
+    func waitForLeader(until deadline: ContinuousClock.Instant) async throws {
         while raft.leader == nil {
             guard !stopped else { throw ServerError.stopping }
             guard ContinuousClock.now < deadline else { throw ServerError.noLeader }
@@ -392,21 +395,6 @@ public actor ConcordNode {
         let (result, term) = try await propose(.lease(.revoke(id: id)))
         guard case .revoked(_, let revision) = result else { throw ServerError.proposalRefused("unexpected result \(result)") }
         return (revision, term)
-    }
-
-    /// Renews a lease on the leader; a follower throws `LeaseError.notLeader`.
-    /// - Returns: the TTL granted again, in seconds.
-    public func renewLease(id: Int64) throws(LeaseError) -> (ttlSeconds: Int64, revision: Int64, term: UInt64) {
-        guard raft.role == .leader else { throw .notLeader }
-        let ttl = try state.renew(id, nowMilliseconds: nowMilliseconds)
-        return (ttl, store.currentRevision, raft.term)
-    }
-
-    /// A lease's remaining time on the leader; a follower throws
-    /// `LeaseError.notLeader`.
-    public func leaseTimeToLive(id: Int64, keys: Bool) throws(LeaseError) -> (LeaseTimeToLive, revision: Int64, term: UInt64) {
-        guard raft.role == .leader else { throw .notLeader }
-        return (try state.leases.timeToLive(id, nowMilliseconds: nowMilliseconds, keys: keys), store.currentRevision, raft.term)
     }
 
     /// Every lease ID, after a ReadIndex round.
@@ -474,6 +462,7 @@ public actor ConcordNode {
 
     private func receive(from sender: UInt64, _ payload: [UInt8]) {
         guard !stopped else { return }
+        if LeaseForwardCodec.isLeaseForwardFrame(payload) { return receiveLeaseForward(from: sender, payload) }
         let message: RaftMessage
         do {
             message = try RaftMessageCodec.decode(payload, clusterID: configuration.clusterID)
@@ -494,6 +483,7 @@ public actor ConcordNode {
         guard !stopped else { return }
         handle(raft.tick())
         expireWaiters()
+        expireLeaseForwards()
         revokeExpiredLeases()
         hub.onTick()
         wakeWatchStreams()
@@ -640,6 +630,7 @@ public actor ConcordNode {
         wasLeader = isLeader
         if change.leader != lastLeader {
             if change.leader != nil { metrics.leaderChanges.increment() }
+            failLeaseForwards(ServerError.leaderChanged, unlessLeader: change.leader)
             lastLeader = change.leader
         }
         logger.info(
@@ -693,6 +684,7 @@ public actor ConcordNode {
         proposals = [:]
         for waiter in reads.values { waiter.continuation.resume(throwing: error) }
         reads = [:]
+        failLeaseForwards(error, unlessLeader: nil)
     }
 
     // MARK: Data directory
