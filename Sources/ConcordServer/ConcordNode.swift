@@ -238,28 +238,7 @@ public actor ConcordNode {
         let upTo = revision == 0 ? store.currentRevision : revision
         guard upTo <= store.currentRevision else { throw .futureRevision }
         guard upTo >= store.compactedRevision else { throw .compacted }
-        var hash: UInt32 = 0x811c_9dc5
-        func mix(_ bytes: some Sequence<UInt8>) {
-            for byte in bytes {
-                hash ^= UInt32(byte)
-                hash = hash &* 0x0100_0193
-            }
-        }
-        func mix(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { mix($0) } }
-        if upTo >= 1 {
-            for event in store.events(key: [0], rangeEnd: [0], revisions: 1...upTo) {
-                mix(event.kind == .put ? [1] : [2])
-                mix(Int64(event.kv.key.count))
-                mix(event.kv.key)
-                mix(event.revision)
-                mix(event.subRevision)
-                mix(event.kv.createRevision)
-                mix(event.kv.version)
-                mix(event.kv.lease)
-                mix(Int64(event.kv.value.count))
-                mix(event.kv.value)
-            }
-        }
+        let hash = KVHash.hash(store, upTo: upTo)
         return (hash, upTo, store.compactedRevision, store.currentRevision)
     }
 
