@@ -38,10 +38,14 @@ public actor ConcordNode {
     private var store: MVCCStore { state.store }
     private let limits: KVLimits
     var transport: PeerTransport?
-    private nonisolated let persistQueue = DispatchQueue(label: "concord.persist")
+    private nonisolated let persistPipeline: PersistPipeline
+    private nonisolated let persistedSequences: AsyncStream<UInt64>
     var nextRequestID: UInt64
     private var proposals: [UInt64: ProposalWaiter] = [:]
-    private var reads: [UInt64: ReadWaiter] = [:]
+    private var readRounds: ReadRounds
+    private var readContinuations: [UInt64: CheckedContinuation<Void, any Error>] = [:]
+    private var queuedProposals: [(requestID: UInt64, entry: ProposedEntry)] = []
+    private var proposalFlushScheduled = false
     private var tasks: [Task<Void, Never>] = []
     var stopped = false
     private var lastLeader: ReplicaID?
@@ -76,11 +80,9 @@ public actor ConcordNode {
         var deadline: ContinuousClock.Instant
     }
 
-    private struct ReadWaiter {
-        var continuation: CheckedContinuation<Void, any Error>
-        var deadline: ContinuousClock.Instant
-        var index: UInt64?
-    }
+    /// The most bytes of proposals handed to Raft together (they travel
+    /// in one append, or one forwarded message on a follower).
+    private static let proposalBatchBytesMax = 512 * 1024
 
     /// Opens (or creates) the data directory and restores the store from
     /// the latest snapshot; the log after it is re-applied as Raft hands
@@ -106,6 +108,20 @@ public actor ConcordNode {
         }
         logStore = try Storage.RaftLogStore.open(directory: configuration.dataDirectory, bootstrap: bootstrap)
         let durable = try logStore.load()
+        let (persistedSequences, persistedContinuation) = AsyncStream<UInt64>.makeStream()
+        self.persistedSequences = persistedSequences
+        persistPipeline = PersistPipeline(
+            store: logStore,
+            onPersisted: { [metrics] sequence, _, nanoseconds in
+                metrics.fsyncDuration.recordNanoseconds(nanoseconds)
+                persistedContinuation.yield(sequence)
+            },
+            onFailure: { [logger] error in
+                // Invariant: an acknowledged write is durable. A node that
+                // cannot write its log must not go on answering.
+                logger.critical("cannot persist Raft state; stopping", metadata: ["error": "\(error)"])
+                fatalError("cannot persist Raft state: \(error)")
+            })
 
         var raftConfiguration = RaftConfiguration(id: configuration.memberID)
         raftConfiguration.electionTimeoutTicks = configuration.electionTimeoutTicks
@@ -127,6 +143,9 @@ public actor ConcordNode {
         }
         hub = WatchHub(currentRevision: state.store.currentRevision)
         nextRequestID = UInt64.random(in: 1...(UInt64.max / 2))
+        readRounds = ReadRounds(
+            firstContext: UInt64.random(in: 1...(UInt64.max / 2)),
+            retryMilliseconds: Int64(configuration.electionTimeoutMilliseconds))
         logger.info(
             "node opened",
             metadata: [
@@ -153,6 +172,14 @@ public actor ConcordNode {
             transport.setPeer(member.id, host: member.peerHost, port: member.peerPort)
         }
         self.transport = transport
+        let persistedSequences = self.persistedSequences
+        tasks.append(
+            Task { [weak self] in
+                for await sequence in persistedSequences {
+                    guard let self else { return }
+                    await self.persisted(upTo: sequence)
+                }
+            })
         tasks.append(
             Task { [weak self] in
                 for await (sender, payload) in stream {
@@ -189,7 +216,7 @@ public actor ConcordNode {
         transport = nil
         let logStore = self.logStore
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            persistQueue.async {
+            persistPipeline.afterQueuedWork {
                 logStore.close()
                 done.resume()
             }
@@ -307,37 +334,78 @@ public actor ConcordNode {
         nextRequestID &+= 1
         let envelope = ProposalEnvelope(proposer: configuration.memberID, requestID: requestID, command: encoded)
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KVStateMachine.Result, any Error>) in
-            do throws(RaftRequestError) {
-                let output = try raft.propose(envelope.encoded)
-                proposals[requestID] = ProposalWaiter(continuation: continuation, deadline: deadline)
-                handle(output)
-            } catch {
-                metrics.proposalsFailed.increment()
-                switch error {
-                case .notLeader: continuation.resume(throwing: ServerError.noLeader)
-                default: continuation.resume(throwing: ServerError.proposalRefused("\(error)"))
-                }
+            proposals[requestID] = ProposalWaiter(continuation: continuation, deadline: deadline)
+            queuedProposals.append((requestID, ProposedEntry(data: envelope.encoded)))
+            if !proposalFlushScheduled {
+                proposalFlushScheduled = true
+                Task { self.flushProposals() }
             }
         }
         return (result, raft.term)
     }
 
+    /// Hands every queued proposal to Raft, in batches: the proposals of
+    /// all clients that arrived while the node was busy travel together.
+    private func flushProposals() {
+        proposalFlushScheduled = false
+        var queued = queuedProposals[...]
+        queuedProposals = []
+        while !queued.isEmpty {
+            var bytes = 0
+            var count = 0
+            for item in queued {
+                if count > 0 && bytes + item.entry.data.count > Self.proposalBatchBytesMax { break }
+                bytes += item.entry.data.count
+                count += 1
+            }
+            let batch = queued.prefix(count)
+            queued = queued.dropFirst(count)
+            guard !stopped else {
+                failProposals(batch.map(\.requestID), ServerError.stopping)
+                continue
+            }
+            do throws(RaftRequestError) {
+                handle(try raft.propose(batch: batch.map(\.entry)))
+            } catch {
+                switch error {
+                case .notLeader: failProposals(batch.map(\.requestID), ServerError.noLeader)
+                default: failProposals(batch.map(\.requestID), ServerError.proposalRefused("\(error)"))
+                }
+            }
+        }
+    }
+
+    private func failProposals(_ requestIDs: [UInt64], _ error: ServerError) {
+        for requestID in requestIDs {
+            guard let waiter = proposals.removeValue(forKey: requestID) else { continue }
+            metrics.proposalsFailed.increment()
+            waiter.continuation.resume(throwing: error)
+        }
+    }
+
     /// Waits until this node has applied everything committed when the
-    /// call was made, as confirmed by the leader (ReadIndex).
+    /// call was made, as confirmed by the leader (ReadIndex). Reads that
+    /// arrive together share one round (`ReadRounds`).
     private func readBarrier() async throws {
         guard !stopped else { throw ServerError.stopping }
         let deadline = ContinuousClock.now + .milliseconds(configuration.requestTimeoutMilliseconds)
         try await waitForLeader(until: deadline)
-        let context = nextRequestID
+        let id = nextRequestID
         nextRequestID &+= 1
+        let now = nowMilliseconds
+        let read = ReadRounds.Read(id: id, deadlineMilliseconds: now + Int64(configuration.requestTimeoutMilliseconds))
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            do {
-                reads[context] = ReadWaiter(continuation: continuation, deadline: deadline)
-                let output = try raft.readIndex(context: context)
-                handle(output)
-            } catch {
-                reads.removeValue(forKey: context)
-                continuation.resume(throwing: ServerError.noLeader)
+            readContinuations[id] = continuation
+            if let context = readRounds.add(read, nowMilliseconds: now) { startReadRound(context) }
+        }
+    }
+
+    private func startReadRound(_ context: UInt64) {
+        do {
+            handle(try raft.readIndex(context: context))
+        } catch {
+            for read in readRounds.refused(context) {
+                readContinuations.removeValue(forKey: read.id)?.resume(throwing: ServerError.noLeader)
             }
         }
     }
@@ -493,34 +561,21 @@ public actor ConcordNode {
             metrics.applyLag.record(Int64(raft.commitIndex - raft.appliedIndex))
             takeSnapshotIfDue()
         }
+        var roundsToStart: [UInt64] = []
         for state in output.readStates {
-            reads[state.context]?.index = state.index
+            if let next = readRounds.readIndex(state.index, context: state.context, nowMilliseconds: nowMilliseconds) {
+                roundsToStart.append(next)
+            }
         }
         if !output.readStates.isEmpty || !output.committedEntries.isEmpty || output.snapshotToInstall != nil {
             serveReads()
         }
         if let change = output.roleChange { roleChanged(change) }
+        for context in roundsToStart { startReadRound(context) }
     }
 
     private func persist(_ request: PersistRequest) {
-        let logStore = self.logStore
-        let metrics = self.metrics
-        let logger = self.logger
-        persistQueue.async { [weak self] in
-            let start = ContinuousClock.now
-            do {
-                var storage = logStore
-                try storage.persist(request)
-            } catch {
-                // Invariant: an acknowledged write is durable. A node that
-                // cannot write its log must not go on answering.
-                logger.critical("cannot persist Raft state; stopping", metadata: ["error": "\(error)"])
-                fatalError("cannot persist Raft state: \(error)")
-            }
-            metrics.fsyncDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
-            guard let self else { return }
-            Task { await self.persisted(upTo: request.sequence) }
-        }
+        persistPipeline.submit(request)
     }
 
     private func install(_ snapshot: RaftSnapshot) {
@@ -586,12 +641,8 @@ public actor ConcordNode {
     }
 
     private func serveReads() {
-        let applied = raft.appliedIndex
-        for (context, waiter) in reads {
-            if let index = waiter.index, index <= applied {
-                reads.removeValue(forKey: context)
-                waiter.continuation.resume()
-            }
+        for read in readRounds.servable(appliedIndex: raft.appliedIndex) {
+            readContinuations.removeValue(forKey: read.id)?.resume()
         }
     }
 
@@ -652,17 +703,19 @@ public actor ConcordNode {
             metrics.proposalsFailed.increment()
             waiter.continuation.resume(throwing: ServerError.timedOut)
         }
-        for (context, waiter) in reads where waiter.deadline <= now {
-            reads.removeValue(forKey: context)
-            waiter.continuation.resume(throwing: ServerError.timedOut)
+        let (expired, retry) = readRounds.expire(nowMilliseconds: nowMilliseconds)
+        for read in expired {
+            readContinuations.removeValue(forKey: read.id)?.resume(throwing: ServerError.timedOut)
         }
+        if let retry { startReadRound(retry) }
     }
 
     private func failAll(_ error: ServerError) {
         for waiter in proposals.values { waiter.continuation.resume(throwing: error) }
         proposals = [:]
-        for waiter in reads.values { waiter.continuation.resume(throwing: error) }
-        reads = [:]
+        _ = readRounds.removeAll()
+        for continuation in readContinuations.values { continuation.resume(throwing: error) }
+        readContinuations = [:]
         failLeaseForwards(error, unlessLeader: nil)
     }
 
