@@ -45,6 +45,15 @@ import Testing
         #expect(file.fileBytes == contents.count)
     }
 
+    @Test func theStateLengthIsFoundAtTheStartOfPaddedBytes() throws {
+        for state in [KVStateMachine(), try Self.sampleState()] {
+            let bytes = state.snapshot()
+            #expect(try KVStateMachine.snapshotLength(atStartOf: bytes) == bytes.count)
+            #expect(try KVStateMachine.snapshotLength(atStartOf: bytes + [0, 0, 0]) == bytes.count)
+            #expect(throws: KVDecodingError.self) { try KVStateMachine.snapshotLength(atStartOf: Array(bytes.dropLast())) }
+        }
+    }
+
     @Test func everyTruncationIsRefused() throws {
         let contents = SnapshotFile.contents(ofState: try Self.sampleState().snapshot())
         for length in 0..<contents.count {
