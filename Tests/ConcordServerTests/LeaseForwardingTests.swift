@@ -123,7 +123,7 @@ private struct ScriptedPeer {
     }
 
     @Test func aFollowerRelaysTheLeadersKeepAliveTimeToLiveAndRefusal() async throws {
-        try await withFollower { node, n2, _ in
+        try await withFollower { node, n2, n3 in
             let heartbeats = n2.lead(node.configuration.memberID, term: 5)
             defer { heartbeats.cancel() }
             try await waitForLeader(node, n2.id)
@@ -137,6 +137,19 @@ private struct ScriptedPeer {
             #expect(keepAlive.to == n2.id)
             #expect(keepAlive.body == .request(.keepAlive(leaseID: 0x7777)))
             try n2.answer(keepAlive, .renewed(ttlSeconds: 999), requestID: keepAlive.requestID &+ 1)
+            // An answer from a member that was not asked is dropped too. The
+            // node handles a connection's frames in order, so once it has
+            // answered n3's request after the stray, the stray was seen.
+            let stray = LeaseForwardMessage(
+                from: n3.id, to: node.configuration.memberID, requestID: keepAlive.requestID, body: .response(.renewed(ttlSeconds: 998)))
+            try n3.transport.send(to: node.configuration.memberID, LeaseForwardCodec.encode(stray, clusterID: n3.clusterID))
+            let probe = LeaseForwardMessage(
+                from: n3.id, to: node.configuration.memberID, requestID: 98, body: .request(.keepAlive(leaseID: 1)))
+            try n3.transport.send(to: node.configuration.memberID, LeaseForwardCodec.encode(probe, clusterID: n3.clusterID))
+            // Asked itself, a follower answers "not leader" rather than forwarding again.
+            #expect(
+                await n3.nextFrame(within: 5)
+                    == LeaseForwardMessage(from: node.configuration.memberID, to: n3.id, requestID: 98, body: .response(.refused(.notLeader))))
             try n2.answer(keepAlive, .renewed(ttlSeconds: 42))
             #expect(try await renewal.value == 42)
 
@@ -155,6 +168,7 @@ private struct ScriptedPeer {
             let third = try #require(await n2.nextFrame(within: 5))
             try n2.answer(third, .refused(.leaseNotFound))
             await #expect(throws: LeaseError.leaseNotFound) { try await unknown.value }
+
         }
     }
 
