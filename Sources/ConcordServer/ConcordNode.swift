@@ -29,31 +29,34 @@ public actor ConcordNode {
     public nonisolated let configuration: NodeConfiguration
     /// The node's metrics.
     public nonisolated let metrics: ServerMetrics
-    private nonisolated let logger: Logger
+    nonisolated let logger: Logger
     private nonisolated let leaderKnown = Atomic<Bool>(false)
 
-    private var raft: RaftNode
+    var raft: RaftNode
     private nonisolated let logStore: Storage.RaftLogStore
-    private var state: KVStateMachine
+    var state: KVStateMachine
     private var store: MVCCStore { state.store }
     private let limits: KVLimits
-    private var transport: PeerTransport?
+    var transport: PeerTransport?
     private nonisolated let persistPipeline: PersistPipeline
     private nonisolated let persistedSequences: AsyncStream<UInt64>
-    private var nextRequestID: UInt64
+    var nextRequestID: UInt64
     private var proposals: [UInt64: ProposalWaiter] = [:]
     private var readRounds: ReadRounds
     private var readContinuations: [UInt64: CheckedContinuation<Void, any Error>] = [:]
     private var queuedProposals: [(requestID: UInt64, entry: ProposedEntry)] = []
     private var proposalFlushScheduled = false
     private var tasks: [Task<Void, Never>] = []
-    private var stopped = false
+    var stopped = false
     private var lastLeader: ReplicaID?
     private var wasLeader = false
     private nonisolated let startInstant = ContinuousClock.now
     private var revokesInFlight: Set<Int64> = []
     private var hub: WatchHub
     private var watchWakers: [Int64: AsyncStream<Void>.Continuation] = [:]
+    /// Lease keep-alives and time-to-live queries forwarded to the leader,
+    /// awaiting its answer (see ConcordNode+LeaseForwarding.swift).
+    var leaseForwards: [UInt64: LeaseForwardWaiter] = [:]
     private var nextWatchStreamID: Int64 = 1
 
     /// The most queued watch responses one stream takes per wake-up (a slow
@@ -61,7 +64,7 @@ public actor ConcordNode {
     private static let watchResponsesPerTakeMax = 64
 
     /// Milliseconds on this node's monotonic clock (lease expiry).
-    private nonisolated var nowMilliseconds: Int64 {
+    nonisolated var nowMilliseconds: Int64 {
         let elapsed = ContinuousClock.now - startInstant
         return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
     }
@@ -262,28 +265,7 @@ public actor ConcordNode {
         let upTo = revision == 0 ? store.currentRevision : revision
         guard upTo <= store.currentRevision else { throw .futureRevision }
         guard upTo >= store.compactedRevision else { throw .compacted }
-        var hash: UInt32 = 0x811c_9dc5
-        func mix(_ bytes: some Sequence<UInt8>) {
-            for byte in bytes {
-                hash ^= UInt32(byte)
-                hash = hash &* 0x0100_0193
-            }
-        }
-        func mix(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { mix($0) } }
-        if upTo >= 1 {
-            for event in store.events(key: [0], rangeEnd: [0], revisions: 1...upTo) {
-                mix(event.kind == .put ? [1] : [2])
-                mix(Int64(event.kv.key.count))
-                mix(event.kv.key)
-                mix(event.revision)
-                mix(event.subRevision)
-                mix(event.kv.createRevision)
-                mix(event.kv.version)
-                mix(event.kv.lease)
-                mix(Int64(event.kv.value.count))
-                mix(event.kv.value)
-            }
-        }
+        let hash = KVHash.hash(store, upTo: upTo)
         return (hash, upTo, store.compactedRevision, store.currentRevision)
     }
 
@@ -430,7 +412,7 @@ public actor ConcordNode {
 
     /// While no leader is known (an election is under way), waits for one,
     /// checking every tick, as etcd does, rather than failing at once.
-    private func waitForLeader(until deadline: ContinuousClock.Instant) async throws {
+    func waitForLeader(until deadline: ContinuousClock.Instant) async throws {
         while raft.leader == nil {
             guard !stopped else { throw ServerError.stopping }
             guard ContinuousClock.now < deadline else { throw ServerError.noLeader }
@@ -460,21 +442,6 @@ public actor ConcordNode {
         let (result, term) = try await propose(.lease(.revoke(id: id)))
         guard case .revoked(_, let revision) = result else { throw ServerError.proposalRefused("unexpected result \(result)") }
         return (revision, term)
-    }
-
-    /// Renews a lease on the leader; a follower throws `LeaseError.notLeader`.
-    /// - Returns: the TTL granted again, in seconds.
-    public func renewLease(id: Int64) throws(LeaseError) -> (ttlSeconds: Int64, revision: Int64, term: UInt64) {
-        guard raft.role == .leader else { throw .notLeader }
-        let ttl = try state.renew(id, nowMilliseconds: nowMilliseconds)
-        return (ttl, store.currentRevision, raft.term)
-    }
-
-    /// A lease's remaining time on the leader; a follower throws
-    /// `LeaseError.notLeader`.
-    public func leaseTimeToLive(id: Int64, keys: Bool) throws(LeaseError) -> (LeaseTimeToLive, revision: Int64, term: UInt64) {
-        guard raft.role == .leader else { throw .notLeader }
-        return (try state.leases.timeToLive(id, nowMilliseconds: nowMilliseconds, keys: keys), store.currentRevision, raft.term)
     }
 
     /// Every lease ID, after a ReadIndex round.
@@ -542,6 +509,7 @@ public actor ConcordNode {
 
     private func receive(from sender: UInt64, _ payload: [UInt8]) {
         guard !stopped else { return }
+        if LeaseForwardCodec.isLeaseForwardFrame(payload) { return receiveLeaseForward(from: sender, payload) }
         let message: RaftMessage
         do {
             message = try RaftMessageCodec.decode(payload, clusterID: configuration.clusterID)
@@ -562,6 +530,7 @@ public actor ConcordNode {
         guard !stopped else { return }
         handle(raft.tick())
         expireWaiters()
+        expireLeaseForwards()
         revokeExpiredLeases()
         hub.onTick()
         wakeWatchStreams()
@@ -691,6 +660,7 @@ public actor ConcordNode {
         wasLeader = isLeader
         if change.leader != lastLeader {
             if change.leader != nil { metrics.leaderChanges.increment() }
+            failLeaseForwards(ServerError.leaderChanged, unlessLeader: change.leader)
             lastLeader = change.leader
         }
         logger.info(
@@ -746,6 +716,7 @@ public actor ConcordNode {
         _ = readRounds.removeAll()
         for continuation in readContinuations.values { continuation.resume(throwing: error) }
         readContinuations = [:]
+        failLeaseForwards(error, unlessLeader: nil)
     }
 
     // MARK: Data directory

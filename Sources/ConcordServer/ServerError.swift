@@ -18,6 +18,9 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
     case badLeaderTransferee
     /// The leadership transfer did not finish within the request timeout.
     case leaderTransferTimedOut
+    /// The leader changed while a request forwarded to it awaited its
+    /// answer (a lease keep-alive or time-to-live); the client retries.
+    case leaderChanged
 
     /// etcd's message.
     public var message: String {
@@ -29,6 +32,7 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notLeader: "etcdserver: not leader"
         case .badLeaderTransferee: "etcdserver: bad leader transferee"
         case .leaderTransferTimedOut: "etcdserver: request timed out, leader transfer took too long"
+        case .leaderChanged: "etcdserver: leader changed"
         }
     }
 
