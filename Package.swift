@@ -158,6 +158,7 @@ let package = Package(
             name: "ConcordServerTests",
             dependencies: [
                 "ConcordServer", "ConcordRaft", "ConcordKV", "ConcordChecker", "ConcordEtcdAPI", "ConcordTransport",
+                "ConcordSimulation",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

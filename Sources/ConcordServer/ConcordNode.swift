@@ -34,14 +34,18 @@ public actor ConcordNode {
 
     var raft: RaftNode
     private nonisolated let logStore: Storage.RaftLogStore
-    private var state: KVStateMachine
+    var state: KVStateMachine
     private var store: MVCCStore { state.store }
     private let limits: KVLimits
     var transport: PeerTransport?
-    private nonisolated let persistQueue = DispatchQueue(label: "concord.persist")
+    private nonisolated let persistPipeline: PersistPipeline
+    private nonisolated let persistedSequences: AsyncStream<UInt64>
     var nextRequestID: UInt64
     private var proposals: [UInt64: ProposalWaiter] = [:]
-    private var reads: [UInt64: ReadWaiter] = [:]
+    private var readRounds: ReadRounds
+    private var readContinuations: [UInt64: CheckedContinuation<Void, any Error>] = [:]
+    private var queuedProposals: [(requestID: UInt64, entry: ProposedEntry)] = []
+    private var proposalFlushScheduled = false
     private var tasks: [Task<Void, Never>] = []
     var stopped = false
     private var lastLeader: ReplicaID?
@@ -50,6 +54,9 @@ public actor ConcordNode {
     private var revokesInFlight: Set<Int64> = []
     private var hub: WatchHub
     private var watchWakers: [Int64: AsyncStream<Void>.Continuation] = [:]
+    /// Lease keep-alives and time-to-live queries forwarded to the leader,
+    /// awaiting its answer (see ConcordNode+LeaseForwarding.swift).
+    var leaseForwards: [UInt64: LeaseForwardWaiter] = [:]
     private var nextWatchStreamID: Int64 = 1
     var membershipState: MembershipShellState
 
@@ -58,7 +65,7 @@ public actor ConcordNode {
     private static let watchResponsesPerTakeMax = 64
 
     /// Milliseconds on this node's monotonic clock (lease expiry).
-    private nonisolated var nowMilliseconds: Int64 {
+    nonisolated var nowMilliseconds: Int64 {
         let elapsed = ContinuousClock.now - startInstant
         return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
     }
@@ -74,11 +81,9 @@ public actor ConcordNode {
         var deadline: ContinuousClock.Instant
     }
 
-    private struct ReadWaiter {
-        var continuation: CheckedContinuation<Void, any Error>
-        var deadline: ContinuousClock.Instant
-        var index: UInt64?
-    }
+    /// The most bytes of proposals handed to Raft together (they travel
+    /// in one append, or one forwarded message on a follower).
+    private static let proposalBatchBytesMax = 512 * 1024
 
     /// Opens (or creates) the data directory and restores the store from
     /// the latest snapshot; the log after it is re-applied as Raft hands
@@ -100,6 +105,20 @@ public actor ConcordNode {
         logStore = try Storage.RaftLogStore.open(
             directory: configuration.dataDirectory, bootstrap: Self.initialDurableState(configuration))
         let durable = try logStore.load()
+        let (persistedSequences, persistedContinuation) = AsyncStream<UInt64>.makeStream()
+        self.persistedSequences = persistedSequences
+        persistPipeline = PersistPipeline(
+            store: logStore,
+            onPersisted: { [metrics] sequence, _, nanoseconds in
+                metrics.fsyncDuration.recordNanoseconds(nanoseconds)
+                persistedContinuation.yield(sequence)
+            },
+            onFailure: { [logger] error in
+                // Invariant: an acknowledged write is durable. A node that
+                // cannot write its log must not go on answering.
+                logger.critical("cannot persist Raft state; stopping", metadata: ["error": "\(error)"])
+                fatalError("cannot persist Raft state: \(error)")
+            })
 
         var raftConfiguration = RaftConfiguration(id: configuration.memberID)
         raftConfiguration.electionTimeoutTicks = configuration.electionTimeoutTicks
@@ -129,6 +148,9 @@ public actor ConcordNode {
         }
         hub = WatchHub(currentRevision: state.store.currentRevision)
         nextRequestID = UInt64.random(in: 1...(UInt64.max / 2))
+        readRounds = ReadRounds(
+            firstContext: UInt64.random(in: 1...(UInt64.max / 2)),
+            retryMilliseconds: Int64(configuration.electionTimeoutMilliseconds))
         logger.info(
             "node opened",
             metadata: [
@@ -153,6 +175,14 @@ public actor ConcordNode {
         let port = try await transport.listen(host: configuration.peerListen.host, port: configuration.peerListen.port)
         self.transport = transport
         reconcileMembership()
+        let persistedSequences = self.persistedSequences
+        tasks.append(
+            Task { [weak self] in
+                for await sequence in persistedSequences {
+                    guard let self else { return }
+                    await self.persisted(upTo: sequence)
+                }
+            })
         tasks.append(
             Task { [weak self] in
                 for await (sender, payload) in stream {
@@ -191,7 +221,7 @@ public actor ConcordNode {
         transport = nil
         let logStore = self.logStore
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            persistQueue.async {
+            persistPipeline.afterQueuedWork {
                 logStore.close()
                 done.resume()
             }
@@ -240,28 +270,7 @@ public actor ConcordNode {
         let upTo = revision == 0 ? store.currentRevision : revision
         guard upTo <= store.currentRevision else { throw .futureRevision }
         guard upTo >= store.compactedRevision else { throw .compacted }
-        var hash: UInt32 = 0x811c_9dc5
-        func mix(_ bytes: some Sequence<UInt8>) {
-            for byte in bytes {
-                hash ^= UInt32(byte)
-                hash = hash &* 0x0100_0193
-            }
-        }
-        func mix(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { mix($0) } }
-        if upTo >= 1 {
-            for event in store.events(key: [0], rangeEnd: [0], revisions: 1...upTo) {
-                mix(event.kind == .put ? [1] : [2])
-                mix(Int64(event.kv.key.count))
-                mix(event.kv.key)
-                mix(event.revision)
-                mix(event.subRevision)
-                mix(event.kv.createRevision)
-                mix(event.kv.version)
-                mix(event.kv.lease)
-                mix(Int64(event.kv.value.count))
-                mix(event.kv.value)
-            }
-        }
+        let hash = KVHash.hash(store, upTo: upTo)
         return (hash, upTo, store.compactedRevision, store.currentRevision)
     }
 
@@ -330,37 +339,78 @@ public actor ConcordNode {
         nextRequestID &+= 1
         let envelope = ProposalEnvelope(proposer: configuration.memberID, requestID: requestID, command: encoded)
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KVStateMachine.Result, any Error>) in
-            do throws(RaftRequestError) {
-                let output = try raft.propose(envelope.encoded)
-                proposals[requestID] = ProposalWaiter(continuation: continuation, deadline: deadline)
-                handle(output)
-            } catch {
-                metrics.proposalsFailed.increment()
-                switch error {
-                case .notLeader: continuation.resume(throwing: ServerError.noLeader)
-                default: continuation.resume(throwing: ServerError.proposalRefused("\(error)"))
-                }
+            proposals[requestID] = ProposalWaiter(continuation: continuation, deadline: deadline)
+            queuedProposals.append((requestID, ProposedEntry(data: envelope.encoded)))
+            if !proposalFlushScheduled {
+                proposalFlushScheduled = true
+                Task { self.flushProposals() }
             }
         }
         return (result, raft.term)
     }
 
+    /// Hands every queued proposal to Raft, in batches: the proposals of
+    /// all clients that arrived while the node was busy travel together.
+    private func flushProposals() {
+        proposalFlushScheduled = false
+        var queued = queuedProposals[...]
+        queuedProposals = []
+        while !queued.isEmpty {
+            var bytes = 0
+            var count = 0
+            for item in queued {
+                if count > 0 && bytes + item.entry.data.count > Self.proposalBatchBytesMax { break }
+                bytes += item.entry.data.count
+                count += 1
+            }
+            let batch = queued.prefix(count)
+            queued = queued.dropFirst(count)
+            guard !stopped else {
+                failProposals(batch.map(\.requestID), ServerError.stopping)
+                continue
+            }
+            do throws(RaftRequestError) {
+                handle(try raft.propose(batch: batch.map(\.entry)))
+            } catch {
+                switch error {
+                case .notLeader: failProposals(batch.map(\.requestID), ServerError.noLeader)
+                default: failProposals(batch.map(\.requestID), ServerError.proposalRefused("\(error)"))
+                }
+            }
+        }
+    }
+
+    private func failProposals(_ requestIDs: [UInt64], _ error: ServerError) {
+        for requestID in requestIDs {
+            guard let waiter = proposals.removeValue(forKey: requestID) else { continue }
+            metrics.proposalsFailed.increment()
+            waiter.continuation.resume(throwing: error)
+        }
+    }
+
     /// Waits until this node has applied everything committed when the
-    /// call was made, as confirmed by the leader (ReadIndex).
+    /// call was made, as confirmed by the leader (ReadIndex). Reads that
+    /// arrive together share one round (`ReadRounds`).
     private func readBarrier() async throws {
         guard !stopped else { throw ServerError.stopping }
         let deadline = ContinuousClock.now + .milliseconds(configuration.requestTimeoutMilliseconds)
         try await waitForLeader(until: deadline)
-        let context = nextRequestID
+        let id = nextRequestID
         nextRequestID &+= 1
+        let now = nowMilliseconds
+        let read = ReadRounds.Read(id: id, deadlineMilliseconds: now + Int64(configuration.requestTimeoutMilliseconds))
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            do {
-                reads[context] = ReadWaiter(continuation: continuation, deadline: deadline)
-                let output = try raft.readIndex(context: context)
-                handle(output)
-            } catch {
-                reads.removeValue(forKey: context)
-                continuation.resume(throwing: ServerError.noLeader)
+            readContinuations[id] = continuation
+            if let context = readRounds.add(read, nowMilliseconds: now) { startReadRound(context) }
+        }
+    }
+
+    private func startReadRound(_ context: UInt64) {
+        do {
+            handle(try raft.readIndex(context: context))
+        } catch {
+            for read in readRounds.refused(context) {
+                readContinuations.removeValue(forKey: read.id)?.resume(throwing: ServerError.noLeader)
             }
         }
     }
@@ -397,21 +447,6 @@ public actor ConcordNode {
         let (result, term) = try await propose(.lease(.revoke(id: id)))
         guard case .revoked(_, let revision) = result else { throw ServerError.proposalRefused("unexpected result \(result)") }
         return (revision, term)
-    }
-
-    /// Renews a lease on the leader; a follower throws `LeaseError.notLeader`.
-    /// - Returns: the TTL granted again, in seconds.
-    public func renewLease(id: Int64) throws(LeaseError) -> (ttlSeconds: Int64, revision: Int64, term: UInt64) {
-        guard raft.role == .leader else { throw .notLeader }
-        let ttl = try state.renew(id, nowMilliseconds: nowMilliseconds)
-        return (ttl, store.currentRevision, raft.term)
-    }
-
-    /// A lease's remaining time on the leader; a follower throws
-    /// `LeaseError.notLeader`.
-    public func leaseTimeToLive(id: Int64, keys: Bool) throws(LeaseError) -> (LeaseTimeToLive, revision: Int64, term: UInt64) {
-        guard raft.role == .leader else { throw .notLeader }
-        return (try state.leases.timeToLive(id, nowMilliseconds: nowMilliseconds, keys: keys), store.currentRevision, raft.term)
     }
 
     /// Every lease ID, after a ReadIndex round.
@@ -478,7 +513,9 @@ public actor ConcordNode {
     // MARK: Inputs
 
     private func receive(from sender: UInt64, _ payload: [UInt8]) {
-        guard !stopped, let message = admitPeerFrame(payload, from: sender) else { return }
+        guard !stopped else { return }
+        if LeaseForwardCodec.isLeaseForwardFrame(payload) { return receiveLeaseForward(from: sender, payload) }
+        guard let message = admitPeerFrame(payload, from: sender) else { return }
         handle(raft.step(message))
     }
 
@@ -487,6 +524,7 @@ public actor ConcordNode {
         handle(raft.tick())
         expireWaiters()
         expireMemberWaiters()
+        expireLeaseForwards()
         revokeExpiredLeases()
         hub.onTick()
         wakeWatchStreams()
@@ -517,34 +555,21 @@ public actor ConcordNode {
             metrics.applyLag.record(Int64(raft.commitIndex - raft.appliedIndex))
             takeSnapshotIfDue()
         }
+        var roundsToStart: [UInt64] = []
         for state in output.readStates {
-            reads[state.context]?.index = state.index
+            if let next = readRounds.readIndex(state.index, context: state.context, nowMilliseconds: nowMilliseconds) {
+                roundsToStart.append(next)
+            }
         }
         if !output.readStates.isEmpty || !output.committedEntries.isEmpty || output.snapshotToInstall != nil {
             serveReads()
         }
         if let change = output.roleChange { roleChanged(change) }
+        for context in roundsToStart { startReadRound(context) }
     }
 
     private func persist(_ request: PersistRequest) {
-        let logStore = self.logStore
-        let metrics = self.metrics
-        let logger = self.logger
-        persistQueue.async { [weak self] in
-            let start = ContinuousClock.now
-            do {
-                var storage = logStore
-                try storage.persist(request)
-            } catch {
-                // Invariant: an acknowledged write is durable. A node that
-                // cannot write its log must not go on answering.
-                logger.critical("cannot persist Raft state; stopping", metadata: ["error": "\(error)"])
-                fatalError("cannot persist Raft state: \(error)")
-            }
-            metrics.fsyncDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
-            guard let self else { return }
-            Task { await self.persisted(upTo: request.sequence) }
-        }
+        persistPipeline.submit(request)
     }
 
     private func install(_ snapshot: RaftSnapshot) {
@@ -615,12 +640,8 @@ public actor ConcordNode {
     }
 
     private func serveReads() {
-        let applied = raft.appliedIndex
-        for (context, waiter) in reads {
-            if let index = waiter.index, index <= applied {
-                reads.removeValue(forKey: context)
-                waiter.continuation.resume()
-            }
+        for read in readRounds.servable(appliedIndex: raft.appliedIndex) {
+            readContinuations.removeValue(forKey: read.id)?.resume()
         }
     }
 
@@ -638,6 +659,7 @@ public actor ConcordNode {
         wasLeader = isLeader
         if change.leader != lastLeader {
             if change.leader != nil { metrics.leaderChanges.increment() }
+            failLeaseForwards(ServerError.leaderChanged, unlessLeader: change.leader)
             lastLeader = change.leader
         }
         logger.info(
@@ -680,17 +702,20 @@ public actor ConcordNode {
             metrics.proposalsFailed.increment()
             waiter.continuation.resume(throwing: ServerError.timedOut)
         }
-        for (context, waiter) in reads where waiter.deadline <= now {
-            reads.removeValue(forKey: context)
-            waiter.continuation.resume(throwing: ServerError.timedOut)
+        let (expired, retry) = readRounds.expire(nowMilliseconds: nowMilliseconds)
+        for read in expired {
+            readContinuations.removeValue(forKey: read.id)?.resume(throwing: ServerError.timedOut)
         }
+        if let retry { startReadRound(retry) }
     }
 
     private func failAll(_ error: ServerError) {
         for waiter in proposals.values { waiter.continuation.resume(throwing: error) }
         proposals = [:]
-        for waiter in reads.values { waiter.continuation.resume(throwing: error) }
-        reads = [:]
+        _ = readRounds.removeAll()
+        for continuation in readContinuations.values { continuation.resume(throwing: error) }
+        readContinuations = [:]
+        failLeaseForwards(error, unlessLeader: nil)
     }
 
     // MARK: Data directory

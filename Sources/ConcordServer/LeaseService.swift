@@ -7,9 +7,8 @@ import GRPCCore
 ///
 /// Grants and revokes go through the Raft log. Keep-alives and time-to-live
 /// queries are answered by the leader from its in-memory expiry, as in
-/// etcd; a follower answers etcd's "etcdserver: not leader" (gRPC
-/// unavailable), on which etcd's client moves to another endpoint.
-/// Concord does not forward them to the leader.
+/// etcd; a follower forwards each one to the leader over the peer transport
+/// and relays the answer (see `ConcordNode.renewLease(id:)`).
 struct LeaseService: Etcdserverpb_Lease.SimpleServiceProtocol {
     let node: ConcordNode
 
@@ -43,7 +42,9 @@ struct LeaseService: Etcdserverpb_Lease.SimpleServiceProtocol {
     }
 
     /// One answer per request; an unknown or expired lease gets TTL 0, as
-    /// in etcd. A follower ends the stream with "not leader".
+    /// in etcd. On a follower each request is forwarded to the leader; a
+    /// leader that cannot be reached in time ends the stream with etcd's
+    /// error ("request timed out", "leader changed" or "no leader").
     func leaseKeepAlive(
         request: RPCAsyncSequence<Etcdserverpb_LeaseKeepAliveRequest, any Error>,
         response: RPCWriter<Etcdserverpb_LeaseKeepAliveResponse>,

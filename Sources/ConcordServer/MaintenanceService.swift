@@ -108,10 +108,7 @@ struct MaintenanceService: Etcdserverpb_Maintenance.SimpleServiceProtocol {
         try await observeRequest(node, "Snapshot") {
             let snapshot = await node.stateSnapshot()
             let term = await node.term
-            var body = snapshot.data
-            let remainder = body.count % Self.snapshotAlignmentBytes
-            if remainder != 0 { body += [UInt8](repeating: 0, count: Self.snapshotAlignmentBytes - remainder) }
-            let bytes = body + SHA256.digest(body)
+            let bytes = SnapshotFile.contents(ofState: snapshot.data)
             var offset = 0
             repeat {
                 let end = min(offset + Self.snapshotChunkBytes, bytes.count)

@@ -20,6 +20,9 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
     case leaderTransferTimedOut
     /// This member was removed from the cluster and stops serving.
     case removedFromCluster
+    /// The leader changed while a request forwarded to it awaited its
+    /// answer (a lease keep-alive or time-to-live); the client retries.
+    case leaderChanged
 
     /// etcd's message.
     public var message: String {
@@ -32,6 +35,7 @@ public enum ServerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .badLeaderTransferee: "etcdserver: bad leader transferee"
         case .leaderTransferTimedOut: "etcdserver: request timed out, leader transfer took too long"
         case .removedFromCluster: "etcdserver: the member has been permanently removed from the cluster"
+        case .leaderChanged: "etcdserver: leader changed"
         }
     }
 

@@ -1,5 +1,6 @@
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The metrics of one node, kept in the node's own Prometheus registry (so
 /// several nodes in one process each expose their own) and recorded through
@@ -34,6 +35,21 @@ public final class ServerMetrics: Sendable {
     /// Raft messages dropped because they could not be decoded.
     let badPeerMessages: Metrics.Counter
 
+    /// The per-method request metrics made so far. Making a metric looks it
+    /// up in the registry by label and dimensions; doing that for every
+    /// call showed up in profiles, so each is made once.
+    private struct RequestMetrics {
+        var counters: [RequestKey: Metrics.Counter] = [:]
+        var timers: [String: Metrics.Timer] = [:]
+    }
+
+    private struct RequestKey: Hashable {
+        var method: String
+        var code: String
+    }
+
+    private let requestMetrics = Mutex(RequestMetrics())
+
     /// Creates the metrics in a fresh registry.
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -62,10 +78,21 @@ public final class ServerMetrics: Sendable {
 
     /// Counts one gRPC call of `method` that ended with status `code`.
     func recordRequest(method: String, code: String, duration: Duration) {
-        Metrics.Counter(label: "concord_grpc_requests_total", dimensions: [("method", method), ("code", code)], factory: factory)
-            .increment()
-        Metrics.Timer(label: "concord_grpc_request_duration_seconds", dimensions: [("method", method)], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+        let factory = self.factory
+        let (counter, timer) = requestMetrics.withLock { made in
+            let key = RequestKey(method: method, code: code)
+            let counter =
+                made.counters[key]
+                ?? Metrics.Counter(label: "concord_grpc_requests_total", dimensions: [("method", method), ("code", code)], factory: factory)
+            made.counters[key] = counter
+            let timer =
+                made.timers[method]
+                ?? Metrics.Timer(label: "concord_grpc_request_duration_seconds", dimensions: [("method", method)], factory: factory)
+            made.timers[method] = timer
+            return (counter, timer)
+        }
+        counter.increment()
+        timer.recordNanoseconds(duration.nanoseconds)
     }
 
     /// The Prometheus text exposition of every metric.

@@ -109,6 +109,68 @@ extension Storage {
         /// Nothing to do: every other call is durable when it returns.
         public func sync() throws(RaftStorageError) {}
 
+        /// Makes several persist requests durable together, in order, with
+        /// one group commit of the log for all their entries instead of one
+        /// per request: what a driver calls with every request that queued
+        /// up while the previous batch was being synced.
+        ///
+        /// The result on disk is what persisting the requests one by one
+        /// gives, except for the commit index: the latest hard state is
+        /// written (after the log it covers is durable) when its term or
+        /// vote changed, or when its commit index is more than
+        /// `commitLagMax` entries past the stored one. Raft needs the term
+        /// and vote durable before answering; a stored commit index that
+        /// lags only means a restarted replica re-applies fewer entries
+        /// before the leader tells it the rest (`RaftLog` never lets the
+        /// commit index fall below the snapshot).
+        public func persist(batch: [PersistRequest], commitLagMax: UInt64) throws(RaftStorageError) {
+            var pending = PendingEntries()
+            for request in batch {
+                if let snapshot = request.snapshot {
+                    // A snapshot decides on the whole log before it, so the
+                    // entries gathered so far are written first.
+                    try append(pending.take())
+                    try saveSnapshot(snapshot)
+                }
+                if let first = request.entries.first, let last = pending.lastIndex, first.index > last + 1 {
+                    // A hole: what is gathered goes first, so `append`
+                    // refuses the hole exactly as for one request.
+                    try append(pending.take())
+                }
+                pending.add(request.entries)
+            }
+            try append(pending.take())
+            guard let latest = batch.last(where: { $0.hardState != nil })?.hardState else { return }
+            lock.lock()
+            let stored = hardState
+            lock.unlock()
+            if latest.term != stored.term || latest.vote != stored.vote || latest.commit > stored.commit + commitLagMax {
+                try saveHardState(latest)
+            }
+        }
+
+        /// Entries of consecutive persist requests merged by Raft's rule:
+        /// each request's entries replace every entry at or after its first.
+        private struct PendingEntries {
+            private var entries: [ConcordRaft.LogEntry] = []
+
+            var lastIndex: UInt64? { entries.last?.index }
+
+            /// Adds entries that start at or before one past the last gathered.
+            mutating func add(_ more: [ConcordRaft.LogEntry]) {
+                guard let first = more.first else { return }
+                if let replaced = entries.firstIndex(where: { $0.index >= first.index }) {
+                    entries.removeSubrange(replaced...)
+                }
+                entries.append(contentsOf: more)
+            }
+
+            mutating func take() -> [ConcordRaft.LogEntry] {
+                defer { entries = [] }
+                return entries
+            }
+        }
+
         /// Closes the files and releases the directory.
         public func close() {
             store.close()

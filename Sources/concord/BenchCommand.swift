@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConcordClient
+import ConcordLab
 import Foundation
 import Synchronization
 
@@ -106,7 +107,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     struct Measurement {
-        var histogram = BenchHistogram()
+        var histogram = LatencyHistogram()
         var errors = 0
         var firstError: String?
         var seconds = 0.0
@@ -190,8 +191,8 @@ struct BenchCommand: AsyncParsableCommand {
         let events = pool[0].watch(.prefix(keys.prefix), options: options)
         let total = self.total
         let valueSize = self.valueSize
-        let watcher = Task { () throws -> BenchHistogram in
-            var histogram = BenchHistogram()
+        let watcher = Task { () throws -> LatencyHistogram in
+            var histogram = LatencyHistogram()
             var seen = 0
             for try await event in events where event.kind == .put {
                 let stamp = UInt64(String(decoding: event.kv.value.prefix(20), as: UTF8.self)) ?? 0
@@ -233,7 +234,7 @@ struct BenchCommand: AsyncParsableCommand {
                 firstError = firstError ?? message
             }
         }
-        let histogram = try await withThrowingTaskGroup(of: BenchHistogram?.self) { group in
+        let histogram = try await withThrowingTaskGroup(of: LatencyHistogram?.self) { group in
             group.addTask { try await watcher.value }
             group.addTask {
                 try await Task.sleep(for: Self.watchDrainDeadline)

@@ -15,6 +15,7 @@ struct Concord: AsyncParsableCommand {
             ServerCommand.self,
             DevCommand.self,
             BenchCommand.self,
+            SnapshotCommand.self,
         ]
     )
 }

@@ -15,6 +15,9 @@ struct ServerCommand: AsyncParsableCommand {
                 --listen-peer-urls http://127.0.0.1:2380 --listen-client-urls http://127.0.0.1:2379 \\
                 --initial-cluster n1=http://127.0.0.1:2380,n2=http://127.0.0.1:2480,n3=http://127.0.0.1:2580
             A node restarted on its data directory resumes where it was.
+            To add a member: `etcdctl member add n4 --peer-urls=http://host:port`, then
+            start it with the printed ETCD_INITIAL_CLUSTER as --initial-cluster and
+            --initial-cluster-state existing.
             """
     )
 
@@ -30,10 +33,14 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("listen-client-urls"), help: "Where clients connect (gRPC), http://host:port.")
     var listenClientURLs: String
 
-    @Option(name: .customLong("initial-cluster"), help: "Every founding member: name=http://host:port,...")
+    @Option(
+        name: .customLong("initial-cluster"),
+        help: "Every founding member (or, to join, every member and this one): name=http://host:port,...")
     var initialCluster: String
 
-    @Option(name: .customLong("initial-cluster-state"), help: "new or existing.")
+    @Option(
+        name: .customLong("initial-cluster-state"),
+        help: "new (found the cluster) or existing (join a running cluster that added this member).")
     var initialClusterState: String = "new"
 
     @Option(name: .customLong("listen-metrics-urls"), help: "Where /metrics and /health are served, http://host:port.")

@@ -87,6 +87,73 @@ import Testing
         }
     }
 
+    @Test func batchedPersistsStoreWhatPersistingOneByOneStores() async {
+        // Random requests cut into random batches: with no commit lag the
+        // result must be exactly the reference's; with a lag only the
+        // commit index may trail, never the term, vote, log or snapshot.
+        await propertyCheck(count: 60, input: Gen.int(in: 0...999).array(of: 1...40), Gen.int(in: 1...6), Gen.bool) { codes, batchSize, lazy in
+            let fileSystem = Storage.SimulatedFileSystem()
+            var memory = MemoryRaftStorage(.bootstrap(Self.membership))
+            let store = try Self.open(fileSystem)
+            var batch: [PersistRequest] = []
+            let lag: UInt64 = lazy ? 5 : 0
+            func check(_ label: String) throws {
+                let expected = try memory.load()
+                let loaded = try store.load()
+                #expect(loaded.snapshot == expected.snapshot, "\(label)")
+                #expect(loaded.entries == expected.entries, "\(label)")
+                #expect(loaded.hardState.term == expected.hardState.term && loaded.hardState.vote == expected.hardState.vote, "\(label)")
+                #expect(loaded.hardState.commit <= expected.hardState.commit, "\(label): the stored commit ran ahead")
+                #expect(loaded.hardState.commit + lag >= expected.hardState.commit, "\(label): the stored commit lags more than allowed")
+            }
+            for (position, code) in codes.enumerated() {
+                // Requests are made against the reference's state, as Raft
+                // makes them against its own log.
+                let request = Self.request(code, sequence: UInt64(position), state: try memory.load())
+                try memory.persist(request)
+                batch.append(request)
+                if batch.count == batchSize || position == codes.count - 1 {
+                    try store.persist(batch: batch, commitLagMax: lag)
+                    batch = []
+                    try check("after \(codes[...position]) in batches of \(batchSize)")
+                }
+            }
+            store.close()
+            let reopened = try Self.open(fileSystem)
+            defer { reopened.close() }
+            let expected = try memory.load()
+            let loaded = try reopened.load()
+            #expect(loaded.entries == expected.entries && loaded.snapshot == expected.snapshot)
+        }
+    }
+
+    @Test func aBatchWritesItsEntriesWithOneGroupCommit() throws {
+        let fileSystem = Storage.SimulatedFileSystem()
+        let store = try Self.open(fileSystem)
+        defer { store.close() }
+        let before = store.store.log.currentStatistics.batches
+        var requests: [PersistRequest] = []
+        for step in UInt64(0)..<8 {
+            let first = step * 4 + 1
+            requests.append(PersistRequest(sequence: step + 1, entries: Self.entries(first...(first + 3), term: 1)))
+        }
+        try store.persist(batch: requests, commitLagMax: 0)
+        #expect(store.store.log.currentStatistics.batches - before == 1)
+        #expect(try store.load().lastIndex == 32)
+    }
+
+    @Test func aBatchSavesTheHardStateWhenTheVoteChangesEvenWithALag() throws {
+        let fileSystem = Storage.SimulatedFileSystem()
+        var store = try Self.open(fileSystem)
+        try store.persist(batch: [PersistRequest(sequence: 1, entries: Self.entries(1...3, term: 1), hardState: HardState(term: 2, vote: 3, commit: 1))], commitLagMax: 100)
+        try store.persist(batch: [PersistRequest(sequence: 2, hardState: HardState(term: 2, vote: 3, commit: 3))], commitLagMax: 100)
+        store.close()
+        store = try Self.open(fileSystem)
+        defer { store.close() }
+        // The vote is durable; the commit-only change waited for a larger lag.
+        #expect(try store.load().hardState == HardState(term: 2, vote: 3, commit: 1))
+    }
+
     @Test func aCrashDuringAPersistNeverLetsTheHardStateRunAheadOfTheLog() throws {
         // Overwrite a suffix and move the commit index in one request, with
         // a crash at every step of it.
