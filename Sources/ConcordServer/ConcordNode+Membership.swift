@@ -19,6 +19,8 @@ struct MembershipShellState {
     /// True once this member applied its own removal.
     var removed = false
     var removalWaiters: [CheckedContinuation<Bool, Never>] = []
+    /// True once a joining member logged that peers address another id.
+    var reportedOtherID = false
 
     init(registry: MemberRegistry) {
         self.registry = registry
@@ -421,7 +423,21 @@ extension ConcordNode {
         }
         guard message.from == sender, message.to == configuration.memberID else {
             metrics.badPeerMessages.increment()
-            logger.warning("dropping misaddressed peer message", metadata: ["sender": "\(sender)", "from": "\(message.from)", "to": "\(message.to)"])
+            if adopting && message.from == sender {
+                guard !membershipState.reportedOtherID else { return nil }
+                membershipState.reportedOtherID = true
+                // The cluster added a member at this address under another
+                // id: the peer URL given to `member add` and this member's
+                // entry in --initial-cluster differ.
+                logger.error(
+                    "a peer addresses another member id at this address; start with exactly the peer URL given to member add",
+                    metadata: [
+                        "expected-id": "\(String(message.to, radix: 16))", "own-id": "\(String(configuration.memberID, radix: 16))",
+                    ])
+            } else {
+                logger.warning(
+                    "dropping misaddressed peer message", metadata: ["sender": "\(sender)", "from": "\(message.from)", "to": "\(message.to)"])
+            }
             return nil
         }
         if adopting { adoptClusterID(clusterID) }

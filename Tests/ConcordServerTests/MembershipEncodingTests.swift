@@ -194,6 +194,11 @@ import Testing
             clientListen: Endpoint(host: "127.0.0.1", port: 2679), members: members, clusterState: .new)
         try ConcordNode.resolveIdentity(&again, hasData: true)
         #expect(again.memberID == expected)
+        // A member whose removal was recorded refuses to start on its data.
+        try MemberIdentity.markRemoved(directory: directory)
+        #expect(MemberIdentity.isRemoved(directory: directory))
+        var removed = again
+        #expect(throws: ServerConfigurationError.self) { try ConcordNode.resolveIdentity(&removed, hasData: true) }
         // A founding member keeps its name-derived id.
         var founder = NodeConfiguration(
             name: "n1", dataDirectory: directory + "-founder", peerListen: Endpoint(host: "127.0.0.1", port: 2380),
