@@ -17,6 +17,10 @@ public struct ServerService: Service {
     private let logger: Logger
     private let onReady: @Sendable (ConcordNode) -> Void
 
+    /// How long a removed member keeps answering the calls in flight
+    /// before it stops, in milliseconds.
+    static let removedDrainMilliseconds = 1000
+
     /// gRPC's allowance above the request limit for the message framing, as
     /// in etcd (512 KiB).
     public static let grpcOverheadBytes = 512 * 1024
@@ -66,10 +70,14 @@ public struct ServerService: Service {
                         await node.stop()
                     }
                     tasks.addTask {
-                        // As etcd, a member removed from the cluster exits.
+                        // As etcd, a member removed from the cluster exits
+                        // (below), once the calls in flight are answered.
                         guard await node.waitUntilRemoved() else { return }
                         server.beginGracefulShutdown()
-                        throw ServerError.removedFromCluster
+                        // Calls that can no longer complete (writes, watches)
+                        // end when the node stops.
+                        try? await Task.sleep(for: .milliseconds(Self.removedDrainMilliseconds))
+                        await node.stop()
                     }
                     tasks.addTask {
                         if (try? await transport.listeningAddress) != nil {
@@ -82,6 +90,7 @@ public struct ServerService: Service {
                 logger.info("shutting down")
                 server.beginGracefulShutdown()
             }
+            if await node.isRemovedFromCluster { throw ServerError.removedFromCluster }
         } catch {
             logger.error("node failed", metadata: ["error": "\(error)"])
             await node.stop()

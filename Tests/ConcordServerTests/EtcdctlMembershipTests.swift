@@ -139,6 +139,20 @@ extension ProcessClusterTests {
             try await waitUntil("the restarted removed member to exit", seconds: 15) { !cluster.isRunning(fourth) }
             let restartLog = (try? String(contentsOf: cluster.nodes[fourth].logFile, encoding: .utf8)) ?? ""
             #expect(restartLog.contains("belongs to a removed member"))
+
+            // The leader removes itself: the call is answered, it exits, a
+            // new leader serves.
+            let oldLeader = try await cluster.waitForLeader(seconds: 10)
+            let oldLeaderID = Self.hex(
+                oldLeader == fifth ? ClusterMember.id(forPeerURLs: [Self.peerURL(cluster, fifth)]) : ClusterMember.id(forName: cluster.nodes[oldLeader].name))
+            #expect(
+                try await cluster.etcdctlOK(["member", "remove", oldLeaderID], endpoints: cluster.endpoint(oldLeader))
+                    .contains("\(oldLeaderID) removed"))
+            try await waitUntil("the removed leader to exit", seconds: 15) { !cluster.isRunning(oldLeader) }
+            let survivors = [0, 1, 2, fifth].filter { $0 != oldLeader }
+            try await cluster.waitForLeader(seconds: 20)
+            #expect(try await cluster.etcdctlOK(["put", "after-leader-removal", "8"], endpoints: Self.endpoints(cluster, survivors)) == "OK\n")
+            #expect(Self.rows(try await cluster.etcdctlOK(["member", "list"], endpoints: Self.endpoints(cluster, survivors))).count == 3)
             #expect(try await cluster.etcdctlOK(["put", "after-restart", "7"], endpoints: founders) == "OK\n")
         }
     }
