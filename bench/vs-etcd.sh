@@ -4,6 +4,12 @@
 # against each (1, 16 and 64 clients; 256-byte values), prints both results
 # and their ratios (Concord / etcd), and removes its processes and data.
 #
+# Both clusters run for the whole script, and every measurement alternates
+# between them (etcd, then Concord, for each workload and client count),
+# ROUNDS times over. The table reports each side's median over the rounds,
+# so a slow spell of the machine weighs on both sides alike instead of on
+# whichever happened to run during it.
+#
 # Usage: bench/vs-etcd.sh
 # Environment:
 #   CONCORD_BIN   concord binary (default: .build/release/concord; build it with
@@ -11,6 +17,7 @@
 #   TOTAL         requests per run (default: 1000 or 250 per client, whichever is more)
 #   CLIENTS       client counts (default "1 16 64")
 #   WORKLOADS     default "put range range-serializable txn-put watch"
+#   ROUNDS        alternating rounds; the medians are reported (default 3)
 #   SKIP_CONCORD  set to 1 to measure etcd alone
 #   SKIP_ETCD     set to 1 to measure Concord alone
 set -euo pipefail
@@ -20,6 +27,7 @@ CONCORD_BIN=${CONCORD_BIN:-.build/release/concord}
 TOTAL=${TOTAL:-}
 CLIENTS=${CLIENTS:-"1 16 64"}
 WORKLOADS=${WORKLOADS:-"put range range-serializable txn-put watch"}
+ROUNDS=${ROUNDS:-3}
 VALUE_SIZE=256
 READY_DEADLINE_SECONDS=60
 
@@ -49,7 +57,7 @@ wait_ready() {
     done
 }
 
-# start_cluster KIND: starts three members, sets ENDPOINTS.
+# start_cluster KIND: starts three members, sets ENDPOINTS_<KIND>.
 start_cluster() {
     local kind=$1 names=(n1 n2 n3) peers=() clients=() cluster="" i
     for i in 0 1 2; do
@@ -75,60 +83,70 @@ start_cluster() {
         fi
         PIDS+=($!)
     done
-    ENDPOINTS="127.0.0.1:${clients[0]},127.0.0.1:${clients[1]},127.0.0.1:${clients[2]}"
-    wait_ready "$ENDPOINTS"
+    local endpoints="127.0.0.1:${clients[0]},127.0.0.1:${clients[1]},127.0.0.1:${clients[2]}"
+    wait_ready "$endpoints"
+    eval "ENDPOINTS_$kind=\$endpoints"
 }
 
-stop_cluster() {
-    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    PIDS=()
-}
+KINDS=()
+[[ ${SKIP_ETCD:-0} != 1 ]] && KINDS+=(etcd)
+[[ ${SKIP_CONCORD:-0} != 1 ]] && KINDS+=(concord)
 
-# run_all KIND: every workload at every client count, one JSON line each.
-# The key space is written once first, for the range workloads.
-run_all() {
-    local kind=$1 workload clients connections total populate
-    echo "$kind: writing the key space for the range workloads" >&2
-    "$CONCORD_BIN" bench range --endpoints "$ENDPOINTS" --clients 64 --connections 8 --total 1 \
-        --value-size "$VALUE_SIZE" --no-progress >/dev/null
-    for workload in $WORKLOADS; do
-        for clients in $CLIENTS; do
-            connections=$((clients < 8 ? clients : 8))
-            total=${TOTAL:-$((clients * 250 > 1000 ? clients * 250 : 1000))}
-            populate=""
-            [[ $workload == range* ]] && populate="--no-populate"
-            echo "$kind: $workload, $clients clients" >&2
-            "$CONCORD_BIN" bench "$workload" $populate --endpoints "$ENDPOINTS" --clients "$clients" --connections "$connections" \
-                --total "$total" --value-size "$VALUE_SIZE" --json --no-progress >>"$WORK/$kind.jsonl" ||
-                echo "{\"workload\": \"$workload\", \"clients\": $clients, \"failed\": true}" >>"$WORK/$kind.jsonl"
-        done
-    done
+# measure KIND WORKLOAD CLIENTS: one run, one JSON line in $WORK/KIND.jsonl.
+measure() {
+    local kind=$1 workload=$2 clients=$3 endpoints connections total populate=""
+    endpoints=$(eval echo "\$ENDPOINTS_$kind")
+    connections=$((clients < 8 ? clients : 8))
+    total=${TOTAL:-$((clients * 250 > 1000 ? clients * 250 : 1000))}
+    [[ $workload == range* ]] && populate="--no-populate"
+    echo "$kind: $workload, $clients clients" >&2
+    "$CONCORD_BIN" bench "$workload" $populate --endpoints "$endpoints" --clients "$clients" --connections "$connections" \
+        --total "$total" --value-size "$VALUE_SIZE" --json --no-progress >>"$WORK/$kind.jsonl" ||
+        echo "{\"workload\": \"$workload\", \"clients\": $clients, \"failed\": true}" >>"$WORK/$kind.jsonl"
 }
 
 echo "machine: $(nproc) cores, $(uname -sr); etcd $(etcd --version | head -1 | awk '{print $3}'); $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "each run: --total ${TOTAL:-max(1000, 250 x clients)} --value-size $VALUE_SIZE --key-size 8 --key-space 10000, connections = min(clients, 8)"
-if [[ ${SKIP_ETCD:-0} != 1 ]]; then
-    start_cluster etcd
-    run_all etcd
-    stop_cluster
-fi
-if [[ ${SKIP_CONCORD:-0} != 1 ]]; then
-    start_cluster concord
-    run_all concord
-    stop_cluster
-fi
+echo "each run: --total ${TOTAL:-max(1000, 250 x clients)} --value-size $VALUE_SIZE --key-size 8 --key-space 10000, connections = min(clients, 8); medians of $ROUNDS alternating rounds"
+for kind in "${KINDS[@]}"; do
+    start_cluster "$kind"
+    # The key space is written once first, for the range workloads.
+    echo "$kind: writing the key space for the range workloads" >&2
+    "$CONCORD_BIN" bench range --endpoints "$(eval echo "\$ENDPOINTS_$kind")" --clients 64 --connections 8 --total 1 \
+        --value-size "$VALUE_SIZE" --no-progress >/dev/null
+done
+for ((round = 1; round <= ROUNDS; round++)); do
+    for workload in $WORKLOADS; do
+        for clients in $CLIENTS; do
+            for kind in "${KINDS[@]}"; do measure "$kind" "$workload" "$clients"; done
+        done
+    done
+done
 
 python3 - "$WORK/etcd.jsonl" "$WORK/concord.jsonl" <<'PY'
 import json, os, sys
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
 def load(path):
-    rows = {}
+    # Every round's run of a workload and client count, reduced to medians;
+    # a cell fails if any of its runs failed.
+    runs = {}
     if os.path.exists(path):
         for line in open(path):
             line = line.strip()
             if line:
                 r = json.loads(line)
-                rows[(r["workload"], r["clients"])] = r
+                runs.setdefault((r["workload"], r["clients"]), []).append(r)
+    rows = {}
+    for key, rs in runs.items():
+        if any(r.get("failed") for r in rs):
+            rows[key] = {"failed": True}
+            continue
+        rows[key] = {
+            "requestsPerSecond": median([r["requestsPerSecond"] for r in rs]),
+            "latencyMilliseconds": {q: median([r["latencyMilliseconds"][q] for r in rs]) for q in ("p50", "p99")},
+            "errors": sum(r["errors"] for r in rs),
+        }
     return rows
 etcd, concord = load(sys.argv[1]), load(sys.argv[2])
 keys = sorted(set(etcd) | set(concord), key=lambda k: (k[0], k[1]))
