@@ -30,7 +30,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Concurrent clients, each with one request in flight.")
     var clients: Int = 1
 
-    @Option(help: "Connections (one HTTP/2 connection per endpoint each), shared round-robin by the clients.")
+    @Option(help: "Connections, shared round-robin by the clients; connection i prefers endpoint i modulo the endpoint count (as etcd's benchmark spreads its clients), failing over to the others.")
     var connections: Int = 1
 
     @Option(help: "Requests in total.")
@@ -81,7 +81,13 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let endpointList = endpoints.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        let pool = try (0..<connections).map { _ in try ConcordClient(endpoints: endpointList) }
+        // Connection i starts at endpoint i (mod count), so the load spreads
+        // over the members as it would from many clients, rather than all of
+        // it landing on whichever member (leader or follower) is listed first.
+        let pool = try (0..<connections).map { index in
+            let first = index % endpointList.count
+            return try ConcordClient(endpoints: Array(endpointList[first...] + endpointList[..<first]))
+        }
         defer { for client in pool { client.close() } }
         let keyPrefix = workload == .watch ? "bw" : "bk"
         let keys = BenchKeyMaker(prefix: keyPrefix, size: keySize)
