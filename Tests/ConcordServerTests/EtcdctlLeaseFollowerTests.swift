@@ -9,22 +9,13 @@ extension ProcessClusterTests {
         try await ProcessCluster.withRunningCluster(size: 3) { try await exercise($0) }
     }
 
-    /// The hex lease ID in etcdctl's "lease <id> granted with TTL(<n>s)".
-    private func grantedID(_ output: String) throws -> String {
-        let words = output.split(separator: " ")
-        guard words.count >= 2, words[0] == "lease", output.contains(" granted with TTL(") else {
-            throw HarnessError(description: "unexpected grant output: \(output)")
-        }
-        return String(words[1])
-    }
-
     private func exercise(_ cluster: ProcessCluster) async throws {
         let leaderIndex = try await cluster.waitForLeader(seconds: 20)
         let leader = cluster.endpoint(leaderIndex)
         let follower = cluster.endpoint((leaderIndex + 1) % 3)
 
         // Granted on the leader's endpoint, renewed and queried on the follower's.
-        let id = try grantedID(try await cluster.etcdctlOK(["lease", "grant", "60"], endpoints: leader))
+        let id = try ProcessCluster.grantedLeaseID(try await cluster.etcdctlOK(["lease", "grant", "60"], endpoints: leader))
         #expect(try await cluster.etcdctlOK(["put", "--lease=\(id)", "fwd/a", "1"], endpoints: leader) == "OK\n")
         #expect(try await cluster.etcdctlOK(["put", "--lease=\(id)", "fwd/b", "2"], endpoints: leader) == "OK\n")
         #expect(
@@ -45,7 +36,7 @@ extension ProcessClusterTests {
         // A 2 s lease kept alive only through the follower outlives its TTL
         // several times over; once the keep-alives stop, it expires.
         let keptSince = ContinuousClock.now
-        let kept = try grantedID(try await cluster.etcdctlOK(["lease", "grant", "2"], endpoints: leader))
+        let kept = try ProcessCluster.grantedLeaseID(try await cluster.etcdctlOK(["lease", "grant", "2"], endpoints: leader))
         #expect(try await cluster.etcdctlOK(["put", "--lease=\(kept)", "fwd/kept", "k"], endpoints: leader) == "OK\n")
         let keeper = try WatchProcess(endpoints: follower, command: ["lease", "keep-alive"], [kept])
         defer { keeper.stop() }

@@ -12,15 +12,6 @@ extension ProcessClusterTests {
         try await cluster.etcdctlOK(arguments, input: input, endpoints: endpoints)
     }
 
-    /// The hex lease ID in etcdctl's "lease <id> granted with TTL(<n>s)".
-    private func grantedID(_ output: String) throws -> String {
-        let words = output.split(separator: " ")
-        guard words.count >= 2, words[0] == "lease", output.contains(" granted with TTL(") else {
-            throw HarnessError(description: "unexpected grant output: \(output)")
-        }
-        return String(words[1])
-    }
-
     private func exercise(_ cluster: ProcessCluster) async throws {
         let leaderIndex = try await cluster.waitForLeader(seconds: 20)
         let leader = cluster.endpoint(leaderIndex)
@@ -28,7 +19,7 @@ extension ProcessClusterTests {
 
         // Grant (through a follower: proposals are forwarded), attach keys.
         let granted = try await ok(cluster, ["lease", "grant", "60"], endpoints: follower)
-        let id = try grantedID(granted)
+        let id = try ProcessCluster.grantedLeaseID(granted)
         #expect(granted == "lease \(id) granted with TTL(60s)\n")
         #expect(try await ok(cluster, ["put", "--lease=\(id)", "held/a", "1"]) == "OK\n")
         #expect(try await ok(cluster, ["put", "--lease=\(id)", "held/b", "2"]) == "OK\n")
@@ -65,7 +56,7 @@ extension ProcessClusterTests {
         // its revoke once the TTL has run out, and its key vanishes on every
         // node within TTL + 5 s.
         let start = ContinuousClock.now
-        let short = try grantedID(try await ok(cluster, ["lease", "grant", "2"]))
+        let short = try ProcessCluster.grantedLeaseID(try await ok(cluster, ["lease", "grant", "2"]))
         #expect(try await ok(cluster, ["put", "--lease=\(short)", "ephemeral", "e"]) == "OK\n")
         try await waitUntil("the expired lease's key to vanish", seconds: 2 + 5) {
             for index in 0..<3 {
@@ -81,7 +72,7 @@ extension ProcessClusterTests {
         // Kept alive, a short lease outlives its TTL several times over;
         // once the keep-alives stop, it expires.
         let keptSince = ContinuousClock.now
-        let kept = try grantedID(try await ok(cluster, ["lease", "grant", "2"], endpoints: leader))
+        let kept = try ProcessCluster.grantedLeaseID(try await ok(cluster, ["lease", "grant", "2"], endpoints: leader))
         #expect(try await ok(cluster, ["put", "--lease=\(kept)", "kept", "k"]) == "OK\n")
         let keeper = try WatchProcess(endpoints: leader, command: ["lease", "keep-alive"], [kept])
         defer { keeper.stop() }

@@ -194,10 +194,7 @@ extension ProcessClusterTests {
     }
 
     @Test func aJoiningMemberCatchesUpFromASnapshotAndKeepsItsIdentityAcrossRestarts() async throws {
-        let cluster = try ProcessCluster(size: 3, extraArguments: ["--snapshot-count", "20"])
-        try cluster.startAll()
-        do {
-            try await cluster.waitForLeader(seconds: 20)
+        try await ProcessCluster.withRunningCluster(size: 3, extraArguments: ["--snapshot-count", "20"]) { cluster in
             let founders = Self.endpoints(cluster, [0, 1, 2])
             for index in 0..<60 { _ = try await cluster.etcdctlOK(["put", "k\(index)", "v\(index)"], endpoints: founders) }
             try await Self.waitForStartedMembers(cluster, [0, 1, 2], endpoint: cluster.endpoint(0))
@@ -222,13 +219,7 @@ extension ProcessClusterTests {
             }
             let status = try await cluster.etcdctlOK(["endpoint", "status", "-w", "json"], endpoints: cluster.endpoint(fourth))
             #expect(status.contains("\"member_id\":\(ClusterMember.id(forPeerURLs: [Self.peerURL(cluster, fourth)]))"), "\(status)")
-        } catch {
-            let logs = cluster.logs()
-            await cluster.shutdown()
-            Issue.record("\(error)\n\(logs)")
-            return
         }
-        await cluster.shutdown()
     }
 }
 }

@@ -3,8 +3,10 @@ import Testing
 extension ProcessCluster {
     /// Starts a cluster of `size` processes, waits for a leader, runs `body`,
     /// and shuts the cluster down; a failure is recorded with every node's log.
-    static func withRunningCluster(size: Int, _ body: (ProcessCluster) async throws -> Void) async throws {
-        let cluster = try ProcessCluster(size: size)
+    static func withRunningCluster(
+        size: Int, extraArguments: [String] = [], _ body: (ProcessCluster) async throws -> Void
+    ) async throws {
+        let cluster = try ProcessCluster(size: size, extraArguments: extraArguments)
         try cluster.startAll()
         do {
             try await cluster.waitForLeader(seconds: 20)
@@ -25,5 +27,14 @@ extension ProcessCluster {
             throw HarnessError(description: "etcdctl \(arguments) failed (\(result.status)): \(result.error)")
         }
         return result.output
+    }
+
+    /// The hex lease ID in etcdctl's "lease <id> granted with TTL(<n>s)".
+    static func grantedLeaseID(_ output: String) throws -> String {
+        let words = output.split(separator: " ")
+        guard words.count >= 2, words[0] == "lease", output.contains(" granted with TTL(") else {
+            throw HarnessError(description: "unexpected grant output: \(output)")
+        }
+        return String(words[1])
     }
 }
