@@ -26,12 +26,7 @@ struct ClusterService: Etcdserverpb_Cluster.SimpleServiceProtocol {
     let node: ConcordNode
 
     private func header() async -> Etcdserverpb_ResponseHeader {
-        var header = Etcdserverpb_ResponseHeader()
-        header.clusterID = node.configuration.clusterID
-        header.memberID = node.configuration.memberID
-        header.revision = await node.revision
-        header.raftTerm = await node.term
-        return header
+        EtcdTranslation.header(node, revision: await node.revision, term: await node.term)
     }
 
     private static func member(_ record: MemberRecord) -> Etcdserverpb_Member {

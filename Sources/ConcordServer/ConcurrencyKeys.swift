@@ -37,11 +37,11 @@ enum ConcurrencyKeys {
             success: [.put(PutRequest(key: key, value: value, lease: lease))],
             failure: [.range(RangeRequest(key: key))])
         let (result, term) = try await node.write(.txn(txn))
-        guard case .txn(let response) = result else { throw unexpected(result) }
+        guard case .txn(let response) = result else { throw EtcdTranslation.unexpected(result) }
         if response.succeeded {
             return Claim(key: key, createRevision: response.header.revision, existingValue: nil, revision: response.header.revision, term: term)
         }
-        guard case .range(let existing) = response.responses.first, let pair = existing.kvs.first else { throw unexpected(result) }
+        guard case .range(let existing) = response.responses.first, let pair = existing.kvs.first else { throw EtcdTranslation.unexpected(result) }
         return Claim(key: key, createRevision: pair.createRevision, existingValue: pair.value, revision: response.header.revision, term: term)
     }
 
@@ -110,7 +110,7 @@ enum ConcurrencyKeys {
             compare: [Compare(key: key, target: .createRevision(createRevision), result: .equal)],
             success: [.deleteRange(DeleteRangeRequest(key: key))])
         let (result, term) = try await node.write(.txn(txn))
-        guard case .txn(let response) = result else { throw unexpected(result) }
+        guard case .txn(let response) = result else { throw EtcdTranslation.unexpected(result) }
         return (response.succeeded, response.header.revision, term)
     }
 
@@ -136,25 +136,6 @@ enum ConcurrencyKeys {
                 }
                 throw CancellationError()
             }
-        }
-    }
-
-    static func unexpected(_ result: KVResult) -> RPCError {
-        RPCError(code: .internalError, message: "etcdserver: unexpected result \(result)")
-    }
-
-    /// Runs `body`, recording the call's status and latency as the other
-    /// services do, and turning every error into etcd's gRPC status.
-    static func observe<Response>(_ node: ConcordNode, _ method: String, _ body: () async throws -> Response) async throws -> Response {
-        let start = ContinuousClock.now
-        do {
-            let response = try await body()
-            node.metrics.recordRequest(method: method, code: "OK", duration: ContinuousClock.now - start)
-            return response
-        } catch {
-            let rpcError = EtcdTranslation.rpcError(error)
-            node.metrics.recordRequest(method: method, code: "\(rpcError.code)", duration: ContinuousClock.now - start)
-            throw rpcError
         }
     }
 }

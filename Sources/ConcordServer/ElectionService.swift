@@ -15,8 +15,7 @@ struct ElectionService: V3electionpb_Election.SimpleServiceProtocol {
     let node: ConcordNode
 
     private func header(revision: Int64, term: UInt64) -> Etcdserverpb_ResponseHeader {
-        EtcdTranslation.HeaderFields(clusterID: node.configuration.clusterID, memberID: node.configuration.memberID, term: term)
-            .header(ResponseHeader(revision: revision))
+        EtcdTranslation.header(node, revision: revision, term: term)
     }
 
     private static func prefix(_ name: Data) throws -> [UInt8] {
@@ -29,7 +28,7 @@ struct ElectionService: V3electionpb_Election.SimpleServiceProtocol {
     static let missingLeaderKey = RPCError(code: .invalidArgument, message: "\"leader\" field must be provided")
 
     func campaign(request: V3electionpb_CampaignRequest, context: ServerContext) async throws -> V3electionpb_CampaignResponse {
-        try await ConcurrencyKeys.observe(node, "Campaign") {
+        try await observeRequest(node, "Campaign") {
             try await ConcurrencyKeys.untilRPCEnds(context) { try await campaign(request) }
         }
     }
@@ -72,13 +71,13 @@ struct ElectionService: V3electionpb_Election.SimpleServiceProtocol {
             compare: [Compare(key: key, target: .createRevision(createRevision), result: .equal)],
             success: [.put(PutRequest(key: key, value: value, lease: lease))])
         let (result, term) = try await node.write(.txn(txn))
-        guard case .txn(let response) = result else { throw ConcurrencyKeys.unexpected(result) }
+        guard case .txn(let response) = result else { throw EtcdTranslation.unexpected(result) }
         guard response.succeeded else { throw Self.notLeader }
         return (response.header.revision, term)
     }
 
     func proclaim(request: V3electionpb_ProclaimRequest, context: ServerContext) async throws -> V3electionpb_ProclaimResponse {
-        try await ConcurrencyKeys.observe(node, "Proclaim") {
+        try await observeRequest(node, "Proclaim") {
             guard request.hasLeader, !request.leader.key.isEmpty else { throw Self.missingLeaderKey }
             let leader = request.leader
             let (revision, term) = try await proclaim(
@@ -90,7 +89,7 @@ struct ElectionService: V3electionpb_Election.SimpleServiceProtocol {
     }
 
     func leader(request: V3electionpb_LeaderRequest, context: ServerContext) async throws -> V3electionpb_LeaderResponse {
-        try await ConcurrencyKeys.observe(node, "Leader") {
+        try await observeRequest(node, "Leader") {
             let (first, revision, term) = try await ConcurrencyKeys.firstOwner(node: node, prefix: try Self.prefix(request.name))
             guard let first else { throw Self.noLeader }
             var response = V3electionpb_LeaderResponse()
@@ -116,7 +115,7 @@ struct ElectionService: V3electionpb_Election.SimpleServiceProtocol {
     private func observeUntilCancelled(
         request: V3electionpb_LeaderRequest, response: RPCWriter<V3electionpb_LeaderResponse>
     ) async throws {
-        try await ConcurrencyKeys.observe(node, "Observe") {
+        try await observeRequest(node, "Observe") {
             let prefix = try Self.prefix(request.name)
             var lastSent: (key: [UInt8], modRevision: Int64)?
             while !Task.isCancelled {
@@ -135,7 +134,7 @@ struct ElectionService: V3electionpb_Election.SimpleServiceProtocol {
     }
 
     func resign(request: V3electionpb_ResignRequest, context: ServerContext) async throws -> V3electionpb_ResignResponse {
-        try await ConcurrencyKeys.observe(node, "Resign") {
+        try await observeRequest(node, "Resign") {
             guard request.hasLeader, !request.leader.key.isEmpty else { throw Self.missingLeaderKey }
             let (_, revision, term) = try await ConcurrencyKeys.deleteIfOwned(
                 node: node, key: Array(request.leader.key), createRevision: request.leader.rev)

@@ -89,6 +89,17 @@ enum EtcdTranslation {
         var memberID: UInt64
         var term: UInt64
 
+        /// The fields `node` puts in every response, at Raft term `term`.
+        init(_ node: ConcordNode, term: UInt64) {
+            self.init(clusterID: node.configuration.clusterID, memberID: node.configuration.memberID, term: term)
+        }
+
+        init(clusterID: UInt64, memberID: UInt64, term: UInt64) {
+            self.clusterID = clusterID
+            self.memberID = memberID
+            self.term = term
+        }
+
         func header(_ header: ConcordKV.ResponseHeader) -> Etcdserverpb_ResponseHeader {
             var result = Etcdserverpb_ResponseHeader()
             result.clusterID = clusterID
@@ -97,6 +108,17 @@ enum EtcdTranslation {
             result.raftTerm = term
             return result
         }
+    }
+
+    /// The header of a response of `node` at `revision` and Raft term `term`.
+    static func header(_ node: ConcordNode, revision: Int64, term: UInt64) -> Etcdserverpb_ResponseHeader {
+        HeaderFields(node, term: term).header(ResponseHeader(revision: revision))
+    }
+
+    /// The error for a state machine result of the wrong kind (a bug, never
+    /// the client's doing).
+    static func unexpected(_ result: KVResult) -> RPCError {
+        RPCError(code: .internalError, message: "etcdserver: unexpected result \(result)")
     }
 
     static func keyValue(_ pair: KeyValue) -> Mvccpb_KeyValue {

@@ -9,51 +9,46 @@ import GRPCCore
 struct KVService: Etcdserverpb_KV.SimpleServiceProtocol {
     let node: ConcordNode
 
-    private var fields: EtcdTranslation.HeaderFields {
-        EtcdTranslation.HeaderFields(
-            clusterID: node.configuration.clusterID, memberID: node.configuration.memberID, term: 0)
-    }
-
     func range(request: Etcdserverpb_RangeRequest, context: ServerContext) async throws -> Etcdserverpb_RangeResponse {
-        try await observe("Range") {
+        try await observeRequest(node, "Range") {
             let (response, term) = try await node.range(try EtcdTranslation.range(request))
             return EtcdTranslation.range(response, fields(term))
         }
     }
 
     func put(request: Etcdserverpb_PutRequest, context: ServerContext) async throws -> Etcdserverpb_PutResponse {
-        try await observe("Put") {
+        try await observeRequest(node, "Put") {
             let (result, term) = try await node.write(.put(EtcdTranslation.put(request)))
-            guard case .put(let response) = result else { throw mismatched(result) }
+            guard case .put(let response) = result else { throw EtcdTranslation.unexpected(result) }
             return EtcdTranslation.put(response, fields(term))
         }
     }
 
     func deleteRange(request: Etcdserverpb_DeleteRangeRequest, context: ServerContext) async throws -> Etcdserverpb_DeleteRangeResponse {
-        try await observe("DeleteRange") {
+        try await observeRequest(node, "DeleteRange") {
             let (result, term) = try await node.write(.deleteRange(EtcdTranslation.deleteRange(request)))
-            guard case .deleteRange(let response) = result else { throw mismatched(result) }
+            guard case .deleteRange(let response) = result else { throw EtcdTranslation.unexpected(result) }
             return EtcdTranslation.deleteRange(response, fields(term))
         }
     }
 
     func txn(request: Etcdserverpb_TxnRequest, context: ServerContext) async throws -> Etcdserverpb_TxnResponse {
-        try await observe("Txn") {
+        try await observeRequest(node, "Txn") {
             let txn = try EtcdTranslation.txn(request)
             if txn.isReadOnly {
                 let (response, term) = try await node.readOnlyTxn(txn, serializable: Self.allSerializable(txn))
                 return EtcdTranslation.txn(response, fields(term))
             }
             let (result, term) = try await node.write(.txn(txn))
-            guard case .txn(let response) = result else { throw mismatched(result) }
+            guard case .txn(let response) = result else { throw EtcdTranslation.unexpected(result) }
             return EtcdTranslation.txn(response, fields(term))
         }
     }
 
     func compact(request: Etcdserverpb_CompactionRequest, context: ServerContext) async throws -> Etcdserverpb_CompactionResponse {
-        try await observe("Compact") {
+        try await observeRequest(node, "Compact") {
             let (result, term) = try await node.write(.compact(EtcdTranslation.compaction(request)))
-            guard case .compact(let response) = result else { throw mismatched(result) }
+            guard case .compact(let response) = result else { throw EtcdTranslation.unexpected(result) }
             return EtcdTranslation.compaction(response, fields(term))
         }
     }
@@ -70,25 +65,6 @@ struct KVService: Etcdserverpb_KV.SimpleServiceProtocol {
     }
 
     private func fields(_ term: UInt64) -> EtcdTranslation.HeaderFields {
-        var fields = self.fields
-        fields.term = term
-        return fields
-    }
-
-    private func mismatched(_ result: KVResult) -> RPCError {
-        RPCError(code: .internalError, message: "etcdserver: unexpected result \(result)")
-    }
-
-    private func observe<Response>(_ method: String, _ body: () async throws -> Response) async throws -> Response {
-        let start = ContinuousClock.now
-        do {
-            let response = try await body()
-            node.metrics.recordRequest(method: method, code: "OK", duration: ContinuousClock.now - start)
-            return response
-        } catch {
-            let rpcError = EtcdTranslation.rpcError(error)
-            node.metrics.recordRequest(method: method, code: "\(rpcError.code)", duration: ContinuousClock.now - start)
-            throw rpcError
-        }
+        EtcdTranslation.HeaderFields(node, term: term)
     }
 }

@@ -13,16 +13,11 @@ struct LeaseService: Etcdserverpb_Lease.SimpleServiceProtocol {
     let node: ConcordNode
 
     private func header(revision: Int64, term: UInt64) -> Etcdserverpb_ResponseHeader {
-        var header = Etcdserverpb_ResponseHeader()
-        header.clusterID = node.configuration.clusterID
-        header.memberID = node.configuration.memberID
-        header.revision = revision
-        header.raftTerm = term
-        return header
+        EtcdTranslation.header(node, revision: revision, term: term)
     }
 
     func leaseGrant(request: Etcdserverpb_LeaseGrantRequest, context: ServerContext) async throws -> Etcdserverpb_LeaseGrantResponse {
-        try await observe("LeaseGrant") {
+        try await observeRequest(node, "LeaseGrant") {
             let (id, ttl, term) = try await node.grantLease(id: request.id, ttlSeconds: request.ttl)
             var response = Etcdserverpb_LeaseGrantResponse()
             response.header = header(revision: await node.revision, term: term)
@@ -33,7 +28,7 @@ struct LeaseService: Etcdserverpb_Lease.SimpleServiceProtocol {
     }
 
     func leaseRevoke(request: Etcdserverpb_LeaseRevokeRequest, context: ServerContext) async throws -> Etcdserverpb_LeaseRevokeResponse {
-        try await observe("LeaseRevoke") {
+        try await observeRequest(node, "LeaseRevoke") {
             let (revision, term) = try await node.revokeLease(id: request.id)
             var response = Etcdserverpb_LeaseRevokeResponse()
             response.header = header(revision: revision, term: term)
@@ -50,7 +45,7 @@ struct LeaseService: Etcdserverpb_Lease.SimpleServiceProtocol {
         response: RPCWriter<Etcdserverpb_LeaseKeepAliveResponse>,
         context: ServerContext
     ) async throws {
-        try await observe("LeaseKeepAlive") {
+        try await observeRequest(node, "LeaseKeepAlive") {
             for try await keepAlive in request {
                 var answer = Etcdserverpb_LeaseKeepAliveResponse()
                 answer.id = keepAlive.id
@@ -71,7 +66,7 @@ struct LeaseService: Etcdserverpb_Lease.SimpleServiceProtocol {
     func leaseTimeToLive(
         request: Etcdserverpb_LeaseTimeToLiveRequest, context: ServerContext
     ) async throws -> Etcdserverpb_LeaseTimeToLiveResponse {
-        try await observe("LeaseTimeToLive") {
+        try await observeRequest(node, "LeaseTimeToLive") {
             var response = Etcdserverpb_LeaseTimeToLiveResponse()
             response.id = request.id
             do {
@@ -89,7 +84,7 @@ struct LeaseService: Etcdserverpb_Lease.SimpleServiceProtocol {
     }
 
     func leaseLeases(request: Etcdserverpb_LeaseLeasesRequest, context: ServerContext) async throws -> Etcdserverpb_LeaseLeasesResponse {
-        try await observe("LeaseLeases") {
+        try await observeRequest(node, "LeaseLeases") {
             let (ids, revision, term) = try await node.leaseIDs()
             var response = Etcdserverpb_LeaseLeasesResponse()
             response.header = header(revision: revision, term: term)
@@ -99,19 +94,6 @@ struct LeaseService: Etcdserverpb_Lease.SimpleServiceProtocol {
                 return status
             }
             return response
-        }
-    }
-
-    private func observe<Response>(_ method: String, _ body: () async throws -> Response) async throws -> Response {
-        let start = ContinuousClock.now
-        do {
-            let response = try await body()
-            node.metrics.recordRequest(method: method, code: "OK", duration: ContinuousClock.now - start)
-            return response
-        } catch {
-            let rpcError = EtcdTranslation.rpcError(error)
-            node.metrics.recordRequest(method: method, code: "\(rpcError.code)", duration: ContinuousClock.now - start)
-            throw rpcError
         }
     }
 }

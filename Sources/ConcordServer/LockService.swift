@@ -13,12 +13,11 @@ struct LockService: V3lockpb_Lock.SimpleServiceProtocol {
     let node: ConcordNode
 
     private func header(revision: Int64, term: UInt64) -> Etcdserverpb_ResponseHeader {
-        EtcdTranslation.HeaderFields(clusterID: node.configuration.clusterID, memberID: node.configuration.memberID, term: term)
-            .header(ResponseHeader(revision: revision))
+        EtcdTranslation.header(node, revision: revision, term: term)
     }
 
     func lock(request: V3lockpb_LockRequest, context: ServerContext) async throws -> V3lockpb_LockResponse {
-        try await ConcurrencyKeys.observe(node, "Lock") {
+        try await observeRequest(node, "Lock") {
             try await ConcurrencyKeys.untilRPCEnds(context) { try await acquire(request) }
         }
     }
@@ -47,10 +46,10 @@ struct LockService: V3lockpb_Lock.SimpleServiceProtocol {
     }
 
     func unlock(request: V3lockpb_UnlockRequest, context: ServerContext) async throws -> V3lockpb_UnlockResponse {
-        try await ConcurrencyKeys.observe(node, "Unlock") {
+        try await observeRequest(node, "Unlock") {
             guard !request.key.isEmpty else { throw RPCError(code: .invalidArgument, message: "etcdserver: key is not provided") }
             let (result, term) = try await node.write(.deleteRange(DeleteRangeRequest(key: Array(request.key))))
-            guard case .deleteRange(let deleted) = result else { throw ConcurrencyKeys.unexpected(result) }
+            guard case .deleteRange(let deleted) = result else { throw EtcdTranslation.unexpected(result) }
             var response = V3lockpb_UnlockResponse()
             response.header = header(revision: deleted.header.revision, term: term)
             return response

@@ -34,12 +34,7 @@ struct MaintenanceService: Etcdserverpb_Maintenance.SimpleServiceProtocol {
     static let snapshotAlignmentBytes = 512
 
     private func header(revision: Int64, term: UInt64) -> Etcdserverpb_ResponseHeader {
-        var header = Etcdserverpb_ResponseHeader()
-        header.clusterID = node.configuration.clusterID
-        header.memberID = node.configuration.memberID
-        header.revision = revision
-        header.raftTerm = term
-        return header
+        EtcdTranslation.header(node, revision: revision, term: term)
     }
 
     func alarm(request: Etcdserverpb_AlarmRequest, context: ServerContext) async throws -> Etcdserverpb_AlarmResponse {
