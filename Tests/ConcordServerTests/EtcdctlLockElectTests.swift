@@ -7,23 +7,8 @@ import Testing
 /// Lease and Watch give the guarantees those recipes rely on.
 extension ProcessClusterTests {
 @Suite struct EtcdctlLockElectTests {
-    private func run(_ body: (ProcessCluster) async throws -> Void) async {
-        do {
-            let cluster = try ProcessCluster(size: 3)
-            try cluster.startAll()
-            do {
-                try await cluster.waitForLeader(seconds: 20)
-                try await body(cluster)
-            } catch {
-                let logs = cluster.logs()
-                await cluster.shutdown()
-                Issue.record("\(error)\n\(logs)")
-                return
-            }
-            await cluster.shutdown()
-        } catch {
-            Issue.record("\(error)")
-        }
+    private func run(_ body: (ProcessCluster) async throws -> Void) async throws {
+        try await ProcessCluster.withRunningCluster(size: 3, body)
     }
 
     private func keys(_ cluster: ProcessCluster, prefix: String) async throws -> [String] {
@@ -33,7 +18,7 @@ extension ProcessClusterTests {
     }
 
     @Test func etcdctlLockCommandsRunOneAtATime() async throws {
-        await run { cluster in
+        try await run { cluster in
             let log = cluster.root.appendingPathComponent("critical-sections.log")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             // Each command records entering and leaving its critical section
@@ -64,7 +49,7 @@ extension ProcessClusterTests {
     }
 
     @Test func etcdctlLockWaitsForTheHolderAndAcquiresWhenItsLeaseExpires() async throws {
-        await run { cluster in
+        try await run { cluster in
             // The holder's session lease is short; killing the holder stops
             // its keep-alives, so the lease expires and frees the lock.
             let holder = try WatchProcess(endpoints: cluster.endpoints, command: ["lock", "--ttl=2"], ["gate"])
@@ -84,7 +69,7 @@ extension ProcessClusterTests {
     }
 
     @Test func etcdctlElectObserverSeesTheLeaderAndFailoverToTheNextCandidate() async throws {
-        await run { cluster in
+        try await run { cluster in
             let observer = try WatchProcess(endpoints: cluster.endpoints, command: ["elect", "-l"], ["pick"])
             defer { observer.stop() }
             let first = try WatchProcess(endpoints: cluster.endpoints, command: ["elect"], ["pick", "alpha"])

@@ -71,29 +71,17 @@ extension ProcessClusterTests {
         }
     }
 
-    private func run(_ body: (ProcessCluster, Clients) async throws -> Void) async {
-        do {
-            let cluster = try ProcessCluster(size: 3)
-            try cluster.startAll()
-            do {
-                let leader = try await cluster.waitForLeader(seconds: 20)
-                // Leases are kept and expired by the Raft leader, so talk to it.
-                let clients = Clients(etcd: try EtcdClient(port: cluster.nodes[leader].clientPort))
-                try await body(cluster, clients)
-            } catch {
-                let logs = cluster.logs()
-                await cluster.shutdown()
-                Issue.record("\(error)\n\(logs)")
-                return
-            }
-            await cluster.shutdown()
-        } catch {
-            Issue.record("\(error)")
+    private func run(_ body: (ProcessCluster, Clients) async throws -> Void) async throws {
+        try await ProcessCluster.withRunningCluster(size: 3) { cluster in
+            let leader = try await cluster.waitForLeader(seconds: 20)
+            // Leases are kept and expired by the Raft leader, so talk to it.
+            let clients = Clients(etcd: try EtcdClient(port: cluster.nodes[leader].clientPort))
+            try await body(cluster, clients)
         }
     }
 
     @Test func lockQueuesByCreateRevisionAndUnlockHandsItOver() async throws {
-        await run { _, clients in
+        try await run { _, clients in
             let first = try await clients.grant(ttl: 30), second = try await clients.grant(ttl: 30)
             let held = try await clients.lock("job", lease: first)
             #expect(String(decoding: held.key, as: UTF8.self) == "job/" + String(UInt64(bitPattern: first), radix: 16))
@@ -132,7 +120,7 @@ extension ProcessClusterTests {
     }
 
     @Test func lockHolderWhoseLeaseExpiresLosesTheLock() async throws {
-        await run { _, clients in
+        try await run { _, clients in
             let short = try await clients.grant(ttl: 2), long = try await clients.grant(ttl: 30)
             _ = try await clients.lock("gate", lease: short)
             // Nobody keeps the short lease alive: it expires and the waiter gets the lock.
@@ -145,7 +133,7 @@ extension ProcessClusterTests {
     }
 
     @Test func electionCampaignProclaimObserveResignAndExpiry() async throws {
-        await run { _, clients in
+        try await run { _, clients in
             let a = try await clients.grant(ttl: 30), b = try await clients.grant(ttl: 30)
             let seen = Shared<[String]>([])
             let observer = Task {

@@ -7,28 +7,17 @@ import Testing
 extension ProcessClusterTests {
 @Suite struct WatchFailoverTests {
     @Test func watchResumedAfterLeaderKillSeesEveryEventOnceAndLeasesSurvive() async throws {
-        let cluster = try ProcessCluster(size: 3, extraArguments: ["--snapshot-count", "10", "--request-timeout", "2000"])
-        try cluster.startAll()
-        var watchers: [WatchProcess] = []
-        do {
+        try await ProcessCluster.withRunningCluster(
+            size: 3, extraArguments: ["--snapshot-count", "10", "--request-timeout", "2000"]
+        ) { cluster in
+            var watchers: [WatchProcess] = []
+            defer { for watcher in watchers { watcher.stop() } }
             try await exercise(cluster, &watchers)
-        } catch {
-            for watcher in watchers { watcher.stop() }
-            let logs = cluster.logs()
-            await cluster.shutdown()
-            Issue.record("\(error)\n\(logs)")
-            return
         }
-        for watcher in watchers { watcher.stop() }
-        await cluster.shutdown()
     }
 
     private func ok(_ cluster: ProcessCluster, _ arguments: [String], endpoints: String? = nil) async throws -> String {
-        let result = try await cluster.etcdctl(arguments, endpoints: endpoints)
-        guard result.status == 0 else {
-            throw HarnessError(description: "etcdctl \(arguments) failed (\(result.status)): \(result.error)")
-        }
-        return result.output
+        try await cluster.etcdctlOK(arguments, endpoints: endpoints)
     }
 
     /// A key's mod revision.
