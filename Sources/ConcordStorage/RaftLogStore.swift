@@ -117,7 +117,7 @@ extension Storage {
         /// The result on disk is what persisting the requests one by one
         /// gives, except for the commit index: the latest hard state is
         /// written (after the log it covers is durable) when its term or
-        /// vote changed, or when its commit index is more than
+        /// vote changed, or when its commit index moved back or is more than
         /// `commitLagMax` entries past the stored one. Raft needs the term
         /// and vote durable before answering; a stored commit index that
         /// lags only means a restarted replica re-applies fewer entries
@@ -144,7 +144,10 @@ extension Storage {
             lock.lock()
             let stored = hardState
             lock.unlock()
-            if latest.term != stored.term || latest.vote != stored.vote || latest.commit > stored.commit + commitLagMax {
+            // Only a commit index that moved forward by at most the lag may
+            // wait; any other change is written as one request would write it.
+            let commitMayWait = latest.commit >= stored.commit && latest.commit - stored.commit <= commitLagMax
+            if latest.term != stored.term || latest.vote != stored.vote || !commitMayWait {
                 try saveHardState(latest)
             }
         }

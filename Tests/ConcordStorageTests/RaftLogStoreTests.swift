@@ -142,6 +142,35 @@ import Testing
         #expect(try store.load().lastIndex == 32)
     }
 
+    @Test func aLaterRequestInABatchReplacesTheEntriesItOverlaps() throws {
+        let fileSystem = Storage.SimulatedFileSystem()
+        var store = try Self.open(fileSystem)
+        // The bootstrap snapshot covers index 1, so the log starts at 2.
+        let requests = [
+            PersistRequest(sequence: 1, entries: Self.entries(2...6, term: 1)),
+            PersistRequest(sequence: 2, entries: Self.entries(5...7, term: 2)),
+            PersistRequest(sequence: 3, entries: Self.entries(8...8, term: 2)),
+        ]
+        try store.persist(batch: requests, commitLagMax: 0)
+        store.close()
+        store = try Self.open(fileSystem)
+        defer { store.close() }
+        #expect(try store.load().entries == Self.entries(2...4, term: 1) + Self.entries(5...8, term: 2))
+    }
+
+    @Test func onlyACommitIndexThatMovedForwardWaitsForTheLag() throws {
+        let fileSystem = Storage.SimulatedFileSystem()
+        var store = try Self.open(fileSystem)
+        try store.persist(batch: [PersistRequest(sequence: 1, entries: Self.entries(2...6, term: 1), hardState: HardState(term: 1, vote: 2, commit: 5))], commitLagMax: 0)
+        // A commit index below the stored one is written as one request would
+        // write it, lag or not.
+        try store.persist(batch: [PersistRequest(sequence: 2, hardState: HardState(term: 1, vote: 2, commit: 3))], commitLagMax: 100)
+        store.close()
+        store = try Self.open(fileSystem)
+        defer { store.close() }
+        #expect(try store.load().hardState == HardState(term: 1, vote: 2, commit: 3))
+    }
+
     @Test func aBatchSavesTheHardStateWhenTheVoteChangesEvenWithALag() throws {
         let fileSystem = Storage.SimulatedFileSystem()
         var store = try Self.open(fileSystem)
