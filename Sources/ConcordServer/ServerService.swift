@@ -1,5 +1,4 @@
 import GRPCCore
-import GRPCNIOTransportHTTP2Posix
 import Logging
 import NIOCore
 import NIOPosix
@@ -50,12 +49,13 @@ public struct ServerService: Service {
                 logger.info("serving metrics", metadata: ["url": "\(endpoint)/metrics"])
             }
             let requestBytesMax = configuration.requestBytesMax
-            let transport = HTTP2ServerTransport.Posix(
-                address: Self.socketAddress(configuration.clientListen),
-                transportSecurity: .plaintext,
-                config: .defaults { $0.rpc.maxRequestPayloadSize = requestBytesMax + Self.grpcOverheadBytes })
+            let kv = KVService(node: node)
+            let listen = Self.listenHost(configuration.clientListen)
+            let transport = ConcordServerTransport(
+                host: listen, port: configuration.clientListen.port, group: group,
+                directMethods: kv.directMethods, messageBytesMax: requestBytesMax + Self.grpcOverheadBytes)
             let server = GRPCServer(transport: transport, services: [
-                KVService(node: node), LeaseService(node: node), WatchService(node: node),
+                kv, LeaseService(node: node), WatchService(node: node),
                 MaintenanceService(node: node),
                 ClusterService(node: node),
                 LockService(node: node), ElectionService(node: node),
@@ -101,8 +101,7 @@ public struct ServerService: Service {
         await metricsServer?.close()
     }
 
-    static func socketAddress(_ endpoint: Endpoint) -> GRPCNIOTransportCore.SocketAddress {
-        let host = endpoint.host == "localhost" ? "127.0.0.1" : endpoint.host
-        return host.contains(":") ? .ipv6(host: host, port: endpoint.port) : .ipv4(host: host, port: endpoint.port)
+    static func listenHost(_ endpoint: Endpoint) -> String {
+        endpoint.host == "localhost" ? "127.0.0.1" : endpoint.host
     }
 }
