@@ -3,6 +3,7 @@ import GRPCCore
 import NIOCore
 import NIOHPACK
 import NIOHTTP2
+import Synchronization
 
 /// A unary method answered on the connection itself: the request message's
 /// bytes in, the response message's bytes out. Errors thrown become the
@@ -67,6 +68,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     private var connectionConsumed = 0
     /// Window updates written during this read and not yet flushed.
     private var windowUpdatesPending = false
+    private var flushScheduled = false
     private var highestStreamID = HTTP2StreamID.rootStream
     private var draining = false
     /// Frames written since draining began and not yet on the socket: the
@@ -280,7 +282,8 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         case .success(let response):
             write(streamID, .headers(.init(headers: Self.responseHeaders)), flush: false)
             write(streamID, .data(.init(data: .byteBuffer(GRPCFraming.frame(response, allocator: context.channel.allocator)))), flush: false)
-            write(streamID, .headers(.init(headers: Self.okTrailers, endStream: true)), flush: true)
+            write(streamID, .headers(.init(headers: Self.okTrailers, endStream: true)), flush: false)
+            scheduleFlush()
         case .failure(let error):
             let status = Self.status(error)
             respondStatus(streamID, code: status.code, message: status.message)
@@ -330,23 +333,24 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             Self.add(metadata, to: &headers)
             call.headersSent = true
             calls[streamID] = .forwarded(call)
-            write(streamID, .headers(.init(headers: headers)), flush: true, promise: promise)
+            write(streamID, .headers(.init(headers: headers)), flush: false, promise: promise)
         case .message(let message):
             if !call.headersSent {
                 call.headersSent = true
                 calls[streamID] = .forwarded(call)
                 write(streamID, .headers(.init(headers: Self.responseHeaders)), flush: false)
             }
-            write(streamID, .data(.init(data: .byteBuffer(GRPCFraming.frame(message, allocator: context.channel.allocator)))), flush: true, promise: promise)
+            write(streamID, .data(.init(data: .byteBuffer(GRPCFraming.frame(message, allocator: context.channel.allocator)))), flush: false, promise: promise)
         case .status(let status, let metadata):
             var trailers = call.headersSent ? HPACKHeaders() : Self.responseHeaders
             Self.addStatus(code: status.code, message: status.message, to: &trailers)
             Self.add(metadata, to: &trailers)
             calls.removeValue(forKey: streamID)
             call.inbound.finish()
-            write(streamID, .headers(.init(headers: trailers, endStream: true)), flush: true, promise: promise)
+            write(streamID, .headers(.init(headers: trailers, endStream: true)), flush: false, promise: promise)
             closeIfDrained()
         }
+        scheduleFlush()
         return promise.futureResult
     }
 
@@ -355,6 +359,19 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         guard calls[streamID] != nil else { return }
         let status = error.map(Self.status) ?? (.ok, "")
         _ = send(.status(Status(code: status.code, message: status.message), [:]), on: streamID)
+    }
+
+    /// Flushes once the event loop has run the tasks queued so far: the
+    /// answers of calls that finish together (one Raft commit, one
+    /// ReadIndex round) leave in one write instead of one each.
+    private func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        eventLoop.execute {
+            handler.value.flushScheduled = false
+            handler.value.context?.flush()
+        }
     }
 
     // MARK: Draining
@@ -473,17 +490,57 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     }
 }
 
-/// The response writer of a forwarded call: each write hops to the
-/// connection's event loop and completes when the frame is written, so a
-/// slow reader slows its stream's producer.
-private struct ForwardedWriter: ClosableRPCWriterProtocol {
+/// The response writer of a forwarded call. A write is queued on the
+/// connection's event loop and returns at once while less than
+/// `pendingBytesMax` of the stream's writes are waiting to reach the
+/// socket; above that it waits, so a client that stops reading slows its own
+/// stream's producer and holds at most about that much. A failed write
+/// (the stream or connection is gone) fails the next write.
+private final class ForwardedWriter: ClosableRPCWriterProtocol, Sendable {
     typealias Element = RPCResponsePart<[UInt8]>
-    let handler: NIOLoopBound<GRPCConnectionHandler>
-    let eventLoop: any EventLoop
-    let streamID: HTTP2StreamID
+    static let pendingBytesMax = 1 << 20
+
+    private struct State {
+        var pendingBytes = 0
+        var failure: (any Error)?
+        var finished = false
+        var waiters: [CheckedContinuation<Void, any Error>] = []
+    }
+
+    private let handler: NIOLoopBound<GRPCConnectionHandler>
+    private let eventLoop: any EventLoop
+    private let streamID: HTTP2StreamID
+    private let state = Mutex(State())
+
+    init(handler: NIOLoopBound<GRPCConnectionHandler>, eventLoop: any EventLoop, streamID: HTTP2StreamID) {
+        self.handler = handler
+        self.eventLoop = eventLoop
+        self.streamID = streamID
+    }
 
     func write(_ element: Element) async throws {
-        try await eventLoop.flatSubmit { [handler, streamID] in handler.value.send(element, on: streamID) }.get()
+        let size: Int
+        if case .message(let bytes) = element { size = bytes.count + 5 } else { size = 64 }
+        let over = try state.withLock { state throws -> Bool in
+            if let failure = state.failure { throw failure }
+            if state.finished { throw RPCError(code: .cancelled, message: "stream is closed") }
+            if case .status = element { state.finished = true }
+            state.pendingBytes += size
+            return state.pendingBytes > Self.pendingBytesMax
+        }
+        eventLoop.execute { [handler, streamID] in
+            handler.value.send(element, on: streamID).whenComplete { result in self.written(size, result) }
+        }
+        guard over else { return }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let ready: Result<Void, any Error>? = state.withLock { state in
+                if let failure = state.failure { return .failure(failure) }
+                if state.pendingBytes <= Self.pendingBytesMax { return .success(()) }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
     }
 
     func write(contentsOf elements: some Sequence<Element>) async throws {
@@ -497,5 +554,15 @@ private struct ForwardedWriter: ClosableRPCWriterProtocol {
     func finish(throwing error: any Error) async {
         eventLoop.execute { [handler, streamID] in handler.value.finishWithoutStatus(streamID, error: error) }
     }
-}
 
+    private func written(_ size: Int, _ result: Result<Void, any Error>) {
+        let (waiters, outcome) = state.withLock { state -> ([CheckedContinuation<Void, any Error>], Result<Void, any Error>) in
+            state.pendingBytes -= size
+            if case .failure(let error) = result, state.failure == nil { state.failure = error }
+            guard state.failure != nil || state.pendingBytes <= Self.pendingBytesMax else { return ([], .success(())) }
+            defer { state.waiters.removeAll() }
+            return (state.waiters, state.failure.map { .failure($0) } ?? .success(()))
+        }
+        for waiter in waiters { waiter.resume(with: outcome) }
+    }
+}

@@ -55,7 +55,7 @@ public struct NodeConfiguration: Sendable {
     public var requestTimeoutMilliseconds: Int = 5000
     /// A snapshot of the store is taken (and the log before it discarded)
     /// every time this many entries have been applied since the last one.
-    public var snapshotEveryEntries: UInt64 = 10_000
+    public var snapshotEveryEntries: UInt64 = 100_000
     /// The largest request accepted, in bytes (etcd's `--max-request-bytes`).
     public var requestBytesMax: Int = 1_572_864
 

@@ -50,7 +50,7 @@ struct ServerCommand: AsyncParsableCommand {
     var maxRequestBytes: Int = 1_572_864
 
     @Option(name: .customLong("snapshot-count"), help: "Applied entries between snapshots of the store.")
-    var snapshotCount: UInt64 = 10_000
+    var snapshotCount: UInt64 = 100_000
 
     @Option(name: .customLong("heartbeat-interval"), help: "Milliseconds between leader heartbeats (one Raft tick).")
     var heartbeatInterval: Int = 50

@@ -323,6 +323,36 @@ import Testing
         await #expect(throws: RPCError.self) { try await call.stream.outbound.write(.message([9])) }
     }
 
+    @Test func forwardedWritesWaitOnlyWhenTooMuchIsUnwritten() async throws {
+        let probe = Probe()
+        let holder = WriteHolder()
+        let channel = try await Self.channel(probe, holder: holder)
+        try await Self.send(channel, 1, Self.requestHeaders("/etcdserverpb.Watch/Watch"))
+        let call = try #require(probe.forwarded.withLock { $0.first })
+        try await channel.testingEventLoop.executeInContext { holder.holding = true }
+        let message = [UInt8](repeating: 1, count: 600_000)
+        // Nothing reaches the socket, yet the first write returns at once.
+        try await call.stream.outbound.write(.message(message))
+        let secondReturned = Mutex(false)
+        let second = Task {
+            try await call.stream.outbound.write(.message(message))
+            secondReturned.withLock { $0 = true }
+        }
+        // Headers and both messages are queued; the second write, past
+        // 1 MiB unwritten, waits for the socket.
+        while try await channel.testingEventLoop.submit({ holder.held.count < 3 }).get() { await Task.yield() }
+        for _ in 0..<200 {
+            try await channel.testingEventLoop.executeInContext {}
+            await Task.yield()
+        }
+        #expect(!secondReturned.withLock { $0 })
+        try await channel.testingEventLoop.executeInContext {
+            holder.release(context: try channel.pipeline.syncOperations.context(handler: holder))
+        }
+        try await second.value
+        #expect(secondReturned.withLock { $0 })
+    }
+
     @Test func clientResetCancelsAForwardedCall() async throws {
         let probe = Probe()
         let channel = try await Self.channel(probe)
