@@ -106,10 +106,7 @@ public enum LeaseForwardCodec {
     public static func encode(_ message: LeaseForwardMessage, clusterID: UInt64) -> [UInt8] {
         var writer = WireWriter(capacity: headerBytes + 32)
         writer.write(marker)
-        writer.write(version)
-        writer.write(clusterID)
-        writer.write(message.from)
-        writer.write(message.to)
+        writer.writePeerHeader(version: version, clusterID: clusterID, from: message.from, to: message.to)
         writer.write(message.requestID)
         switch message.body {
         case .request(.keepAlive(let leaseID)):
@@ -142,12 +139,7 @@ public enum LeaseForwardCodec {
         var reader = WireReader(bytes)
         let first = try reader.readByte()
         guard first == marker else { throw .invalid("not a lease forwarding frame (first byte \(first))") }
-        let version = try reader.readByte()
-        guard version == Self.version else { throw .invalid("unsupported lease forwarding version \(version)") }
-        let cluster = try reader.readUInt64()
-        guard cluster == clusterID else { throw .invalid("message of cluster \(cluster), expected \(clusterID)") }
-        let from = try reader.readUInt64()
-        let to = try reader.readUInt64()
+        let (from, to) = try reader.readPeerHeader(version: Self.version, clusterID: clusterID, kind: "lease forwarding ")
         let requestID = try reader.readUInt64()
         let tagByte = try reader.readByte()
         guard let tag = Tag(rawValue: tagByte) else { throw .invalid("unknown lease forwarding tag \(tagByte)") }

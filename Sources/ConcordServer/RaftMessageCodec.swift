@@ -20,10 +20,7 @@ public enum RaftMessageCodec {
     /// Encodes a message of cluster `clusterID`.
     public static func encode(_ message: RaftMessage, clusterID: UInt64) -> [UInt8] {
         var writer = WireWriter(capacity: 64)
-        writer.write(version)
-        writer.write(clusterID)
-        writer.write(message.from)
-        writer.write(message.to)
+        writer.writePeerHeader(version: version, clusterID: clusterID, from: message.from, to: message.to)
         writer.write(message.term)
         switch message.body {
         case .appendEntries(let append):
@@ -94,12 +91,7 @@ public enum RaftMessageCodec {
     /// - Throws: `WireError` for anything malformed.
     public static func decode(_ bytes: [UInt8], clusterID: UInt64) throws(WireError) -> RaftMessage {
         var reader = WireReader(bytes)
-        let version = try reader.readByte()
-        guard version == Self.version else { throw .invalid("unsupported version \(version)") }
-        let cluster = try reader.readUInt64()
-        guard cluster == clusterID else { throw .invalid("message of cluster \(cluster), expected \(clusterID)") }
-        let from = try reader.readUInt64()
-        let to = try reader.readUInt64()
+        let (from, to) = try reader.readPeerHeader(version: Self.version, clusterID: clusterID)
         let term = try reader.readUInt64()
         let tagByte = try reader.readByte()
         guard let tag = Tag(rawValue: tagByte) else { throw .invalid("unknown message tag \(tagByte)") }

@@ -23,6 +23,15 @@ struct WireWriter {
         write(UInt64(bitPattern: Int64(value)))
     }
 
+    /// The start shared by the peer frames Concord sends (Raft messages,
+    /// lease forwarding): format version, cluster id, sender, receiver.
+    mutating func writePeerHeader(version: UInt8, clusterID: UInt64, from: UInt64, to: UInt64) {
+        write(version)
+        write(clusterID)
+        write(from)
+        write(to)
+    }
+
     /// A 4-byte length, then the bytes.
     mutating func write(bytes data: [UInt8]) {
         write(UInt32(data.count))
@@ -72,6 +81,17 @@ struct WireReader {
         for shift in 0..<8 { value |= UInt64(bytes[offset + shift]) << (8 * UInt64(shift)) }
         offset += 8
         return value
+    }
+
+    /// Reads what `WireWriter.writePeerHeader` wrote, refusing another
+    /// format version or a frame of another cluster. `kind` names the frame
+    /// in the version error ("lease forwarding "; empty for Raft messages).
+    mutating func readPeerHeader(version: UInt8, clusterID: UInt64, kind: String = "") throws(WireError) -> (from: UInt64, to: UInt64) {
+        let found = try readByte()
+        guard found == version else { throw .invalid("unsupported \(kind)version \(found)") }
+        let cluster = try readUInt64()
+        guard cluster == clusterID else { throw .invalid("message of cluster \(cluster), expected \(clusterID)") }
+        return (try readUInt64(), try readUInt64())
     }
 
     /// An integer that must lie in `0...Int32.max` (offsets and counts).
