@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "concord", targets: ["concord"]),
+        .library(name: "ConcordFoundation", targets: ["ConcordFoundation"]),
         .library(name: "ConcordClocks", targets: ["ConcordClocks"]),
         .library(name: "ConcordCRDT", targets: ["ConcordCRDT"]),
         .library(name: "ConcordSimulation", targets: ["ConcordSimulation"]),
@@ -42,31 +43,32 @@ let package = Package(
     ],
     targets: [
         // Foundations: the standard library and swift-collections only.
-        .target(name: "ConcordClocks"),
+        .target(name: "ConcordFoundation"),
+        .target(name: "ConcordClocks", dependencies: ["ConcordFoundation"]),
         .target(
             name: "ConcordCRDT",
-            dependencies: ["ConcordClocks"]
+            dependencies: ["ConcordFoundation", "ConcordClocks"]
         ),
 
         // Verification: foundations only, never a protocol core.
         .target(
             name: "ConcordSimulation",
-            dependencies: [.product(name: "Collections", package: "swift-collections")]
+            dependencies: ["ConcordFoundation", .product(name: "Collections", package: "swift-collections")]
         ),
-        .target(name: "ConcordChecker"),
+        .target(name: "ConcordChecker", dependencies: ["ConcordFoundation"]),
 
         // Protocol cores: value types, no I/O, no wall clock, no hidden randomness.
         .target(
             name: "ConcordRaft",
-            dependencies: [.product(name: "Collections", package: "swift-collections")]
+            dependencies: ["ConcordFoundation", .product(name: "Collections", package: "swift-collections")]
         ),
-        .target(name: "ConcordTransactions"),
-        .target(name: "ConcordKV"),
+        .target(name: "ConcordTransactions", dependencies: ["ConcordFoundation"]),
+        .target(name: "ConcordKV", dependencies: ["ConcordFoundation"]),
 
         // Runtime: files, processes, SQLite.
         .target(
             name: "ConcordStorage",
-            dependencies: ["ConcordRaft"]
+            dependencies: ["ConcordFoundation", "ConcordRaft"]
         ),
         .target(
             name: "ConcordEtcdAPI",
@@ -88,7 +90,7 @@ let package = Package(
         .target(
             name: "ConcordServer",
             dependencies: [
-                "ConcordRaft", "ConcordKV", "ConcordStorage", "ConcordTransport", "ConcordEtcdAPI",
+                "ConcordFoundation", "ConcordRaft", "ConcordKV", "ConcordStorage", "ConcordTransport", "ConcordEtcdAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -124,14 +126,14 @@ let package = Package(
         .target(
             name: "ConcordLab",
             dependencies: [
-                "ConcordClocks", "ConcordCRDT", "ConcordSimulation", "ConcordChecker",
+                "ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordSimulation", "ConcordChecker",
                 "ConcordRaft", "ConcordTransactions", "ConcordKV",
             ]
         ),
         .executableTarget(
             name: "concord",
             dependencies: [
-                "ConcordLab", "ConcordChecker", "ConcordSimulation", "ConcordStorage", "ConcordOutbox",
+                "ConcordFoundation", "ConcordLab", "ConcordChecker", "ConcordSimulation", "ConcordStorage", "ConcordOutbox",
                 "ConcordServer", "ConcordTransport", "ConcordClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -139,14 +141,15 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "ConcordClocksTests", dependencies: ["ConcordClocks", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "ConcordCRDTTests", dependencies: ["ConcordCRDT", "ConcordClocks", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "ConcordSimulationTests", dependencies: ["ConcordSimulation"]),
-        .testTarget(name: "ConcordCheckerTests", dependencies: ["ConcordChecker", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "ConcordRaftTests", dependencies: ["ConcordRaft"]),
+        .testTarget(name: "ConcordFoundationTests", dependencies: ["ConcordFoundation", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "ConcordClocksTests", dependencies: ["ConcordFoundation", "ConcordClocks", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "ConcordCRDTTests", dependencies: ["ConcordFoundation", "ConcordCRDT", "ConcordClocks", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "ConcordSimulationTests", dependencies: ["ConcordFoundation", "ConcordSimulation"]),
+        .testTarget(name: "ConcordCheckerTests", dependencies: ["ConcordFoundation", "ConcordChecker", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "ConcordRaftTests", dependencies: ["ConcordFoundation", "ConcordRaft"]),
         .testTarget(name: "ConcordTransactionsTests", dependencies: ["ConcordTransactions"]),
         .testTarget(name: "ConcordKVTests", dependencies: ["ConcordKV", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "ConcordStorageTests", dependencies: ["ConcordStorage", "ConcordRaft", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "ConcordStorageTests", dependencies: ["ConcordFoundation", "ConcordStorage", "ConcordRaft", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordOutboxTests", dependencies: ["ConcordOutbox"]),
         .testTarget(
             name: "ConcordTransportTests",
@@ -161,7 +164,7 @@ let package = Package(
             name: "ConcordServerTests",
             dependencies: [
                 "ConcordServer", "ConcordRaft", "ConcordKV", "ConcordChecker", "ConcordEtcdAPI", "ConcordTransport",
-                "ConcordSimulation",
+                "ConcordSimulation", "ConcordFoundation",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
@@ -174,6 +177,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConcordClientTests", dependencies: ["ConcordClient", "ConcordEtcdAPI"]),
-        .testTarget(name: "ConcordLabTests", dependencies: ["ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV"]),
+        .testTarget(name: "ConcordLabTests", dependencies: ["ConcordFoundation", "ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV"]),
     ]
 )

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// The set of every update (dot) a replica has seen, kept compact: a

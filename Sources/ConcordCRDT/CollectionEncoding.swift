@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// Encodes a set as a count followed by its elements.

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// The payload of a causal CRDT: a structure of dots, interpreted together

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// A grow-only counter (Shapiro, Preguiça, Baquero, Zawirski, "A

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// A grow-only set (Shapiro et al. 2011, §3.3.1): elements are added, never

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// A map whose keys are last-writer-wins registers: each key holds the value

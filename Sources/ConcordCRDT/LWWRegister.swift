@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// A last-writer-wins register (Shapiro et al. 2011, §3.2.1; Johnson and

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// The version of a last-writer-wins write: a hybrid logical timestamp, with

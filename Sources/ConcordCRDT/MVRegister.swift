@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// A multi-value register (Shapiro et al. 2011, §3.2.2; as the dotted

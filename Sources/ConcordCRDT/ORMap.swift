@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// An observed-remove map of nested causal CRDTs (Almeida et al. 2018,

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// An add-wins observed-remove set (Shapiro et al. 2011, §3.3.5; the

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// A counter that goes up and down (Shapiro et al. 2011, §3.1.2): two

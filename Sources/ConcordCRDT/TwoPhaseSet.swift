@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// A two-phase set (Shapiro et al. 2011, §3.3.2): a grow-only set of added

@@ -1,3 +1,5 @@
+import ConcordFoundation
+
 /// The Wing–Gong–Lowe search for a linearization of one partition.
 ///
 /// Operations sit in a doubly linked list of call and return entries in

@@ -1,3 +1,5 @@
+import ConcordFoundation
+
 /// Histories recorded from a correct single-copy key-value store under
 /// random concurrency: a known-good input for testing and benchmarking the
 /// checkers.

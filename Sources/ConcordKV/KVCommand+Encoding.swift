@@ -1,3 +1,4 @@
+import ConcordFoundation
 /// The binary form of a `KVCommand` in a log entry (format version 1):
 ///
 ///     command  = version:u8(1) tag:u8 body
@@ -28,22 +29,22 @@ extension KVCommand {
 
     /// The command's log entry bytes.
     public func encoded() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.byte(Self.formatVersion)
+        var writer = BinaryWriter()
+        writer.writeByte(Self.formatVersion)
         switch self {
         case .put(let request):
-            writer.byte(Tag.put.rawValue)
+            writer.writeByte(Tag.put.rawValue)
             KVCoding.write(request, to: &writer)
         case .deleteRange(let request):
-            writer.byte(Tag.deleteRange.rawValue)
+            writer.writeByte(Tag.deleteRange.rawValue)
             KVCoding.write(request, to: &writer)
         case .txn(let request):
-            writer.byte(Tag.txn.rawValue)
+            writer.writeByte(Tag.txn.rawValue)
             KVCoding.write(request, to: &writer)
         case .compact(let request):
-            writer.byte(Tag.compact.rawValue)
-            writer.signed(request.revision)
-            writer.byte(request.physical ? 1 : 0)
+            writer.writeByte(Tag.compact.rawValue)
+            writer.writeSignedVarint(request.revision)
+            writer.writeByte(request.physical ? 1 : 0)
         }
         return writer.bytes
     }
@@ -51,7 +52,7 @@ extension KVCommand {
     /// Decodes a command from its log entry bytes.
     /// - Throws: `KVDecodingError` for anything `encoded()` cannot produce.
     public init(decoding bytes: [UInt8]) throws(KVDecodingError) {
-        var reader = ByteReader(bytes)
+        var reader = BinaryReader(bytes)
         let version = try reader.byte()
         guard version == Self.formatVersion else { throw .unsupportedFormatVersion(version) }
         let rawTag = try reader.byte()
@@ -72,14 +73,14 @@ extension KVCommand {
 /// The writers and readers of each request type, shared by commands and
 /// (for key-value pairs) snapshots.
 enum KVCoding {
-    static func write(_ request: PutRequest, to writer: inout ByteWriter) {
-        writer.data(request.key)
-        writer.data(request.value)
-        writer.signed(request.lease)
-        writer.byte((request.prevKV ? 1 : 0) | (request.ignoreValue ? 2 : 0) | (request.ignoreLease ? 4 : 0))
+    static func write(_ request: PutRequest, to writer: inout BinaryWriter) {
+        writer.writeBytes(request.key)
+        writer.writeBytes(request.value)
+        writer.writeSignedVarint(request.lease)
+        writer.writeByte((request.prevKV ? 1 : 0) | (request.ignoreValue ? 2 : 0) | (request.ignoreLease ? 4 : 0))
     }
 
-    static func readPut(_ reader: inout ByteReader) throws(KVDecodingError) -> PutRequest {
+    static func readPut(_ reader: inout BinaryReader) throws(KVDecodingError) -> PutRequest {
         let key = try reader.data()
         let value = try reader.data()
         let lease = try reader.signed()
@@ -89,34 +90,34 @@ enum KVCoding {
             ignoreLease: flags & 4 != 0)
     }
 
-    static func write(_ request: DeleteRangeRequest, to writer: inout ByteWriter) {
-        writer.data(request.key)
-        writer.data(request.rangeEnd)
-        writer.byte(request.prevKV ? 1 : 0)
+    static func write(_ request: DeleteRangeRequest, to writer: inout BinaryWriter) {
+        writer.writeBytes(request.key)
+        writer.writeBytes(request.rangeEnd)
+        writer.writeByte(request.prevKV ? 1 : 0)
     }
 
-    static func readDeleteRange(_ reader: inout ByteReader) throws(KVDecodingError) -> DeleteRangeRequest {
+    static func readDeleteRange(_ reader: inout BinaryReader) throws(KVDecodingError) -> DeleteRangeRequest {
         let key = try reader.data()
         let rangeEnd = try reader.data()
         let flags = try reader.flags("delete", allowed: 1)
         return DeleteRangeRequest(key: key, rangeEnd: rangeEnd, prevKV: flags & 1 != 0)
     }
 
-    static func write(_ request: RangeRequest, to writer: inout ByteWriter) {
-        writer.data(request.key)
-        writer.data(request.rangeEnd)
-        writer.signed(request.limit)
-        writer.signed(request.revision)
-        writer.byte(UInt8(request.sortOrder.rawValue))
-        writer.byte(UInt8(request.sortTarget.rawValue))
-        writer.byte((request.serializable ? 1 : 0) | (request.keysOnly ? 2 : 0) | (request.countOnly ? 4 : 0))
-        writer.signed(request.minModRevision)
-        writer.signed(request.maxModRevision)
-        writer.signed(request.minCreateRevision)
-        writer.signed(request.maxCreateRevision)
+    static func write(_ request: RangeRequest, to writer: inout BinaryWriter) {
+        writer.writeBytes(request.key)
+        writer.writeBytes(request.rangeEnd)
+        writer.writeSignedVarint(request.limit)
+        writer.writeSignedVarint(request.revision)
+        writer.writeByte(UInt8(request.sortOrder.rawValue))
+        writer.writeByte(UInt8(request.sortTarget.rawValue))
+        writer.writeByte((request.serializable ? 1 : 0) | (request.keysOnly ? 2 : 0) | (request.countOnly ? 4 : 0))
+        writer.writeSignedVarint(request.minModRevision)
+        writer.writeSignedVarint(request.maxModRevision)
+        writer.writeSignedVarint(request.minCreateRevision)
+        writer.writeSignedVarint(request.maxCreateRevision)
     }
 
-    static func readRange(_ reader: inout ByteReader) throws(KVDecodingError) -> RangeRequest {
+    static func readRange(_ reader: inout BinaryReader) throws(KVDecodingError) -> RangeRequest {
         let key = try reader.data()
         let rangeEnd = try reader.data()
         let limit = try reader.signed()
@@ -137,30 +138,30 @@ enum KVCoding {
             minCreateRevision: try reader.signed(), maxCreateRevision: try reader.signed())
     }
 
-    static func write(_ compare: Compare, to writer: inout ByteWriter) {
-        writer.byte(UInt8(compare.result.rawValue))
+    static func write(_ compare: Compare, to writer: inout BinaryWriter) {
+        writer.writeByte(UInt8(compare.result.rawValue))
         switch compare.target {
         case .version(let operand):
-            writer.byte(0)
-            writer.signed(operand)
+            writer.writeByte(0)
+            writer.writeSignedVarint(operand)
         case .createRevision(let operand):
-            writer.byte(1)
-            writer.signed(operand)
+            writer.writeByte(1)
+            writer.writeSignedVarint(operand)
         case .modRevision(let operand):
-            writer.byte(2)
-            writer.signed(operand)
+            writer.writeByte(2)
+            writer.writeSignedVarint(operand)
         case .value(let operand):
-            writer.byte(3)
-            writer.data(operand)
+            writer.writeByte(3)
+            writer.writeBytes(operand)
         case .lease(let operand):
-            writer.byte(4)
-            writer.signed(operand)
+            writer.writeByte(4)
+            writer.writeSignedVarint(operand)
         }
-        writer.data(compare.key)
-        writer.data(compare.rangeEnd)
+        writer.writeBytes(compare.key)
+        writer.writeBytes(compare.rangeEnd)
     }
 
-    static func readCompare(_ reader: inout ByteReader) throws(KVDecodingError) -> Compare {
+    static func readCompare(_ reader: inout BinaryReader) throws(KVDecodingError) -> Compare {
         let resultTag = try reader.byte()
         guard let result = Compare.Result(rawValue: Int(resultTag)) else {
             throw .unknownTag(field: "compare result", tag: resultTag)
@@ -180,37 +181,37 @@ enum KVCoding {
         return Compare(key: key, rangeEnd: rangeEnd, target: target, result: result)
     }
 
-    static func write(_ request: TxnRequest, to writer: inout ByteWriter) {
-        writer.count(request.compare.count)
+    static func write(_ request: TxnRequest, to writer: inout BinaryWriter) {
+        writer.writeVarint(UInt64(request.compare.count))
         for compare in request.compare {
             write(compare, to: &writer)
         }
         for branch in [request.success, request.failure] {
-            writer.count(branch.count)
+            writer.writeVarint(UInt64(branch.count))
             for operation in branch {
                 write(operation, to: &writer)
             }
         }
     }
 
-    static func write(_ operation: RequestOp, to writer: inout ByteWriter) {
+    static func write(_ operation: RequestOp, to writer: inout BinaryWriter) {
         switch operation {
         case .range(let request):
-            writer.byte(1)
+            writer.writeByte(1)
             write(request, to: &writer)
         case .put(let request):
-            writer.byte(2)
+            writer.writeByte(2)
             write(request, to: &writer)
         case .deleteRange(let request):
-            writer.byte(3)
+            writer.writeByte(3)
             write(request, to: &writer)
         case .txn(let request):
-            writer.byte(4)
+            writer.writeByte(4)
             write(request, to: &writer)
         }
     }
 
-    static func readTxn(_ reader: inout ByteReader, depth: Int) throws(KVDecodingError) -> TxnRequest {
+    static func readTxn(_ reader: inout BinaryReader, depth: Int) throws(KVDecodingError) -> TxnRequest {
         guard depth <= KVLimits.txnNestingDepthMax else { throw .nestingTooDeep }
         var request = TxnRequest()
         // The smallest compare is 5 bytes; the smallest operation 4.
@@ -224,7 +225,7 @@ enum KVCoding {
         return request
     }
 
-    static func readOperations(_ reader: inout ByteReader, depth: Int) throws(KVDecodingError) -> [RequestOp] {
+    static func readOperations(_ reader: inout BinaryReader, depth: Int) throws(KVDecodingError) -> [RequestOp] {
         let count = try reader.count(minimumBytes: 4)
         var operations: [RequestOp] = []
         operations.reserveCapacity(count)

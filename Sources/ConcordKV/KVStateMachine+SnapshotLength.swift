@@ -1,3 +1,4 @@
+import ConcordFoundation
 extension KVStateMachine {
     /// The length of the `snapshot()` encoding at the start of `bytes`,
     /// which may continue with other bytes (a saved snapshot file pads it).
@@ -6,7 +7,7 @@ extension KVStateMachine {
     /// - Throws: `KVDecodingError` when `bytes` does not start with a
     ///   snapshot's fields (`init(snapshot:)` checks the contents).
     public static func snapshotLength(atStartOf bytes: [UInt8]) throws(KVDecodingError) -> Int {
-        var reader = ByteReader(bytes)
+        var reader = BinaryReader(bytes)
         let version = try reader.byte()
         guard version == snapshotFormatVersion else { throw .unsupportedFormatVersion(version) }
         _ = try reader.data()
@@ -14,6 +15,6 @@ extension KVStateMachine {
             _ = try reader.signed()
             _ = try reader.signed()
         }
-        return bytes.count - reader.remaining
+        return bytes.count - reader.remainingCount
     }
 }

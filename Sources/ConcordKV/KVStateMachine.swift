@@ -1,3 +1,4 @@
+import ConcordFoundation
 /// What a server applies its Raft log to: the MVCC store and the lease
 /// table together, so that a put with a lease attaches its key, a delete
 /// detaches it, and a revoke deletes every attached key in one revision.
@@ -117,13 +118,13 @@ public struct KVStateMachine: Sendable {
     /// where `store` is `MVCCStore.snapshot()`. Attached keys are not
     /// stored: they are the live keys whose lease is non-zero.
     public func snapshot() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.byte(Self.snapshotFormatVersion)
-        writer.data(store.snapshot())
-        writer.count(leases.entries.count)
+        var writer = BinaryWriter()
+        writer.writeByte(Self.snapshotFormatVersion)
+        writer.writeBytes(store.snapshot())
+        writer.writeVarint(UInt64(leases.entries.count))
         for id in leases.leaseIDs {
-            writer.signed(id)
-            writer.signed(leases.entries[id]!.ttlSeconds)
+            writer.writeSignedVarint(id)
+            writer.writeSignedVarint(leases.entries[id]!.ttlSeconds)
         }
         return writer.bytes
     }
@@ -132,7 +133,7 @@ public struct KVStateMachine: Sendable {
     /// (no expiry tracked until `onBecameLeader`).
     /// - Throws: `KVDecodingError`; nothing is restored then.
     public init(snapshot bytes: [UInt8], limits: KVLimits = KVLimits(), ttlSecondsMin: Int64 = 2) throws(KVDecodingError) {
-        var reader = ByteReader(bytes)
+        var reader = BinaryReader(bytes)
         let version = try reader.byte()
         guard version == Self.snapshotFormatVersion else { throw .unsupportedFormatVersion(version) }
         let store = try MVCCStore(snapshot: try reader.data(), limits: limits)

@@ -1,3 +1,4 @@
+import ConcordFoundation
 /// The lease changes that go through the Raft log. Keep-alives do not:
 /// as in etcd, they renew the leader's in-memory expiry only (see
 /// `LeaseTable.renew(_:nowMilliseconds:)`).
@@ -34,16 +35,16 @@ public enum StoreCommand: Sendable, Hashable {
         case .kv(let command):
             return command.encoded()
         case .lease(let command):
-            var writer = ByteWriter()
-            writer.byte(KVCommand.formatVersion)
+            var writer = BinaryWriter()
+            writer.writeByte(KVCommand.formatVersion)
             switch command {
             case .grant(let id, let ttl):
-                writer.byte(Self.grantTag)
-                writer.signed(id)
-                writer.signed(ttl)
+                writer.writeByte(Self.grantTag)
+                writer.writeSignedVarint(id)
+                writer.writeSignedVarint(ttl)
             case .revoke(let id):
-                writer.byte(Self.revokeTag)
-                writer.signed(id)
+                writer.writeByte(Self.revokeTag)
+                writer.writeSignedVarint(id)
             }
             return writer.bytes
         }
@@ -52,7 +53,7 @@ public enum StoreCommand: Sendable, Hashable {
     /// Decodes a command from its log entry bytes.
     /// - Throws: `KVDecodingError` for anything `encoded()` cannot produce.
     public init(decoding bytes: [UInt8]) throws(KVDecodingError) {
-        var reader = ByteReader(bytes)
+        var reader = BinaryReader(bytes)
         let version = try reader.byte()
         guard version == KVCommand.formatVersion else { throw .unsupportedFormatVersion(version) }
         let tag = try reader.byte()

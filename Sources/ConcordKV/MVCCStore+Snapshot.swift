@@ -1,3 +1,4 @@
+import ConcordFoundation
 /// The store's snapshot format (version 1), what Raft ships to a lagging
 /// replica and what a restarting server loads:
 ///
@@ -15,34 +16,34 @@ extension MVCCStore {
 
     /// The store's complete state as bytes.
     public func snapshot() -> [UInt8] {
-        var writer = ByteWriter()
-        writer.byte(Self.snapshotFormatVersion)
-        writer.signed(currentRevision)
-        writer.signed(compactedRevision)
-        writer.count(leases.count)
+        var writer = BinaryWriter()
+        writer.writeByte(Self.snapshotFormatVersion)
+        writer.writeSignedVarint(currentRevision)
+        writer.writeSignedVarint(compactedRevision)
+        writer.writeVarint(UInt64(leases.count))
         for lease in leases.sorted() {
-            writer.signed(lease)
+            writer.writeSignedVarint(lease)
         }
-        writer.count(index.count)
+        writer.writeVarint(UInt64(index.count))
         for history in index.entries {
-            writer.data(history.key)
-            writer.count(history.generations.count)
+            writer.writeBytes(history.key)
+            writer.writeVarint(UInt64(history.generations.count))
             for generation in history.generations {
-                writer.signed(generation.createRevision)
-                writer.count(generation.versions.count)
+                writer.writeSignedVarint(generation.createRevision)
+                writer.writeVarint(UInt64(generation.versions.count))
                 for version in generation.versions {
-                    writer.signed(version.revision.main)
-                    writer.signed(version.revision.sub)
-                    writer.signed(version.version)
-                    writer.signed(version.lease)
-                    writer.data(version.value)
+                    writer.writeSignedVarint(version.revision.main)
+                    writer.writeSignedVarint(version.revision.sub)
+                    writer.writeSignedVarint(version.version)
+                    writer.writeSignedVarint(version.lease)
+                    writer.writeBytes(version.value)
                 }
                 if let tombstone = generation.tombstone {
-                    writer.byte(1)
-                    writer.signed(tombstone.main)
-                    writer.signed(tombstone.sub)
+                    writer.writeByte(1)
+                    writer.writeSignedVarint(tombstone.main)
+                    writer.writeSignedVarint(tombstone.sub)
                 } else {
-                    writer.byte(0)
+                    writer.writeByte(0)
                 }
             }
         }
@@ -53,7 +54,7 @@ extension MVCCStore {
     /// - Throws: `KVDecodingError` for malformed bytes or a state that
     ///   breaks the store's invariants; nothing is restored then.
     public init(snapshot bytes: [UInt8], limits: KVLimits = KVLimits()) throws(KVDecodingError) {
-        var reader = ByteReader(bytes)
+        var reader = BinaryReader(bytes)
         let version = try reader.byte()
         guard version == Self.snapshotFormatVersion else { throw .unsupportedFormatVersion(version) }
         let current = try reader.signed()
@@ -86,7 +87,7 @@ extension MVCCStore {
             index: KeyIndex(sorted: entries))
     }
 
-    private static func readHistory(_ reader: inout ByteReader, currentRevision: Int64) throws(KVDecodingError) -> KeyHistory {
+    private static func readHistory(_ reader: inout BinaryReader, currentRevision: Int64) throws(KVDecodingError) -> KeyHistory {
         let key = try reader.data()
         guard !key.isEmpty else { throw .inconsistentSnapshot("empty key") }
         var generations: [KeyGeneration] = []

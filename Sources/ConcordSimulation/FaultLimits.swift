@@ -1,3 +1,5 @@
+import ConcordFoundation
+
 /// The kinds of fault a swarm run may use.
 public struct FaultKinds: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
@@ -101,7 +103,7 @@ public struct FaultLimits: Sendable, Hashable {
     /// plan's and the simulator's).
     public static func clusterSize(seed: UInt64, in sizes: ClosedRange<Int>) -> Int {
         precondition(sizes.lowerBound > 0, "a cluster has at least one node")
-        var random = SimulationRandom(seed: seed ^ 0xC1A5_7E25_12E5_EED5)
+        var random = SeededRandom(seed: seed ^ 0xC1A5_7E25_12E5_EED5)
         return sizes.lowerBound + random.index(below: sizes.count)
     }
 }

@@ -1,3 +1,5 @@
+import ConcordFoundation
+
 /// A run's faults, derived from its seed (swarm testing).
 ///
 /// The seed picks which kinds of fault the run uses (a random subset of the
@@ -62,7 +64,7 @@ struct FaultPlanBuilder {
     let seed: UInt64
     let nodes: [NodeID]
     let limits: FaultLimits
-    var random: SimulationRandom
+    var random: SeededRandom
     var down: [NodeID] = []
     var paused: [NodeID] = []
     var faults: [(SimulationInstant, Fault)] = []
@@ -80,7 +82,7 @@ struct FaultPlanBuilder {
         self.nodes = nodes
         self.limits = limits
         // A different stream from the simulator's, which starts from the seed itself.
-        random = SimulationRandom(seed: seed ^ 0xFA17_5EED_0DD5_CAFE)
+        random = SeededRandom(seed: seed ^ 0xFA17_5EED_0DD5_CAFE)
         network = NetworkConditions(latencyMin: limits.latencyMin, latencyMax: limits.latencyMax)
     }
 

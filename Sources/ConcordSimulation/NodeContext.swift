@@ -1,3 +1,5 @@
+import ConcordFoundation
+
 /// What a node's handler sees of the world, and where it leaves its effects.
 ///
 /// The simulator hands a fresh context to every handler call and performs the
@@ -18,13 +20,13 @@ public struct NodeContext<Message: Sendable, DurableState: Sendable> {
     public let nodeIDs: [NodeID]
     /// A random stream owned by this node, derived from the run's seed. Draws
     /// made here carry over to the node's next handler call.
-    public var random: SimulationRandom
+    public var random: SeededRandom
 
     @usableFromInline var effects: [NodeEffect<Message, DurableState>] = []
     @usableFromInline var nextPersistToken: UInt64
 
     @inlinable
-    init(id: NodeID, now: SimulationInstant, trueTime: SimulationInstant, nodeIDs: [NodeID], random: SimulationRandom, nextPersistToken: UInt64) {
+    init(id: NodeID, now: SimulationInstant, trueTime: SimulationInstant, nodeIDs: [NodeID], random: SeededRandom, nextPersistToken: UInt64) {
         self.id = id
         self.now = now
         self.trueTime = trueTime

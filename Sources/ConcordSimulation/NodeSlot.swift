@@ -1,3 +1,5 @@
+import ConcordFoundation
+
 /// Everything the simulator keeps about one node, whether it runs or not.
 @usableFromInline
 struct NodeSlot<Node: SimulatedNode> {
@@ -8,7 +10,7 @@ struct NodeSlot<Node: SimulatedNode> {
     /// Increases at every crash; disk writes of an earlier incarnation are lost.
     @usableFromInline var incarnation: UInt64 = 0
     @usableFromInline var clock = NodeClock()
-    @usableFromInline var random: SimulationRandom
+    @usableFromInline var random: SeededRandom
     /// Armed timers and the generation each was armed with.
     @usableFromInline var timers: [TimerID: UInt64] = [:]
     /// The state of the last synced write: what a restart gets.
@@ -22,7 +24,7 @@ struct NodeSlot<Node: SimulatedNode> {
     @usableFromInline var deferred: [SimulationEvent<Node.Message, Node.DurableState>.Kind] = []
 
     @inlinable
-    init(id: NodeID, random: SimulationRandom) {
+    init(id: NodeID, random: SeededRandom) {
         self.id = id
         self.random = random
     }

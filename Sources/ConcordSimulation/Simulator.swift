@@ -1,3 +1,4 @@
+import ConcordFoundation
 import HeapModule
 
 /// Concord's deterministic simulator: it runs a set of nodes on virtual time,
@@ -53,8 +54,8 @@ public struct Simulator<Node: SimulatedNode> {
     @usableFromInline var queue = Heap<Event>()
     @usableFromInline var nextSequence: UInt64 = 0
     @usableFromInline var nextTimerGeneration: UInt64 = 0
-    @usableFromInline var networkRandom: SimulationRandom
-    @usableFromInline var diskRandom: SimulationRandom
+    @usableFromInline var networkRandom: SeededRandom
+    @usableFromInline var diskRandom: SeededRandom
     @usableFromInline var blocked: Set<Link> = []
     @usableFromInline var hasher = TraceHasher()
     /// Every line of the run, with its true time, when `recordsTrace` is on.
@@ -90,7 +91,7 @@ public struct Simulator<Node: SimulatedNode> {
         self.recordsTrace = recordsTrace
         self.describeMessage = describeMessage ?? { String(describing: $0) }
         self.makeNode = makeNode ?? { id, durable, context in Node(id: id, durable: durable, context: &context) }
-        var root = SimulationRandom(seed: seed)
+        var root = SeededRandom(seed: seed)
         networkRandom = root.split()
         diskRandom = root.split()
         for (index, id) in nodeIDs.enumerated() {

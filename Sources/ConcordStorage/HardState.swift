@@ -1,3 +1,5 @@
+import ConcordFoundation
+
 extension Storage {
     /// The state a Raft node must keep across restarts besides its log: the
     /// current term, the vote cast in it, and the commit index.

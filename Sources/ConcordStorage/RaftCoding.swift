@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordRaft
 
 extension Storage {

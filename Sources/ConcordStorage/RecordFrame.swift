@@ -1,3 +1,5 @@
+import ConcordFoundation
+
 extension Storage {
     /// The on-disk frame of one log record (docs/storage.md, "Record").
     ///

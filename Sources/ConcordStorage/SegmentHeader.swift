@@ -1,3 +1,5 @@
+import ConcordFoundation
+
 extension Storage {
     /// The first 32 bytes of every segment file (docs/storage.md,
     /// "Segment file").

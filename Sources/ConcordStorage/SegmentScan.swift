@@ -1,3 +1,5 @@
+import ConcordFoundation
+
 extension Storage {
     /// Reads the records of one segment file on recovery and decides where
     /// they end and whether what follows is a torn tail.

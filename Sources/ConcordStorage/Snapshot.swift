@@ -1,3 +1,5 @@
+import ConcordFoundation
+
 extension Storage {
     /// A snapshot of the state machine: everything up to and including
     /// `index`, which was created in `term`.

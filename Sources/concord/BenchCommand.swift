@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ArgumentParser
 import ConcordClient
 import ConcordLab
@@ -150,7 +151,7 @@ struct BenchCommand: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Measurement.self) { group in
             for c in 0..<clients {
                 let client = pool[c % pool.count]
-                var random = BenchRandom(seed: seed &+ UInt64(c) &* 0x9E37_79B9_7F4A_7C15)
+                var random = SplitMix64(seed: seed &+ UInt64(c) &* 0x9E37_79B9_7F4A_7C15)
                 group.addTask {
                     var local = Measurement()
                     var readOptions = GetOptions()
@@ -218,7 +219,7 @@ struct BenchCommand: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: (Int, String?).self) { group in
             for c in 0..<clients {
                 let client = pool[c % pool.count]
-                var random = BenchRandom(seed: seed &+ UInt64(c) &* 0x9E37_79B9_7F4A_7C15)
+                var random = SplitMix64(seed: seed &+ UInt64(c) &* 0x9E37_79B9_7F4A_7C15)
                 group.addTask {
                     var errors = 0
                     var firstError: String?
@@ -359,19 +360,6 @@ final class BenchProgress: Sendable {
         let rate = elapsed > 0 ? Double(count) / elapsed : 0
         let line = "\r[\(bar)] \(count * 100 / max(total, 1))% \(count)/\(total) " + String(format: "%.0f/s", rate)
         FileHandle.standardError.write(Data(line.utf8))
-    }
-}
-
-/// BenchRandom: a small seeded generator, so runs choose the same keys.
-struct BenchRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import Testing
 @testable import ConcordChecker
 

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 import ConcordRaft
 import Testing

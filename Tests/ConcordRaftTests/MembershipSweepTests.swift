@@ -1,3 +1,4 @@
+import ConcordFoundation
 import Testing
 
 @testable import ConcordRaft
@@ -68,7 +69,7 @@ import Testing
     }
 
     /// A random membership change; some are refused by Raft, as they should be.
-    static func randomChange(_ random: inout RaftRandom) -> ConfigurationChange {
+    static func randomChange(_ random: inout SplitMix64) -> ConfigurationChange {
         func replica() -> ReplicaID { everyone.randomElement(using: &random)! }
         func action() -> ConfigurationChange.Action {
             [.addVoter, .addVoter, .addLearner, .remove].randomElement(using: &random)!
@@ -85,7 +86,7 @@ import Testing
     /// - Returns: how many configuration changes replica 1..6 applied in all.
     @discardableResult
     static func run(seed: UInt64, bug: RaftBug? = nil, liveness: Bool = true) throws -> Int {
-        var random = RaftRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var cluster = TestCluster(voters: founders, extra: joiners) { configuration in
             if let bug { configuration.testingBugs.insert(bug) }
         }

@@ -1,3 +1,4 @@
+import ConcordFoundation
 @testable import ConcordRaft
 
 /// A tiny in-test network: nodes stepped directly, messages delivered in
@@ -38,7 +39,7 @@ struct TestCluster {
         configurations[id] = configuration
         storages[id] = MemoryRaftStorage(durable)
         seed &+= 7919
-        nodes[id] = RaftNode(configuration: configuration, restoring: durable, random: RaftRandom(seed: seed &* id))
+        nodes[id] = RaftNode(configuration: configuration, restoring: durable, random: SplitMix64(seed: seed &* id))
         applied[id] = []
     }
 
@@ -152,7 +153,7 @@ struct TestCluster {
     mutating func restart(_ id: ReplicaID) {
         let durable = try! storages[id]!.load()
         seed &+= 104_729
-        nodes[id] = RaftNode(configuration: configurations[id]!, restoring: durable, random: RaftRandom(seed: seed))
+        nodes[id] = RaftNode(configuration: configurations[id]!, restoring: durable, random: SplitMix64(seed: seed))
         applied[id] = []
     }
 

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordSimulation
 import Testing
 
@@ -89,7 +90,7 @@ import Testing
         // is the commit index when the round starts; a read is linearizable
         // only if it is served once everything committed before it arrived
         // is applied.
-        var generator = SimulationRandom(seed: 7)
+        var generator = SeededRandom(seed: 7)
         var served = 0
         for _ in 0..<300 {
             var rounds = ReadRounds(firstContext: 1, retryMilliseconds: 5)

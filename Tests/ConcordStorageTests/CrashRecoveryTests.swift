@@ -1,3 +1,4 @@
+import ConcordFoundation
 import PropertyBased
 import Testing
 @testable import ConcordStorage

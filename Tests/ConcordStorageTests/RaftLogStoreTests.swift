@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordRaft
 import PropertyBased
 import Testing

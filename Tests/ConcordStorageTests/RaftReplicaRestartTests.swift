@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordRaft
 import Testing
 @testable import ConcordStorage

@@ -1,3 +1,4 @@
+import ConcordFoundation
 @testable import ConcordStorage
 
 /// What a node store should hold, kept in memory: the reference for the

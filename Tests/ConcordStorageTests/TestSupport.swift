@@ -1,3 +1,4 @@
+import ConcordFoundation
 import Foundation
 @testable import ConcordStorage
 

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordCRDT
 import ConcordClocks
 import Foundation
@@ -15,7 +16,7 @@ enum CRDTBenchmarks {
         name: "crdt-gcounter",
         summary: "G-Counter with 1,000 replicas: merge throughput and encoded size"
     ) {
-        var random = BenchmarkRandom(seed: 1)
+        var random = SplitMix64(seed: 1)
         var left = GCounter()
         var right = GCounter()
         for replica in 0..<counterReplicaCount {
@@ -49,7 +50,7 @@ enum CRDTBenchmarks {
         name: "crdt-orset",
         summary: "OR-Set of 100,000 elements: merge throughput and encoded size"
     ) {
-        var random = BenchmarkRandom(seed: 2)
+        var random = SplitMix64(seed: 2)
         var left = ORSet<UInt64>()
         for element in 0..<UInt64(setElementCount) {
             left.insert(element, at: ReplicaID(random.next(below: UInt64(setReplicaCount))))
@@ -157,24 +158,10 @@ enum CRDTBenchmarks {
     }
 }
 
-/// SplitMix64: a small seeded generator so benchmark inputs are the same on
-/// every run.
-struct BenchmarkRandom: RandomNumberGenerator {
-    private var state: UInt64
 
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next(below bound: UInt64) -> UInt64 {
+extension SplitMix64 {
+    /// A uniform integer in `0..<bound`, as the standard library draws it.
+    fileprivate mutating func next(below bound: UInt64) -> UInt64 {
         UInt64.random(in: 0..<bound, using: &self)
     }
 }

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordCRDT
 import ConcordClocks
 import ConcordSimulation
@@ -114,7 +115,7 @@ public enum CRDTGossip {
         // The client: its own stream, derived from the seed. An update is
         // acknowledged once the replica that applied it has made it durable;
         // if that replica crashes first, the outcome is unknown.
-        var random = SimulationRandom(seed: seed ^ 0xC2D7_6055_1B0C_0DE5)
+        var random = SeededRandom(seed: seed ^ 0xC2D7_6055_1B0C_0DE5)
         var expected = Expectation()
         var pending: [PendingUpdate] = []
         var ownHistoryViolation: String?
@@ -264,7 +265,7 @@ public enum CRDTGossip {
         case add(UInt64)
         case remove(UInt64)
 
-        static func random(using random: inout SimulationRandom) -> Update {
+        static func random(using random: inout SeededRandom) -> Update {
             switch random.next(below: 4) {
             case 0: .increment(1 + random.next(below: 10))
             case 1: .adjust(random.next(in: -10...10))

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordKV
 
 /// The MVCC store's benchmark: how fast one replica applies commands and

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 // The byte format of the Raft key-value lab's payloads (commands in log

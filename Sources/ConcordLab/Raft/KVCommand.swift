@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// A client's request to the replicated key-value store, identified by the

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordClocks
 
 /// The replicated key-value state machine: a map and a session table that

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordRaft
 import ConcordSimulation
 
@@ -39,7 +40,7 @@ struct RaftFaultHunter {
         var restartAt: SimulationInstant
     }
 
-    private var random: SimulationRandom
+    private var random: SeededRandom
     private let servers: [NodeID]
     private let healedAt: SimulationInstant
     /// Whether granted votes are aimed at this run, and how often (per million).
@@ -54,7 +55,7 @@ struct RaftFaultHunter {
     private(set) var strikes = 0
 
     init(seed: UInt64, servers: [NodeID], healedAt: SimulationInstant) {
-        random = SimulationRandom(seed: seed ^ 0x4B17_C4A5_4E57_0B5E)
+        random = SeededRandom(seed: seed ^ 0x4B17_C4A5_4E57_0B5E)
         self.servers = servers
         self.healedAt = healedAt
         // Each aim is on in most runs, at an eagerness drawn per run.

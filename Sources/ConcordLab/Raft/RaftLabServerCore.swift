@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordRaft
 import ConcordSimulation
 
@@ -47,7 +48,7 @@ struct RaftLabServerCore<StateMachine: RaftLabStateMachine> {
         disk = RaftLabDisk(state)
         stateMachine = restore(state.snapshot.data)
         let seed = context.random.next()
-        node = RaftNode(configuration: settings.raftConfiguration(for: id), restoring: state, random: RaftRandom(seed: seed))
+        node = RaftNode(configuration: settings.raftConfiguration(for: id), restoring: state, random: SplitMix64(seed: seed))
         monitor.replicaRestarted(ReplicaID(id))
         if durable == nil {
             disk.persistFounding(state, &context)

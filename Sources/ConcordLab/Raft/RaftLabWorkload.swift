@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordRaft
 import ConcordSimulation
 
@@ -38,7 +39,7 @@ struct RaftLabServerChoice {
     private var retryRotates = true
 
     /// Picks the first server with one draw of `random`.
-    init(servers: [NodeID], random: inout SimulationRandom) {
+    init(servers: [NodeID], random: inout SeededRandom) {
         self.servers = servers
         target = servers[random.index(below: servers.count)]
     }

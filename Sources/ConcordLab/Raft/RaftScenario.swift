@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordChecker
 import ConcordRaft
 import ConcordSimulation
@@ -100,7 +101,7 @@ public enum RaftScenario {
     private static func derivedSettings(
         seed: UInt64, bug: RaftBug?, clientsStopAt: SimulationInstant, variesCheckQuorum: Bool, clients: Int
     ) -> RaftLabSettings {
-        var random = SimulationRandom(seed: seed ^ 0x7AF7_0000_5EED_0001)
+        var random = SeededRandom(seed: seed ^ 0x7AF7_0000_5EED_0001)
         let serverCount = random.chance(perMillion: 500_000) ? 3 : 5
         var raft = RaftConfiguration(id: 1)
         raft.electionTimeoutTicks = 10

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordSimulation
 import ConcordTransactions
 
@@ -33,7 +34,7 @@ struct CommitRun<P: AtomicCommitProtocol> {
     /// Adds independent crash-and-restart pairs for every server.
     func scheduleCrashStorm(on simulator: inout Simulator<CommitNode<P>>, seed: UInt64, until end: SimulationInstant) {
         guard let mean = crashStormMeanInterval else { return }
-        var random = SimulationRandom(seed: seed ^ 0x5707_3C4A_5417_0000)
+        var random = SeededRandom(seed: seed ^ 0x5707_3C4A_5417_0000)
         for server in configuration.servers {
             var time = SimulationInstant.zero
             while true {

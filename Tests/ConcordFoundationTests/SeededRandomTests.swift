@@ -1,13 +1,13 @@
 import Testing
-@testable import ConcordSimulation
+import ConcordFoundation
 
-@Suite("SimulationRandom: xoshiro256** seeded through SplitMix64")
-struct SimulationRandomTests {
+@Suite("SeededRandom: xoshiro256** seeded through SplitMix64")
+struct SeededRandomTests {
     // Known answers computed from the published definitions of SplitMix64 and
     // xoshiro256** by an independent implementation. SplitMix64's first output
     // for seed 0 is the widely published 0xE220A8397B1DCDAF.
     @Test func splitMix64MatchesItsKnownAnswers() {
-        var splitMix = SplitMix64(state: 0)
+        var splitMix = SplitMix64(seed: 0)
         #expect(splitMix.next() == 0xE220_A839_7B1D_CDAF)
         #expect(splitMix.next() == 0x6E78_9E6A_A1B9_65F4)
         #expect(splitMix.next() == 0x06C4_5D18_8009_454F)
@@ -22,19 +22,19 @@ struct SimulationRandomTests {
 
     @Test func xoshiroMatchesItsKnownAnswers() {
         for (seed, outputs) in Self.xoshiroKnownAnswers {
-            var random = SimulationRandom(seed: seed)
+            var random = SeededRandom(seed: seed)
             #expect((0..<5).map { _ in random.next() } == outputs, "seed \(seed)")
         }
     }
 
     @Test func boundedDrawsMatchLemiresMethodKnownAnswers() {
-        var random = SimulationRandom(seed: 7)
+        var random = SeededRandom(seed: 7)
         let bounds: [UInt64] = [1, 2, 3, 10, 1_000_000, (1 << 63) + 1, 6]
         #expect(bounds.map { random.next(below: $0) } == [0, 0, 2, 9, 990_860, 1_400_256_439_129_669_809, 3])
     }
 
     @Test func boundedDrawsStayInRangeAndCoverItEvenly() {
-        var random = SimulationRandom(seed: 2026)
+        var random = SeededRandom(seed: 2026)
         let bound = 7
         let draws = 70_000
         var counts = [Int](repeating: 0, count: bound)
@@ -54,7 +54,7 @@ struct SimulationRandomTests {
     @Test func boundedDrawsAreUnbiasedWhereModuloWouldNotBe() {
         // With bound = 3·2^62, `next() % bound` would land in the lowest
         // 2^62 values twice as often as elsewhere (probability 1/2, not 1/3).
-        var random = SimulationRandom(seed: 99)
+        var random = SeededRandom(seed: 99)
         let bound: UInt64 = 3 << 62
         let draws = 30_000
         let low = (0..<draws).filter { _ in random.next(below: bound) < (1 << 62) }.count
@@ -62,7 +62,7 @@ struct SimulationRandomTests {
     }
 
     @Test func rangeDrawsCoverBothEndsAndTheFullRange() {
-        var random = SimulationRandom(seed: 3)
+        var random = SeededRandom(seed: 3)
         let values = (0..<1_000).map { _ in random.next(in: -2...2) }
         #expect(Set(values) == [-2, -1, 0, 1, 2])
         _ = random.next(in: Int64.min...Int64.max)
@@ -70,7 +70,7 @@ struct SimulationRandomTests {
     }
 
     @Test func chanceIsNeverAtZeroAndAlwaysAtAMillion() {
-        var random = SimulationRandom(seed: 4)
+        var random = SeededRandom(seed: 4)
         #expect((0..<1_000).allSatisfy { _ in !random.chance(perMillion: 0) })
         #expect((0..<1_000).allSatisfy { _ in random.chance(perMillion: 1_000_000) })
         let hits = (0..<100_000).filter { _ in random.chance(perMillion: 250_000) }.count
@@ -78,7 +78,7 @@ struct SimulationRandomTests {
     }
 
     @Test func splitStreamsDifferFromTheirParent() {
-        var parent = SimulationRandom(seed: 5)
+        var parent = SeededRandom(seed: 5)
         var child = parent.split()
         let parentDraws = (0..<4).map { _ in parent.next() }
         let childDraws = (0..<4).map { _ in child.next() }
@@ -86,8 +86,8 @@ struct SimulationRandomTests {
     }
 
     @Test func sameSeedGivesSameStream() {
-        var first = SimulationRandom(seed: 11)
-        var second = SimulationRandom(seed: 11)
+        var first = SeededRandom(seed: 11)
+        var second = SeededRandom(seed: 11)
         #expect((0..<100).map { _ in first.next(below: 1_000) } == (0..<100).map { _ in second.next(below: 1_000) })
     }
 }

@@ -16,10 +16,13 @@ public enum BinaryDecodingError: Error, Hashable, Sendable {
     case trailingBytes(count: Int)
 }
 
-/// Reads Concord's compact binary encoding (see ``BinaryWriter``).
+/// Reads what ``BinaryWriter`` writes.
 ///
 /// Every read checks bounds and throws ``BinaryDecodingError``; nothing
-/// traps on truncated or garbage input.
+/// traps on truncated or garbage input. Varints are accepted only in their
+/// shortest form, so decoding then encoding gives back the same bytes, and a
+/// length or count larger than the rest of the input is refused before
+/// anything is allocated.
 public struct BinaryReader: Sendable {
     /// The input.
     public let bytes: [UInt8]
@@ -31,8 +34,16 @@ public struct BinaryReader: Sendable {
         self.bytes = bytes
     }
 
+    /// A reader at the start of `bytes`.
+    public init(_ bytes: ArraySlice<UInt8>) {
+        self.bytes = Array(bytes)
+    }
+
     /// The number of unread bytes.
     public var remainingCount: Int { bytes.count - offset }
+
+    /// True once every byte has been read.
+    public var isAtEnd: Bool { offset == bytes.count }
 
     /// Reads an unsigned varint.
     public mutating func readVarint() throws(BinaryDecodingError) -> UInt64 {
@@ -68,6 +79,46 @@ public struct BinaryReader: Sendable {
         guard offset < bytes.count else { throw .truncated(offset: offset) }
         defer { offset += 1 }
         return bytes[offset]
+    }
+
+    /// Reads a boolean byte, refusing anything but 0 and 1.
+    public mutating func readBool() throws(BinaryDecodingError) -> Bool {
+        let start = offset
+        switch try readByte() {
+        case 0: return false
+        case 1: return true
+        case let other: throw .invalidValue("boolean byte \(other)", offset: start)
+        }
+    }
+
+    /// Reads a fixed-width little-endian integer.
+    public mutating func readFixed<Integer: FixedWidthInteger>(_: Integer.Type = Integer.self) throws(BinaryDecodingError) -> Integer {
+        let width = Integer.bitWidth / 8
+        guard remainingCount >= width else { throw .truncated(offset: offset) }
+        defer { offset += width }
+        return bytes.loadLittleEndian(Integer.self, at: offset)
+    }
+
+    /// Reads `count` bytes as they are.
+    public mutating func readRaw(count: Int) throws(BinaryDecodingError) -> ArraySlice<UInt8> {
+        guard count >= 0, remainingCount >= count else { throw .truncated(offset: offset) }
+        defer { offset += count }
+        return bytes[offset..<offset + count]
+    }
+
+    /// Reads every byte not yet read.
+    public mutating func readRest() -> ArraySlice<UInt8> {
+        defer { offset = bytes.count }
+        return bytes[offset...]
+    }
+
+    /// Reads a byte string written by
+    /// ``BinaryWriter/writeFixedLengthBytes(_:)``.
+    public mutating func readFixedLengthBytes() throws(BinaryDecodingError) -> ArraySlice<UInt8> {
+        let start = offset
+        let count = try readFixed(UInt32.self)
+        guard UInt64(count) <= UInt64(remainingCount) else { throw .lengthTooLarge(length: UInt64(count), offset: start) }
+        return try readRaw(count: Int(count))
     }
 
     /// Reads a count of items that each take at least `minimumBytesEach`

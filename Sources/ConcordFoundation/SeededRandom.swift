@@ -1,8 +1,9 @@
-/// The one pseudo-random generator of a simulation: xoshiro256** seeded
-/// through SplitMix64.
+/// Concord's seeded pseudo-random generator: xoshiro256** seeded through
+/// SplitMix64.
 ///
-/// Every random choice of a run derives from one of these, so a run is fully
-/// determined by its seed. The generator is integer-only (no floating point
+/// Every random choice of a simulated run derives from one of these, so a
+/// run is fully determined by its seed; protocol cores take one at
+/// construction instead of reading the system's generator. The generator is integer-only (no floating point
 /// anywhere), so the same seed gives the same stream on every platform.
 ///
 /// - xoshiro256** is by David Blackman and Sebastiano Vigna, "Scrambled
@@ -10,7 +11,7 @@
 /// - SplitMix64 (Steele, Lea and Flood, "Fast Splittable Pseudorandom Number
 ///   Generators", 2014) expands the 64-bit seed into the 256-bit state, as
 ///   the xoshiro authors recommend; it never yields the all-zero state.
-public struct SimulationRandom: RandomNumberGenerator, Sendable {
+public struct SeededRandom: RandomNumberGenerator, Sendable {
     @usableFromInline var state0: UInt64
     @usableFromInline var state1: UInt64
     @usableFromInline var state2: UInt64
@@ -21,7 +22,7 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
 
     /// Creates a generator whose whole stream is determined by `seed`.
     @inlinable public init(seed: UInt64) {
-        var splitMix = SplitMix64(state: seed)
+        var splitMix = SplitMix64(seed: seed)
         state0 = splitMix.next()
         state1 = splitMix.next()
         state2 = splitMix.next()
@@ -50,7 +51,7 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
     /// - Parameter bound: the exclusive upper bound; must be positive.
     /// - Returns: an integer `x` with `0 <= x < bound`.
     @inlinable public mutating func next(below bound: UInt64) -> UInt64 {
-        precondition(bound > 0, "SimulationRandom.next(below:) needs a positive bound")
+        precondition(bound > 0, "SeededRandom.next(below:) needs a positive bound")
         var product = next().multipliedFullWidth(by: bound)
         if product.low < bound {
             // The number of low halves to reject: 2^64 mod bound.
@@ -75,7 +76,7 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
     ///
     /// - Parameter count: the number of choices; must be positive.
     @inlinable public mutating func index(below count: Int) -> Int {
-        precondition(count > 0, "SimulationRandom.index(below:) needs a positive count")
+        precondition(count > 0, "SeededRandom.index(below:) needs a positive count")
         return Int(next(below: UInt64(count)))
     }
 
@@ -94,8 +95,8 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
     /// for handing a sub-component (a node, a fault plan) its own stream.
     ///
     /// Advances this generator by one draw.
-    @inlinable public mutating func split() -> SimulationRandom {
-        SimulationRandom(seed: next())
+    @inlinable public mutating func split() -> SeededRandom {
+        SeededRandom(seed: next())
     }
 
     @inlinable func rotateLeft(_ value: UInt64, by count: UInt64) -> UInt64 {
@@ -103,16 +104,22 @@ public struct SimulationRandom: RandomNumberGenerator, Sendable {
     }
 }
 
-/// SplitMix64, used only to expand a seed into xoshiro256** state.
-@usableFromInline
-struct SplitMix64 {
+/// SplitMix64 (Steele, Lea and Flood, "Fast Splittable Pseudorandom Number
+/// Generators", 2014): a tiny seeded generator with a 64-bit state.
+///
+/// It expands a seed into ``SeededRandom``'s state, and serves on its own
+/// where a short, cheap stream is enough (a benchmark's key choice, a
+/// randomized test history). Equal seeds give equal streams everywhere.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     @usableFromInline var state: UInt64
 
-    @inlinable init(state: UInt64) {
-        self.state = state
+    /// A generator starting from `seed`.
+    @inlinable public init(seed: UInt64) {
+        self.state = seed
     }
 
-    @inlinable mutating func next() -> UInt64 {
+    /// The next 64 bits.
+    @inlinable public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var mixed = state
         mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
