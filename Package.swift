@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ConcordLab", targets: ["ConcordLab"]),
         .library(name: "ConcordEtcdAPI", targets: ["ConcordEtcdAPI"]),
         .library(name: "ConcordTransport", targets: ["ConcordTransport"]),
+        .library(name: "ConcordServerCore", targets: ["ConcordServerCore"]),
         .library(name: "ConcordServer", targets: ["ConcordServer"]),
         .library(name: "ConcordClient", targets: ["ConcordClient"]),
     ],
@@ -64,6 +65,10 @@ let package = Package(
         ),
         .target(name: "ConcordTransactions", dependencies: ["ConcordFoundation"]),
         .target(name: "ConcordKV", dependencies: ["ConcordFoundation"]),
+        .target(
+            name: "ConcordServerCore",
+            dependencies: ["ConcordFoundation", "ConcordRaft", "ConcordKV", .product(name: "DequeModule", package: "swift-collections")]
+        ),
 
         // Runtime: files, processes, SQLite.
         .target(
@@ -90,7 +95,7 @@ let package = Package(
         .target(
             name: "ConcordServer",
             dependencies: [
-                "ConcordFoundation", "ConcordRaft", "ConcordKV", "ConcordStorage", "ConcordTransport", "ConcordEtcdAPI",
+                "ConcordFoundation", "ConcordRaft", "ConcordKV", "ConcordServerCore", "ConcordStorage", "ConcordTransport", "ConcordEtcdAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -147,6 +152,10 @@ let package = Package(
         .testTarget(name: "ConcordSimulationTests", dependencies: ["ConcordFoundation", "ConcordSimulation"]),
         .testTarget(name: "ConcordCheckerTests", dependencies: ["ConcordFoundation", "ConcordChecker", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordRaftTests", dependencies: ["ConcordFoundation", "ConcordRaft"]),
+        .testTarget(
+            name: "ConcordServerCoreTests",
+            dependencies: ["ConcordFoundation", "ConcordServerCore", "ConcordRaft", "ConcordKV"]
+        ),
         .testTarget(name: "ConcordTransactionsTests", dependencies: ["ConcordTransactions"]),
         .testTarget(name: "ConcordKVTests", dependencies: ["ConcordKV", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordStorageTests", dependencies: ["ConcordFoundation", "ConcordStorage", "ConcordRaft", .product(name: "PropertyBased", package: "swift-property-based")]),
@@ -164,7 +173,7 @@ let package = Package(
             name: "ConcordServerTests",
             dependencies: [
                 "ConcordServer", "ConcordRaft", "ConcordKV", "ConcordChecker", "ConcordEtcdAPI", "ConcordTransport",
-                "ConcordSimulation", "ConcordFoundation",
+                "ConcordSimulation", "ConcordFoundation", "ConcordServerCore",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

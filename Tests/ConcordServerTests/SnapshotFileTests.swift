@@ -1,4 +1,5 @@
 @testable import ConcordServer
+import ConcordServerCore
 import ConcordKV
 import ConcordRaft
 import ConcordStorage

@@ -1,3 +1,4 @@
+import ConcordServerCore
 import GRPCCore
 import Logging
 import NIOCore

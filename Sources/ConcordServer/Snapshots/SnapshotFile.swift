@@ -1,3 +1,4 @@
+import ConcordServerCore
 import ConcordKV
 
 /// A snapshot saved by `etcdctl snapshot save` from a Concord member (the

@@ -1,8 +1,8 @@
 import ConcordFoundation
-import ConcordSimulation
+
 import Testing
 
-@testable import ConcordServer
+@testable import ConcordServerCore
 
 /// `ReadRounds` groups linearizable reads into ReadIndex rounds; a read must
 /// only ever be served by a round that started after it arrived.

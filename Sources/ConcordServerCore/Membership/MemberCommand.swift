@@ -1,3 +1,5 @@
+import ConcordFoundation
+
 /// A change to the member list, as it travels in the log.
 ///
 /// Add, remove and promote ride in the context of the Raft configuration
@@ -5,7 +7,7 @@
 /// as one entry, as etcd's `ConfChange.Context` does); update and publish
 /// are normal entries (as in etcd, a member publishes its name and client
 /// URLs with an ordinary proposal once it runs).
-enum MemberCommand: Sendable, Hashable {
+public enum MemberCommand: Sendable, Hashable {
     /// Adds a member (its name and client URLs are empty until it publishes).
     case add(MemberRecord)
     /// Removes a member for good.
@@ -20,7 +22,7 @@ enum MemberCommand: Sendable, Hashable {
 
 extension MemberCommand: CustomStringConvertible {
     /// The command with ids in hexadecimal, as etcdctl prints them.
-    var description: String {
+    public var description: String {
         func hex(_ id: UInt64) -> String { String(id, radix: 16) }
         switch self {
         case .add(let member): return "add \(hex(member.id)) \(member.isLearner ? "learner" : "voter") \(member.peerURLs)"
@@ -32,113 +34,59 @@ extension MemberCommand: CustomStringConvertible {
     }
 }
 
-/// A `MemberCommand` with the replica that proposed it and a request id,
-/// so that the proposer can answer its waiting client when it applies the
-/// entry.
-///
-/// Layout: the magic byte `M` (0x4D; a `ProposalEnvelope` starts with its
-/// version byte 1, so the two never meet), version byte (1), proposer (8),
-/// request id (8), command tag byte, then the command's fields: a member as
-/// `MemberRecord.write(to:)` writes it, ids as 8 bytes, URL lists as a
-/// count (8) and length-prefixed strings.
-struct MemberProposal: Sendable, Hashable {
-    static let magic: UInt8 = 0x4D
-    static let version: UInt8 = 1
-
-    var proposer: UInt64
-    var requestID: UInt64
-    var command: MemberCommand
-
+extension MemberCommand {
     private enum Tag: UInt8 {
         case add = 1, remove, promote, update, publish
     }
 
-    /// True when `bytes` start as a member proposal does.
-    static func isMemberProposal(_ bytes: [UInt8]) -> Bool { bytes.first == magic }
-
-    var encoded: [UInt8] {
-        var writer = WireWriter(capacity: 128)
-        writer.write(Self.magic)
-        writer.write(Self.version)
-        writer.write(proposer)
-        writer.write(requestID)
-        switch command {
+    /// Layout: a tag byte (1 add, 2 remove, 3 promote, 4 update,
+    /// 5 publish), then the fields: a member as `MemberRecord.write(to:)`
+    /// writes it, ids as 8 bytes, URL lists as a count (8) and
+    /// 4-byte-length-prefixed strings.
+    func write(to writer: inout BinaryWriter) {
+        switch self {
         case .add(let member):
-            writer.write(Tag.add.rawValue)
+            writer.writeByte(Tag.add.rawValue)
             member.write(to: &writer)
         case .remove(let id):
-            writer.write(Tag.remove.rawValue)
-            writer.write(id)
+            writer.writeByte(Tag.remove.rawValue)
+            writer.writeFixed(id)
         case .promote(let id):
-            writer.write(Tag.promote.rawValue)
-            writer.write(id)
+            writer.writeByte(Tag.promote.rawValue)
+            writer.writeFixed(id)
         case .update(let id, let peerURLs):
-            writer.write(Tag.update.rawValue)
-            writer.write(id)
-            Self.write(peerURLs, to: &writer)
+            writer.writeByte(Tag.update.rawValue)
+            writer.writeFixed(id)
+            MemberRecord.write(peerURLs, to: &writer)
         case .publish(let id, let name, let clientURLs):
-            writer.write(Tag.publish.rawValue)
-            writer.write(id)
-            writer.write(bytes: Array(name.utf8))
-            Self.write(clientURLs, to: &writer)
+            writer.writeByte(Tag.publish.rawValue)
+            writer.writeFixed(id)
+            writer.writeFixedLengthBytes(Array(name.utf8))
+            MemberRecord.write(clientURLs, to: &writer)
         }
-        return writer.bytes
     }
 
-    init(proposer: UInt64, requestID: UInt64, command: MemberCommand) {
-        self.proposer = proposer
-        self.requestID = requestID
-        self.command = command
-    }
-
-    /// Decodes `encoded`.
-    /// - Throws: `WireError` for anything `encoded` cannot produce.
-    init(decoding bytes: [UInt8]) throws(WireError) {
-        var reader = WireReader(bytes)
-        guard try reader.readByte() == Self.magic else { throw .invalid("not a member proposal") }
-        let version = try reader.readByte()
-        guard version == Self.version else { throw .invalid("unsupported member proposal version \(version)") }
-        proposer = try reader.readUInt64()
-        requestID = try reader.readUInt64()
-        let tag = try reader.readByte()
+    /// Reads what `write(to:)` wrote.
+    /// - Throws: `WireError` for anything `write(to:)` cannot produce.
+    init(reading reader: inout BinaryReader) throws(WireError) {
+        let tag = try reader.wireByte()
         switch Tag(rawValue: tag) {
-        case .add: command = .add(try MemberRecord(reading: &reader))
-        case .remove: command = .remove(id: try Self.readID(&reader))
-        case .promote: command = .promote(id: try Self.readID(&reader))
-        case .update: command = .update(id: try Self.readID(&reader), peerURLs: try Self.readURLs(&reader))
+        case .add: self = .add(try MemberRecord(reading: &reader))
+        case .remove: self = .remove(id: try Self.readID(&reader))
+        case .promote: self = .promote(id: try Self.readID(&reader))
+        case .update: self = .update(id: try Self.readID(&reader), peerURLs: try MemberRecord.readTexts(&reader))
         case .publish:
             let id = try Self.readID(&reader)
-            let name = try Self.readText(&reader)
-            command = .publish(id: id, name: name, clientURLs: try Self.readURLs(&reader))
+            let name = try reader.wireText(bytesMax: MemberRegistry.textBytesMax)
+            self = .publish(id: id, name: name, clientURLs: try MemberRecord.readTexts(&reader))
         case nil: throw .invalid("unknown member command tag \(tag)")
         }
-        guard reader.isAtEnd else { throw .invalid("\(reader.remaining) bytes after the member command") }
     }
 
-    private static func write(_ urls: [String], to writer: inout WireWriter) {
-        writer.write(urls.count)
-        for url in urls { writer.write(bytes: Array(url.utf8)) }
-    }
-
-    private static func readID(_ reader: inout WireReader) throws(WireError) -> UInt64 {
-        let id = try reader.readUInt64()
+    private static func readID(_ reader: inout BinaryReader) throws(WireError) -> UInt64 {
+        let id = try reader.wireUInt64()
         guard id != 0 else { throw .invalid("member id 0") }
         return id
-    }
-
-    private static func readText(_ reader: inout WireReader) throws(WireError) -> String {
-        let bytes = try reader.readBytes()
-        guard bytes.count <= MemberRegistry.textBytesMax else { throw .invalid("text of \(bytes.count) bytes is too long") }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .invalid("text is not UTF-8") }
-        return text
-    }
-
-    private static func readURLs(_ reader: inout WireReader) throws(WireError) -> [String] {
-        let count = try reader.readCount()
-        guard count <= MemberRegistry.urlsPerMemberMax else { throw .invalid("\(count) URLs exceed \(MemberRegistry.urlsPerMemberMax)") }
-        var urls: [String] = []
-        for _ in 0..<count { urls.append(try readText(&reader)) }
-        return urls
     }
 }
 

@@ -5,10 +5,10 @@ import ConcordKV
 /// order. Members that applied the same log hash equally, and
 /// `concord snapshot status` reports the hash of a saved snapshot at its
 /// revision, so it can be compared with `etcdctl endpoint hashkv`.
-enum KVHash {
+public enum KVHash {
     /// The hash of `store`'s versions up to revision `upTo` (the caller
     /// checks that it is neither compacted nor in the future).
-    static func hash(_ store: MVCCStore, upTo: Int64) -> UInt32 {
+    public static func hash(_ store: MVCCStore, upTo: Int64) -> UInt32 {
         var hash: UInt32 = 0x811c_9dc5
         func mix(_ bytes: some Sequence<UInt8>) {
             for byte in bytes {

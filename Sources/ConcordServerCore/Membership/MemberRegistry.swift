@@ -1,17 +1,28 @@
+import ConcordFoundation
+
 /// One member of the cluster as every replica records it: what etcd's
 /// `Member` message answers.
-struct MemberRecord: Sendable, Hashable {
+public struct MemberRecord: Sendable, Hashable {
     /// The member's id (its Raft replica id).
-    var id: UInt64
+    public var id: UInt64
     /// The member's name; empty until the member starts and publishes it.
-    var name: String
+    public var name: String
     /// Where peers reach the member, `http://host:port`.
-    var peerURLs: [String]
+    public var peerURLs: [String]
     /// Where clients reach the member; empty until it publishes them.
-    var clientURLs: [String]
+    public var clientURLs: [String]
     /// True when the member was added as a learner. Only meaningful in an
     /// add command: afterwards Raft's configuration says who learns.
-    var isLearner: Bool = false
+    public var isLearner: Bool = false
+
+    /// Creates a record.
+    public init(id: UInt64, name: String, peerURLs: [String], clientURLs: [String], isLearner: Bool = false) {
+        self.id = id
+        self.name = name
+        self.peerURLs = peerURLs
+        self.clientURLs = clientURLs
+        self.isLearner = isLearner
+    }
 }
 
 /// The replicated member list: the same on every replica that applied the
@@ -22,31 +33,31 @@ struct MemberRecord: Sendable, Hashable {
 /// in normal entries), so every replica agrees. It records the ids of
 /// removed members too, so that a removed member's messages are refused
 /// and its id is never given out again.
-struct MemberRegistry: Sendable, Hashable {
+public struct MemberRegistry: Sendable, Hashable {
     /// The cluster's id (0 while a joining member has not learned it).
-    var clusterID: UInt64
+    public var clusterID: UInt64
     /// The members, by id.
-    var members: [UInt64: MemberRecord]
+    public var members: [UInt64: MemberRecord]
     /// Ids of members that were removed.
-    var removed: Set<UInt64>
+    public var removed: Set<UInt64>
 
     /// The most members (current and removed) a registry holds.
-    static let membersMax = 1024
+    public static let membersMax = 1024
     /// The most URLs of one kind a member lists.
-    static let urlsPerMemberMax = 16
+    public static let urlsPerMemberMax = 16
     /// The longest name or URL, in bytes.
-    static let textBytesMax = 1024
+    public static let textBytesMax = 1024
     /// The most learners etcd (3.4) allows at once.
-    static let learnersMax = 1
+    public static let learnersMax = 1
 
-    init(clusterID: UInt64, members: [UInt64: MemberRecord] = [:], removed: Set<UInt64> = []) {
+    public init(clusterID: UInt64, members: [UInt64: MemberRecord] = [:], removed: Set<UInt64> = []) {
         self.clusterID = clusterID
         self.members = members
         self.removed = removed
     }
 
     /// The members in ascending id order.
-    var sortedMembers: [MemberRecord] { members.values.sorted { $0.id < $1.id } }
+    public var sortedMembers: [MemberRecord] { members.values.sorted { $0.id < $1.id } }
 
     /// The member other than `except` that lists any of `peerURLs`.
     func member(withAnyPeerURL peerURLs: [String], except: UInt64? = nil) -> MemberRecord? {
@@ -118,29 +129,29 @@ struct MemberRegistry: Sendable, Hashable {
     /// each member (see `MemberRecord.write(to:)`) in ascending id order,
     /// removed count (8), each removed id (8) in ascending order.
     var encoded: [UInt8] {
-        var writer = WireWriter(capacity: 64 + 128 * members.count)
-        writer.write(Self.version)
-        writer.write(clusterID)
-        writer.write(members.count)
+        var writer = BinaryWriter(capacity: 64 + 128 * members.count)
+        writer.writeByte(Self.version)
+        writer.writeFixed(clusterID)
+        writer.writeFixed(UInt64(members.count))
         for member in sortedMembers { member.write(to: &writer) }
-        writer.write(removed.count)
-        for id in removed.sorted() { writer.write(id) }
+        writer.writeFixed(UInt64(removed.count))
+        for id in removed.sorted() { writer.writeFixed(id) }
         return writer.bytes
     }
 
     /// Decodes `encoded`.
     /// - Throws: `WireError` for anything `encoded` cannot produce.
     init(decoding bytes: [UInt8]) throws(WireError) {
-        var reader = WireReader(bytes)
+        var reader = BinaryReader(bytes)
         try self.init(reading: &reader)
-        guard reader.isAtEnd else { throw .invalid("\(reader.remaining) bytes after the member registry") }
+        try reader.wireEnd("member registry")
     }
 
-    init(reading reader: inout WireReader) throws(WireError) {
-        let version = try reader.readByte()
+    init(reading reader: inout BinaryReader) throws(WireError) {
+        let version = try reader.wireByte()
         guard version == Self.version else { throw .invalid("unsupported member registry version \(version)") }
-        clusterID = try reader.readUInt64()
-        let count = try reader.readCount()
+        clusterID = try reader.wireUInt64()
+        let count = try reader.wireCount()
         guard count <= Self.membersMax else { throw .invalid("\(count) members exceed \(Self.membersMax)") }
         members = [:]
         var previous: UInt64?
@@ -150,12 +161,12 @@ struct MemberRegistry: Sendable, Hashable {
             previous = member.id
             members[member.id] = member
         }
-        let removedCount = try reader.readCount()
+        let removedCount = try reader.wireCount()
         guard count + removedCount <= Self.membersMax else { throw .invalid("\(removedCount) removed members exceed the limit") }
         removed = []
         previous = nil
         for _ in 0..<removedCount {
-            let id = try reader.readUInt64()
+            let id = try reader.wireUInt64()
             guard id != 0, previous.map({ $0 < id }) ?? true, members[id] == nil else { throw .invalid("bad removed member id \(id)") }
             previous = id
             removed.insert(id)
@@ -164,39 +175,35 @@ struct MemberRegistry: Sendable, Hashable {
 }
 
 extension MemberRecord {
-    /// Layout: id (8), name, peer URLs, client URLs (each a count and then
-    /// 4-byte-length-prefixed UTF-8 strings), learner flag byte.
-    func write(to writer: inout WireWriter) {
-        writer.write(id)
-        writer.write(bytes: Array(name.utf8))
-        writer.write(peerURLs.count)
-        for url in peerURLs { writer.write(bytes: Array(url.utf8)) }
-        writer.write(clientURLs.count)
-        for url in clientURLs { writer.write(bytes: Array(url.utf8)) }
-        writer.write(isLearner)
+    /// Layout: id (8), name, peer URLs, client URLs (each list a count (8)
+    /// and then 4-byte-length-prefixed UTF-8 strings), learner flag byte.
+    func write(to writer: inout BinaryWriter) {
+        writer.writeFixed(id)
+        writer.writeFixedLengthBytes(Array(name.utf8))
+        Self.write(peerURLs, to: &writer)
+        Self.write(clientURLs, to: &writer)
+        writer.writeBool(isLearner)
     }
 
-    init(reading reader: inout WireReader) throws(WireError) {
-        id = try reader.readUInt64()
+    init(reading reader: inout BinaryReader) throws(WireError) {
+        id = try reader.wireUInt64()
         guard id != 0 else { throw .invalid("member id 0") }
-        name = try Self.readText(&reader)
+        name = try reader.wireText(bytesMax: MemberRegistry.textBytesMax)
         peerURLs = try Self.readTexts(&reader)
         clientURLs = try Self.readTexts(&reader)
-        isLearner = try reader.readBool()
+        isLearner = try reader.wireBool()
     }
 
-    private static func readText(_ reader: inout WireReader) throws(WireError) -> String {
-        let bytes = try reader.readBytes()
-        guard bytes.count <= MemberRegistry.textBytesMax else { throw .invalid("text of \(bytes.count) bytes is too long") }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .invalid("text is not UTF-8") }
-        return text
+    static func write(_ texts: [String], to writer: inout BinaryWriter) {
+        writer.writeFixed(UInt64(texts.count))
+        for text in texts { writer.writeFixedLengthBytes(Array(text.utf8)) }
     }
 
-    private static func readTexts(_ reader: inout WireReader) throws(WireError) -> [String] {
-        let count = try reader.readCount()
+    static func readTexts(_ reader: inout BinaryReader) throws(WireError) -> [String] {
+        let count = try reader.wireCount()
         guard count <= MemberRegistry.urlsPerMemberMax else { throw .invalid("\(count) URLs exceed \(MemberRegistry.urlsPerMemberMax)") }
         var texts: [String] = []
-        for _ in 0..<count { texts.append(try readText(&reader)) }
+        for _ in 0..<count { texts.append(try reader.wireText(bytesMax: MemberRegistry.textBytesMax)) }
         return texts
     }
 }

@@ -1,13 +1,13 @@
+import ConcordFoundation
 import ConcordRaft
-import Foundation
 import Testing
 
-@testable import ConcordServer
+@testable import ConcordServerCore
 
-/// The member registry, member proposals, the server snapshot envelope and
-/// the joined member's identity file: round trips, refusal of bad bytes,
-/// and the rules that decide what a membership request may change.
-@Suite struct MembershipEncodingTests {
+/// The member registry, member commands in log payloads and the server
+/// snapshot envelope: round trips, refusal of bad bytes, and the rules that
+/// decide what a membership request may change.
+@Suite struct MembershipRegistryTests {
     static let n1 = MemberRecord(id: 11, name: "n1", peerURLs: ["http://127.0.0.1:2380"], clientURLs: ["http://127.0.0.1:2379"])
     static let n2 = MemberRecord(id: 22, name: "", peerURLs: ["http://127.0.0.1:2480"], clientURLs: [], isLearner: true)
     static let registry = MemberRegistry(clusterID: 0xC0FFEE, members: [11: n1, 22: n2], removed: [33, 44])
@@ -47,36 +47,35 @@ import Testing
 
         var member = Self.n1
         member.name = "n1"
-        var writer = WireWriter()
+        var writer = BinaryWriter()
         member.write(to: &writer)
         var encoded = writer.bytes
         // The name's bytes follow the id (8) and its length (4).
         encoded[12] = 0xFF
-        var reader = WireReader(encoded)
+        var reader = BinaryReader(encoded)
         #expect(throws: WireError.self) { try MemberRecord(reading: &reader) }
     }
 
     /// The offset just past the first member in an encoded registry.
     static func firstMemberEnd(_ bytes: [UInt8]) -> Int {
-        var writer = WireWriter()
+        var writer = BinaryWriter()
         n1.write(to: &writer)
         return 1 + 8 + 8 + writer.bytes.count
     }
 
-    @Test func everyMemberProposalRoundTripsAndDamagedOnesAreRefused() throws {
+    @Test func everyMemberCommandRoundTripsInALogPayloadAndDamagedOnesAreRefused() throws {
         for command in Self.commands {
-            let proposal = MemberProposal(proposer: 7, requestID: 99, command: command)
-            let bytes = proposal.encoded
-            #expect(MemberProposal.isMemberProposal(bytes))
-            #expect(try MemberProposal(decoding: bytes) == proposal)
-            Self.expectTruncationsAndExtensionRefused(bytes) { _ = try MemberProposal(decoding: $0) }
+            let payload = LogPayload.member(ProposalID(proposer: 7, request: 99), command)
+            let bytes = payload.encoded()
+            #expect(try LogPayload(decoding: bytes) == payload)
+            Self.expectTruncationsAndExtensionRefused(bytes) { _ = try LogPayload(decoding: $0) }
         }
-        var unknownTag = MemberProposal(proposer: 7, requestID: 99, command: .remove(id: 5)).encoded
-        unknownTag[18] = 9
-        #expect(throws: WireError.self) { try MemberProposal(decoding: unknownTag) }
-        #expect(throws: WireError.self) { try MemberProposal(decoding: MemberProposal(proposer: 7, requestID: 1, command: .remove(id: 0)).encoded) }
-        // A key-value proposal never looks like a member proposal.
-        #expect(!MemberProposal.isMemberProposal(ProposalEnvelope(proposer: 1, requestID: 2, command: [0x4D]).encoded))
+        var unknownTag = LogPayload.member(ProposalID(proposer: 7, request: 99), .remove(id: 5)).encoded()
+        unknownTag[LogPayload.headerBytes] = 9
+        #expect(throws: WireError.invalid("unknown member command tag 9")) { try LogPayload(decoding: unknownTag) }
+        #expect(throws: WireError.invalid("member id 0")) {
+            try LogPayload(decoding: LogPayload.member(ProposalID(proposer: 7, request: 1), .remove(id: 0)).encoded())
+        }
     }
 
     @Test func aServerSnapshotCarriesTheRegistryAndReadsOlderBareStateMachines() throws {
@@ -89,32 +88,26 @@ import Testing
         #expect(try ServerSnapshot(decoding: stateMachine) == ServerSnapshot(registry: nil, stateMachine: stateMachine))
         #expect(try ServerSnapshot(decoding: []) == ServerSnapshot(registry: nil, stateMachine: []))
         // A damaged registry inside the envelope is refused, never read as a state machine.
+        // A snapshot carries the duplicate filter of applied proposals.
+        var applied = AppliedProposals(capacity: 8)
+        let first = applied.insert(ProposalID(proposer: 1, request: 2))
+        let second = applied.insert(ProposalID(proposer: 3, request: 4))
+        let again = applied.insert(ProposalID(proposer: 1, request: 2))
+        #expect(first && second && !again)
+        let filtered = ServerSnapshot(registry: Self.registry, appliedProposals: applied, stateMachine: stateMachine)
+        let decoded = try ServerSnapshot(decoding: filtered.encoded, appliedProposalsRemembered: 8)
+        #expect(decoded == filtered)
+        #expect(Array(decoded.appliedProposals.order) == [ProposalID(proposer: 1, request: 2), ProposalID(proposer: 3, request: 4)])
+        // Version 1 (without the filter) is still read, with an empty one.
+        var versionOne = ServerSnapshot.magic + [1]
+        var registryBytes = BinaryWriter()
+        registryBytes.writeFixedLengthBytes(Self.registry.encoded)
+        versionOne += registryBytes.bytes + stateMachine
+        #expect(try ServerSnapshot(decoding: versionOne) == snapshot)
         let bytes = empty.encoded
         for length in ServerSnapshot.magic.count..<bytes.count {
             #expect(throws: WireError.self) { try ServerSnapshot(decoding: Array(bytes.prefix(length))) }
         }
-    }
-
-    @Test func theMemberIdentityRoundTripsAndACorruptFileIsRefused() throws {
-        let identity = MemberIdentity(memberID: 0xA5C1_4AB3_C8D6_6327, clusterID: 0xBE01_5C12)
-        let bytes = identity.encoded
-        #expect(bytes.count == MemberIdentity.encodedBytes)
-        #expect(try MemberIdentity(decoding: bytes) == identity)
-        for position in bytes.indices {
-            var flipped = bytes
-            flipped[position] ^= 0x01
-            #expect(throws: WireError.self, "bit flipped at \(position)") { try MemberIdentity(decoding: flipped) }
-        }
-        Self.expectTruncationsAndExtensionRefused(bytes) { _ = try MemberIdentity(decoding: $0) }
-
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("concord-identity-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        #expect(try MemberIdentity.load(from: directory) == nil)
-        try identity.save(in: directory)
-        #expect(try MemberIdentity.load(from: directory) == identity)
-        _ = FileManager.default.createFile(atPath: directory + "/" + MemberIdentity.fileName, contents: Data([1, 2, 3]))
-        #expect(throws: ServerConfigurationError.self) { try MemberIdentity.load(from: directory) }
     }
 
     @Test func requestsAreJudgedAgainstTheRegistryAndRaftsLearners() {
@@ -158,52 +151,5 @@ import Testing
         #expect(throws: MembershipError.memberNotFound) { try registry.applying(.update(id: 99, peerURLs: ["http://x:1"])).get() }
         #expect(throws: MembershipError.peerURLExists) { try registry.applying(.update(id: 22, peerURLs: Self.n1.peerURLs)).get() }
         #expect(throws: MembershipError.memberNotFound) { try registry.applying(.publish(id: 99, name: "x", clientURLs: [])).get() }
-    }
-
-    @Test func aNewMembersIdDependsOnlyOnItsPeerURLs() throws {
-        let a = ClusterMember.id(forPeerURLs: ["http://127.0.0.1:1", "http://127.0.0.1:2"])
-        #expect(a == ClusterMember.id(forPeerURLs: ["http://127.0.0.1:2", "http://127.0.0.1:1"]))
-        #expect(a != ClusterMember.id(forPeerURLs: ["http://127.0.0.1:1"]))
-        #expect(a != 0)
-        let member = try #require(try ClusterMember.parseCluster("n4=http://127.0.0.1:2380/").first)
-        #expect(ClusterMember.id(forPeerURLs: [member.peerURL]) == ClusterMember.id(forPeerURLs: ["http://127.0.0.1:2380"]))
-    }
-
-    @Test func peerURLsAreNormalizedAndBadOnesRefused() throws {
-        #expect(try ClusterService.peerURLs(["http://b:2/", "127.0.0.1:1"]) == ["http://127.0.0.1:1", "http://b:2"])
-        for bad in [[], ["https://a:1"], ["http://a"], ["http://a:0"], ["http://a:1", "a:1"], ["http://a:99999"]] {
-            #expect(throws: MembershipError.badURLs, "\(bad)") { try ClusterService.peerURLs(bad) }
-        }
-    }
-
-    @Test func aMemberJoiningFindsItsIdFromItsPeerURLAndKeepsIt() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("concord-join-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let members = try ClusterMember.parseCluster("n1=http://127.0.0.1:2380,n4=http://127.0.0.1:2680")
-        var configuration = NodeConfiguration(
-            name: "n4", dataDirectory: directory, peerListen: Endpoint(host: "127.0.0.1", port: 2680),
-            clientListen: Endpoint(host: "127.0.0.1", port: 2679), members: members, clusterState: .existing)
-        try ConcordNode.resolveIdentity(&configuration, hasData: false)
-        let expected = ClusterMember.id(forPeerURLs: ["http://127.0.0.1:2680"])
-        #expect(configuration.memberID == expected)
-        #expect(try MemberIdentity.load(from: directory) == MemberIdentity(memberID: expected, clusterID: 0))
-        // Restarted (even with "new"), it keeps the id it joined with.
-        var again = NodeConfiguration(
-            name: "n4", dataDirectory: directory, peerListen: Endpoint(host: "127.0.0.1", port: 2680),
-            clientListen: Endpoint(host: "127.0.0.1", port: 2679), members: members, clusterState: .new)
-        try ConcordNode.resolveIdentity(&again, hasData: true)
-        #expect(again.memberID == expected)
-        // A member whose removal was recorded refuses to start on its data.
-        try MemberIdentity.markRemoved(directory: directory)
-        #expect(MemberIdentity.isRemoved(directory: directory))
-        var removed = again
-        #expect(throws: ServerConfigurationError.self) { try ConcordNode.resolveIdentity(&removed, hasData: true) }
-        // A founding member keeps its name-derived id.
-        var founder = NodeConfiguration(
-            name: "n1", dataDirectory: directory + "-founder", peerListen: Endpoint(host: "127.0.0.1", port: 2380),
-            clientListen: Endpoint(host: "127.0.0.1", port: 2379), members: members, clusterState: .existing)
-        try ConcordNode.resolveIdentity(&founder, hasData: true)
-        #expect(founder.memberID == ClusterMember.id(forName: "n1"))
     }
 }
