@@ -132,7 +132,7 @@ let package = Package(
             name: "ConcordLab",
             dependencies: [
                 "ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordSimulation", "ConcordChecker",
-                "ConcordRaft", "ConcordTransactions", "ConcordKV",
+                "ConcordRaft", "ConcordTransactions", "ConcordKV", "ConcordServerCore", "ConcordStorage",
             ]
         ),
         .executableTarget(

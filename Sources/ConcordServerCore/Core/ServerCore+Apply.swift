@@ -55,6 +55,7 @@ extension ServerCore {
 
     mutating func apply(_ entry: LogEntry, _ output: inout ServerOutput) {
         output.entriesApplied += 1
+        if configuration.reportsAppliedEntries { output.appliedEntries.append(entry) }
         if entry.kind == .configurationChange { return applyConfigurationEntry(entry, &output) }
         guard entry.kind == .normal, !entry.data.isEmpty else { return }
         let payload: LogPayload
@@ -85,8 +86,10 @@ extension ServerCore {
             let (applied, events) = try state.apply(command, nowMilliseconds: nowMilliseconds)
             result = .success(Self.answer(applied))
             if skipNextWatchEvents && !events.isEmpty {
-                // The `skipWatchEventAfterLeaderChange` bug.
+                // The `skipWatchEventAfterLeaderChange` bug: the revision
+                // reaches the hub without its events.
                 skipNextWatchEvents = false
+                hub.onApplied(revision: state.store.currentRevision, events: [])
             } else {
                 hub.onApplied(revision: state.store.currentRevision, events: events)
             }

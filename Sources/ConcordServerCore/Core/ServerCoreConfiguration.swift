@@ -67,6 +67,9 @@ public struct ServerCoreConfiguration: Sendable {
     /// How many applied proposals the replicated duplicate filter
     /// remembers (a proposal retried after a leader change is applied once).
     public var appliedProposalsRemembered: Int = 131_072
+    /// Simulation-only: list every applied entry in `ServerOutput.appliedEntries`,
+    /// for a monitor that checks replicas apply the same log.
+    public var reportsAppliedEntries = false
     /// Test-only: known bugs to re-introduce (see `ServerBug`).
     public var bugs: Set<ServerBug> = []
 

@@ -110,6 +110,9 @@ public struct ServerOutput: Sendable {
     public var events: [ServerEvent] = []
     /// Log entries applied.
     public var entriesApplied = 0
+    /// The entries applied, in order, when the configuration asks
+    /// (`reportsAppliedEntries`; the simulator's monitor).
+    public var appliedEntries: [LogEntry] = []
     /// This member's proposals that committed and were answered.
     public var proposalsCommitted = 0
     /// This member's proposals that failed (refused or timed out).
