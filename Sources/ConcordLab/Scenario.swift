@@ -68,7 +68,6 @@ public enum Scenarios {
         TransactionScenarios.sagaCheckout,
         TransactionScenarios.sagaTravel,
         TransactionScenarios.sagaChoreography,
-        MVCCRaftScenario.scenario,
         ServerScenario.scenario,
     ]
 

@@ -98,8 +98,4 @@ public enum RaftBug: String, Sendable, Hashable, CaseIterable {
     /// twice (Raft §5.2: each server grants at most one vote per term, and
     /// a candidate must count voters, not answers).
     case countDuplicateVote = "count-duplicate-vote"
-    /// A replicated key-value state machine without its session table: a
-    /// command retried after a lost answer takes effect twice (thesis §6.3).
-    /// The core ignores this switch; the state machine above it reads it.
-    case applyRetriedCommandTwice = "apply-retried-twice"
 }

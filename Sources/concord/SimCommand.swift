@@ -1,3 +1,4 @@
+import Synchronization
 import ArgumentParser
 import ConcordLab
 import ConcordSimulation
@@ -102,14 +103,15 @@ struct SimCommand: ParsableCommand {
     }
 
     private func sweep(_ scenario: Scenario, seeds: Range<UInt64>) -> Bool {
-        var progress = ProgressBar(total: seeds.count, redrawInterval: Self.progressRedrawInterval)
-        var failures: [(seed: UInt64, verdict: String)] = []
-        _ = Sweep.run(seeds: seeds, progress: { progress.update(done: $0, failures: $1) }) { seed in
+        let progress = Mutex(ProgressBar(total: seeds.count, redrawInterval: Self.progressRedrawInterval))
+        let bug = self.bug
+        let failures = Sweep.runInParallel(seeds: seeds, progress: { done, failed in
+            progress.withLock { $0.update(done: done, failures: failed) }
+        }) { seed in
             let result = scenario.run(ScenarioOptions(seed: seed, recordTimeline: false, bug: bug))
-            if !result.passed { failures.append((seed, result.verdict)) }
-            return result.passed
+            return result.passed ? nil : result.verdict
         }
-        progress.finish()
+        progress.withLock { $0.finish() }
         print("\(scenario.name): \(seeds.count) seeds from \(seeds.lowerBound), \(failures.count) failed")
         for failure in failures.prefix(Self.listedFailuresMax) {
             print("seed \(failure.seed): \(failure.verdict)")

@@ -9,19 +9,13 @@ import Testing
     /// The CI sweep: 500 seeds of short runs (a 300 ms safety phase of dense
     /// swarm faults, then the liveness phase), in chunks that run in parallel.
     static let sweepSeeds: UInt64 = 500
-    static let sweepChunks: UInt64 = 10
 
-    @Test(arguments: 0..<sweepChunks)
-    func correctCorePassesShortSwarmRuns(chunk: UInt64) {
-        let size = Self.sweepSeeds / Self.sweepChunks
-        var verdicts: [String] = []
-        let failures = Sweep.run(seeds: (chunk * size)..<((chunk + 1) * size)) { seed in
-            let report = RaftScenario.execute(
-                seed: seed, bug: nil, recordsTrace: false, safetyPhase: RaftScenario.shortSafetyPhase)
-            if !report.passed { verdicts.append(report.verdict) }
-            return report.passed
+    @Test func correctCorePassesShortSwarmRuns() {
+        let failures = Sweep.runInParallel(seeds: 0..<Self.sweepSeeds) { seed in
+            let report = RaftScenario.execute(seed: seed, bug: nil, recordsTrace: false, safetyPhase: RaftScenario.shortSafetyPhase)
+            return report.passed ? nil : report.verdict
         }
-        #expect(failures.isEmpty, "failing seeds \(failures): \(verdicts.first ?? "")")
+        #expect(failures.isEmpty, "failing seeds \(failures.map(\.seed)): \(failures.first?.verdict ?? "")")
     }
 
     /// The seed bound within which the sweep (standard runs: a 2 s safety
@@ -62,18 +56,13 @@ import Testing
     /// election. The correct core passes `huntingSeeds` of it, as many as
     /// the largest bound below, in chunks that run in parallel.
     static let huntingSeeds: UInt64 = 50
-    static let huntingChunks: UInt64 = 5
 
-    @Test(arguments: 0..<huntingChunks)
-    func correctCorePassesHuntingRuns(chunk: UInt64) {
-        let size = Self.huntingSeeds / Self.huntingChunks
-        var verdicts: [String] = []
-        let failures = Sweep.run(seeds: (chunk * size)..<((chunk + 1) * size)) { seed in
+    @Test func correctCorePassesHuntingRuns() {
+        let failures = Sweep.runInParallel(seeds: 0..<Self.huntingSeeds) { seed in
             let report = RaftScenario.execute(seed: seed, bug: nil, recordsTrace: false, profile: .hunting)
-            if !report.passed { verdicts.append(report.verdict) }
-            return report.passed
+            return report.passed ? nil : report.verdict
         }
-        #expect(failures.isEmpty, "failing seeds \(failures): \(verdicts.first ?? "")")
+        #expect(failures.isEmpty, "failing seeds \(failures.map(\.seed)): \(failures.first?.verdict ?? "")")
     }
 
     /// The seed bound within which the hunting profile must catch each of
@@ -84,10 +73,9 @@ import Testing
     static let huntingBounds: [RaftBug: UInt64] = [
         .voteBeforeDurable: huntingSeeds,
         .countDuplicateVote: 20,
-        .applyRetriedCommandTwice: 20,
     ]
 
-    @Test(arguments: [RaftBug.voteBeforeDurable, .countDuplicateVote, .applyRetriedCommandTwice])
+    @Test(arguments: [RaftBug.voteBeforeDurable, .countDuplicateVote])
     func huntingCatchesTheBug(_ bug: RaftBug) {
         let bound = Self.huntingBounds[bug]!
         var caught: (seed: UInt64, verdict: String)?

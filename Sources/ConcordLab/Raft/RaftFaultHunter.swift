@@ -65,20 +65,25 @@ struct RaftFaultHunter {
 
     /// Looks at the servers between two events; returns a crash to make,
     /// or nil.
-    mutating func observe(_ simulator: borrowing Simulator<RaftKVLabNode>) -> Strike? {
-        let now = simulator.now
+    /// - Parameters:
+    ///   - now: the simulator's time.
+    ///   - isRunning: whether a server runs (is not crashed).
+    ///   - state: a running server's term, vote and whether it leads.
+    mutating func observe(
+        now: SimulationInstant, isRunning: (NodeID) -> Bool, state: (NodeID) -> (UInt64, ReplicaID?, Bool)?
+    ) -> Strike? {
         down = down.filter { $0.value > now }
         for server in servers {
-            guard let node = simulator.node(server)?.server?.node else {
+            guard let (term, vote, isLeader) = state(server) else {
                 seen[server] = nil
                 continue
             }
-            let current = (term: node.term, vote: node.vote, isLeader: node.role == .leader)
+            let current = (term: term, vote: vote, isLeader: isLeader)
             let previous = seen[server]
             seen[server] = current
             guard let previous, now < healedAt, down[server] == nil else { continue }
             // Keep a majority up, counting every crashed server.
-            let crashed = servers.filter { !simulator.isRunning($0) }.count
+            let crashed = servers.filter { !isRunning($0) }.count
             guard crashed < (servers.count - 1) / 2 else { continue }
             let grantedVote =
                 current.vote != nil && current.vote != ReplicaID(server)

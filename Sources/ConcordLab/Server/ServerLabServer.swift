@@ -43,6 +43,8 @@ struct ServerLabServer {
     private var flushArmed = false
     /// Why the disk was refused, if it was.
     private(set) var refusal: String?
+    /// Peer frames sent, for the benchmark.
+    private(set) var framesSent = 0
 
     struct WatchTag: Hashable {
         var client: NodeID
@@ -160,6 +162,7 @@ struct ServerLabServer {
             for outgoing in output.frames where connected.contains(outgoing.to) {
                 let bytes = outgoing.frame.encoded(from: UInt64(id), to: outgoing.to, clusterID: core.clusterID)
                 context.send(.peer(bytes), to: NodeID(outgoing.to))
+                framesSent += 1
             }
         }
         for reply in output.replies {

@@ -76,35 +76,65 @@ public enum ServerScenario {
         public var operations: Int
     }
 
-    public static func execute(seed: UInt64, bugs: Set<ServerBug> = [], raftBug: RaftBug? = nil, recordsTrace: Bool) -> Report {
+    /// The fault profiles of a run.
+    public enum Profile: Sendable {
+        /// Swarm faults only.
+        case swarm
+        /// Swarm faults plus `RaftFaultHunter`'s crashes aimed at voters
+        /// just after they grant a vote and at leaders just after they are
+        /// elected: the profile of the bug hunts, which the correct server
+        /// passes as well.
+        case hunting
+    }
+
+    /// The most simulator events a run may take before it counts as a
+    /// message storm.
+    public static let eventsMax = 2_000_000
+
+    /// Runs the scenario once.
+    /// - Parameters:
+    ///   - raftFocus: the `raft` scenario's settings: key-value clients only
+    ///     (no leases, watches or operator), eager, on two keys, with
+    ///     CheckQuorum drawn from the seed.
+    public static func execute(
+        seed: UInt64, bugs: Set<ServerBug> = [], raftBug: RaftBug? = nil, recordsTrace: Bool,
+        safetyPhase: SimulationDuration = safetyPhase, profile: Profile = .swarm, raftFocus: Bool = false
+    ) -> Report {
         let healedAt = SimulationInstant.zero + safetyPhase
-        let settings = ServerLabSettings.derive(seed: seed, bugs: bugs, raftBug: raftBug, clientsStopAt: healedAt)
+        var settings = ServerLabSettings.derive(seed: seed, bugs: bugs, raftBug: raftBug, clientsStopAt: healedAt)
+        if raftFocus { settings.focusOnRaft(seed: seed) }
         let plan = FaultPlan.random(seed: seed, nodes: settings.servers, safetyPhase: safetyPhase, limits: faultLimits)
         let monitor = ServerLabMonitor()
-        let finalReadAt = healedAt + finalReadDelay
-        var simulator = Simulator<ServerLabNode>(
-            seed: seed, nodeIDs: settings.servers + settings.allClients, disk: disk, recordsTrace: recordsTrace,
-            describeMessage: { $0.description },
-            makeNode: { id, durable, context in
-                if settings.servers.contains(id) {
-                    return .server(ServerLabServer(id: id, durable: durable, settings: settings, monitor: monitor, context: &context))
-                }
-                if settings.leaseClients.contains(id) { return .leaseClient(ServerLabLeaseClient(id: id, settings: settings, context: &context)) }
-                if settings.watchers.contains(id) { return .watcher(ServerLabWatcher(id: id, settings: settings, context: &context)) }
-                if id == settings.admin { return .admin(ServerLabAdmin(id: id, settings: settings, context: &context)) }
-                if id == settings.finalReader {
-                    return .finalReader(ServerLabFinalReader(id: id, settings: settings, startAt: finalReadAt, context: &context))
-                }
-                return .client(ServerLabClient(id: id, settings: settings, context: &context))
-            })
+        let finalReadAt = healedAt + (raftFocus ? .milliseconds(500) : finalReadDelay)
+        var simulator = makeSimulator(
+            seed: seed, settings: settings, monitor: monitor, recordsTrace: recordsTrace, finalReadAt: finalReadAt)
         plan.schedule(on: &simulator)
-        simulator.run(until: plan.healedAt)
+        switch profile {
+        case .swarm:
+            simulator.run(until: plan.healedAt) { $0.eventsHandled < eventsMax }
+        case .hunting:
+            var hunter = RaftFaultHunter(seed: seed, servers: settings.founders, healedAt: plan.healedAt)
+            while simulator.now < plan.healedAt && simulator.eventsHandled < eventsMax {
+                var strike: RaftFaultHunter.Strike?
+                simulator.run(until: plan.healedAt) { simulator in
+                    guard simulator.eventsHandled < eventsMax else { return false }
+                    strike = hunter.observe(now: simulator.now, isRunning: { simulator.isRunning($0) }) { server in
+                        simulator.node(server)?.server?.core.map { ($0.term, $0.vote, $0.role == .leader) }
+                    }
+                    return strike == nil
+                }
+                guard let strike else { break }
+                simulator.schedule(.crash(strike.node), at: strike.crashAt)
+                simulator.schedule(.restart(strike.node), at: strike.restartAt)
+            }
+        }
         let deadline = plan.healedAt + livenessBound
         simulator.run(until: deadline) { simulator in
-            !settings.allClients.allSatisfy { simulator.node($0)?.isIdle ?? true }
+            simulator.eventsHandled < eventsMax && !settings.allClients.allSatisfy { simulator.node($0)?.isIdle ?? true }
         }
 
         var failures = monitor.violations
+        if simulator.eventsHandled >= eventsMax { failures.append("event storm: \(eventsMax) events by \(simulator.now)") }
         let busy = settings.allClients.filter { !(simulator.node($0)?.isIdle ?? true) }
         if !busy.isEmpty {
             failures.append("liveness: \(busy.map { "c\($0)" }.joined(separator: ",")) still waiting \(livenessBound) after healing")
@@ -137,11 +167,32 @@ public enum ServerScenario {
         let summary =
             passed
             ? "\(verdict); \(shape)"
-            : "\(failures.prefix(4).joined(separator: "; ")); \(shape); replay: concord sim server --seed \(seed)"
+            : "\(failures.prefix(4).joined(separator: "; ")); \(shape); replay: concord sim \(raftFocus ? "raft" : "server") --seed \(seed)"
                 + (bugName.map { " --bug \($0)" } ?? "")
         return Report(
             passed: passed, verdict: summary, failures: failures, trace: recordsTrace ? simulator.trace : [],
             traceHash: simulator.traceHash, operations: operations)
+    }
+
+    /// A simulator of `settings`' servers and clients.
+    static func makeSimulator(
+        seed: UInt64, settings: ServerLabSettings, monitor: ServerLabMonitor, recordsTrace: Bool, finalReadAt: SimulationInstant
+    ) -> Simulator<ServerLabNode> {
+        Simulator<ServerLabNode>(
+            seed: seed, nodeIDs: settings.servers + settings.allClients, disk: disk, recordsTrace: recordsTrace,
+            describeMessage: { $0.description },
+            makeNode: { id, durable, context in
+                if settings.servers.contains(id) {
+                    return .server(ServerLabServer(id: id, durable: durable, settings: settings, monitor: monitor, context: &context))
+                }
+                if settings.leaseClients.contains(id) { return .leaseClient(ServerLabLeaseClient(id: id, settings: settings, context: &context)) }
+                if settings.watchers.contains(id) { return .watcher(ServerLabWatcher(id: id, settings: settings, context: &context)) }
+                if id == settings.admin { return .admin(ServerLabAdmin(id: id, settings: settings, context: &context)) }
+                if id == settings.finalReader {
+                    return .finalReader(ServerLabFinalReader(id: id, settings: settings, startAt: finalReadAt, context: &context))
+                }
+                return .client(ServerLabClient(id: id, settings: settings, context: &context))
+            })
     }
 
     // MARK: Checks

@@ -116,7 +116,7 @@ extension ServerCore {
         }
         // Recorded first: a lone member may apply the entry within this input.
         proposals[proposal.request] = PendingProposal(
-            purpose: purpose, data: step == nil ? payload : nil, deadline: deadline, proposed: true)
+            purpose: purpose, data: step == nil ? payload : nil, deadline: deadline, proposed: true, proposedUnder: raft.leader)
         do throws(RaftRequestError) {
             let raftOutput =
                 if let step {

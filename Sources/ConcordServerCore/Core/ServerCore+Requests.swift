@@ -35,6 +35,9 @@ extension ServerCore {
         var deadline: Int64
         /// True once handed to Raft.
         var proposed = false
+        /// The leader this member knew when it last handed the proposal to
+        /// Raft (itself, or the leader Raft forwarded it to).
+        var proposedUnder: ReplicaID?
     }
 
     /// A linearizable read waiting for its ReadIndex round.
@@ -178,7 +181,10 @@ extension ServerCore {
                 queued.removeFirst()
             }
             guard !entries.isEmpty else { break }
-            for number in numbers { proposals[number]?.proposed = true }
+            for number in numbers {
+                proposals[number]?.proposed = true
+                proposals[number]?.proposedUnder = raft.leader
+            }
             do throws(RaftRequestError) {
                 absorb(try raft.propose(batch: entries), &output)
             } catch {
@@ -192,14 +198,15 @@ extension ServerCore {
         }
     }
 
-    /// After a leader change, proposes again every normal entry of this
-    /// member that was handed to Raft but is not yet applied: a follower's
-    /// forwarded proposal, or an old leader's uncommitted entry, may have
-    /// been lost with the old leader. The duplicate filter applies a
-    /// payload that survives twice only once.
+    /// Once a leader is known, proposes again every normal entry of this
+    /// member that was handed to Raft under another leader and is not yet
+    /// applied: a follower's forwarded proposal, or an old leader's
+    /// uncommitted entry, may have been lost with that leader. The
+    /// duplicate filter applies a payload that survives twice only once.
     mutating func reproposeAfterLeaderChange(to leader: ReplicaID, _ output: inout ServerOutput) {
-        let numbers = proposals.filter { $0.value.proposed && $0.value.data != nil }.keys.sorted()
+        let numbers = proposals.filter { $0.value.proposed && $0.value.data != nil && $0.value.proposedUnder != leader }.keys.sorted()
         guard !numbers.isEmpty else { return }
+        for number in numbers { proposals[number]?.proposedUnder = leader }
         var entries: [ProposedEntry] = []
         var bytes = 0
         for number in numbers {

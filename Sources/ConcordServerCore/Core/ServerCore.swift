@@ -123,6 +123,8 @@ public struct ServerCore: Sendable {
     public var term: UInt64 { raft.term }
     /// The leader this member knows, if any.
     public var leader: ReplicaID? { raft.leader }
+    /// The member this one voted for in the current term, if any.
+    public var vote: ReplicaID? { raft.vote }
     /// This member's role.
     public var role: RaftRole { raft.role }
     /// The store's current revision.
@@ -331,11 +333,10 @@ public struct ServerCore: Sendable {
         }
         wasLeader = isLeader
         if change.leader != lastLeader {
-            let previous = lastLeader
             lastLeader = change.leader
             failLeaseForwards(.leaderChanged, unlessLeader: change.leader, &output)
             if let leader = change.leader {
-                if previous != nil { reproposeAfterLeaderChange(to: leader, &output) }
+                reproposeAfterLeaderChange(to: leader, &output)
                 dispatchParked(&output)
             }
         }
