@@ -48,7 +48,7 @@ struct RaftFaultHunter {
     /// Whether new leaders are aimed at this run, and how often (per million).
     let leaderChance: UInt64
     /// The last (term, vote, role) seen per server.
-    private var seen: [NodeID: (term: UInt64, vote: ReplicaID?, isLeader: Bool)] = [:]
+    private var seen: [NodeID: (term: UInt64, vote: MemberID?, isLeader: Bool)] = [:]
     /// Servers the hunter has crashed and not yet restarted, until when.
     private var down: [NodeID: SimulationInstant] = [:]
     /// How many crashes the hunter made.
@@ -70,7 +70,7 @@ struct RaftFaultHunter {
     ///   - isRunning: whether a server runs (is not crashed).
     ///   - state: a running server's term, vote and whether it leads.
     mutating func observe(
-        now: SimulationInstant, isRunning: (NodeID) -> Bool, state: (NodeID) -> (UInt64, ReplicaID?, Bool)?
+        now: SimulationInstant, isRunning: (NodeID) -> Bool, state: (NodeID) -> (UInt64, MemberID?, Bool)?
     ) -> Strike? {
         down = down.filter { $0.value > now }
         for server in servers {
@@ -86,7 +86,7 @@ struct RaftFaultHunter {
             let crashed = servers.filter { !isRunning($0) }.count
             guard crashed < (servers.count - 1) / 2 else { continue }
             let grantedVote =
-                current.vote != nil && current.vote != ReplicaID(server)
+                current.vote != nil && current.vote != MemberID(server)
                 && (current.term != previous.term || current.vote != previous.vote)
             if grantedVote && voterChance > 0 && random.next(below: 1_000_000) < voterChance {
                 return strike(server, now: now, delayMax: Self.voterCrashDelayMax, downtime: Self.voterDowntime)

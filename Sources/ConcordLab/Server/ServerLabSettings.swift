@@ -70,7 +70,7 @@ struct ServerLabSettings: Sendable {
             memberID: UInt64(id), name: Self.name(id), clusterID: joining ? 0 : clusterID, joinedRunningCluster: joining,
             initialMembers: initial, clientURLs: ["sim://client/n\(id)"])
         configuration.raft = raft
-        configuration.raft.id = ReplicaID(id)
+        configuration.raft.id = MemberID(id)
         configuration.tickMilliseconds = Int(tick.nanoseconds / 1_000_000)
         configuration.requestTimeoutMilliseconds = serverRequestTimeoutMilliseconds
         configuration.snapshotEveryEntries = snapshotEveryEntries

@@ -1,3 +1,4 @@
+import ConcordChecker
 import ConcordFoundation
 import ConcordSimulation
 import ConcordTransactions
@@ -96,8 +97,8 @@ struct CommitRun<P: AtomicCommitProtocol> {
     }
 
     /// Reads every party's durable decisions into an atomicity checker.
-    static func check(_ simulator: Simulator<CommitNode<P>>, _ configuration: CommitConfiguration) -> AtomicityChecker {
-        var checker = AtomicityChecker()
+    static func check(_ simulator: Simulator<CommitNode<P>>, _ configuration: CommitConfiguration) -> AtomicCommitCheck {
+        var checker = AtomicCommitCheck()
         for server in configuration.servers {
             let reports: [Transactions.DecisionReport]
             switch simulator.durableState(of: server) {
@@ -106,7 +107,7 @@ struct CommitRun<P: AtomicCommitProtocol> {
             case nil: reports = []
             }
             for report in reports {
-                checker.observe(.init(party: server, transaction: report.transaction, decision: report.decision))
+                checker.observe(TransactionChecks.observation(party: server, report))
             }
         }
         return checker

@@ -1,3 +1,4 @@
+import ConcordChecker
 import ConcordSimulation
 import ConcordTransactions
 
@@ -96,7 +97,7 @@ enum CommitScenarios {
         // Let the decision records reach the disks.
         script.run(for: .milliseconds(100))
         let checker = CommitRun<TwoPhaseCommit>.check(script.simulator, configuration)
-        let everyoneCommitted = configuration.participants.allSatisfy { checker.decided[transaction]?[$0] == .commit }
+        let everyoneCommitted = configuration.participants.allSatisfy { checker.decided[transaction.rawValue]?[$0] == .commit }
         guard checker.violations.isEmpty, everyoneCommitted else {
             return script.result(passed: false, verdict: "participants did not all commit: \(checker.violations)")
         }

@@ -64,7 +64,7 @@ enum SagaScenarios {
         }
         var orchestratorLog: [Transactions.SagaRecord] = []
         if case .orchestrator(let log)? = simulator.durableState(of: SagaConfiguration.orchestrator) { orchestratorLog = log.records }
-        let summary = SagaChecker(orchestratorLog: orchestratorLog, serviceLogs: serviceLogs).check()
+        let summary = TransactionChecks.sagaCheck(orchestratorLog: orchestratorLog, serviceLogs: serviceLogs).check()
         let verdict = summary.problems.isEmpty
             ? "every saga ended: \(summary.completed) completed, \(summary.compensated) compensated, no effect applied twice (\(plan.summary))"
             : summary.problems.prefix(3).joined(separator: "; ") + " (\(plan.summary))"

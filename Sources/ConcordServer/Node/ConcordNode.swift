@@ -44,7 +44,7 @@ public actor ConcordNode {
     private var watchWakers: [Int64: AsyncStream<Void>.Continuation] = [:]
     private var removed = false
     private var removalWaiters: [CheckedContinuation<Bool, Never>] = []
-    private var lastLeader: ReplicaID?
+    private var lastLeader: MemberID?
     private nonisolated let startInstant = ContinuousClock.now
 
     /// The most queued watch responses one stream takes per wake-up (a slow
@@ -211,7 +211,7 @@ public actor ConcordNode {
     /// The current term.
     public var term: UInt64 { core.term }
     /// The leader this node knows, if any.
-    public var leader: ReplicaID? { core.leader }
+    public var leader: MemberID? { core.leader }
     /// This node's role.
     public var role: RaftRole { core.role }
     /// The store's current revision.
@@ -356,7 +356,7 @@ public actor ConcordNode {
     }
 
     /// Hands leadership to `target` and waits until this node sees it lead.
-    public func moveLeader(to target: ReplicaID) async throws {
+    public func moveLeader(to target: MemberID) async throws {
         let (answer, _) = try await ask(.moveLeader(to: target))
         guard case .leaderMoved = answer else { throw Self.unexpected(answer) }
     }

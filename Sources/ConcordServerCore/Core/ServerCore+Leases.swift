@@ -15,7 +15,7 @@ extension ServerCore {
     struct PendingLeaseForward: Sendable {
         var client: ClientRequestID
         var request: LeaseForwardRequest
-        var leader: ReplicaID
+        var leader: MemberID
         var deadline: Int64
     }
 
@@ -65,7 +65,7 @@ extension ServerCore {
 
     /// Fails every forwarded request except those sent to `leader` (nil:
     /// fails them all).
-    mutating func failLeaseForwards(_ error: ServerError, unlessLeader leader: ReplicaID?, _ output: inout ServerOutput) {
+    mutating func failLeaseForwards(_ error: ServerError, unlessLeader leader: MemberID?, _ output: inout ServerOutput) {
         for number in leaseForwards.keys.sorted() {
             guard let waiter = leaseForwards[number], waiter.leader != leader else { continue }
             leaseForwards[number] = nil

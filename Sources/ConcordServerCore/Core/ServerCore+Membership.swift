@@ -23,7 +23,7 @@ extension ServerCore {
     /// A MoveLeader waiting to see its target lead.
     struct PendingLeaderMove: Sendable {
         var client: ClientRequestID
-        var target: ReplicaID
+        var target: MemberID
         var deadline: Int64
     }
 
@@ -182,7 +182,7 @@ extension ServerCore {
 
     /// Hands leadership to `target` through Raft's TimeoutNow and answers
     /// once this member sees it lead.
-    mutating func moveLeader(_ id: ClientRequestID, to target: ReplicaID, deadline: Int64, _ output: inout ServerOutput) {
+    mutating func moveLeader(_ id: ClientRequestID, to target: MemberID, deadline: Int64, _ output: inout ServerOutput) {
         guard raft.role == .leader else { return fail(id, .server(.notLeader), &output) }
         if target == memberID { return reply(id, .success(.leaderMoved), &output) }
         do throws(RaftRequestError) {

@@ -37,7 +37,7 @@ extension ServerCore {
         var proposed = false
         /// The leader this member knew when it last handed the proposal to
         /// Raft (itself, or the leader Raft forwarded it to).
-        var proposedUnder: ReplicaID?
+        var proposedUnder: MemberID?
     }
 
     /// A linearizable read waiting for its ReadIndex round.
@@ -203,7 +203,7 @@ extension ServerCore {
     /// applied: a follower's forwarded proposal, or an old leader's
     /// uncommitted entry, may have been lost with that leader. The
     /// duplicate filter applies a payload that survives twice only once.
-    mutating func reproposeAfterLeaderChange(to leader: ReplicaID, _ output: inout ServerOutput) {
+    mutating func reproposeAfterLeaderChange(to leader: MemberID, _ output: inout ServerOutput) {
         let numbers = proposals.filter { $0.value.proposed && $0.value.data != nil && $0.value.proposedUnder != leader }.keys.sorted()
         guard !numbers.isEmpty else { return }
         for number in numbers { proposals[number]?.proposedUnder = leader }

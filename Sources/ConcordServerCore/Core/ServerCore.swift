@@ -72,7 +72,7 @@ public struct ServerCore: Sendable {
     var peerActivity: PeerActivity
     var isRemoved = false
     var reportedOtherID = false
-    var lastLeader: ReplicaID?
+    var lastLeader: MemberID?
     var wasLeader = false
 
     /// Opens a member from its durable state (what the write-ahead log and
@@ -122,9 +122,9 @@ public struct ServerCore: Sendable {
     /// The current term.
     public var term: UInt64 { raft.term }
     /// The leader this member knows, if any.
-    public var leader: ReplicaID? { raft.leader }
+    public var leader: MemberID? { raft.leader }
     /// The member this one voted for in the current term, if any.
-    public var vote: ReplicaID? { raft.vote }
+    public var vote: MemberID? { raft.vote }
     /// This member's role.
     public var role: RaftRole { raft.role }
     /// The store's current revision.

@@ -184,11 +184,11 @@ enum RaftMessageCoding {
         let index = try reader.wireUInt64()
         let term = try reader.wireUInt64()
         let autoLeave = try reader.wireBool()
-        var sets: [Set<ReplicaID>] = []
+        var sets: [Set<MemberID>] = []
         for _ in 0..<4 {
             let count = Int(try reader.wireUInt32())
             guard count <= reader.remainingCount / 8 else { throw .invalid("replica count \(count) exceeds the message") }
-            var set = Set<ReplicaID>()
+            var set = Set<MemberID>()
             for _ in 0..<count { set.insert(try reader.wireUInt64()) }
             sets.append(set)
         }

@@ -1,8 +1,8 @@
 import ConcordEtcdAPI
 import Foundation
 
-/// A key and its value at some revision, as etcd's `mvccpb.KeyValue`.
-public struct KeyValue: Sendable, Hashable {
+/// A key and its value at some revision, as etcd's `mvccpb.KeyValue` (named apart from ConcordKV's byte-keyed `KeyValue`: the client speaks in string keys).
+public struct StoredKey: Sendable, Hashable {
     /// The key, decoded as UTF-8.
     public var key: String
     /// The value's bytes.
@@ -34,7 +34,7 @@ public struct RangeResult: Sendable {
     /// The store's revision when the read was served.
     public var revision: Int64
     /// The keys found, in the requested order (by key when none was asked).
-    public var kvs: [KeyValue]
+    public var kvs: [StoredKey]
     /// Whether more keys matched than the limit let through.
     public var more: Bool
     /// How many keys matched in total.
@@ -42,7 +42,7 @@ public struct RangeResult: Sendable {
 
     init(_ response: Etcdserverpb_RangeResponse) {
         revision = response.header.revision
-        kvs = response.kvs.map(KeyValue.init)
+        kvs = response.kvs.map(StoredKey.init)
         more = response.more
         count = response.count
     }

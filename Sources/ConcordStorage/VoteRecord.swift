@@ -3,7 +3,7 @@ import ConcordFoundation
 extension Storage {
     /// The state a Raft node must keep across restarts besides its log: the
     /// current term, the vote cast in it, and the commit index.
-    public struct HardState: Sendable, Hashable {
+    public struct VoteRecord: Sendable, Hashable {
         /// The latest term the node has seen.
         public var term: UInt64
         /// The node voted for in `term`, if any.
@@ -37,12 +37,12 @@ extension Storage {
     ///     40    4 reserved, zero
     ///     44    4 CRC-32C of bytes 0..<44
     /// ```
-    enum HardStateFile {
+    enum VoteRecordFile {
         static let bytes = 48
         static let magic: [UInt8] = Array("CNCRDHST".utf8)
         static let version: UInt32 = 1
 
-        static func encode(_ state: HardState) -> [UInt8] {
+        static func encode(_ state: VoteRecord) -> [UInt8] {
             var buffer = magic
             buffer.appendLittleEndian(version)
             buffer.appendLittleEndian(UInt32(state.vote == nil ? 0 : 1))
@@ -54,7 +54,7 @@ extension Storage {
             return buffer
         }
 
-        static func decode(_ bytes: [UInt8], path: String) throws -> HardState {
+        static func decode(_ bytes: [UInt8], path: String) throws -> VoteRecord {
             func corrupt(_ offset: UInt64, _ reason: String) -> StorageError {
                 .corruptHardState(file: path, offset: offset, reason: reason)
             }
@@ -69,7 +69,7 @@ extension Storage {
             let vote = bytes.loadLittleEndian(UInt64.self, at: 24)
             guard flags == 1 || vote == 0 else { throw corrupt(24, "vote set without its flag") }
             guard bytes.loadLittleEndian(UInt32.self, at: 40) == 0 else { throw corrupt(40, "non-zero reserved bytes") }
-            return HardState(
+            return VoteRecord(
                 term: bytes.loadLittleEndian(UInt64.self, at: 16),
                 vote: flags == 1 ? vote : nil,
                 commit: bytes.loadLittleEndian(UInt64.self, at: 32)

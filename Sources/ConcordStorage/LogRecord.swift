@@ -1,7 +1,7 @@
 extension Storage {
     /// One entry of the write-ahead log: its position, the term it was
     /// created in and opaque bytes.
-    public struct LogEntry: Sendable, Hashable {
+    public struct LogRecord: Sendable, Hashable {
         /// The entry's position in the log, from 1.
         public var index: UInt64
         /// The term in which the entry was created.

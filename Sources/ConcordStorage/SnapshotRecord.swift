@@ -3,7 +3,7 @@ import ConcordFoundation
 extension Storage {
     /// A snapshot of the state machine: everything up to and including
     /// `index`, which was created in `term`.
-    public struct Snapshot: Sendable, Hashable {
+    public struct SnapshotRecord: Sendable, Hashable {
         /// The last log index the snapshot covers.
         public var index: UInt64
         /// The term of the entry at `index`.
@@ -20,7 +20,7 @@ extension Storage {
         }
     }
 
-    /// The snapshot file format (docs/storage.md, "Snapshot file").
+    /// The snapshot file format (docs/storage.md, "SnapshotRecord file").
     ///
     /// ```
     /// offset size field
@@ -39,7 +39,7 @@ extension Storage {
         static let magic: [UInt8] = Array("CNCRDSNP".utf8)
         static let version: UInt32 = 1
 
-        static func encode(_ snapshot: Snapshot) -> [UInt8] {
+        static func encode(_ snapshot: SnapshotRecord) -> [UInt8] {
             var buffer = magic
             buffer.reserveCapacity(headerBytes + snapshot.data.count)
             buffer.appendLittleEndian(version)
@@ -53,7 +53,7 @@ extension Storage {
             return buffer
         }
 
-        static func decode(_ bytes: [UInt8], path: String) throws -> Snapshot {
+        static func decode(_ bytes: [UInt8], path: String) throws -> SnapshotRecord {
             func corrupt(_ offset: UInt64, _ reason: String) -> StorageError {
                 .corruptSnapshot(file: path, offset: offset, reason: reason)
             }
@@ -72,7 +72,7 @@ extension Storage {
             guard bytes.loadLittleEndian(UInt32.self, at: 40) == CRC32C.checksum(bytes, range: headerBytes..<bytes.count) else {
                 throw corrupt(UInt64(headerBytes), "data checksum mismatch")
             }
-            return Snapshot(
+            return SnapshotRecord(
                 index: bytes.loadLittleEndian(UInt64.self, at: 16),
                 term: bytes.loadLittleEndian(UInt64.self, at: 24),
                 data: Array(bytes[headerBytes...])
