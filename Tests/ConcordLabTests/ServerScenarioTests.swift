@@ -33,22 +33,13 @@ import Testing
 
     @Test(arguments: ServerBug.allCases)
     func theSweepCatchesTheBug(_ bug: ServerBug) {
-        let bound = Self.catchBounds[bug]!
-        var caught: (seed: UInt64, verdict: String)?
-        for seed in 0..<bound {
+        BugHunt.expectCaught(bug.rawValue, within: Self.catchBounds[bug]!) { seed in
             let report = ServerScenario.execute(seed: seed, bugs: [bug], recordsTrace: false)
-            if !report.passed {
-                caught = (seed, report.verdict)
-                break
-            }
+            return report.passed ? nil : report.verdict
+        } withoutBug: { seed in
+            let report = ServerScenario.execute(seed: seed, recordsTrace: false)
+            return report.passed ? nil : report.verdict
         }
-        guard let caught else {
-            Issue.record("\(bug.rawValue) was not caught within \(bound) seeds")
-            return
-        }
-        // The same seed passes without the bug: the bug, not the run, failed it.
-        let correct = ServerScenario.execute(seed: caught.seed, recordsTrace: false)
-        #expect(correct.passed, "seed \(caught.seed) also fails without \(bug.rawValue): \(correct.verdict)")
     }
 
     @Test func theSameSeedGivesTheSameTrace() {
