@@ -122,6 +122,7 @@ struct BenchCommand: AsyncParsableCommand {
             let page = BenchPage.render([run], title: "concord bench \(workload.rawValue), \(clients) client\(clients == 1 ? "" : "s")")
             do {
                 try page.write(toFile: html, atomically: true, encoding: .utf8)
+                FileHandle.standardError.write(Data("page written to \(html)\n".utf8))
             } catch {
                 throw ValidationError("cannot write \(html): \(error.localizedDescription)")
             }
