@@ -46,8 +46,10 @@ public enum MVCCRaftScenario {
         } else {
             bug = nil
         }
-        let report = execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline)
-        return ScenarioResult(passed: report.passed, verdict: report.verdict, timeline: report.trace, traceHash: report.traceHash)
+        let report = execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline, recordsEvents: options.recordEvents)
+        return ScenarioResult(
+            passed: report.passed, verdict: report.verdict, timeline: report.trace, traceHash: report.traceHash,
+            recording: report.recording, operations: report.recordedOperations)
     }
 
     /// What one run found.
@@ -58,9 +60,12 @@ public enum MVCCRaftScenario {
         var traceHash: UInt64
         var operations: Int
         var compactions: Int
+        /// The simulator's recording and the checked operations, when asked for.
+        var recording: SimulationRecording? = nil
+        var recordedOperations: [RecordedOperation] = []
     }
 
-    static func execute(seed: UInt64, bug: MVCCLabBug?, recordsTrace: Bool) -> Report {
+    static func execute(seed: UInt64, bug: MVCCLabBug?, recordsTrace: Bool, recordsEvents: Bool = false) -> Report {
         let healedAt = SimulationInstant.zero + safetyPhase
         // The Raft lab's seed-derived settings (servers, batching, windows,
         // PreVote, snapshot sizes), with Raft's own bugs off.
@@ -69,7 +74,7 @@ public enum MVCCRaftScenario {
         let monitor = RaftSafetyMonitor()
         var simulator = Simulator<MVCCLabNode>(
             seed: seed, nodeIDs: settings.servers + settings.clients, recordsTrace: recordsTrace,
-            describeMessage: { $0.description },
+            recordsEvents: recordsEvents, describeMessage: { $0.description },
             makeNode: { id, durable, context in
                 if settings.servers.contains(id) {
                     return .server(MVCCKVServer(id: id, durable: durable, settings: settings, monitor: monitor, bug: bug, context: &context))
@@ -94,10 +99,16 @@ public enum MVCCRaftScenario {
         if !refusals.isEmpty { failures.append("store refused: \(refusals.prefix(3).joined(separator: "; "))") }
         failures += replicaDivergence(simulator, settings)
         var verdict = "not checked"
+        var recordedOperations: [RecordedOperation] = []
         do {
-            let checked = checkLinearizability(try History(history), model: .kv, budget: .default)
+            let checkedHistory = try History(history)
+            let checked = checkLinearizability(checkedHistory, model: .kv, budget: .default)
             verdict = checked.description
             if case .notLinearizable = checked { failures.append("history \(checked)") }
+            if recordsEvents {
+                recordedOperations = RecordedOperation.operations(
+                    of: checkedHistory, offending: checked.offendingOperations, node: { $0 })
+            }
         } catch {
             failures.append("invalid history: \(error)")
         }
@@ -111,7 +122,8 @@ public enum MVCCRaftScenario {
                 + (bug.map { " --bug \($0.rawValue)" } ?? "")
         return Report(
             passed: passed, verdict: summary, trace: recordsTrace ? simulator.trace : [],
-            traceHash: simulator.traceHash, operations: operations, compactions: compactions)
+            traceHash: simulator.traceHash, operations: operations, compactions: compactions,
+            recording: simulator.recording, recordedOperations: recordedOperations)
     }
 
     /// Replicas that applied the same prefix of the log must hold the same

@@ -62,9 +62,10 @@ public enum RaftScenario {
         } else {
             bug = nil
         }
-        let report = execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline)
+        let report = execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline, recordsEvents: options.recordEvents)
         return ScenarioResult(
-            passed: report.passed, verdict: report.verdict, timeline: report.trace, traceHash: report.traceHash)
+            passed: report.passed, verdict: report.verdict, timeline: report.trace, traceHash: report.traceHash,
+            recording: report.recording, operations: report.recordedOperations)
     }
 
     /// What one run found.
@@ -74,6 +75,9 @@ public enum RaftScenario {
         var trace: [String]
         var traceHash: UInt64
         var operations: Int
+        /// The simulator's recording and the checked operations, when asked for.
+        var recording: SimulationRecording? = nil
+        var recordedOperations: [RecordedOperation] = []
     }
 
     /// The settings of a run, derived from its seed (swarm testing: the
@@ -135,7 +139,7 @@ public enum RaftScenario {
 
     static func execute(
         seed: UInt64, bug: RaftBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase,
-        profile: Profile = .swarm
+        profile: Profile = .swarm, recordsEvents: Bool = false
     ) -> Report {
         let healedAt = SimulationInstant.zero + safetyPhase
         let settings = swarmSettings(seed: seed, bug: bug, clientsStopAt: healedAt)
@@ -143,7 +147,7 @@ public enum RaftScenario {
         let monitor = RaftSafetyMonitor()
         var simulator = Simulator<RaftKVLabNode>(
             seed: seed, nodeIDs: settings.servers + settings.clients, disk: disk, recordsTrace: recordsTrace,
-            describeMessage: { $0.description },
+            recordsEvents: recordsEvents, describeMessage: { $0.description },
             makeNode: { id, durable, context in
                 if settings.servers.contains(id) {
                     return .server(RaftKVServer(id: id, durable: durable, settings: settings, monitor: monitor, context: &context))
@@ -185,11 +189,17 @@ public enum RaftScenario {
         if !idle { failures.append("liveness: operations still pending \(livenessBound) after healing") }
         if !leader { failures.append("liveness: no leader \(livenessBound) after healing") }
         var verdict = "history not checked (the run already failed)"
+        var recordedOperations: [RecordedOperation] = []
         if monitor.violations.isEmpty {
             do {
-                let checked = checkLinearizability(try History(history), model: .kv, budget: checkBudget)
+                let checkedHistory = try History(history)
+                let checked = checkLinearizability(checkedHistory, model: .kv, budget: checkBudget)
                 verdict = checked.description
                 if case .notLinearizable = checked { failures.append("history \(checked)") }
+                if recordsEvents {
+                    recordedOperations = RecordedOperation.operations(
+                        of: checkedHistory, offending: checked.offendingOperations, node: { $0 })
+                }
             } catch {
                 failures.append("invalid history: \(error)")
             }
@@ -202,7 +212,8 @@ public enum RaftScenario {
             : "\(failures.joined(separator: "; ")); \(shape)"
         return Report(
             passed: passed, verdict: summary, trace: recordsTrace ? simulator.trace : [],
-            traceHash: simulator.traceHash, operations: operations)
+            traceHash: simulator.traceHash, operations: operations, recording: simulator.recording,
+            recordedOperations: recordedOperations)
     }
 
 }
