@@ -24,7 +24,7 @@ struct SpaceTimeBrowserTests {
     }
 
     /// The DOM of `page` after chromium has loaded it and run its script.
-    static func renderedDOM(of page: String, name: String) throws -> String {
+    static func renderedDOM(of page: String, name: String, fragment: String = "") throws -> String {
         guard let browser = chromium() else {
             Issue.record("""
                 chromium not found (looked on PATH and in /usr/bin and /usr/lib/chromium): \
@@ -45,7 +45,7 @@ struct SpaceTimeBrowserTests {
         process.arguments = [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
             "--user-data-dir=\(directory.appendingPathComponent("profile").path)", "--window-size=1400,900",
-            "--dump-dom", file.absoluteString,
+            "--dump-dom", file.absoluteString + fragment,
         ]
         process.standardOutput = handle
         process.standardError = FileHandle.nullDevice
@@ -96,6 +96,22 @@ struct SpaceTimeBrowserTests {
         for node in recording.nodeIDs {
             #expect(dom.contains("data-node=\"n\(node)\""))
         }
+    }
+
+    @Test func theAddressCanZoomAndSearch() throws {
+        let scenario = Scenarios.named("register")!
+        let result = scenario.run(ScenarioOptions(seed: 13, recordEvents: true))
+        let page = SpaceTimePage.render(SpaceTimePage.Run(scenario: "register", summary: scenario.summary, seed: 13), result: result)
+        let whole = try Self.renderedDOM(of: page, name: "register-13-whole")
+        let zoomed = try Self.renderedDOM(of: page, name: "register-13-zoomed", fragment: "#q=crash&t=0.4,0.6")
+        guard !whole.isEmpty, !zoomed.isEmpty else { return }
+        let crashes = result.recording!.events.filter { $0.kind == .crash }
+        #expect(!crashes.isEmpty)
+        #expect((Self.attribute("data-hits", in: zoomed) ?? 0) >= 1, "the crash in view is not highlighted")
+        #expect(zoomed.contains("\(crashes.count) matches"))
+        #expect(zoomed.contains("showing 0.400000s – 0.600000s"))
+        #expect((Self.attribute("data-arrows", in: zoomed) ?? 0) < (Self.attribute("data-arrows", in: whole) ?? 0))
+        #expect(Self.attribute("data-hits", in: whole) == 0)
     }
 
     @Test func aRunWithCrashesAndPartitionsShadesThem() throws {

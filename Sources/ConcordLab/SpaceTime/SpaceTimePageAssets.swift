@@ -131,7 +131,10 @@ enum SpaceTimePageAssets {
         }
         function matches(text) { return query !== "" && text.toLowerCase().indexOf(query) >= 0; }
         function messageText(m) { return "n" + m[0] + "->n" + m[1] + " " + m[6]; }
-        function eventText(e) { return (e[1] === null ? "" : "n" + e[1] + " ") + e[2] + " " + e[3]; }
+        function eventText(e) {
+          var text = e[3].indexOf(e[2]) === 0 ? e[3] : e[2] + " " + e[3];
+          return (e[1] === null ? "" : "n" + e[1] + " ") + text;
+        }
 
         function draw() {
           while (svg.firstChild) svg.removeChild(svg.firstChild);
@@ -164,12 +167,16 @@ enum SpaceTimePageAssets {
             label.textContent = step >= 1e8 ? (t / 1e9).toFixed(1) + "s" : step >= 1e6 ? (t / 1e6).toFixed(0) + "ms" : (t / 1e3).toFixed(0) + "µs";
           }
           // Partitions and blocked links, across every lane.
-          bands.forEach(function (b) {
+          bands.forEach(function (b, index) {
             if (!visible(b.t0, b.t1)) return;
+            var left = Math.max(X(b.t0), gutter), right = Math.min(X(b.t1), gutter + plot);
             el("rect", { "class": b.kind, x: X(b.t0), y: top, width: Math.max(1, X(b.t1) - X(b.t0)), height: lanes.length * laneHeight }, g,
               seconds(b.t0) + "–" + seconds(b.t1) + ": " + b.text);
-            var text = el("text", { "class": "band-label" + (matches(b.text) ? " hit" : ""), x: Math.max(X(b.t0), gutter) + 3, y: top + 10 + (b.kind === "block" ? 11 : 0) }, g);
-            text.textContent = b.text;
+            // Labels take turns on three rows and are cut to their band's width.
+            var room = Math.floor((right - left - 4) / 5.5);
+            if (room < 4) return;
+            var text = el("text", { "class": "band-label" + (matches(b.text) ? " hit" : ""), x: left + 2, y: top + 9 + (index % 3) * 10 }, g);
+            text.textContent = b.text.length > room ? b.text.slice(0, room - 1) + "…" : b.text;
           });
           // Crashed and paused stretches of each node.
           down.forEach(function (d) {
@@ -270,6 +277,7 @@ enum SpaceTimePageAssets {
           svg.setAttribute("data-arrows", arrows);
           svg.setAttribute("data-operations", operationsDrawn);
           svg.setAttribute("data-marks", marksDrawn);
+          svg.setAttribute("data-hits", svg.querySelectorAll(".hit").length);
           document.getElementById("window").textContent = "showing " + seconds(Math.max(0, view.t0)) + " – " + seconds(view.t1);
           document.getElementById("drawn").textContent = arrows + " of " + inView.length + " messages in view drawn"
             + (stride > 1 ? " (every " + stride + "th: zoom in to see them all)" : "")
@@ -357,6 +365,15 @@ enum SpaceTimePageAssets {
           draw();
         });
         window.addEventListener("resize", draw);
+        // The address may carry a search and a window: page.html#q=crash&t=0.4,0.6 (seconds).
+        location.hash.replace(/^#/, "").split("&").forEach(function (part) {
+          var pair = part.split("="), value = decodeURIComponent(pair[1] || "");
+          if (pair[0] === "q") { query = value.trim().toLowerCase(); document.getElementById("search").value = value; }
+          if (pair[0] === "t") {
+            var bounds = value.split(",").map(function (v) { return parseFloat(v) * 1e9; });
+            if (bounds.length === 2 && bounds[0] < bounds[1]) view = { t0: bounds[0], t1: bounds[1] };
+          }
+        });
         counts();
         draw();
         list();

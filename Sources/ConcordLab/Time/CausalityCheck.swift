@@ -71,7 +71,9 @@ struct CausalityCheck {
                 let first = all[a], second = all[b]
                 let truth: CausalOrder =
                     happenedBefore(a, b) ? .before : happenedBefore(b, a) ? .after : .concurrent
-                let pair = "\(first.name) (L\(first.lamport) \(first.vector)) and \(second.name) (L\(second.lamport) \(second.vector))"
+                func pair() -> String {
+                    "\(first.name) (L\(first.lamport) \(first.vector)) and \(second.name) (L\(second.lamport) \(second.vector))"
+                }
                 switch truth {
                 case .before, .after:
                     orderedPairs += 1
@@ -89,7 +91,7 @@ struct CausalityCheck {
                     if first.lamport != second.lamport {
                         lamportOrderedConcurrentPairs += 1
                         if lamportOrderedConcurrentExamples.count < Self.examplesMax {
-                            lamportOrderedConcurrentExamples.append("\(pair) are concurrent")
+                            lamportOrderedConcurrentExamples.append("\(pair()) are concurrent")
                         }
                     }
                 }
@@ -98,7 +100,7 @@ struct CausalityCheck {
                     vectorMismatches += 1
                     offendingEvents.formUnion([first.name, second.name])
                     if vectorMismatchExamples.count < Self.examplesMax {
-                        vectorMismatchExamples.append("\(pair): vectors say \(claimed), truth is \(truth)")
+                        vectorMismatchExamples.append("\(pair()): vectors say \(claimed), truth is \(truth)")
                     }
                 }
             }

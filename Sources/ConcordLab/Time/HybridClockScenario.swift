@@ -38,7 +38,16 @@ enum HybridClockScenario {
         summary: "hybrid logical clocks under skew, drift and jumps: bounded, monotonic, causal; LWW by physical time "
             + "loses causally later writes, by HLC not (bugs: \(HybridClockBug.allCases.map(\.rawValue).joined(separator: ", ")))"
     ) { options in
-        run(options)
+        run(options).result
+    }
+
+    /// What one run measured, beyond the result.
+    struct Measurement: Sendable {
+        var result: ScenarioResult
+        /// (replica, write) pairs where the physical-time register kept a
+        /// write over a causally later one.
+        var physicalLostWrites: Int
+        var writes: Int
     }
 
     /// A run's clocks, drawn from the seed.
@@ -54,14 +63,15 @@ enum HybridClockScenario {
         var jumps: [(SimulationInstant, NodeID, Int64)] = []
     }
 
-    static func run(_ options: ScenarioOptions) -> ScenarioResult {
+    static func run(_ options: ScenarioOptions) -> Measurement {
         var bug: HybridClockBug?
         if let name = options.bug {
             guard let known = HybridClockBug(rawValue: name) else {
-                return ScenarioResult(
+                let result = ScenarioResult(
                     passed: false,
                     verdict: "unknown bug '\(name)'; known: \(HybridClockBug.allCases.map(\.rawValue).joined(separator: ", "))",
                     traceHash: 0)
+                return Measurement(result: result, physicalLostWrites: 0, writes: 0)
             }
             bug = known
         }
@@ -129,9 +139,10 @@ enum HybridClockScenario {
             timeline += check.physicalLostExamples.map { "physical-time LWW: \($0)" }
             timeline += check.problems.map { "VIOLATION: \($0)" }
         }
-        return ScenarioResult(
+        let result = ScenarioResult(
             passed: check.problems.isEmpty, verdict: verdict, timeline: timeline, traceHash: simulator.traceHash,
             recording: simulator.recording)
+        return Measurement(result: result, physicalLostWrites: check.physicalLostWrites, writes: check.writes)
     }
 }
 

@@ -40,6 +40,30 @@ enum TimeStudies {
         return lines
     }
 
+    static let hybridClockLostWrites = Benchmark(
+        name: "hlc-lost-writes",
+        summary: "hlc scenario: how often LWW by physical time keeps a write over a causally later one, and HLC never"
+    ) {
+        let seeds: UInt64 = 2_000
+        var seedsWithLoss = 0
+        var lost = 0
+        var writes = 0
+        var failed = 0
+        for seed in 1...seeds {
+            let measurement = HybridClockScenario.run(ScenarioOptions(seed: seed))
+            if measurement.physicalLostWrites > 0 { seedsWithLoss += 1 }
+            lost += measurement.physicalLostWrites
+            writes += measurement.writes
+            if !measurement.result.passed { failed += 1 }
+        }
+        return [
+            "hlc: seeds 1...\(seeds), \(writes) writes",
+            "LWW by physical time kept a write over a causally later one at \(seedsWithLoss) seeds (\(lost) replica-write pairs)",
+            "LWW by HLC: \(failed) failing seeds (the scenario fails a run on any such loss)",
+            "reproduce: swift run -c release concord microbench hlc-lost-writes",
+        ]
+    }
+
     static let commitWaitCost = Benchmark(
         name: "commit-wait-cost",
         summary: "commit-wait scenario: commit wait and client latency against ε (virtual time)"
