@@ -36,6 +36,16 @@ public struct SimulationRecording: Sendable {
         self.itemsMax = itemsMax
     }
 
+    /// A recording of given records, for pictures of runs the simulator did
+    /// not make (a real cluster's logs, a test's hand-made run).
+    public init(nodeIDs: [NodeID], messages: [RecordedMessage], events: [RecordedEvent], endTime: SimulationInstant) {
+        self.nodeIDs = nodeIDs
+        self.itemsMax = max(1, messages.count + events.count)
+        self.messages = messages
+        self.events = events
+        self.endTime = endTime
+    }
+
     /// Whether there is room for one more item; sets `isTruncated` when not.
     @usableFromInline mutating func hasRoom() -> Bool {
         if messages.count + events.count < itemsMax { return true }

@@ -123,9 +123,13 @@ struct SimCommand: ParsableCommand {
             let rest = failures.dropFirst(Self.listedFailuresMax).map { String($0.seed) }
             print("and \(rest.count) more failing seeds: \(rest.prefix(200).joined(separator: " "))\(rest.count > 200 ? " …" : "")")
         }
-        if let first = failures.first, let html {
-            let result = scenario.run(ScenarioOptions(seed: first.seed, recordTimeline: true, bug: bug, recordEvents: true))
-            try writePage(scenario, seed: first.seed, result: result, to: html)
+        if let html {
+            if let first = failures.first {
+                let result = scenario.run(ScenarioOptions(seed: first.seed, recordTimeline: true, bug: bug, recordEvents: true))
+                try writePage(scenario, seed: first.seed, result: result, to: html)
+            } else {
+                print("no seed failed: no space-time diagram written (run one seed with --seed N --html \(html))")
+            }
         }
         if let first = failures.first, timeline == true {
             let result = scenario.run(ScenarioOptions(seed: first.seed, recordTimeline: true, bug: bug))

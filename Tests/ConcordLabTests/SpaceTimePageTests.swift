@@ -38,8 +38,8 @@ struct SpaceTimePageTests {
 
     @Test func textFromTheRunCannotCloseTheScriptOrBreakTheJSON() {
         let hostile = "</script><script>alert(1)</script> \"quoted\" back\\slash \u{2028} \u{1}"
-        var recording = SimulationRecording(nodeIDs: [1, 2])
-        recording.note(.log, node: 1, at: .zero, hostile)
+        let recording = SimulationRecording(
+            nodeIDs: [1, 2], messages: [], events: [RecordedEvent(time: .zero, node: 1, kind: .log, text: hostile)], endTime: .zero)
         let operation = RecordedOperation(
             id: 0, process: 7, node: nil, label: hostile, invokedAt: .zero, completedAt: nil, outcome: .open, isOffending: true)
         let result = ScenarioResult(passed: false, verdict: hostile, traceHash: 1, recording: recording, operations: [operation])
