@@ -31,16 +31,17 @@ public enum RaftScenario {
             }
             bug = known
         }
-        let report = execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline)
-        return ScenarioResult(passed: report.passed, verdict: report.verdict, timeline: report.trace, traceHash: report.traceHash)
+        let report = execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline, recordsEvents: options.recordEvents)
+        return report.result
     }
 
     /// Runs the scenario once.
     public static func execute(
         seed: UInt64, bug: RaftBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase,
-        profile: ServerScenario.Profile = .swarm
+        profile: ServerScenario.Profile = .swarm, recordsEvents: Bool = false
     ) -> ServerScenario.Report {
         ServerScenario.execute(
-            seed: seed, raftBug: bug, recordsTrace: recordsTrace, safetyPhase: safetyPhase, profile: profile, raftFocus: true)
+            seed: seed, raftBug: bug, recordsTrace: recordsTrace, safetyPhase: safetyPhase, profile: profile, raftFocus: true,
+            recordsEvents: recordsEvents)
     }
 }

@@ -62,8 +62,9 @@ public enum ServerScenario {
                 return ScenarioResult(passed: false, verdict: "unknown bug \(name); known: \(bugNames.joined(separator: ", "))", traceHash: 0)
             }
         }
-        let report = execute(seed: options.seed, bugs: bugs, raftBug: raftBug, recordsTrace: options.recordTimeline)
-        return ScenarioResult(passed: report.passed, verdict: report.verdict, timeline: report.trace, traceHash: report.traceHash)
+        let report = execute(
+            seed: options.seed, bugs: bugs, raftBug: raftBug, recordsTrace: options.recordTimeline, recordsEvents: options.recordEvents)
+        return report.result
     }
 
     /// What one run found.
@@ -74,6 +75,16 @@ public enum ServerScenario {
         public var trace: [String]
         public var traceHash: UInt64
         public var operations: Int
+        /// The simulator's recording and the checked operations, when asked for.
+        public var recording: SimulationRecording?
+        public var recordedOperations: [RecordedOperation] = []
+
+        /// The report as a scenario's result.
+        var result: ScenarioResult {
+            ScenarioResult(
+                passed: passed, verdict: verdict, timeline: trace, traceHash: traceHash, recording: recording,
+                operations: recordedOperations)
+        }
     }
 
     /// The fault profiles of a run.
@@ -98,7 +109,8 @@ public enum ServerScenario {
     ///     CheckQuorum drawn from the seed.
     public static func execute(
         seed: UInt64, bugs: Set<ServerBug> = [], raftBug: RaftBug? = nil, recordsTrace: Bool,
-        safetyPhase: SimulationDuration = safetyPhase, profile: Profile = .swarm, raftFocus: Bool = false
+        safetyPhase: SimulationDuration = safetyPhase, profile: Profile = .swarm, raftFocus: Bool = false,
+        recordsEvents: Bool = false
     ) -> Report {
         let healedAt = SimulationInstant.zero + safetyPhase
         var settings = ServerLabSettings.derive(seed: seed, bugs: bugs, raftBug: raftBug, clientsStopAt: healedAt)
@@ -107,7 +119,8 @@ public enum ServerScenario {
         let monitor = ServerLabMonitor()
         let finalReadAt = healedAt + (raftFocus ? .milliseconds(500) : finalReadDelay)
         var simulator = makeSimulator(
-            seed: seed, settings: settings, monitor: monitor, recordsTrace: recordsTrace, finalReadAt: finalReadAt)
+            seed: seed, settings: settings, monitor: monitor, recordsTrace: recordsTrace, finalReadAt: finalReadAt,
+            recordsEvents: recordsEvents)
         plan.schedule(on: &simulator)
         switch profile {
         case .swarm:
@@ -146,10 +159,17 @@ public enum ServerScenario {
         let history = collectHistory(simulator, settings)
         let operations = history.filter { $0.kind == .invoke }.count
         var verdict = "not checked"
+        var recordedOperations: [RecordedOperation] = []
         do {
-            let checked = checkLinearizability(try History(history), model: .kv, budget: checkBudget)
+            let checkedHistory = try History(history)
+            let checked = checkLinearizability(checkedHistory, model: .kv, budget: checkBudget)
             verdict = checked.description
             if case .notLinearizable = checked { failures.append("key-value history \(checked)") }
+            if recordsEvents {
+                // A client's processes are numbered client × 10,000 + its generation.
+                recordedOperations = RecordedOperation.operations(
+                    of: checkedHistory, offending: checked.offendingOperations, node: { $0 / 10_000 })
+            }
         } catch {
             failures.append("invalid history: \(error)")
         }
@@ -171,16 +191,18 @@ public enum ServerScenario {
                 + (bugName.map { " --bug \($0)" } ?? "")
         return Report(
             passed: passed, verdict: summary, failures: failures, trace: recordsTrace ? simulator.trace : [],
-            traceHash: simulator.traceHash, operations: operations)
+            traceHash: simulator.traceHash, operations: operations, recording: simulator.recording,
+            recordedOperations: recordedOperations)
     }
 
     /// A simulator of `settings`' servers and clients.
     static func makeSimulator(
-        seed: UInt64, settings: ServerLabSettings, monitor: ServerLabMonitor, recordsTrace: Bool, finalReadAt: SimulationInstant
+        seed: UInt64, settings: ServerLabSettings, monitor: ServerLabMonitor, recordsTrace: Bool, finalReadAt: SimulationInstant,
+        recordsEvents: Bool = false
     ) -> Simulator<ServerLabNode> {
         Simulator<ServerLabNode>(
             seed: seed, nodeIDs: settings.servers + settings.allClients, disk: disk, recordsTrace: recordsTrace,
-            describeMessage: { $0.description },
+            recordsEvents: recordsEvents, describeMessage: { $0.description },
             makeNode: { id, durable, context in
                 if settings.servers.contains(id) {
                     return .server(ServerLabServer(id: id, durable: durable, settings: settings, monitor: monitor, context: &context))
