@@ -25,13 +25,16 @@ extension ProcessClusterTests {
             for index in 0..<3 {
                 #expect(try await cluster.etcdctlOK(["get", "secure"], endpoints: cluster.endpoint(index)) == "secure\nyes\n")
             }
+            // Each member publishes its https client URL through the log.
+            try await waitUntil("every member to list its https peer and client URLs", seconds: 20) {
+                let members = try await cluster.etcdctlOK(["member", "list"])
+                return cluster.nodes.allSatisfy { node in
+                    members.contains("started, \(node.name), https://127.0.0.1:\(node.peerPort), https://127.0.0.1:\(node.clientPort)")
+                }
+            }
             let health = try await cluster.etcdctl(["endpoint", "health", "--cluster"])
             #expect(health.status == 0, "\(health.error)")
             for index in 0..<3 { #expect((health.output + health.error).contains("\(cluster.endpoint(index)) is healthy")) }
-            let members = try await cluster.etcdctlOK(["member", "list"])
-            for node in cluster.nodes {
-                #expect(members.contains("https://127.0.0.1:\(node.peerPort), https://127.0.0.1:\(node.clientPort)"), "\(members)")
-            }
         }
     }
 

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Certificates made with the openssl command for TLS tests: a cluster CA,
 /// and a foreign CA that the cluster does not trust, each issuing
@@ -51,9 +54,9 @@ struct TestCertificates: Sendable {
             "x509", "-req", "-in", request, "-CA", path("\(authority).crt"), "-CAkey", path("\(authority).key"),
             "-set_serial", "\(UInt32.random(in: 1...UInt32.max))", "-days", "2", "-extfile", extensions, "-out", newCertificate,
         ])
-        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: pair.key), withItemAt: URL(fileURLWithPath: newKey))
-        _ = try FileManager.default.replaceItemAt(
-            URL(fileURLWithPath: pair.certificate), withItemAt: URL(fileURLWithPath: newCertificate))
+        guard rename(newKey, pair.key) == 0, rename(newCertificate, pair.certificate) == 0 else {
+            throw HarnessError(description: "cannot rename the new certificate of \(name) into place")
+        }
         return pair
     }
 
