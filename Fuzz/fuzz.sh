@@ -30,7 +30,8 @@ targets() {
 }
 
 build() {
-    swift build --scratch-path .build -c "$configuration" --sanitize fuzzer --sanitize address 2>&1 \
+    # Without --disable-dead-strip the linker drops the coverage counters.
+    swift build --scratch-path .build -c "$configuration" --sanitize fuzzer --sanitize address --disable-dead-strip 2>&1 \
         | grep -v "ld.gold: warning: Cannot export local symbol"
 }
 
@@ -47,8 +48,11 @@ run() {
         [ -d "Sources/fuzz-$target" ] || { echo "no such target: $target" >&2; exit 2; }
         mkdir -p ".work/$target"
         echo "== fuzz-$target for ${seconds}s"
-        if ! "$(binary "$target")" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
-            -jobs="$jobs" -workers="$jobs" -artifact_prefix="findings/$target-" ".work/$target" "Corpus/$target" \
+        local parallel=()
+        # Several jobs write their logs to fuzz-N.log in the current folder.
+        [ "$jobs" -gt 1 ] && parallel=(-jobs="$jobs" -workers="$jobs")
+        if ! (cd .work && "../$(binary "$target")" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+            -print_final_stats=1 "${parallel[@]}" -artifact_prefix="../findings/$target-" "$target" "../Corpus/$target") \
             > ".work/$target.log" 2>&1; then
             failed+=("$target")
             tail -40 ".work/$target.log"
