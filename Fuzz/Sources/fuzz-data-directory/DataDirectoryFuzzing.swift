@@ -10,7 +10,7 @@ enum DataDirectoryFuzzing: FuzzTarget {
     static let directory = "/data"
     /// Small segments, not preallocated: each run stays cheap.
     static let configuration = Storage.LogConfiguration(
-        segmentBytes: 64 * 1024, recordPayloadBytesMax: 16 * 1024, batchBytesMax: 32 * 1024, preallocation: .zeroFill)
+        segmentBytes: 4096, recordPayloadBytesMax: 1024, batchBytesMax: 2048, preallocation: .zeroFill)
 
     /// The files a valid directory holds, by the selector byte that replaces them.
     static let fileNames = ["segment-0000000000000001.wal", "hardstate", "snapshot-0000000000000002-0000000000000001.snap"]
