@@ -9,7 +9,7 @@ import Testing
         #expect(ClusterMember.clusterID(of: members) == ClusterMember.clusterID(of: members.reversed()))
     }
 
-    @Test(arguments: ["", "a", "a=", "a=http://h", "a=https://h:1", "a=http://h:99999", "a=http://h:1,a=http://h:2"])
+    @Test(arguments: ["", "a", "a=", "a=http://h", "a=ftp://h:1", "a=http://h:99999", "a=http://h:1,a=http://h:2"])
     func badInitialClusterIsRefused(text: String) {
         #expect(throws: ServerConfigurationError.self) { try ClusterMember.parseCluster(text) }
     }

@@ -47,10 +47,13 @@ import Testing
     }
 
     @Test func peerURLsAreNormalizedAndBadOnesRefused() throws {
-        #expect(try ClusterService.peerURLs(["http://b:2/", "127.0.0.1:1"]) == ["http://127.0.0.1:1", "http://b:2"])
-        for bad in [[], ["https://a:1"], ["http://a"], ["http://a:0"], ["http://a:1", "a:1"], ["http://a:99999"]] {
-            #expect(throws: MembershipError.badURLs, "\(bad)") { try ClusterService.peerURLs(bad) }
+        #expect(try ClusterService.peerURLs(["http://b:2/", "127.0.0.1:1"], usesTLS: false) == ["http://127.0.0.1:1", "http://b:2"])
+        #expect(try ClusterService.peerURLs(["https://b:2/", "https://a:1"], usesTLS: true) == ["https://a:1", "https://b:2"])
+        for bad in [[], ["https://a:1"], ["http://a"], ["http://a:0"], ["http://a:1", "a:1"], ["http://a:99999"], ["ftp://a:1"]] {
+            #expect(throws: MembershipError.badURLs, "\(bad)") { try ClusterService.peerURLs(bad, usesTLS: false) }
         }
+        // With peer TLS, a plaintext URL is the mismatch.
+        #expect(throws: MembershipError.badURLs) { try ClusterService.peerURLs(["https://a:1", "http://b:2"], usesTLS: true) }
     }
 
     @Test func aMemberJoiningFindsItsIdFromItsPeerURLAndKeepsIt() throws {

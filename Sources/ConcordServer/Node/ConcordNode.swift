@@ -144,7 +144,8 @@ public actor ConcordNode {
         var transportConfiguration = Transport.Configuration()
         transportConfiguration.frameBytesMax = max(8 << 20, 2 * configuration.requestBytesMax + (1 << 20))
         let transport = PeerTransport(
-            localID: configuration.memberID, configuration: transportConfiguration, group: group, logger: logger,
+            localID: configuration.memberID, configuration: transportConfiguration, tls: configuration.peerTLS, group: group,
+            logger: logger,
             receiver: { sender, payload in continuation.yield((sender, payload)) })
         let port = try await transport.listen(host: configuration.peerListen.host, port: configuration.peerListen.port)
         self.transport = transport
