@@ -10,6 +10,8 @@ import PackageDescription
 let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("store-command", [concord("ConcordKV")]),
     ("store-snapshot", [concord("ConcordKV")]),
+    ("log-payload", [concord("ConcordServerCore"), concord("ConcordKV")]),
+    ("peer-frame", [concord("ConcordServerCore"), concord("ConcordKV"), concord("ConcordRaft")]),
     ("data-directory", [concord("ConcordStorage")]),
     ("snapshot-file", [concord("ConcordServer"), concord("ConcordKV")]),
     ("grpc-framing", [concord("ConcordServer"), nio("NIOCore")]),
