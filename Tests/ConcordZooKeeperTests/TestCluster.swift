@@ -36,7 +36,7 @@ struct TestCluster {
     init(count: Int, configuration: ZooKeeper.ServerConfiguration = ZooKeeper.ServerConfiguration(), seed: UInt64 = 1) {
         servers = (0..<count).map { index in
             ZooKeeper.Server(
-                serverID: UInt64(index + 1), configuration: configuration, role: .follower,
+                serverID: UInt64(index + 1), configuration: configuration,
                 random: SeededRandom(seed: seed &+ UInt64(index)), sha1: testSHA1)
         }
         applied = Array(repeating: 0, count: count)

@@ -22,7 +22,11 @@ extension ZooKeeper.Server {
         self.nowMilliseconds = max(self.nowMilliseconds, nowMilliseconds)
         guard expiry != nil else { return [] }
         var effects: [ZooKeeper.ServerEffect] = []
-        for session in expiry!.expire(nowMilliseconds: self.nowMilliseconds) where state.sessions[session] != nil {
+        for session in expiry!.expire(nowMilliseconds: self.nowMilliseconds) {
+            guard state.sessions[session] != nil else {
+                expiry!.remove(session)
+                continue
+            }
             effects.append(.propose(ZooKeeper.Proposal(
                 origin: ZooKeeper.Origin(server: serverID, tag: 0), command: .closeSession(sessionID: session, reason: .expired))))
         }

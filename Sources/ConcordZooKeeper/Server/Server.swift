@@ -46,7 +46,7 @@ extension ZooKeeper {
         var packetsSent = 0
         let sha1: @Sendable ([UInt8]) -> [UInt8]
 
-        /// A server.
+        /// A server, following until ``onBecameLeader(nowMilliseconds:standalone:)``.
         /// - Parameters:
         ///   - serverID: its member id.
         ///   - state: its replica (restored from a snapshot, or empty).
@@ -54,17 +54,15 @@ extension ZooKeeper {
         ///   - sha1: SHA-1, for digest authentication; the core has none of its own.
         public init(
             serverID: UInt64, configuration: ServerConfiguration = ServerConfiguration(),
-            state: StateMachine? = nil, role: ServerRole = .follower, random: SeededRandom,
-            sha1: @escaping @Sendable ([UInt8]) -> [UInt8]
+            state: StateMachine? = nil, random: SeededRandom, sha1: @escaping @Sendable ([UInt8]) -> [UInt8]
         ) {
             self.serverID = serverID
             self.configuration = configuration
             self.state = state ?? StateMachine(limits: configuration.limits)
             self.watches = WatchTable()
-            self.role = role
+            self.role = .follower
             self.random = random
             self.sha1 = sha1
-            if role != .follower { expiry = SessionExpiry(sessions: self.state.sessions.values, nowMilliseconds: 0) }
         }
 
         /// The number of open client connections.

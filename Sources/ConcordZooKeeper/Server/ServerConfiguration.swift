@@ -51,47 +51,4 @@ extension ZooKeeper {
             min(max(requested, sessionTimeoutMinimumMilliseconds), sessionTimeoutMaximumMilliseconds)
         }
     }
-
-    /// Known bugs a test can switch on in a server, each breaking one of
-    /// ZooKeeper's guarantees, so that the checkers can be shown to catch it.
-    public struct ServerBugs: Sendable, Hashable {
-        /// Answer a reconnecting client at once from this replica's own
-        /// session table: without refusing a client that has seen a newer
-        /// zxid, and without waiting for the reattachment to come back
-        /// through the log (which would bring the replica up to date). A
-        /// replica that is behind then serves the client an older state
-        /// (breaks "a client never goes back in zxid after a reconnect").
-        public var acceptsClientsAhead = false
-        /// Send a watch event only after the responses that follow the
-        /// change (breaks "a client sees the watch event before the new data").
-        public var deliversWatchEventsLate = false
-
-        public init(acceptsClientsAhead: Bool = false, deliversWatchEventsLate: Bool = false) {
-            self.acceptsClientsAhead = acceptsClientsAhead
-            self.deliversWatchEventsLate = deliversWatchEventsLate
-        }
-    }
-
-    /// What a server asks its shell to do.
-    public enum ServerEffect: Sendable, Hashable {
-        /// Write these bytes (whole frames, or a four-letter word's text) to the connection.
-        case send(connection: UInt64, bytes: [UInt8])
-        /// Close the connection once what was sent before is written. The
-        /// server has already forgotten it.
-        case close(connection: UInt64)
-        /// Order this proposal through the log (forwarding it to the leader,
-        /// who stamps its time); the shell hands the committed transaction
-        /// to ``ZooKeeper/Server/onCommitted(_:)`` on every server. A
-        /// server's proposals must reach the log in the order it made them.
-        case propose(Proposal)
-    }
-
-    /// A server's part in the cluster, for expiry decisions and `srvr`.
-    public enum ServerRole: String, Sendable, Hashable {
-        /// Decides session expiry and container deletion.
-        case leader
-        case follower
-        /// The only member: it leads.
-        case standalone
-    }
 }
