@@ -1,7 +1,7 @@
 extension ZooKeeper {
     /// ZooKeeper's operation codes (`ZooDefs.OpCode`): the `type` of a
     /// request header and of each operation in a multi.
-    public enum OpCode: Int32, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    public enum OpCode: Int32, Sendable, Hashable, CaseIterable {
         case notification = 0
         case create = 1
         case delete = 2
@@ -35,8 +35,6 @@ extension ZooKeeper {
         case createSession = -10
         case closeSession = -11
         case error = -1
-
-        public var description: String { "\(self)(\(rawValue))" }
     }
 
     /// The request and reply `xid`s ZooKeeper reserves (`ClientCnxn`).
