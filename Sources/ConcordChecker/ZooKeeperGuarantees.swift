@@ -74,7 +74,8 @@ extension Checker {
 ///    the sync was invoked.
 /// 5. After a read sets a watch at zxid Z, the session receives the event
 ///    before any reply with a zxid at or after the first write past Z that
-///    fires the watch; an event arrives only while a watch is set.
+///    fires the watch; an event arrives only while a watch is set, and its
+///    type is one that a later write of the node produces.
 ///
 /// Persistent watches, ACLs and multi are outside this model.
 public func checkZooKeeperGuarantees(_ history: ZooKeeperHistory) -> ZooKeeperReport {
