@@ -319,4 +319,73 @@ struct ServerTests {
         #expect(cluster.text[4]?.contains("zk_global_sessions\t1\n") == true)
         #expect([2, 3, 4].allSatisfy { cluster.closed.contains($0) })
     }
+
+    @Test("multi, multiRead, getACL, getAllChildrenNumber and getEphemerals over the wire")
+    func compoundRequests() {
+        var cluster = TestCluster(count: 1)
+        _ = cluster.openSession(1, on: 0)
+        cluster.request(1, xid: 1, .write(.multi([
+            .create(.init(path: "/m", data: bytes("0"), mode: .persistent)),
+            .create(.init(opCode: .create2, path: "/m/e", mode: .ephemeral)),
+            .setData(path: "/m", data: bytes("1"), version: 0),
+        ])))
+        cluster.request(1, xid: 2, .write(.multi([.check(path: "/m", version: 0), .delete(path: "/m/e", version: -1)])))
+        cluster.request(1, xid: 3, .read(.multiRead([.getData(path: "/m"), .getChildren(path: "/m"), .getData(path: "/none")])))
+        cluster.request(1, xid: 4, .read(.getACL(path: "/m")))
+        cluster.request(1, xid: 5, .read(.getAllChildrenNumber(path: "/")))
+        cluster.request(1, xid: 6, .read(.getEphemerals(prefix: "")))
+        cluster.settle()
+        guard case .success(.multi(let created))? = cluster.response(1, xid: 1, type: .multi) else { Issue.record("multi failed"); return }
+        #expect(created.count == 3 && created[0] == .create(path: "/m"))
+        #expect(cluster.response(1, xid: 2, type: .multi) == .success(.multi([.error(.badVersion), .error(.runtimeInconsistency)])))
+        #expect(cluster.reply(1, xid: 2)?.header.err == 0)
+        guard case .success(.multi(let read))? = cluster.response(1, xid: 3, type: .multiRead) else { Issue.record("multiRead failed"); return }
+        #expect(read.count == 3 && read[1] == .getChildren(children: ["e"]) && read[2] == .error(.noNode))
+        guard case .success(.acl(let acl, _))? = cluster.response(1, xid: 4, type: .getACL) else { Issue.record("getACL failed"); return }
+        #expect(acl == ZooKeeper.ACL.openUnsafe)
+        #expect(cluster.response(1, xid: 5, type: .getAllChildrenNumber) == .success(.count(5)))
+        #expect(cluster.response(1, xid: 6, type: .getEphemerals) == .success(.paths(["/m/e"])))
+    }
+
+    @Test("the leader proposes deleting an emptied container at its check interval")
+    func containerCleanup() {
+        var cluster = TestCluster(count: 2, configuration: ZooKeeper.ServerConfiguration(containerCheckIntervalMilliseconds: 5_000))
+        _ = cluster.openSession(1, on: 1)
+        cluster.request(1, xid: 1, .write(.single(.create(.init(opCode: .createContainer, path: "/c", mode: .container)))))
+        cluster.request(1, xid: 2, .write(.single(.create(.init(path: "/c/child", mode: .persistent)))))
+        cluster.request(1, xid: 3, .write(.single(.delete(path: "/c/child", version: -1))))
+        cluster.settle()
+        cluster.request(1, xid: -2, .ping)
+        cluster.tick(by: 1_000)
+        #expect(cluster.pending.isEmpty)
+        cluster.servers[0].onSessionsTouched(cluster.servers[1].takeTouchedSessions())
+        cluster.tick(by: 4_000)
+        #expect(cluster.pending == [ZooKeeper.Proposal(origin: .init(server: 1, tag: 0), command: .deleteContainer(path: "/c"))])
+        cluster.settle()
+        #expect(cluster.servers.allSatisfy { $0.state.tree["/c"] == nil })
+    }
+
+    @Test("a proposal lost or applied out of order closes its connection; so does a client beyond the pending limit")
+    func lostProposals() {
+        var cluster = TestCluster(count: 1)
+        _ = cluster.openSession(1, on: 0)
+        cluster.request(1, xid: 1, .write(.single(.create(.init(path: "/a", mode: .persistent)))))
+        cluster.request(1, xid: 2, .write(.single(.create(.init(path: "/b", mode: .persistent)))))
+        // The log orders the second proposal first.
+        cluster.pending.reverse()
+        cluster.settle()
+        #expect(cluster.closed.contains(1))
+        _ = cluster.openSession(2, on: 0)
+        cluster.request(2, xid: 1, .write(.single(.create(.init(path: "/c", mode: .persistent)))))
+        guard case .propose(let proposal)? = cluster.pending.last.map({ ZooKeeper.ServerEffect.propose($0) }) else { return }
+        cluster.pending.removeLast()
+        cluster.perform(cluster.servers[0].onProposalLost(tag: proposal.origin.tag), server: 0)
+        #expect(cluster.closed.contains(2))
+        var small = TestCluster(count: 1, configuration: ZooKeeper.ServerConfiguration(pendingRequestsMax: 3))
+        _ = small.openSession(3, on: 0)
+        for xid in 1...3 { small.request(3, xid: Int32(xid), .write(.single(.create(.init(path: "/p\(xid)", mode: .persistent))))) }
+        #expect(!small.closed.contains(3))
+        small.request(3, xid: 4, .write(.single(.create(.init(path: "/p4", mode: .persistent)))))
+        #expect(small.closed.contains(3))
+    }
 }
