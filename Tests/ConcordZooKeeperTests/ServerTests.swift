@@ -388,4 +388,17 @@ struct ServerTests {
         small.request(3, xid: 4, .write(.single(.create(.init(path: "/p4", mode: .persistent)))))
         #expect(small.closed.contains(3))
     }
+
+    @Test("a watch event about a node the session may not read is not sent")
+    func eventsFilteredByACL() {
+        var cluster = TestCluster(count: 1)
+        _ = cluster.openSession(1, on: 0)
+        _ = cluster.openSession(2, on: 0)
+        cluster.request(1, xid: -4, .authenticate(scheme: "digest", credential: bytes("alice:secret")))
+        cluster.request(2, xid: 1, .addWatch(path: "/", mode: .persistentRecursive))
+        cluster.request(1, xid: 1, .write(.single(.create(.init(path: "/secret", acl: ZooKeeper.ACL.creatorAll, mode: .persistent)))))
+        cluster.request(1, xid: 2, .write(.single(.create(.init(path: "/open", mode: .persistent)))))
+        cluster.settle()
+        #expect(cluster.events(2) == [.init(type: .nodeCreated, path: "/open")])
+    }
 }

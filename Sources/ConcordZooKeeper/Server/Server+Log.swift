@@ -23,15 +23,11 @@ extension ZooKeeper.Server {
     /// the late-delivery bug).
     private mutating func deliverEvents(_ triggers: [ZooKeeper.WatchTrigger], _ effects: inout [ZooKeeper.ServerEffect]) {
         guard !triggers.isEmpty else { return }
-        let connectionsBySession = sessionConnection
-        let identities = connections.mapValues(\.identities)
-        let events = watches.fire(triggers) { session, acl in
-            guard let connection = connectionsBySession[session] else { return false }
-            return ZooKeeper.AccessControl.allows(acl, .read, identities: identities[connection] ?? [])
-        }
         var held: Set<UInt64> = []
-        for (session, event) in events {
-            guard let connection = sessionConnection[session] else { continue }
+        for (session, event, acl) in watches.fire(triggers) {
+            guard let connection = sessionConnection[session],
+                ZooKeeper.AccessControl.allows(acl, .read, identities: connections[connection]!.identities)
+            else { continue }
             let frame = Frame.notification(event)
             if configuration.bugs.deliversWatchEventsLate {
                 connections[connection]!.heldEvents.append(frame)

@@ -86,11 +86,11 @@ extension ZooKeeper {
 
         /// The events the triggers of one transaction produce, in order,
         /// each for one session (one event per session per trigger, however
-        /// many of its watches match). One-shot watches that fire are removed.
-        /// - Parameter mayRead: whether a session may read a node with the
-        ///   given ACL; a session that may not is not told.
-        public mutating func fire(_ triggers: [WatchTrigger], mayRead: (Int64, [ACL]) -> Bool) -> [(session: Int64, event: WatcherEvent)] {
-            var events: [(session: Int64, event: WatcherEvent)] = []
+        /// many of its watches match), with the ACL of the node the event is
+        /// about: a session that may not read under it is not to be told.
+        /// One-shot watches that fire are removed.
+        public mutating func fire(_ triggers: [WatchTrigger]) -> [(session: Int64, event: WatcherEvent, acl: [ACL])] {
+            var events: [(session: Int64, event: WatcherEvent, acl: [ACL])] = []
             for trigger in triggers {
                 var sessions: [Int64] = []
                 switch trigger.type {
@@ -104,8 +104,8 @@ extension ZooKeeper {
                 default:
                     continue
                 }
-                for session in sessions where mayRead(session, trigger.acl) {
-                    events.append((session, WatcherEvent(type: trigger.type, path: trigger.path)))
+                for session in sessions {
+                    events.append((session, WatcherEvent(type: trigger.type, path: trigger.path), trigger.acl))
                 }
             }
             return events
