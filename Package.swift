@@ -63,12 +63,12 @@ let package = Package(
             name: "ConcordRaft",
             dependencies: ["ConcordFoundation", .product(name: "Collections", package: "swift-collections")]
         ),
-        .target(name: "ConcordTransactions", dependencies: ["ConcordFoundation"]),
-        .target(name: "ConcordKV", dependencies: ["ConcordFoundation"]),
         .target(
             name: "ConcordZooKeeper",
             dependencies: ["ConcordFoundation", .product(name: "DequeModule", package: "swift-collections")]
         ),
+        .target(name: "ConcordTransactions", dependencies: ["ConcordFoundation"]),
+        .target(name: "ConcordKV", dependencies: ["ConcordFoundation"]),
 
         // Runtime: files, processes, SQLite.
         .target(
