@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ConcordRaft", targets: ["ConcordRaft"]),
         .library(name: "ConcordTransactions", targets: ["ConcordTransactions"]),
         .library(name: "ConcordKV", targets: ["ConcordKV"]),
+        .library(name: "ConcordZooKeeper", targets: ["ConcordZooKeeper"]),
         .library(name: "ConcordStorage", targets: ["ConcordStorage"]),
         .library(name: "ConcordOutbox", targets: ["ConcordOutbox"]),
         .library(name: "ConcordLab", targets: ["ConcordLab"]),
@@ -66,6 +67,10 @@ let package = Package(
         .target(
             name: "ConcordRaft",
             dependencies: ["ConcordFoundation", .product(name: "Collections", package: "swift-collections")]
+        ),
+        .target(
+            name: "ConcordZooKeeper",
+            dependencies: ["ConcordFoundation", .product(name: "DequeModule", package: "swift-collections")]
         ),
         .target(name: "ConcordTransactions", dependencies: ["ConcordFoundation"]),
         .target(name: "ConcordKV", dependencies: ["ConcordFoundation"]),
@@ -168,6 +173,7 @@ let package = Package(
         ),
         .testTarget(name: "ConcordTransactionsTests", dependencies: ["ConcordTransactions"]),
         .testTarget(name: "ConcordKVTests", dependencies: ["ConcordKV", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "ConcordZooKeeperTests", dependencies: ["ConcordFoundation", "ConcordZooKeeper", "ConcordChecker"]),
         .testTarget(name: "ConcordStorageTests", dependencies: ["ConcordFoundation", "ConcordStorage", "ConcordRaft", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordOutboxTests", dependencies: ["ConcordOutbox"]),
         .testTarget(
