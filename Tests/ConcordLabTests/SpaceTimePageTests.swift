@@ -20,9 +20,10 @@ struct SpaceTimePageTests {
         #expect(scenario.run(ScenarioOptions(seed: 1)).recording == nil)
     }
 
-    @Test func scenariosWithClientHistoriesHandOverTheirOperations() {
-        for name in ["register", "raft", "raft-mvcc", "commit-wait"] {
-            let result = Scenarios.named(name)!.run(ScenarioOptions(seed: 2, recordEvents: true))
+    @Test func scenariosWithClientHistoriesHandOverTheirOperations() throws {
+        for name in ["register", "raft", "server", "commit-wait"] {
+            let scenario = try #require(Scenarios.named(name), "no scenario \(name)")
+            let result = scenario.run(ScenarioOptions(seed: 2, recordEvents: true))
             #expect(!result.operations.isEmpty, "\(name)")
             let nodes = Set(result.recording?.nodeIDs ?? [])
             #expect(result.operations.allSatisfy { $0.node.map(nodes.contains) ?? false }, "\(name)")
