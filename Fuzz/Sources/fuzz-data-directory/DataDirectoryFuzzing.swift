@@ -42,9 +42,9 @@ enum DataDirectoryFuzzing: FuzzTarget {
         let fileSystem = Storage.SimulatedFileSystem()
         do {
             let store = try Storage.NodeStore.open(directory: directory, fileSystem: fileSystem, configuration: configuration)
-            try store.log.appendAndWait((1...5).map { Storage.LogEntry(index: $0, term: 1, payload: Array("entry \($0)".utf8)) })
-            try store.saveHardState(Storage.HardState(term: 1, vote: 2, commit: 4))
-            try store.saveSnapshot(Storage.Snapshot(index: 2, term: 1, data: Array("state at 2".utf8)))
+            try store.log.appendAndWait((1...5).map { Storage.LogRecord(index: $0, term: 1, payload: Array("entry \($0)".utf8)) })
+            try store.saveHardState(Storage.VoteRecord(term: 1, vote: 2, commit: 4))
+            try store.saveSnapshot(Storage.SnapshotRecord(index: 2, term: 1, data: Array("state at 2".utf8)))
             store.close()
         } catch {
             preconditionFailure("cannot build the valid directory: \(error)")
