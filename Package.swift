@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ConcordRaft", targets: ["ConcordRaft"]),
         .library(name: "ConcordTransactions", targets: ["ConcordTransactions"]),
         .library(name: "ConcordKV", targets: ["ConcordKV"]),
+        .library(name: "ConcordDynamo", targets: ["ConcordDynamo"]),
         .library(name: "ConcordStorage", targets: ["ConcordStorage"]),
         .library(name: "ConcordOutbox", targets: ["ConcordOutbox"]),
         .library(name: "ConcordLab", targets: ["ConcordLab"]),
@@ -64,6 +65,7 @@ let package = Package(
         ),
         .target(name: "ConcordTransactions", dependencies: ["ConcordFoundation"]),
         .target(name: "ConcordKV", dependencies: ["ConcordFoundation"]),
+        .target(name: "ConcordDynamo", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordCRDT"]),
 
         // Runtime: files, processes, SQLite.
         .target(
@@ -127,7 +129,7 @@ let package = Package(
             name: "ConcordLab",
             dependencies: [
                 "ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordSimulation", "ConcordChecker",
-                "ConcordRaft", "ConcordTransactions", "ConcordKV",
+                "ConcordRaft", "ConcordTransactions", "ConcordKV", "ConcordDynamo",
             ]
         ),
         .executableTarget(
@@ -148,6 +150,7 @@ let package = Package(
         .testTarget(name: "ConcordCheckerTests", dependencies: ["ConcordFoundation", "ConcordChecker", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordRaftTests", dependencies: ["ConcordFoundation", "ConcordRaft"]),
         .testTarget(name: "ConcordTransactionsTests", dependencies: ["ConcordTransactions"]),
+        .testTarget(name: "ConcordDynamoTests", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordDynamo"]),
         .testTarget(name: "ConcordKVTests", dependencies: ["ConcordKV", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordStorageTests", dependencies: ["ConcordFoundation", "ConcordStorage", "ConcordRaft", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordOutboxTests", dependencies: ["ConcordOutbox"]),
@@ -177,6 +180,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConcordClientTests", dependencies: ["ConcordClient", "ConcordEtcdAPI"]),
-        .testTarget(name: "ConcordLabTests", dependencies: ["ConcordFoundation", "ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV"]),
+        .testTarget(name: "ConcordLabTests", dependencies: ["ConcordFoundation", "ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV", "ConcordDynamo"]),
     ]
 )

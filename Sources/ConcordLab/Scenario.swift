@@ -69,6 +69,16 @@ public enum Scenarios {
         TransactionScenarios.sagaTravel,
         TransactionScenarios.sagaChoreography,
         MVCCRaftScenario.scenario,
+        DynamoScenario.scenario,
+        DynamoCausalScenario.scenario,
+        DynamoLessons.lastWriterWinsUnderSkew,
+        DynamoLessons.siblings,
+        DynamoLessons.crdtMerge,
+        DynamoLessons.staleRead,
+        DynamoLessons.sloppyQuorum,
+        ConsistencyMatrix.scenario,
+        DynamoMeasurements.convergence,
+        DynamoMeasurements.antiEntropy,
     ]
 
     /// The scenario with this name, if there is one.
