@@ -159,8 +159,8 @@ extension DynamoRequestError: BinaryCodable {
             guard let kind = ObjectKind(rawValue: try reader.readByte()) else { throw .invalidValue("unknown object kind", offset: kindAt) }
             self = .wrongType(kind)
         case 3:
-            let answered = try Int(from: &reader)
-            self = .unavailable(answered: answered, required: try Int(from: &reader))
+            let answered = try DynamoMessage.readSmall(&reader, limit: UInt64(Ring.membersMax) + 1)
+            self = .unavailable(answered: answered, required: try DynamoMessage.readSmall(&reader, limit: UInt64(Ring.membersMax) + 1))
         case 4: self = .overloaded
         case 5: self = .clockBehind
         default: throw .invalidValue("unknown request error", offset: start)

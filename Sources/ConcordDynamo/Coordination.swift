@@ -75,6 +75,9 @@ struct Coordination: Sendable {
     var writtenTimestamp: HybridTimestamp?
     /// Writes: the dependencies the write waits for.
     var dependencies: [Dependency] = []
+    /// Writes: whether the client has its answer (a sloppy write goes on
+    /// until every replica or a stand-in has it).
+    var replied = false
 
     init(
         id: UInt64, request: ClientRequest, origin: Origin, consistency: ResolvedConsistency, preference: [MemberID],

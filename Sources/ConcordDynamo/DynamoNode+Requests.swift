@@ -174,7 +174,7 @@ extension DynamoNode {
             break
         }
         if ticks >= coordination.deadline {
-            fail(id, &output)
+            if coordination.replied { finish(id) } else { fail(id, &output) }
             return
         }
         guard ticks >= coordination.escalateAt else { return }

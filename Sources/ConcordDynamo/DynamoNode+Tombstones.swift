@@ -27,6 +27,8 @@ struct ReaperState: Sendable {
         var secondPhaseAt: UInt64?
         /// The round is abandoned at this tick.
         var abandonAt: UInt64
+        /// When the members were last asked in this phase.
+        var askedAt: UInt64
     }
 
     var round: Round?
@@ -38,11 +40,20 @@ extension DynamoNode {
         if var round = reaper.round {
             if ticks >= round.abandonAt {
                 reaper.round = nil
+            } else if round.secondPhaseAt == nil, ticks >= round.askedAt + UInt64(settings.escalationTicks) {
+                // Ask again the members that have not voted: the question
+                // or the answer may have been lost, or the member was down.
+                round.askedAt = ticks
+                reaper.round = round
+                for other in ring.members where other != member && !round.voted.contains(other) {
+                    output.send(.reapQuery(round: round.id, phase: round.phase, candidates: round.candidates), to: other)
+                }
             } else if round.phase == 1, let start = round.secondPhaseAt, ticks >= start {
                 round.phase = 2
                 round.agreed = [:]
                 round.voted = []
                 round.secondPhaseAt = nil
+                round.askedAt = ticks
                 reaper.round = round
                 askEveryone(round, &output)
                 completeReapPhaseIfAlone(&output)
@@ -61,7 +72,7 @@ extension DynamoNode {
         let grace = UInt64(settings.reapGraceTicks)
         let round = ReaperState.Round(
             id: makeIdentifier(), phase: 1, candidates: candidates,
-            abandonAt: ticks + 2 * grace + 4 * UInt64(settings.requestTimeoutTicks))
+            abandonAt: ticks + 2 * grace + 4 * UInt64(settings.requestTimeoutTicks), askedAt: ticks)
         reaper.round = round
         askEveryone(round, &output)
         completeReapPhaseIfAlone(&output)

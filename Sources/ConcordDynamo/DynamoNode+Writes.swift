@@ -116,15 +116,31 @@ extension DynamoNode {
     }
 
     /// Answers once W counted acknowledgements arrived.
+    ///
+    /// A sloppy write then goes on, like Dynamo's (§4.6), until every one of
+    /// its N replicas, or a fallback standing in for it, has the write (or
+    /// the deadline passes): the fallbacks' hints are what bring a replica
+    /// that was down up to date once it returns.
     mutating func checkWrite(_ id: UInt64, _ output: inout DynamoOutput) {
         var coordination = coordinations[id]!
-        guard coordination.countedAnswers >= coordination.consistency.writes, let object = coordination.written else { return }
-        let version = object.version
-        coordination.session?.observe(coordination.request.key, version: version)
-        coordination.session?.inherit(object.dependencies)
-        if let timestamp = coordination.writtenTimestamp { coordination.session?.observe(timestamp: timestamp) }
-        answer(coordination.origin, .written(object.readValue, version: version), session: coordination.session, &output)
-        finish(id)
+        guard let object = coordination.written else { return }
+        if !coordination.replied {
+            guard coordination.countedAnswers >= coordination.consistency.writes else { return }
+            let version = object.version
+            coordination.session?.observe(coordination.request.key, version: version)
+            coordination.session?.inherit(object.dependencies)
+            if let timestamp = coordination.writtenTimestamp { coordination.session?.observe(timestamp: timestamp) }
+            answer(coordination.origin, .written(object.readValue, version: version), session: coordination.session, &output)
+            coordination.replied = true
+            coordinations[id] = coordination
+        }
+        let covered = coordination.replicas.allSatisfy { replica in
+            coordination.answered.contains(replica)
+                || coordination.standsInFor.contains { coordination.answered.contains($0.key) && $0.value == replica }
+        }
+        if covered || !coordination.consistency.sloppy || !coordination.dependencies.isEmpty {
+            finish(id)
+        }
     }
 
     /// Sends the write again to silent replicas, and, for a sloppy write,
@@ -140,9 +156,7 @@ extension DynamoNode {
                 dependencies: coordination.dependencies)
             output.send(.replicate(write), to: member)
         }
-        guard coordination.consistency.sloppy, coordination.dependencies.isEmpty,
-            coordination.countedAnswers < coordination.consistency.writes
-        else {
+        guard coordination.consistency.sloppy, coordination.dependencies.isEmpty else {
             coordinations[id] = coordination
             return
         }

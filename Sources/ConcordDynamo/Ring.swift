@@ -174,6 +174,14 @@ public struct RingArc: Hashable, Sendable, CustomStringConvertible {
     /// True when the arc is the whole circle (a ring with one token).
     public var isWhole: Bool
 
+    /// The arc after `start` up to and including `end`.
+    public init(index: Int, start: UInt64, end: UInt64, isWhole: Bool) {
+        self.index = index
+        self.start = start
+        self.end = end
+        self.isWhole = isWhole
+    }
+
     /// True when `position` lies on the arc.
     public func contains(_ position: UInt64) -> Bool {
         if isWhole { return true }

@@ -70,6 +70,8 @@ public enum Scenarios {
         TransactionScenarios.sagaChoreography,
         MVCCRaftScenario.scenario,
         DynamoScenario.scenario,
+        DynamoScenario.hintsScenario,
+        DynamoScenario.tombstonesScenario,
         DynamoCausalScenario.scenario,
         DynamoLessons.lastWriterWinsUnderSkew,
         DynamoLessons.siblings,

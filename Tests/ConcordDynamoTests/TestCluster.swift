@@ -118,6 +118,15 @@ struct TestCluster {
 
     func outcome(_ id: UInt64) -> ClientOutcome? { replies[id]?.outcome }
 
+    /// Sends a request and returns its outcome (nil while it has none).
+    mutating func result(
+        _ key: ByteString, _ operation: ClientOperation, at member: MemberID, consistency: RequestConsistency = .quorum,
+        session: SessionToken? = nil
+    ) -> ClientOutcome? {
+        let id = request(key, operation, at: member, consistency: consistency, session: session)
+        return outcome(id)
+    }
+
     /// The first `count` replicas of `key`.
     func replicas(_ key: ByteString, count: Int = 3) -> [MemberID] {
         ring.replicas(of: key, count: count)

@@ -49,10 +49,15 @@ public enum ConsistencyMatrix {
         var staleReads = 0
         var linearizable: Bool?
 
-        mutating func count(invoked: SimulationInstant, answeredIn latency: SimulationDuration?, client: NodeID) {
-            let answered = latency.map { $0 <= answerDeadline } ?? false
-            if let latency { latencies.append(latency.nanoseconds) }
-            if invoked >= partitionStart && invoked < partitionEnd {
+        /// Counts one operation: `completed` (nil: never answered) and
+        /// whether it succeeded. An operation belongs to the partition if it
+        /// began during it or was still waiting for its answer when it began.
+        mutating func count(invoked: SimulationInstant, completed: SimulationInstant?, succeeded: Bool, client: NodeID) {
+            let latency = completed.map { $0 - invoked }
+            let answered = succeeded && latency.map { $0 <= answerDeadline } ?? false
+            if succeeded, let latency { latencies.append(latency.nanoseconds) }
+            let waitingAtStart = invoked < partitionStart && (completed.map { $0 > partitionStart } ?? true)
+            if waitingAtStart || (invoked >= partitionStart && invoked < partitionEnd) {
                 if minority.contains(homes[clients.firstIndex(of: client)!]) {
                     minorityInvoked += 1
                     if answered { minorityAnswered += 1 }
@@ -109,8 +114,7 @@ public enum ConsistencyMatrix {
         run.run(until: clientsStop + .seconds(2))
         let records = run.records
         for record in records {
-            let latency = record.outcome == .ok ? record.completed.map { $0 - record.invoked } : nil
-            row.count(invoked: record.invoked, answeredIn: latency, client: clients[record.client])
+            row.count(invoked: record.invoked, completed: record.completed, succeeded: record.outcome == .ok, client: clients[record.client])
         }
         let (reads, stale) = staleReads(records)
         row.reads += reads
@@ -166,12 +170,15 @@ public enum ConsistencyMatrix {
                     switch event.kind {
                     case .invoke: invoked[event.operationIndex] = event.time
                     case .ok, .fail:
+                        // A compare-and-swap that did not swap was answered too.
                         let start = invoked.removeValue(forKey: event.operationIndex)!
-                        row.count(invoked: start, answeredIn: event.time - start, client: client)
+                        row.count(invoked: start, completed: event.time, succeeded: true, client: client)
                     case .info: break
                     }
                 }
-                for (_, start) in invoked { row.count(invoked: start, answeredIn: nil, client: client) }
+                for start in invoked.values.sorted(by: { $0.nanoseconds < $1.nanoseconds }) {
+                    row.count(invoked: start, completed: nil, succeeded: false, client: client)
+                }
                 row.reads += history.events.filter { if case .get = $0.operation, $0.kind == .ok { true } else { false } }.count
             }
             let events = RaftLabProgress.collectHistory(simulator, settings)

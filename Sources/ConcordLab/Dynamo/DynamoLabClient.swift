@@ -161,17 +161,21 @@ struct DynamoLabClient {
         let target = settings.home(of: index) ?? settings.members[context.random.index(below: settings.members.count)]
         if keyChoice < workload.registerKeys.count {
             let key = workload.registerKeys[keyChoice]
-            let draw = context.random.next(below: 100)
-            if draw < 45 {
+            let draw = Int(context.random.next(below: 100))
+            let deletes = workload.deletes && Int(context.random.next(below: 100)) < workload.deletePercent
+            if draw >= workload.writePercent {
                 issue(key: key, action: .get, consistency: consistency, to: target, context: &context)
-            } else if draw < 80 || !workload.deletes {
+            } else if !deletes {
                 let useContext = lastRead[key] != nil && context.random.chance(perMillion: 700_000)
                 let writeContext: WriteContext = useContext ? .provided(lastRead[key]!.context) : .none
                 issue(key: key, action: .put(nextValue(for: key)), consistency: consistency, to: target,
                       writeContext: writeContext, mode: workload.mode, context: &context)
+            } else if let read = lastRead[key] {
+                // A deletion of what the client read: one made blind would
+                // supersede nothing.
+                issue(key: key, action: .delete, consistency: consistency, to: target, writeContext: .provided(read.context), context: &context)
             } else {
-                let writeContext: WriteContext = lastRead[key].map { .provided($0.context) } ?? .none
-                issue(key: key, action: .delete, consistency: consistency, to: target, writeContext: writeContext, context: &context)
+                issue(key: key, action: .get, consistency: consistency, to: target, context: &context)
             }
         } else if keyChoice < workload.registerKeys.count + workload.counterKeys.count {
             let key = workload.counterKeys[keyChoice - workload.registerKeys.count]

@@ -140,6 +140,25 @@ struct DynamoLabRun {
         return nil
     }
 
+    /// The members' statistics, added up.
+    var statistics: DynamoStatistics {
+        var total = DynamoStatistics()
+        for server in settings.servers {
+            guard let node = simulator.node(server)?.server?.node else { continue }
+            let part = node.statistics
+            total.readRepairs += part.readRepairs
+            total.hintsStored += part.hintsStored
+            total.hintsDelivered += part.hintsDelivered
+            total.antiEntropyExchanges += part.antiEntropyExchanges
+            total.antiEntropyRepairs += part.antiEntropyRepairs
+            total.tombstonesCollected += part.tombstonesCollected
+            total.causalWritesShown += part.causalWritesShown
+            total.coordinated += part.coordinated
+            total.forwarded += part.forwarded
+        }
+        return total
+    }
+
     /// Every client's records.
     var records: [DynamoLabRecord] {
         settings.clients.flatMap { simulator.node($0)?.client?.records ?? [] }

@@ -14,6 +14,11 @@ struct DynamoLabWorkload: Sendable {
     var mode: VersioningMode = .siblings
     /// Whether register keys are deleted too.
     var deletes: Bool
+    /// Of the operations on register keys, the percentage that write (puts
+    /// and, when on, deletions) rather than read.
+    var writePercent = 55
+    /// Of those writes, the percentage that delete.
+    var deletePercent = 20
 }
 
 /// The parameters of one Dynamo lab run, drawn from its seed (swarm

@@ -37,14 +37,89 @@ public enum DynamoScenario {
         summary: "leaderless Dynamo-style store, 3-5 members, swarm faults and ring changes; convergence, no lost write, sessions (bugs: \(DynamoBug.allCases.map(\.rawValue).joined(separator: ", ")))",
         run: run)
 
+    /// The `dynamo-hints` scenario: six members and N = 2, so most writes
+    /// land on a member that is not a replica of their key; partitions cut
+    /// replicas off, and such a member then keeps a sloppy write as a hint,
+    /// its only copy, until it can hand it over.
+    public static let hintsScenario = Scenario(
+        name: "dynamo-hints",
+        summary: "leaderless store where sloppy writes often live only in hints until handed over (bug: handoff-drops-hints)",
+        run: { run($0, profile: .hints) })
+
+    /// The `dynamo-tombstones` scenario: many keys, many deletions, so that
+    /// tombstones age and are collected while members are down or cut off.
+    public static let tombstonesScenario = Scenario(
+        name: "dynamo-tombstones",
+        summary: "leaderless store with many deletions: tombstones collected under faults, no deleted key comes back (bug: tombstone-collected-early)",
+        run: { run($0, profile: .tombstones) })
+
+    /// A sweep's emphasis.
+    enum Profile: Sendable {
+        /// Everything drawn from the seed.
+        case swarm
+        /// Six members, N = 2, partitions, sloppy writes: hints matter.
+        case hints
+        /// Many keys and deletions.
+        case tombstones
+
+        /// Partitions, one-way blocks and crashes for `hints`; every kind
+        /// otherwise.
+        var faultLimits: FaultLimits {
+            switch self {
+            case .swarm, .tombstones: DynamoScenario.faultLimits
+            case .hints: FaultLimits(kinds: [.partition, .block, .crash], allowsMajorityDown: true)
+            }
+        }
+
+        func adjust(_ settings: inout DynamoLabSettings) {
+            switch self {
+            case .swarm:
+                break
+            case .hints:
+                settings.members = [1, 2, 3, 4, 5, 6]
+                settings.joining = nil
+                settings.leaving = nil
+                settings.dynamo.replicationFactor = 2
+                settings.consistencies = [
+                    RequestConsistency(read: .one, write: .one, sloppy: true),
+                    RequestConsistency(read: .quorum, write: .quorum, sloppy: true),
+                ]
+            case .tombstones:
+                if settings.members.count < 4 { settings.members = [1, 2, 3, 4] }
+                settings.joining = nil
+                settings.leaving = nil
+                settings.sessions = false
+                settings.dynamo.tombstoneAgeTicksMin = 5
+                settings.workload.registerKeys = (0..<16).map { "k\($0)" }
+                settings.workload.deletes = true
+                settings.workload.deletePercent = 50
+                settings.workload.writePercent = 60
+            }
+        }
+    }
+
     @Sendable static func run(_ options: ScenarioOptions) -> ScenarioResult {
+        run(options, profile: .swarm)
+    }
+
+    static func run(_ options: ScenarioOptions, profile: Profile) -> ScenarioResult {
         let bug: DynamoBug?
         switch parseBug(options.bug) {
         case .success(let parsed): bug = parsed
         case .failure(let message): return ScenarioResult(passed: false, verdict: message.text, traceHash: 0)
         }
-        let report = execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline)
+        let report = execute(
+            seed: options.seed, bug: bug, recordsTrace: options.recordTimeline, faultLimits: profile.faultLimits,
+            adjust: profile.adjust)
         return ScenarioResult(passed: report.passed, verdict: report.verdict, timeline: report.timeline, traceHash: report.traceHash)
+    }
+
+    static func execute(
+        seed: UInt64, bug: DynamoBug?, recordsTrace: Bool, profile: Profile, safetyPhase: SimulationDuration = safetyPhase
+    ) -> Report {
+        execute(
+            seed: seed, bug: bug, recordsTrace: recordsTrace, safetyPhase: safetyPhase, faultLimits: profile.faultLimits,
+            adjust: profile.adjust)
     }
 
     struct BugError: Error { var text: String }
@@ -89,10 +164,13 @@ public enum DynamoScenario {
             failures.append("not converged \(convergenceBound) after healing: " + run.divergence().prefix(3).joined(separator: "; "))
         }
         let ok = records.filter { $0.outcome == .ok }.count
+        let statistics = run.statistics
         let shape = "\(settings.members.count) members N=\(settings.dynamo.replicationFactor)"
             + (settings.joining.map { ", n\($0) joins" } ?? "") + (settings.leaving.map { ", n\($0) leaves" } ?? "")
             + ", \(settings.consistencies.map(\.description).joined(separator: " | "))"
-            + (settings.sessions ? ", sessions" : "") + ", \(records.count) ops (\(ok) ok), \(plan.summary)"
+            + (settings.sessions ? ", sessions" : "") + ", \(records.count) ops (\(ok) ok), "
+            + "\(statistics.hintsDelivered) hints delivered, \(statistics.readRepairs) read repairs, "
+            + "\(statistics.antiEntropyRepairs) anti-entropy repairs, \(statistics.tombstonesCollected) tombstones collected; \(plan.summary)"
         let passed = failures.isEmpty
         let verdict = passed
             ? "converged \(converged!)s after healing; no acknowledged write lost; \(shape)"
@@ -132,7 +210,8 @@ public enum DynamoScenario {
             problems += DynamoLabChecks.set(records, key: key, final: run.finalCopy(of: key))
         }
         if run.settings.sessions {
-            problems += DynamoLabChecks.sessions(records, keys: workload.registerKeys)
+            // Session violations first: they name the guarantee broken.
+            problems = DynamoLabChecks.sessions(records, keys: workload.registerKeys) + problems
         }
         return problems
     }
