@@ -122,6 +122,11 @@ public struct DynamoNode: Sendable {
         case .forward(let coordination, let request):
             // A forward the network delivers twice must not run twice.
             guard recentForwards.insert(ForwardedRequest(from: from, coordination: coordination)) else { break }
+            guard coordinations.count < settings.coordinationsMax, Self.problem(with: request) == nil else {
+                let error = Self.problem(with: request) ?? .overloaded
+                output.send(.forwardReply(coordination: coordination, outcome: .failed(error), session: request.session), to: from)
+                break
+            }
             begin(request, origin: .forwarded(from: from, coordination: coordination), &output)
         case .forwardReply(let coordination, let outcome, let session):
             onForwardReply(coordination: coordination, outcome: outcome, session: session, &output)

@@ -26,8 +26,9 @@ public enum ConsistencyMatrix {
     static let members = [1, 2, 3, 4, 5]
     static let minority = [1, 2]
     static let clients = [101, 102, 103, 104]
-    /// Clients 101 and 102 use n1 and n2 (minority side), the others n3 and n4.
-    static let homes = [1, 2, 3, 4]
+    /// Clients 101 and 102 use n1 and n2 (the minority side), the others
+    /// n3, n4 and n5, a random one of them for each request.
+    static let homes = [minority, minority, [3, 4, 5], [3, 4, 5]]
     static let partitionStart = SimulationInstant.zero + .seconds(1)
     static let partitionEnd = SimulationInstant.zero + .seconds(2)
     static let clientsStop = SimulationInstant.zero + .seconds(3)
@@ -58,7 +59,7 @@ public enum ConsistencyMatrix {
             if succeeded, let latency { latencies.append(latency.nanoseconds) }
             let waitingAtStart = invoked < partitionStart && (completed.map { $0 > partitionStart } ?? true)
             if waitingAtStart || (invoked >= partitionStart && invoked < partitionEnd) {
-                if minority.contains(homes[clients.firstIndex(of: client)!]) {
+                if homes[clients.firstIndex(of: client)!] == minority {
                     minorityInvoked += 1
                     if answered { minorityAnswered += 1 }
                 } else {
@@ -206,7 +207,8 @@ public enum ConsistencyMatrix {
 
     static func table(_ rows: [Row], firstSeed: UInt64) -> [String] {
         var lines = [
-            "Consistency decision matrix: 5 members (N=3 for the leaderless store), 4 clients each beside one member;",
+            "Consistency decision matrix: 5 members (N=3 for the leaderless store), 4 clients, two beside n1 and n2, two beside",
+            "n3, n4 and n5 (each request to a random member on its side; the Raft clients look for the leader on their side);",
             "partition {n1,n2} | {n3,n4,n5} from 1 s to 2 s; seeds \(firstSeed)...\(firstSeed + seedCount - 1); virtual time.",
             "Available: share of operations answered successfully within \(answerDeadline.nanoseconds / 1_000_000_000) s.",
             "",

@@ -42,7 +42,7 @@ public enum DynamoCausalScenario {
         // one member right after a writer on another is where a write shown
         // before its dependency shows.
         settings.clients = Array(DynamoLabSettings.firstClient..<(DynamoLabSettings.firstClient + 5))
-        settings.homes = settings.members
+        settings.homes = settings.members.map { [$0] }
         settings.thinkTimeMax = .milliseconds(5)
         settings.workload = DynamoLabWorkload(registerKeys: ["x", "y", "z"], counterKeys: [], setKeys: [], deletes: false)
         settings.dynamo.collectsTombstones = false

@@ -158,7 +158,8 @@ struct DynamoLabClient {
         let workload = settings.workload
         let keyChoice = context.random.index(below: workload.registerKeys.count + workload.counterKeys.count + workload.setKeys.count)
         let consistency = settings.consistencies[context.random.index(below: settings.consistencies.count)]
-        let target = settings.home(of: index) ?? settings.members[context.random.index(below: settings.members.count)]
+        let choices = settings.homes(of: index)
+        let target = choices[context.random.index(below: choices.count)]
         if keyChoice < workload.registerKeys.count {
             let key = workload.registerKeys[keyChoice]
             let draw = Int(context.random.next(below: 100))

@@ -36,8 +36,9 @@ struct DynamoLabSettings: Sendable {
     var leaving: NodeID?
     var leaveAt: SimulationInstant?
     var clients: [NodeID]
-    /// Client i sends everything to `homes[i]` when set (else to a random member).
-    var homes: [NodeID]?
+    /// Client i sends each request to a random member of `homes[i]` when
+    /// set (else to a random member of the ring).
+    var homes: [[NodeID]]?
     var dynamo: DynamoSettings
     var tickInterval = SimulationDuration.milliseconds(10)
     var workload: DynamoLabWorkload
@@ -50,8 +51,8 @@ struct DynamoLabSettings: Sendable {
     /// Every server node (members, and the one that joins).
     var servers: [NodeID] { members + (joining.map { [$0] } ?? []) }
 
-    func home(of client: Int) -> NodeID? {
-        homes.map { $0[client % $0.count] }
+    func homes(of client: Int) -> [NodeID] {
+        homes.map { $0[client % $0.count] } ?? members
     }
 
     /// The first client's node id (servers are 1…).

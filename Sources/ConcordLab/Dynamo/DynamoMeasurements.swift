@@ -54,7 +54,7 @@ public enum DynamoMeasurements {
                     FaultLimits(faultIntervalMin: $0, faultIntervalMax: $0, allowsMajorityDown: true)
                 } ?? FaultLimits(kinds: [])
                 let plan = FaultPlan.random(seed: seed, nodes: [1, 2, 3, 4, 5], safetyPhase: DynamoScenario.safetyPhase, limits: limits)
-                faults += plan.faults.count
+                faults += plan.faults.filter { $0.0 < plan.healedAt }.count
                 let report = DynamoScenario.execute(
                     seed: seed, bug: nil, recordsTrace: false, faultLimits: limits, adjust: convergenceSettings)
                 if let converged = report.convergedAfter { times.append(converged.nanoseconds) } else { failed += 1 }
