@@ -79,6 +79,7 @@ public enum Scenarios {
         DynamoLessons.staleRead,
         DynamoLessons.sloppyQuorum,
         ConsistencyMatrix.scenario,
+        DynamoBugHunt.scenario,
         DynamoMeasurements.convergence,
         DynamoMeasurements.antiEntropy,
     ]

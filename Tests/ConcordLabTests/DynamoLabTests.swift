@@ -24,7 +24,7 @@ import Testing
         #expect(failures.isEmpty, "failing seeds \(failures): \(verdicts.first ?? "")")
     }
 
-    /// The causal sweep and the two emphasis profiles, 100 short runs each.
+    /// The two emphasis profiles, 100 short runs each.
     static let profileSeeds: UInt64 = 100
 
     @Test(arguments: [DynamoScenario.Profile.hints, .tombstones])
@@ -39,9 +39,10 @@ import Testing
         #expect(failures.isEmpty, "failing seeds \(failures): \(verdicts.first ?? "")")
     }
 
-    @Test(arguments: 0..<UInt64(4))
+    /// The causal CI sweep: 500 short runs, in chunks that run in parallel.
+    @Test(arguments: 0..<sweepChunks)
     func correctStorePassesShortCausalRuns(chunk: UInt64) {
-        let size: UInt64 = 50
+        let size = Self.sweepSeeds / Self.sweepChunks
         var verdicts: [String] = []
         let failures = Sweep.run(seeds: (chunk * size)..<((chunk + 1) * size)) { seed in
             let report = DynamoCausalScenario.execute(
@@ -52,53 +53,17 @@ import Testing
         #expect(failures.isEmpty, "failing seeds \(failures): \(verdicts.first ?? "")")
     }
 
-    /// Where each bug is hunted, the seed bound within which it must be
-    /// caught (standard runs, 2 s of faults), and a phrase the failing
-    /// verdict must contain (the check that caught it). Measured over seeds
-    /// 0..<100 (docs/dynamo.md has the counts).
-    struct Hunt: Sendable, CustomStringConvertible {
-        var bug: DynamoBug
-        var profile: DynamoScenario.Profile?
-        var bound: UInt64
-        var evidence: String
-
-        var description: String { bug.rawValue }
-
-        func run(seed: UInt64, bug: DynamoBug?) -> DynamoScenario.Report {
-            if let profile {
-                return DynamoScenario.execute(seed: seed, bug: bug, recordsTrace: false, profile: profile)
-            }
-            return DynamoCausalScenario.execute(seed: seed, bug: bug, recordsTrace: false)
-        }
-    }
-
-    static let hunts: [Hunt] = [
-        Hunt(bug: .readRepairWritesOlderVersion, profile: .swarm, bound: 20, evidence: ""),
-        Hunt(bug: .hintedHandoffDropsHints, profile: .hints, bound: 40, evidence: "is lost"),
-        Hunt(bug: .antiEntropySkipsRange, profile: .swarm, bound: 20, evidence: "not converged"),
-        Hunt(bug: .mergeDropsSibling, profile: .swarm, bound: 20, evidence: "is lost"),
-        Hunt(bug: .sessionTokenIgnored, profile: .swarm, bound: 40, evidence: "no order of versions satisfies"),
-        Hunt(bug: .causalDependencyNotWaited, profile: nil, bound: 30, evidence: "causal violation"),
-        Hunt(bug: .tombstoneCollectedEarly, profile: .tombstones, bound: 40, evidence: "came back"),
-    ]
-
-    @Test(arguments: hunts)
-    func sweepCatchesTheBug(_ hunt: Hunt) {
-        var caught: (seed: UInt64, verdict: String)?
-        for seed in 0..<hunt.bound {
-            let report = hunt.run(seed: seed, bug: hunt.bug)
-            if !report.passed && (hunt.evidence.isEmpty || report.verdict.contains(hunt.evidence)) {
-                caught = (seed, report.verdict)
-                break
-            }
-        }
-        guard let caught else {
+    /// Each bug within its bound (`DynamoBugHunt.all`; measured by
+    /// `concord sim dynamo-bug-hunt --seed 0`, table in docs/dynamo.md).
+    @Test(arguments: DynamoBugHunt.all)
+    func sweepCatchesTheBug(_ hunt: DynamoBugHunt) {
+        guard let caught = (0..<hunt.bound).first(where: { hunt.catches(seed: $0).caught }) else {
             Issue.record("\(hunt.bug.rawValue) was not caught (with \"\(hunt.evidence)\") within \(hunt.bound) seeds")
             return
         }
         // The same seed passes without the bug: the bug, not the run, failed it.
-        let correct = hunt.run(seed: caught.seed, bug: nil)
-        #expect(correct.passed, "seed \(caught.seed) also fails without \(hunt.bug.rawValue): \(correct.verdict)")
+        let correct = hunt.run(seed: caught, bug: nil)
+        #expect(correct.passed, "seed \(caught) also fails without \(hunt.bug.rawValue): \(correct.verdict)")
     }
 
     @Test func aRunIsDeterminedByItsSeed() {
