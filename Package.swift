@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ConcordRaft", targets: ["ConcordRaft"]),
         .library(name: "ConcordTransactions", targets: ["ConcordTransactions"]),
         .library(name: "ConcordKV", targets: ["ConcordKV"]),
+        .library(name: "ConcordDynamo", targets: ["ConcordDynamo"]),
         .library(name: "ConcordZooKeeper", targets: ["ConcordZooKeeper"]),
         .library(name: "ConcordStorage", targets: ["ConcordStorage"]),
         .library(name: "ConcordOutbox", targets: ["ConcordOutbox"]),
@@ -74,6 +75,7 @@ let package = Package(
         ),
         .target(name: "ConcordTransactions", dependencies: ["ConcordFoundation"]),
         .target(name: "ConcordKV", dependencies: ["ConcordFoundation"]),
+        .target(name: "ConcordDynamo", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordCRDT"]),
         .target(
             name: "ConcordServerCore",
             dependencies: ["ConcordFoundation", "ConcordRaft", "ConcordKV", .product(name: "DequeModule", package: "swift-collections")]
@@ -145,7 +147,7 @@ let package = Package(
             name: "ConcordLab",
             dependencies: [
                 "ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordSimulation", "ConcordChecker",
-                "ConcordRaft", "ConcordTransactions", "ConcordKV", "ConcordServerCore", "ConcordStorage",
+                "ConcordRaft", "ConcordTransactions", "ConcordKV", "ConcordServerCore", "ConcordStorage", "ConcordDynamo",
             ]
         ),
         .executableTarget(
@@ -172,6 +174,7 @@ let package = Package(
             dependencies: ["ConcordFoundation", "ConcordServerCore", "ConcordRaft", "ConcordKV"]
         ),
         .testTarget(name: "ConcordTransactionsTests", dependencies: ["ConcordTransactions"]),
+        .testTarget(name: "ConcordDynamoTests", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordDynamo"]),
         .testTarget(name: "ConcordKVTests", dependencies: ["ConcordKV", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordZooKeeperTests", dependencies: ["ConcordFoundation", "ConcordZooKeeper", "ConcordChecker"]),
         .testTarget(name: "ConcordStorageTests", dependencies: ["ConcordFoundation", "ConcordStorage", "ConcordRaft", .product(name: "PropertyBased", package: "swift-property-based")]),
@@ -202,6 +205,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConcordClientTests", dependencies: ["ConcordClient", "ConcordEtcdAPI"]),
-        .testTarget(name: "ConcordLabTests", dependencies: ["ConcordFoundation", "ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV"]),
+        .testTarget(name: "ConcordLabTests", dependencies: ["ConcordFoundation", "ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV", "ConcordDynamo"]),
     ]
 )

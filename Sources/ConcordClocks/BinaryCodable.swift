@@ -76,6 +76,18 @@ extension VersionVector: BinaryCodable {
     }
 }
 
+extension DottedVersionVector: BinaryCodable {
+    public func encode(to writer: inout BinaryWriter) {
+        context.encode(to: &writer)
+        dot.encode(to: &writer)
+    }
+
+    public init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
+        let context = try VersionVector(from: &reader)
+        self.init(context: context, dot: try Dot(from: &reader))
+    }
+}
+
 extension VectorClock: BinaryCodable {
     public func encode(to writer: inout BinaryWriter) { encodeCounters(entries, to: &writer) }
     public init(from reader: inout BinaryReader) throws(BinaryDecodingError) {

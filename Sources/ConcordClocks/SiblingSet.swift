@@ -1,3 +1,5 @@
+import ConcordFoundation
+
 /// The versions of one key held by a replica of a Riak-style store: the
 /// concurrent sibling values, each tagged with a ``DottedVersionVector``.
 ///
@@ -22,6 +24,12 @@ public struct SiblingSet<Value: Hashable & Sendable>: Hashable, Sendable {
         public var clock: DottedVersionVector
         /// The value written.
         public var value: Value
+
+        /// A version of the key: `value`, written with history `clock`.
+        public init(clock: DottedVersionVector, value: Value) {
+            self.clock = clock
+            self.value = value
+        }
     }
 
     /// What a read returns: the values and the context to write back with.
@@ -38,6 +46,18 @@ public struct SiblingSet<Value: Hashable & Sendable>: Hashable, Sendable {
     /// A key with no value.
     public init() {
         siblings = []
+    }
+
+    /// Rebuilds a key's versions from its siblings (as stored or received),
+    /// or returns nil when they break the invariant: two siblings share a
+    /// dot, or one sibling's dot is covered by another's history.
+    public init?(siblings: [Sibling]) {
+        for (index, sibling) in siblings.enumerated() {
+            for (otherIndex, other) in siblings.enumerated() where otherIndex != index {
+                if other.clock.contains(sibling.clock.dot) { return nil }
+            }
+        }
+        self.siblings = siblings.sorted { $0.clock.dot < $1.clock.dot }
     }
 
     /// The siblings' values and the context covering all of them.
@@ -90,4 +110,32 @@ public struct SiblingSet<Value: Hashable & Sendable>: Hashable, Sendable {
 }
 
 extension SiblingSet.Sibling: Codable where Value: Codable {}
+
+extension SiblingSet: BinaryCodable where Value: BinaryCodable {
+    /// The siblings in dot order, each as its clock then its value.
+    public func encode(to writer: inout BinaryWriter) {
+        writer.writeVarint(UInt64(siblings.count))
+        for sibling in siblings {
+            sibling.clock.encode(to: &writer)
+            sibling.value.encode(to: &writer)
+        }
+    }
+
+    /// Reads what `encode(to:)` wrote; rejects siblings that break the
+    /// invariant.
+    public init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
+        let start = reader.offset
+        let count = try reader.readCount(minimumBytesEach: 3)
+        var siblings: [Sibling] = []
+        siblings.reserveCapacity(count)
+        for _ in 0..<count {
+            let clock = try DottedVersionVector(from: &reader)
+            siblings.append(Sibling(clock: clock, value: try Value(from: &reader)))
+        }
+        guard let set = SiblingSet(siblings: siblings) else {
+            throw .invalidValue("siblings with a shared or covered dot", offset: start)
+        }
+        self = set
+    }
+}
 extension SiblingSet: Codable where Value: Codable {}

@@ -90,6 +90,19 @@ public enum Scenarios {
         TransactionScenarios.sagaChoreography,
         ServerScenario.scenario,
         ClockSyncScenario.scenario, CausalityScenario.scenario, HybridClockScenario.scenario, CommitWaitScenario.scenario,
+        DynamoScenario.scenario,
+        DynamoScenario.hintsScenario,
+        DynamoScenario.tombstonesScenario,
+        DynamoCausalScenario.scenario,
+        DynamoLessons.lastWriterWinsUnderSkew,
+        DynamoLessons.siblings,
+        DynamoLessons.crdtMerge,
+        DynamoLessons.staleRead,
+        DynamoLessons.sloppyQuorum,
+        ConsistencyMatrix.scenario,
+        DynamoBugHunt.scenario,
+        DynamoMeasurements.convergence,
+        DynamoMeasurements.antiEntropy,
     ]
 
     /// The scenario with this name, if there is one.

@@ -187,7 +187,7 @@ struct ServerLabClient {
     }
 
     private mutating func send(_ request: ClientRequest, _ context: inout Context) {
-        let servers = settings.servers
+        let servers = settings.servers(for: id)
         context.send(.request(number, request), to: servers[context.random.index(below: servers.count)])
         context.setTimer(Self.timeoutTimer, after: settings.clientTimeout)
     }

@@ -23,8 +23,15 @@ struct ServerLabSettings: Sendable {
     /// The client that reads every key after healing.
     var finalReader: NodeID
 
+    /// The servers a client sends its requests to, when not every server
+    /// (the consistency matrix keeps each client on its side of a partition).
+    var clientServers: [NodeID: [NodeID]] = [:]
+
     /// Every server, founders first.
     var servers: [NodeID] { founders + (spare.map { [$0] } ?? []) }
+
+    /// The servers client `id` sends its requests to.
+    func servers(for id: NodeID) -> [NodeID] { clientServers[id] ?? servers }
     /// Every client.
     var allClients: [NodeID] { clients + leaseClients + watchers + (admin.map { [$0] } ?? []) + [finalReader] }
 

@@ -1,0 +1,349 @@
+import ConcordClocks
+import ConcordCRDT
+
+/// Coordinating writes: an optional read phase, the write itself on the
+/// coordinator's copy, W acknowledgements, and fallbacks holding hints for
+/// silent replicas (Dynamo §4.6, sloppy quorum and hinted handoff).
+extension DynamoNode {
+    /// Begins a write at a replica of its key (or at a fallback standing in
+    /// for one): with a read phase when the write's meaning depends on the
+    /// key's current copies, directly otherwise.
+    mutating func startWrite(_ id: UInt64, _ output: inout DynamoOutput) {
+        let coordination = coordinations[id]!
+        if needsReadPhase(coordination) {
+            startRead(id, &output)
+        } else {
+            startWritePhase(id, base: nil, &output)
+        }
+    }
+
+    /// A condition, an overwrite of the current copies, and a session
+    /// update whose effect depends on what it observes must first gather
+    /// the key's copies at R (and up to the session).
+    func needsReadPhase(_ coordination: Coordination) -> Bool {
+        let hasSession = coordination.session != nil && !has(.sessionTokenIgnored)
+        switch coordination.request.operation {
+        case .get: return false
+        case .put(_, let context, _, let condition): return condition != .always || context == .current
+        case .delete(let context): return context == .current || hasSession
+        case .update(let update): return update.observes && hasSession
+        }
+    }
+
+    /// Applies the write to this member's copy, stores it (or holds it
+    /// pending its dependencies), and sends it to the other replicas.
+    ///
+    /// While this member holds pending causal writes of the key, a new write
+    /// waits (phase `queued`) until they are shown: its dot must follow
+    /// theirs, and a copy holding them must not be shown to this writer (it
+    /// would depend on writes whose dependencies are missing, and pending
+    /// writes of different keys could end up waiting for each other).
+    mutating func startWritePhase(_ id: UInt64, base: StoredObject?, _ output: inout DynamoOutput) {
+        let coordination = coordinations[id]!
+        let key = coordination.request.key
+        let standIn = coordination.localStandIn
+        if let base {
+            if let standIn { mergeHint(base, for: key, target: standIn, &output) } else { mergeCopy(base, for: key, &output) }
+        }
+        if standIn == nil, pending[key] != nil {
+            coordinations[id]!.phase = .queued
+            coordinations[id]!.merged = nil
+            return
+        }
+        let visible = standIn == nil ? objects[key] : hintCopy(of: key)
+        refreshEpochIfNeeded(&output)
+        var dependencies: [Dependency] = []
+        if coordination.consistency.causal, let session = coordination.session, !has(.sessionTokenIgnored) {
+            dependencies = Self.deduplicated(session.dependencies.filter { $0.key != key && !$0.version.isEmpty })
+        }
+        let object: StoredObject
+        let timestamp: HybridTimestamp?
+        switch makeWrite(coordination, visible: visible, base: visible, dependencies: dependencies) {
+        case .failed(let error):
+            answer(coordination.origin, .failed(error), session: coordination.session, &output)
+            finish(id)
+            return
+        case .conditionNotMet(let value):
+            answer(coordination.origin, .conditionNotMet(value), session: coordination.session, &output)
+            finish(id)
+            return
+        case .write(let written, let stamp):
+            object = written
+            timestamp = stamp
+        }
+        // The bug switch shows the write at once, dependencies or not.
+        if dependencies.isEmpty || has(.causalDependencyNotWaited) {
+            if let standIn {
+                mergeHint(object, for: key, target: standIn, &output)
+                statistics.hintsStored += 1
+            } else {
+                store(object, for: key, &output)
+            }
+        } else {
+            setPending(key, [PendingWrite(object: object, dependencies: dependencies)], &output)
+        }
+        let operation = newOperation(id)
+        var updated = coordinations[id]!
+        updated.phase = .writing
+        updated.written = object
+        updated.writtenTimestamp = timestamp
+        updated.dependencies = dependencies
+        updated.escalateAt = ticks + UInt64(settings.escalationTicks)
+        updated.answered = [member]
+        if let standIn {
+            updated.contacted = [member]
+            updated.standsInFor[member] = standIn
+        } else {
+            updated.contacted = [member]
+        }
+        for replica in updated.replicas where replica != member && replica != standIn {
+            updated.contacted.append(replica)
+            let write = ReplicaWrite(operation: operation, key: key, object: object, hintFor: nil, dependencies: dependencies)
+            output.send(.replicate(write), to: replica)
+        }
+        coordinations[id] = updated
+        checkWrite(id, &output)
+    }
+
+    mutating func onReplicateAck(operation: UInt64, from: MemberID, _ output: inout DynamoOutput) {
+        guard let id = operations[operation], var coordination = coordinations[id], coordination.phase == .writing,
+            coordination.operation == operation, coordination.contacted.contains(from),
+            !coordination.answered.contains(from)
+        else { return }
+        coordination.answered.append(from)
+        coordinations[id] = coordination
+        checkWrite(id, &output)
+    }
+
+    /// Answers once W counted acknowledgements arrived.
+    ///
+    /// A sloppy write then goes on, like Dynamo's (§4.6), until every one of
+    /// its N replicas, or a fallback standing in for it, has the write (or
+    /// the deadline passes): the fallbacks' hints are what bring a replica
+    /// that was down up to date once it returns.
+    mutating func checkWrite(_ id: UInt64, _ output: inout DynamoOutput) {
+        var coordination = coordinations[id]!
+        guard let object = coordination.written else { return }
+        if !coordination.replied {
+            guard coordination.countedAnswers >= coordination.consistency.writes else { return }
+            let version = object.version
+            coordination.session?.observe(coordination.request.key, version: version)
+            coordination.session?.inherit(object.dependencies)
+            if let timestamp = coordination.writtenTimestamp { coordination.session?.observe(timestamp: timestamp) }
+            answer(coordination.origin, .written(object.readValue, version: version), session: coordination.session, &output)
+            coordination.replied = true
+            coordinations[id] = coordination
+        }
+        let covered = coordination.replicas.allSatisfy { replica in
+            coordination.answered.contains(replica)
+                || coordination.standsInFor.contains { coordination.answered.contains($0.key) && $0.value == replica }
+        }
+        if covered || !coordination.consistency.sloppy || !coordination.dependencies.isEmpty {
+            finish(id)
+        }
+    }
+
+    /// Sends the write again to silent replicas, and, for a sloppy write,
+    /// to the next fallbacks in the preference list, each holding a hint for
+    /// one silent replica.
+    mutating func escalateWrite(_ id: UInt64, _ output: inout DynamoOutput) {
+        var coordination = coordinations[id]!
+        guard let object = coordination.written else { return }
+        let key = coordination.request.key
+        for member in coordination.contacted where member != self.member && !coordination.answered.contains(member) {
+            let write = ReplicaWrite(
+                operation: coordination.operation, key: key, object: object, hintFor: coordination.standsInFor[member],
+                dependencies: coordination.dependencies)
+            output.send(.replicate(write), to: member)
+        }
+        guard coordination.consistency.sloppy, coordination.dependencies.isEmpty else {
+            coordinations[id] = coordination
+            return
+        }
+        let silent = coordination.replicas.filter { replica in
+            coordination.contacted.contains(replica) && !coordination.answered.contains(replica)
+                && !coordination.standsInFor.values.contains(replica)
+        }
+        for replica in silent {
+            guard let fallback = coordination.preference.first(where: { !coordination.contacted.contains($0) && $0 != member })
+            else { break }
+            coordination.contacted.append(fallback)
+            coordination.standsInFor[fallback] = replica
+            let write = ReplicaWrite(
+                operation: coordination.operation, key: key, object: object, hintFor: replica, dependencies: [])
+            output.send(.replicate(write), to: fallback)
+            output.notes.append("\(key): \(replica) is silent; \(fallback) holds a hint for it")
+        }
+        coordinations[id] = coordination
+    }
+
+    static func deduplicated(_ dependencies: [Dependency]) -> [Dependency] {
+        var byKey: [ByteString: VersionVector] = [:]
+        for dependency in dependencies {
+            byKey[dependency.key, default: VersionVector()].merge(dependency.version)
+        }
+        return byKey.keys.sorted().map { Dependency(key: $0, version: byKey[$0]!) }
+    }
+
+    /// Replaces the pending writes of `key`, recording them.
+    mutating func setPending(_ key: ByteString, _ writes: [PendingWrite], _ output: inout DynamoOutput) {
+        pending[key] = writes.isEmpty ? nil : writes
+        output.records.append(.pendingWrites(key: key, writes))
+    }
+
+    // MARK: The write itself
+
+    enum WriteResult {
+        case write(StoredObject, HybridTimestamp?)
+        case conditionNotMet(ReadValue)
+        case failed(DynamoRequestError)
+    }
+
+    /// The coordinator's copy after the write: `base` (visible copy and any
+    /// pending writes) changed by the request, with dots of this member's
+    /// current actor. `visible` decides conditions.
+    mutating func makeWrite(
+        _ coordination: Coordination, visible: StoredObject?, base: StoredObject?, dependencies: [Dependency]
+    ) -> WriteResult {
+        let request = coordination.request
+        let session = has(.sessionTokenIgnored) ? nil : coordination.session
+        let sessionContext = session?.writeContext(for: request.key) ?? VersionVector()
+        switch request.operation {
+        case .get:
+            preconditionFailure("a get is not a write")
+        case .put(let value, let context, let mode, let condition):
+            let present = (visible?.readValue ?? .absent) != .absent
+            if condition == .ifAbsent && present || condition == .ifPresent && !present {
+                return .conditionNotMet(visible?.readValue ?? .absent)
+            }
+            return writeValue(
+                value, context: context, mode: mode, visible: visible, base: base, sessionContext: sessionContext, session: session,
+                dependencies: dependencies)
+        case .delete(let context):
+            switch base {
+            case nil, .siblings?:
+                return writeValue(
+                    nil, context: context, mode: .siblings, visible: visible, base: base, sessionContext: sessionContext, session: session,
+                    dependencies: dependencies)
+            case .lastWriterWins?:
+                return writeValue(
+                    nil, context: context, mode: .lastWriterWins, visible: visible, base: base, sessionContext: sessionContext,
+                    session: session, dependencies: [])
+            case .some(let object):
+                return .write(removeObserved(object), nil)
+            }
+        case .update(let update):
+            return apply(update, to: base)
+        }
+    }
+
+    /// A sibling or last-writer-wins write of `value` (nil: a deletion).
+    mutating func writeValue(
+        _ value: ByteString?, context: WriteContext, mode: VersioningMode, visible: StoredObject?, base: StoredObject?,
+        sessionContext: VersionVector, session: SessionToken?, dependencies: [Dependency]
+    ) -> WriteResult {
+        let kind: ObjectKind = mode == .siblings ? .siblings : .lastWriterWins
+        if let base, base.kind > kind { return .failed(.wrongType(base.kind)) }
+        switch mode {
+        case .siblings:
+            var writeContext = sessionContext
+            switch context {
+            case .none: break
+            case .provided(let provided): writeContext.merge(provided)
+            case .current: writeContext.merge(visible?.version ?? VersionVector())
+            }
+            var siblings = Siblings()
+            if case .siblings(let existing)? = base { siblings = existing }
+            siblings.write(SiblingValue(value, dependencies: dependencies), context: writeContext, at: actor)
+            return .write(.siblings(siblings), nil)
+        case .lastWriterWins:
+            if let session {
+                do {
+                    _ = try hybridClock.receive(session.latestTimestamp)
+                } catch {
+                    return .failed(.clockBehind)
+                }
+            }
+            let timestamp = hybridClock.now()
+            var register = LastWriterWinsValue()
+            if case .lastWriterWins(let existing)? = base { register = existing }
+            register.write(value, timestamp: timestamp, actor: actor)
+            return .write(.lastWriterWins(register), timestamp)
+        }
+    }
+
+    /// A CRDT deletion: removes what this copy has observed.
+    func removeObserved(_ object: StoredObject) -> StoredObject {
+        switch object {
+        case .counter(var counter):
+            let value = counter.value
+            if value > 0 {
+                counter.decrement(by: UInt64(value), at: actor)
+            } else if value < 0 {
+                counter.increment(by: value.magnitude, at: actor)
+            }
+            return .counter(counter)
+        case .set(var set):
+            for element in set.elements.sorted() { set.remove(element) }
+            return .set(set)
+        case .map(var map):
+            for field in map.keys.sorted() { map.remove(field) }
+            return .map(map)
+        case .register(var register):
+            register.reset()
+            return .register(register)
+        case .flag(var flag):
+            flag.disable()
+            return .flag(flag)
+        case .siblings, .lastWriterWins:
+            preconditionFailure("sibling and last-writer-wins deletions are writes")
+        }
+    }
+
+    /// A CRDT update applied to `base` (or to the empty CRDT of its kind).
+    func apply(_ update: CRDTUpdate, to base: StoredObject?) -> WriteResult {
+        if let base, base.kind > update.kind { return .failed(.wrongType(base.kind)) }
+        let current = base?.kind == update.kind ? base : nil
+        switch update {
+        case .increment(let amount):
+            var counter = PNCounter()
+            if case .counter(let existing)? = current { counter = existing }
+            if amount >= 0 {
+                counter.increment(by: UInt64(amount), at: actor)
+            } else {
+                counter.decrement(by: amount.magnitude, at: actor)
+            }
+            return .write(.counter(counter), nil)
+        case .addToSet(let elements), .removeFromSet(let elements):
+            var set = ORSet<ByteString>()
+            if case .set(let existing)? = current { set = existing }
+            for element in elements {
+                if case .addToSet = update { set.insert(element, at: actor) } else { set.remove(element) }
+            }
+            return .write(.set(set), nil)
+        case .setFields(let fields):
+            var map = CRDTMap()
+            if case .map(let existing)? = current { map = existing }
+            let replica = actor
+            for field in fields {
+                map.update(field.field) { $0.assign(field.values[0], at: replica) }
+            }
+            return .write(.map(map), nil)
+        case .removeFields(let fields):
+            var map = CRDTMap()
+            if case .map(let existing)? = current { map = existing }
+            for field in fields { map.remove(field) }
+            return .write(.map(map), nil)
+        case .assign(let value):
+            var register = MVRegister<ByteString>()
+            if case .register(let existing)? = current { register = existing }
+            register.assign(value, at: actor)
+            return .write(.register(register), nil)
+        case .enable, .disable:
+            var flag = EnableWinsFlag()
+            if case .flag(let existing)? = current { flag = existing }
+            if case .enable = update { flag.enable(at: actor) } else { flag.disable() }
+            return .write(.flag(flag), nil)
+        }
+    }
+}
