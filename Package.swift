@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ConcordSimulation", targets: ["ConcordSimulation"]),
         .library(name: "ConcordChecker", targets: ["ConcordChecker"]),
         .library(name: "ConcordRaft", targets: ["ConcordRaft"]),
+        .library(name: "ConcordPaxos", targets: ["ConcordPaxos"]),
         .library(name: "ConcordTransactions", targets: ["ConcordTransactions"]),
         .library(name: "ConcordKV", targets: ["ConcordKV"]),
         .library(name: "ConcordStorage", targets: ["ConcordStorage"]),
@@ -60,6 +61,10 @@ let package = Package(
         // Protocol cores: value types, no I/O, no wall clock, no hidden randomness.
         .target(
             name: "ConcordRaft",
+            dependencies: ["ConcordFoundation", .product(name: "Collections", package: "swift-collections")]
+        ),
+        .target(
+            name: "ConcordPaxos",
             dependencies: ["ConcordFoundation", .product(name: "Collections", package: "swift-collections")]
         ),
         .target(name: "ConcordTransactions", dependencies: ["ConcordFoundation"]),
@@ -127,7 +132,7 @@ let package = Package(
             name: "ConcordLab",
             dependencies: [
                 "ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordSimulation", "ConcordChecker",
-                "ConcordRaft", "ConcordTransactions", "ConcordKV",
+                "ConcordRaft", "ConcordPaxos", "ConcordTransactions", "ConcordKV",
             ]
         ),
         .executableTarget(
@@ -147,6 +152,7 @@ let package = Package(
         .testTarget(name: "ConcordSimulationTests", dependencies: ["ConcordFoundation", "ConcordSimulation"]),
         .testTarget(name: "ConcordCheckerTests", dependencies: ["ConcordFoundation", "ConcordChecker", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordRaftTests", dependencies: ["ConcordFoundation", "ConcordRaft"]),
+        .testTarget(name: "ConcordPaxosTests", dependencies: ["ConcordFoundation", "ConcordPaxos"]),
         .testTarget(name: "ConcordTransactionsTests", dependencies: ["ConcordTransactions"]),
         .testTarget(name: "ConcordKVTests", dependencies: ["ConcordKV", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordStorageTests", dependencies: ["ConcordFoundation", "ConcordStorage", "ConcordRaft", .product(name: "PropertyBased", package: "swift-property-based")]),
@@ -177,6 +183,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConcordClientTests", dependencies: ["ConcordClient", "ConcordEtcdAPI"]),
-        .testTarget(name: "ConcordLabTests", dependencies: ["ConcordFoundation", "ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV"]),
+        .testTarget(name: "ConcordLabTests", dependencies: ["ConcordFoundation", "ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordPaxos", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV"]),
     ]
 )

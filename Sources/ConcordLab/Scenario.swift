@@ -69,6 +69,7 @@ public enum Scenarios {
         TransactionScenarios.sagaTravel,
         TransactionScenarios.sagaChoreography,
         MVCCRaftScenario.scenario,
+        PaxosScenario.scenario, MultiPaxosScenario.scenario, FastPaxosScenario.scenario,
     ]
 
     /// The scenario with this name, if there is one.

@@ -1,0 +1,53 @@
+import ConcordFoundation
+
+/// The payload of a Paxos slot that carries several client commands (a
+/// batch in the single-decree log): a varint count, then each encoded
+/// `KVCommand` as length-prefixed bytes.
+enum PaxosLabCommands {
+    static func encode(_ commands: [KVCommand]) -> [UInt8] {
+        var writer = BinaryWriter()
+        writer.writeVarint(UInt64(commands.count))
+        for command in commands { writer.writeBytes(command.encoded()) }
+        return writer.take()
+    }
+
+    /// The commands of a payload; an empty payload (a no-op) holds none.
+    static func decode(_ bytes: [UInt8]) throws(BinaryDecodingError) -> [KVCommand] {
+        guard !bytes.isEmpty else { return [] }
+        var reader = BinaryReader(bytes)
+        let count = try reader.readCount()
+        var commands: [KVCommand] = []
+        for _ in 0..<count {
+            commands.append(try KVCommand(decoding: Array(try reader.readBytes())))
+        }
+        try reader.finish()
+        return commands
+    }
+
+    /// A canonical encoding of a list of encoded commands, for the safety
+    /// monitor.
+    static func canonical(_ values: [[UInt8]]) -> [UInt8] {
+        var writer = BinaryWriter()
+        writer.writeVarint(UInt64(values.count))
+        for value in values { writer.writeBytes(value) }
+        return writer.take()
+    }
+}
+
+/// A server's record of the clients waiting for their writes (or, through
+/// the log, reads) to be applied: by client session, the sequence number
+/// and the client node to answer.
+struct PaxosLabWaitingClients {
+    private var waiting: [UInt64: (sequence: UInt64, client: Int)] = [:]
+
+    mutating func wait(_ command: KVCommand, client: Int) {
+        waiting[command.clientID] = (command.sequence, client)
+    }
+
+    /// The client to answer for `command`, which was applied; forgets it.
+    mutating func take(_ command: KVCommand) -> Int? {
+        guard let entry = waiting[command.clientID], entry.sequence == command.sequence else { return nil }
+        waiting[command.clientID] = nil
+        return entry.client
+    }
+}

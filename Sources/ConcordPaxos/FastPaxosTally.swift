@@ -1,0 +1,110 @@
+/// A coordinator's count of the votes of its own ballot in one slot: a
+/// value is chosen once a quorum (fast or classic, as the slot's round is)
+/// voted for it; in a fast round a collision is detected as soon as no
+/// value can reach a fast quorum any more, even if every acceptor not yet
+/// heard voted for it ("Fast Paxos" §3.3).
+public struct FastPaxosTally: Sendable, Hashable {
+    /// What the votes so far mean.
+    public enum Outcome: Sendable, Hashable {
+        /// Not decided yet.
+        case pending
+        /// A quorum voted for this value.
+        case chosen([[UInt8]])
+        /// A fast round in which no value can reach a fast quorum.
+        case collision
+    }
+
+    /// True for a fast round.
+    public let isFast: Bool
+    /// The votes that decide (fast or classic quorum size).
+    public let quorum: Int
+    /// The number of acceptors.
+    public let replicaCount: Int
+    /// The votes heard, by acceptor.
+    public private(set) var votes: [ReplicaID: [[UInt8]]] = [:]
+
+    /// Creates an empty tally.
+    public init(isFast: Bool, quorum: Int, replicaCount: Int) {
+        self.isFast = isFast
+        self.quorum = quorum
+        self.replicaCount = replicaCount
+    }
+
+    /// Counts a vote (an acceptor votes once per round and slot: a repeat
+    /// replaces nothing) and returns the outcome.
+    @discardableResult
+    public mutating func add(_ value: [[UInt8]], from acceptor: ReplicaID) -> Outcome {
+        if votes[acceptor] == nil { votes[acceptor] = value }
+        return outcome
+    }
+
+    /// The outcome of the votes so far.
+    public var outcome: Outcome {
+        var counts: [[[UInt8]]: Int] = [:]
+        for value in votes.values { counts[value, default: 0] += 1 }
+        // A quorum is more than half of the acceptors, so at most one value
+        // reaches it.
+        if let (value, _) = counts.first(where: { $0.value >= quorum }) {
+            return .chosen(value)
+        }
+        let best = counts.values.max() ?? 0
+        let unheard = replicaCount - votes.count
+        if isFast && best + unheard < quorum { return .collision }
+        return .pending
+    }
+}
+
+/// The coordinator's rule for picking the value of a slot from the votes a
+/// phase-1 quorum of promises reported ("Fast Paxos" §3.2, rule O4): let k
+/// be the highest ballot any of them voted in. When no vote is reported the
+/// slot is free; when k was a classic round its value is forced; when k was
+/// a fast round, a value v is forced if it may have been chosen — if some
+/// fast quorum R has every acceptor of Q ∩ R voting v in k, that is if
+/// the acceptors of Q that did not vote v in k are at most `n - fast`.
+/// With quorums that meet the Quorum Requirement at most one value may have
+/// been chosen; otherwise the slot is free and any proposed value may be
+/// picked.
+public enum FastPaxosValueRule {
+    /// What the rule decides for one slot.
+    public enum Pick: Sendable, Hashable {
+        /// Nobody in the quorum voted: the slot is free.
+        case nothingVoted
+        /// This value may have been chosen and must be proposed.
+        case forced([[UInt8]])
+        /// No value may have been chosen: any may be proposed; these are the
+        /// commands the round-k votes carried, first seen first.
+        case free(commandsSeen: [[UInt8]])
+    }
+
+    /// Applies the rule to the votes the promises of `quorum` (a set of at
+    /// least a classic quorum of acceptors) reported for one slot; an
+    /// acceptor with no entry in `votes` reported none.
+    ///
+    /// When several values may have been chosen (only possible with fast
+    /// quorums too small for the Quorum Requirement), the one with the most
+    /// votes is picked, ties by first appearance.
+    public static func pick(votes: [ReplicaID: FastPaxosVote], quorum: [ReplicaID], quorums: FastQuorumSizes) -> Pick {
+        let reported = quorum.sorted().compactMap { votes[$0] }
+        guard let highest = reported.map(\.ballot).max() else { return .nothingVoted }
+        let inHighest = reported.filter { $0.ballot == highest }
+        if !inHighest[0].isFast {
+            return .forced(inHighest[0].value)
+        }
+        var order: [[[UInt8]]] = []
+        var counts: [[[UInt8]]: Int] = [:]
+        for vote in inHighest {
+            if counts[vote.value] == nil { order.append(vote.value) }
+            counts[vote.value, default: 0] += 1
+        }
+        let outsideFastQuorum = quorums.replicaCount - quorums.fast
+        let possiblyChosen = order.filter { quorum.count - counts[$0]! <= outsideFastQuorum }
+        if let mostVoted = possiblyChosen.max(by: { counts[$0]! < counts[$1]! || (counts[$0]! == counts[$1]! && order.firstIndex(of: $0)! > order.firstIndex(of: $1)!) }) {
+            return .forced(mostVoted)
+        }
+        var commands: [[UInt8]] = []
+        for value in order {
+            for command in value where !commands.contains(command) { commands.append(command) }
+        }
+        return .free(commandsSeen: commands)
+    }
+}
