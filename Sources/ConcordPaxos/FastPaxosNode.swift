@@ -31,6 +31,10 @@ import DequeModule
 /// randomness only from the generator given. Like `PaxosNode` it keeps
 /// every slot (no compaction).
 public struct FastPaxosNode: Sendable {
+    /// How far below the commit index votes of earlier ballots are still
+    /// counted, in slots.
+    static let earlierBallotSlotsKept: UInt64 = 256
+
     /// The settings.
     public let configuration: FastPaxosConfiguration
     /// This replica's id.
@@ -57,6 +61,9 @@ public struct FastPaxosNode: Sendable {
     public internal(set) var collisions = 0
     /// Recoveries started because the commit index stalled.
     public internal(set) var stalls = 0
+    /// Promises and votes this replica answered to others, for statistics
+    /// (and for tests that aim crashes at fresh answers).
+    public internal(set) var acceptorAnswers = 0
     /// Invariant violations tolerated because a test-only bug is on.
     public internal(set) var toleratedViolations: [String] = []
 
@@ -68,7 +75,10 @@ public struct FastPaxosNode: Sendable {
     var highestRoundSeen: UInt64 = 0
     var promises: [ReplicaID: (commit: UInt64, votes: [FastPaxosVote], chosen: [FastPaxosDecision])] = [:]
     var heldCommands: [[UInt8]] = []
+    var promisedBy: Set<ReplicaID> = []
     var tallies: [UInt64: FastPaxosTally] = [:]
+    /// Votes of earlier ballots of this replica, by slot and ballot.
+    var earlierTallies: [UInt64: [Ballot: FastPaxosTally]] = [:]
     var nextClassicSlot: UInt64 = 1
     var followerCommit: [ReplicaID: UInt64] = [:]
     var recentActive: Set<ReplicaID> = []
@@ -101,7 +111,7 @@ public struct FastPaxosNode: Sendable {
         promised = durable.promised
         promisedHandedOut = durable.promised
         highestRoundSeen = durable.promised.round
-        for record in durable.records {
+        for record in durable.records.values {
             if let vote = record.vote { votes[record.slot] = vote }
             if let value = record.chosen {
                 chosen[record.slot] = value
@@ -197,9 +207,17 @@ public struct FastPaxosNode: Sendable {
         case .accept, .any, .commit:
             stepFromCoordinator(message)
         case .promise(let commit, let reported, let chosenReported):
-            guard role == .candidate, message.ballot == ballot else { return }
-            promises[message.from] = (commit, reported, chosenReported)
+            guard role != .follower, message.ballot == ballot else { return }
             for decision in chosenReported { learn(decision.slot, decision.value) }
+            if role == .coordinator {
+                // A late promise: every value that may have been chosen
+                // was reported by the quorum already; it only counts
+                // towards opening a fast round.
+                promisedBy.insert(message.from)
+                openFastRoundIfPossible()
+                return
+            }
+            promises[message.from] = (commit, reported, chosenReported)
             if promises.count >= quorums.classic { becomeCoordinator() }
         case .reject(let higher):
             highestRoundSeen = max(highestRoundSeen, higher.round)
@@ -210,11 +228,20 @@ public struct FastPaxosNode: Sendable {
                 becomeFollower(promising: promised, coordinator: nil)
             }
         case .votes(let reported):
-            guard role == .coordinator, message.ballot == ballot else { return }
+            guard role == .coordinator, message.ballot == ballot else {
+                // Votes of an earlier ballot of this replica: still votes,
+                // and a quorum of them chooses a value whoever coordinates.
+                for vote in reported where vote.ballot.replica == id { learnFromEarlierBallot(vote, from: message.from) }
+                return
+            }
             recentActive.insert(message.from)
-            for vote in reported where vote.ballot == ballot {
-                countVote(vote, from: message.from)
-                if role != .coordinator { return }
+            for vote in reported {
+                if vote.ballot == ballot {
+                    countVote(vote, from: message.from)
+                    if role != .coordinator { return }
+                } else if vote.ballot.replica == id {
+                    learnFromEarlierBallot(vote, from: message.from)
+                }
             }
         case .commitResponse(let commit):
             guard role == .coordinator, message.ballot == ballot else { return }
@@ -318,6 +345,7 @@ public struct FastPaxosNode: Sendable {
         stallElapsed = 0
         resetRandomizedElectionTimeout()
         promises = [:]
+        promisedBy = []
         tallies = [:]
         followerCommit = [:]
         recentActive = []
@@ -387,7 +415,7 @@ public struct FastPaxosNode: Sendable {
                     continue
                 }
                 let value: [[UInt8]]
-                switch FastPaxosValueRule.pick(votes: slotVotes, quorum: quorum, quorums: quorums) {
+                switch FastPaxosValueRule.pick(votes: slotVotes, quorum: quorum, quorums: quorums, coordinator: id) {
                 case .nothingVoted: value = []
                 case .forced(let forced): value = forced
                 case .free(let commands): value = commands
@@ -411,15 +439,23 @@ public struct FastPaxosNode: Sendable {
         for replica in configuration.replicas where replica != id {
             followerCommit[replica] = 0
         }
-        isFastRound = configuration.fastRoundsEnabled && quorum.count >= quorums.fast
+        promisedBy = Set(quorum)
         if !proposals.isEmpty { proposeClassic(proposals) }
-        if isFastRound {
-            for replica in configuration.replicas.sorted() where replica != id {
-                send(to: replica, ballot: ballot, .any(fromSlot: next))
-            }
-            fastBallot = ballot
-            nextFastSlot = next
+        openFastRoundIfPossible()
+    }
+
+    /// Makes the ballot a fast round for every slot after the classic ones
+    /// once a fast quorum has promised it (an "any" message, §3.1).
+    private mutating func openFastRoundIfPossible() {
+        guard role == .coordinator, !isFastRound, configuration.fastRoundsEnabled, promisedBy.count >= quorums.fast else {
+            return
         }
+        isFastRound = true
+        for replica in configuration.replicas.sorted() where replica != id {
+            send(to: replica, ballot: ballot, .any(fromSlot: nextClassicSlot))
+        }
+        fastBallot = ballot
+        nextFastSlot = nextClassicSlot
     }
 
     // MARK: Coordinator
@@ -454,6 +490,29 @@ public struct FastPaxosNode: Sendable {
         }
     }
 
+    /// The learner's side of votes cast in an earlier ballot of this
+    /// replica, which arrive after it moved on: a value chosen in any ballot
+    /// is chosen ("Fast Paxos" §2.1), so they are counted too.
+    private mutating func learnFromEarlierBallot(_ vote: FastPaxosVote, from acceptor: ReplicaID) {
+        guard vote.slot + Self.earlierBallotSlotsKept > committed else { return }
+        var byBallot = earlierTallies[vote.slot] ?? [:]
+        var tally =
+            byBallot[vote.ballot]
+            ?? FastPaxosTally(
+                isFast: vote.isFast, quorum: vote.isFast ? quorums.fast : quorums.classic, replicaCount: quorums.replicaCount)
+        guard tally.isFast == vote.isFast else { return }
+        if case .chosen(let value) = tally.add(vote.value, from: acceptor) {
+            earlierTallies[vote.slot] = nil
+            learn(vote.slot, value)
+            return
+        }
+        byBallot[vote.ballot] = tally
+        earlierTallies[vote.slot] = byBallot
+        if earlierTallies.count > Self.earlierBallotSlotsKept {
+            earlierTallies = earlierTallies.filter { $0.key + Self.earlierBallotSlotsKept > committed }
+        }
+    }
+
     private mutating func tickCoordinator() {
         heartbeatElapsed += 1
         electionElapsed += 1
@@ -478,9 +537,16 @@ public struct FastPaxosNode: Sendable {
                 return
             }
             let wantsFast = configuration.fastRoundsEnabled && active >= quorums.fast
-            if wantsFast != isFastRound {
+            if isFastRound && !wantsFast {
+                // Fast slots are open and a fast quorum is no longer heard
+                // from: a new ballot recovers them in classic rounds.
                 campaign()
                 return
+            }
+            if wantsFast && !isFastRound {
+                for replica in configuration.replicas.sorted() where replica != id && !promisedBy.contains(replica) {
+                    send(to: replica, ballot: ballot, .prepare(fromSlot: committed + 1))
+                }
             }
         }
         if heartbeatElapsed >= configuration.heartbeatIntervalTicks {
@@ -507,6 +573,7 @@ public struct FastPaxosNode: Sendable {
     /// Promises and votes report durable state: they leave once it is.
     private mutating func answer(to: ReplicaID, ballot messageBallot: Ballot, _ body: FastPaxosMessage.Body) {
         let message = FastPaxosMessage(from: id, to: to, ballot: messageBallot, body: body)
+        if to != id { acceptorAnswers += 1 }
         if to != id && configuration.testingBugs.contains(.answerBeforeDurable) {
             outbox.messages.append(message)
         } else {

@@ -1,3 +1,5 @@
+import HashTreeCollections
+
 /// Everything a `FastPaxosNode` asks its driver to do after one input.
 ///
 /// ## The ordering contract
@@ -69,27 +71,24 @@ public struct FastPaxosSlotRecord: Sendable, Hashable {
 }
 
 /// Everything a `FastPaxosNode` keeps durably: its promise and one record
-/// per slot it voted in or learned. It restarts from exactly this.
+/// per slot it voted in or learned. It restarts from exactly this. The
+/// records live in a persistent hash trie, so that copies share structure.
 public struct FastPaxosDurableState: Sendable, Hashable {
     /// The highest ballot promised.
     public var promised: Ballot
-    /// The records, in slot order.
-    public var records: [FastPaxosSlotRecord]
+    /// The records, by slot.
+    public var records: TreeDictionary<UInt64, FastPaxosSlotRecord>
 
     /// Creates a durable state; empty for a fresh replica.
     public init(promised: Ballot = .zero, records: [FastPaxosSlotRecord] = []) {
         self.promised = promised
-        self.records = records
+        self.records = TreeDictionary(records.map { ($0.slot, $0) }, uniquingKeysWith: { $1 })
     }
 
     /// Applies a persist request.
     public mutating func apply(_ request: FastPaxosPersistRequest) {
         if let newPromise = request.promised { promised = newPromise }
-        guard !request.records.isEmpty else { return }
-        var bySlot: [UInt64: FastPaxosSlotRecord] = [:]
-        for record in records { bySlot[record.slot] = record }
-        for record in request.records { bySlot[record.slot] = record }
-        records = bySlot.keys.sorted().map { bySlot[$0]! }
+        for record in request.records { records[record.slot] = record }
     }
 }
 

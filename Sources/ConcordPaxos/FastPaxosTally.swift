@@ -81,9 +81,12 @@ public enum FastPaxosValueRule {
     /// acceptor with no entry in `votes` reported none.
     ///
     /// When several values may have been chosen (only possible with fast
-    /// quorums too small for the Quorum Requirement), the one with the most
-    /// votes is picked, ties by first appearance.
-    public static func pick(votes: [ReplicaID: FastPaxosVote], quorum: [ReplicaID], quorums: FastQuorumSizes) -> Pick {
+    /// quorums too small for the Quorum Requirement), the coordinator keeps
+    /// its own vote if it is one of them, else the one with the most votes
+    /// (ties by first appearance).
+    public static func pick(
+        votes: [ReplicaID: FastPaxosVote], quorum: [ReplicaID], quorums: FastQuorumSizes, coordinator: ReplicaID? = nil
+    ) -> Pick {
         let reported = quorum.sorted().compactMap { votes[$0] }
         guard let highest = reported.map(\.ballot).max() else { return .nothingVoted }
         let inHighest = reported.filter { $0.ballot == highest }
@@ -98,6 +101,11 @@ public enum FastPaxosValueRule {
         }
         let outsideFastQuorum = quorums.replicaCount - quorums.fast
         let possiblyChosen = order.filter { quorum.count - counts[$0]! <= outsideFastQuorum }
+        if possiblyChosen.count > 1, let own = coordinator.flatMap({ votes[$0] }), own.ballot == highest,
+            possiblyChosen.contains(own.value)
+        {
+            return .forced(own.value)
+        }
         if let mostVoted = possiblyChosen.max(by: { counts[$0]! < counts[$1]! || (counts[$0]! == counts[$1]! && order.firstIndex(of: $0)! > order.firstIndex(of: $1)!) }) {
             return .forced(mostVoted)
         }

@@ -61,6 +61,9 @@ public struct MultiPaxosNode: Sendable {
     public internal(set) var campaignsWon = 0
     /// Campaigns started, for statistics.
     public internal(set) var campaignsStarted = 0
+    /// Promises and acceptances this replica answered to others, for
+    /// statistics (and for tests that aim crashes at fresh answers).
+    public internal(set) var acceptorAnswers = 0
 
     var log: MultiPaxosLog
     var highestRoundSeen: UInt64 = 0
@@ -271,6 +274,7 @@ public struct MultiPaxosNode: Sendable {
         let message = MultiPaxosMessage(from: id, to: to, ballot: messageBallot ?? ballot, body: body)
         switch body {
         case .promise, .acceptResponse:
+            if to != id { acceptorAnswers += 1 }
             if to != id && configuration.testingBugs.contains(.answerBeforeDurable) {
                 outbox.messages.append(message)
             } else {

@@ -147,12 +147,21 @@ extension MultiPaxosNode {
     // MARK: Acceptor
 
     /// Phase 2b for a run of slots: the slots up to the leader's commit
-    /// index are chosen values; the others are accepted in the message's
-    /// ballot. The answer reports the prefix this acceptor agrees on with
+    /// index are chosen values (stored in the message's ballot); the others
+    /// are accepted in the message's ballot. The answer reports the prefix this acceptor agrees on with
     /// the leader, once durable.
     mutating func handleAccept(_ message: MultiPaxosMessage, _ accept: MultiPaxosMessage.Accept) {
-        for entry in accept.entries {
-            log.write(entry, chosen: entry.slot <= accept.leaderCommit)
+        for var entry in accept.entries {
+            let chosen = entry.slot <= accept.leaderCommit
+            if chosen && entry.ballot < message.ballot {
+                // A chosen value is stored in the leader's ballot: that the
+                // acceptor agrees with this leader up to here must survive
+                // a restart, and its commit index may not have been
+                // persisted yet. (The leader proposes no other value in
+                // this slot, so the pair is one it could have proposed.)
+                entry.ballot = message.ballot
+            }
+            log.write(entry, chosen: chosen)
         }
         let agreed = log.agreedThrough(message.ballot)
         log.markChosen(upTo: min(accept.leaderCommit, agreed))

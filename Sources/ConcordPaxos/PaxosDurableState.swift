@@ -1,3 +1,5 @@
+import HashTreeCollections
+
 /// The durable state of one instance of a `PaxosNode`: its acceptor's
 /// promise and acceptance, and the value chosen there once learned.
 public struct PaxosSlotRecord: Sendable, Hashable {
@@ -20,23 +22,22 @@ public struct PaxosSlotRecord: Sendable, Hashable {
 }
 
 /// Everything a `PaxosNode` keeps durably: one record per instance it took
-/// part in, in slot order. It restarts from exactly this.
+/// part in, by slot. It restarts from exactly this.
+///
+/// The records live in a persistent hash trie, so that a copy (a
+/// simulated disk keeps one per write) shares all but the changed paths.
 public struct PaxosDurableState: Sendable, Hashable {
-    /// The records, in increasing slot order.
-    public var records: [PaxosSlotRecord]
+    /// The records, by slot.
+    public var records: TreeDictionary<UInt64, PaxosSlotRecord>
 
     /// Creates a durable state; empty for a fresh replica.
     public init(records: [PaxosSlotRecord] = []) {
-        self.records = records
+        self.records = TreeDictionary(records.map { ($0.slot, $0) }, uniquingKeysWith: { $1 })
     }
 
     /// Applies a persist request: each record replaces the one of its slot.
     public mutating func apply(_ request: PaxosPersistRequest) {
-        guard !request.records.isEmpty else { return }
-        var bySlot: [UInt64: PaxosSlotRecord] = [:]
-        for record in records { bySlot[record.slot] = record }
-        for record in request.records { bySlot[record.slot] = record }
-        records = bySlot.keys.sorted().map { bySlot[$0]! }
+        for record in request.records { records[record.slot] = record }
     }
 }
 

@@ -41,6 +41,9 @@ public struct PaxosNode: Sendable {
     public private(set) var attemptsFailed = 0
     /// The longest run of consecutive failed attempts so far.
     public private(set) var longestFailureRun = 0
+    /// Promises and acceptances this replica's acceptors answered, for
+    /// statistics (and for tests that aim crashes at fresh answers).
+    public private(set) var acceptorAnswers = 0
     /// Invariant violations tolerated because a test-only bug is on.
     public private(set) var toleratedViolations: [String] = []
 
@@ -80,7 +83,7 @@ public struct PaxosNode: Sendable {
         guard case .success(let quorums) = configuration.quorums else { preconditionFailure("checked by problems") }
         self.quorums = quorums
         self.random = random
-        for record in durable.records {
+        for record in durable.records.values {
             acceptors[record.slot] = Acceptor(promised: record.promised, accepted: record.accepted)
             if let value = record.chosen {
                 chosen[record.slot] = value
@@ -327,6 +330,7 @@ public struct PaxosNode: Sendable {
     /// An acceptor's answer, which reports its durable state: it leaves
     /// only once that state is durable ("Paxos Made Simple" §2.5).
     private mutating func answerDurably(to: ReplicaID, slot: UInt64, _ body: PaxosMessage.Body) {
+        acceptorAnswers += 1
         let message = PaxosMessage(from: id, to: to, slot: slot, body: body)
         if to != id && configuration.testingBugs.contains(.answerBeforeDurable) {
             outbox.messages.append(message)

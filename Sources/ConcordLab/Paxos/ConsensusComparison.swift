@@ -30,6 +30,8 @@ public enum ConsensusComparison {
     static let faultAt = SimulationDuration.seconds(1)
     /// How long the leader is cut off in the partition runs.
     static let partitionLength = SimulationDuration.seconds(1)
+    /// The window before a fault whose completions are the baseline.
+    static let baselineWindow = SimulationDuration.milliseconds(400)
     /// Client counts of the Fast Paxos contention runs.
     static let contentionClients = [1, 2, 4, 8, 16]
     /// Message header bytes counted for every message (sender, receiver,
@@ -203,10 +205,13 @@ public enum ConsensusComparison {
         run.partition([[isolated], others])
         run.step(healAt)
         let completions = run.latenciesSince(.zero).map(\.completed)
-        let windowStart = cutAt - partitionLength
+        // The baseline is the steady state just before the cut (the first
+        // half second of a run includes the first election).
+        let windowStart = cutAt - baselineWindow
         let before = completions.filter { $0 >= windowStart && $0 < cutAt }.count
         let during = completions.filter { $0 >= cutAt && $0 < healAt }.count
-        return (before, during)
+        let perSecond = { (count: Int, window: SimulationDuration) in Int(Int64(count) * 1_000_000_000 / window.nanoseconds) }
+        return (perSecond(before, baselineWindow), perSecond(during, partitionLength))
     }
 
     // MARK: Engines

@@ -24,6 +24,7 @@ struct FastPaxosKVServer: PaxosLabServer {
     private(set) var counters = PaxosLabCounters()
 
     var leads: Bool { node.role == .coordinator }
+    var acceptorAnswers: Int { node.acceptorAnswers }
 
     init(
         id: NodeID, durable: FastPaxosDurableState?, configuration: FastPaxosConfiguration, settings: PaxosLabSettings,

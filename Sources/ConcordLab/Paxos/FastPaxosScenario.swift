@@ -49,14 +49,15 @@ enum FastPaxosScenario {
             servers: servers, clients: Array(firstClient..<(firstClient + clientCount)),
             clientsStopAt: .zero + safetyPhase)
         settings.clientsBroadcast = true
+        let profile = PaxosLabRun.drawProfile(&random)
         let monitor = PaxosSafetyMonitor()
         guard case .success(let quorums) = configuration.quorums else { preconditionFailure("drawn settings are valid") }
         let shape =
-            "\(quorums), \(configuration.fastRoundsEnabled ? "fast rounds" : "classic rounds only"), stall timeout \(configuration.stallTimeoutTicks) ticks"
+            "\(profile), \(quorums), \(configuration.fastRoundsEnabled ? "fast rounds" : "classic rounds only"), stall timeout \(configuration.stallTimeoutTicks) ticks"
         return PaxosLabRun.execute(
             PaxosLabRun.Setup<FastPaxosKVServer>(
                 seed: seed, settings: settings, safetyPhase: safetyPhase, recordsTrace: recordsTrace, requiresLeader: true,
-                healsEveryServer: false, shape: shape, monitor: monitor,
+                healsEveryServer: false, shape: shape, monitor: monitor, profile: profile,
                 makeServer: { id, durable, context in
                     FastPaxosKVServer(
                         id: id, durable: durable, configuration: configuration, settings: settings, monitor: monitor,

@@ -29,6 +29,7 @@ struct MultiPaxosKVServer: PaxosLabServer {
     private(set) var counters = PaxosLabCounters()
 
     var leads: Bool { node.role == .leader }
+    var acceptorAnswers: Int { node.acceptorAnswers }
 
     init(
         id: NodeID, durable: MultiPaxosDurableState?, configuration: MultiPaxosConfiguration, settings: PaxosLabSettings,

@@ -67,15 +67,16 @@ enum MultiPaxosScenario {
             servers: servers, clients: Array(firstClient..<(firstClient + clientCount)),
             clientsStopAt: .zero + safetyPhase)
         settings.compactionEntries = [8, 48][random.index(below: 2)]
+        let profile = PaxosLabRun.drawProfile(&random)
         let monitor = PaxosSafetyMonitor()
         let reads = configuration.clockDriftBoundTicks == nil ? "read quorums" : "lease reads"
         let shape =
-            "\(PaxosLabQuorums.describe(quorums)), \(reads), \(configuration.checkQuorum ? "check-quorum" : "no check-quorum"), \(configuration.entriesPerMessageMax) slots per accept, window \(configuration.inflightMessagesMax)"
+            "\(profile), \(PaxosLabQuorums.describe(quorums)), \(reads), \(configuration.checkQuorum ? "check-quorum" : "no check-quorum"), \(configuration.entriesPerMessageMax) slots per accept, window \(configuration.inflightMessagesMax)"
         return PaxosLabRun.execute(
             PaxosLabRun.Setup<MultiPaxosKVServer>(
                 seed: seed, settings: settings, safetyPhase: safetyPhase, recordsTrace: recordsTrace, requiresLeader: true,
                 healsEveryServer: PaxosLabQuorums.needsEveryServer(quorums, servers: serverCount), shape: shape,
-                monitor: monitor,
+                monitor: monitor, profile: profile,
                 makeServer: { id, durable, context in
                     MultiPaxosKVServer(
                         id: id, durable: durable, configuration: configuration, settings: settings, monitor: monitor,

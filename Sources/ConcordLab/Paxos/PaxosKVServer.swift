@@ -27,6 +27,7 @@ struct PaxosKVServer: PaxosLabServer {
     private(set) var counters = PaxosLabCounters()
 
     var leads: Bool { false }
+    var acceptorAnswers: Int { node.acceptorAnswers }
 
     init(
         id: NodeID, durable: PaxosDurableState?, configuration: PaxosConfiguration, settings: PaxosLabSettings,

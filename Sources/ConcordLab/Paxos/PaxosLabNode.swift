@@ -23,6 +23,8 @@ protocol PaxosLabServer {
     /// True while this server leads (coordinates); always false in a
     /// leaderless protocol.
     var leads: Bool { get }
+    /// Promises and acceptances the server's acceptor answered so far.
+    var acceptorAnswers: Int { get }
     /// What the server counted.
     var counters: PaxosLabCounters { get }
 

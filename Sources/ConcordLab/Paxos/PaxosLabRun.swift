@@ -38,6 +38,23 @@ enum PaxosLabRun {
         var operations: Int
     }
 
+    /// The fault profiles of a run.
+    enum Profile: Sendable {
+        /// Swarm faults only.
+        case swarm
+        /// Swarm faults plus `PaxosFaultHunter`'s crashes aimed at acceptors
+        /// just after they answer and at leaders just after they start to
+        /// lead: the profile of the durability bug hunts, which the correct
+        /// cores pass as well.
+        case hunting
+    }
+
+    /// Draws a run's fault profile: hunting in half of the runs, so that
+    /// every seed replays with its own profile.
+    static func drawProfile(_ random: inout SeededRandom) -> Profile {
+        random.chance(perMillion: 500_000) ? .hunting : .swarm
+    }
+
     /// What a scenario hands the runner.
     struct Setup<Server: PaxosLabServer> {
         var seed: UInt64
@@ -51,6 +68,8 @@ enum PaxosLabRun {
         /// One line on the run's drawn parameters, for the verdict.
         var shape: String
         var monitor: PaxosSafetyMonitor
+        /// The fault profile.
+        var profile: Profile = .swarm
         var makeServer: (NodeID, Server.Durable?, inout NodeContext<PaxosLabMessage<Server.Peer>, Server.Durable>) -> Server
     }
 
@@ -67,7 +86,23 @@ enum PaxosLabRun {
                 return .client(PaxosKVClient(id: id, settings: settings, context: &context))
             })
         plan.schedule(on: &simulator)
-        simulator.run(until: plan.healedAt) { $0.eventsHandled < eventsMax }
+        switch setup.profile {
+        case .swarm:
+            simulator.run(until: plan.healedAt) { $0.eventsHandled < eventsMax }
+        case .hunting:
+            var hunter = PaxosFaultHunter(seed: setup.seed, servers: settings.servers, healedAt: plan.healedAt)
+            while simulator.now < plan.healedAt && simulator.eventsHandled < eventsMax {
+                var strike: PaxosFaultHunter.Strike?
+                simulator.run(until: plan.healedAt) { simulator in
+                    guard simulator.eventsHandled < eventsMax else { return false }
+                    strike = hunter.observe(simulator)
+                    return strike == nil
+                }
+                guard let strike else { break }
+                simulator.schedule(.crash(strike.node), at: strike.crashAt)
+                simulator.schedule(.restart(strike.node), at: strike.restartAt)
+            }
+        }
         let deadline = plan.healedAt + livenessBound
         simulator.run(until: deadline) { simulator in
             simulator.eventsHandled < eventsMax

@@ -57,14 +57,15 @@ enum PaxosScenario {
         let settings = PaxosLabSettings(
             servers: servers, clients: Array(firstClient..<(firstClient + clientCount)),
             clientsStopAt: .zero + safetyPhase)
+        let profile = PaxosLabRun.drawProfile(&random)
         let monitor = PaxosSafetyMonitor()
         let shape =
-            "\(PaxosLabQuorums.describe(quorums)), attempt timeout \(configuration.attemptTimeoutTicks) ticks, back-off up to \(configuration.backoffTicksMax)"
+            "\(profile), \(PaxosLabQuorums.describe(quorums)), attempt timeout \(configuration.attemptTimeoutTicks) ticks, back-off up to \(configuration.backoffTicksMax)"
         return PaxosLabRun.execute(
             PaxosLabRun.Setup<PaxosKVServer>(
                 seed: seed, settings: settings, safetyPhase: safetyPhase, recordsTrace: recordsTrace, requiresLeader: false,
                 healsEveryServer: PaxosLabQuorums.needsEveryServer(quorums, servers: serverCount), shape: shape,
-                monitor: monitor,
+                monitor: monitor, profile: profile,
                 makeServer: { id, durable, context in
                     PaxosKVServer(
                         id: id, durable: durable, configuration: configuration, settings: settings, monitor: monitor,
