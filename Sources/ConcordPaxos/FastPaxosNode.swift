@@ -148,11 +148,17 @@ public struct FastPaxosNode: Sendable {
         } else {
             electionElapsed += 1
             if electionElapsed >= randomizedElectionTimeout {
-                campaign()
+                startCampaign()
             } else if role == .candidate && electionElapsed % configuration.heartbeatIntervalTicks == 0 {
                 sendPrepares()
             }
         }
+        return takeOutput()
+    }
+
+    /// Starts phase 1 now, as if the election timeout had passed.
+    public mutating func campaign() -> FastPaxosOutput {
+        startCampaign()
         return takeOutput()
     }
 
@@ -223,7 +229,7 @@ public struct FastPaxosNode: Sendable {
             highestRoundSeen = max(highestRoundSeen, higher.round)
             guard role != .follower, message.ballot == ballot, higher > ballot else { return }
             if role == .coordinator {
-                campaign()
+                startCampaign()
             } else {
                 becomeFollower(promising: promised, coordinator: nil)
             }
@@ -324,6 +330,12 @@ public struct FastPaxosNode: Sendable {
         dirtySlots.insert(slot)
         highestChosen = max(highestChosen, slot)
         tallies[slot] = nil
+        handOutLearnedPrefix()
+    }
+
+    /// Hands out the values learned after the commit index, in slot order
+    /// (after a restart, the durable ones first).
+    private mutating func handOutLearnedPrefix() {
         while let next = chosen[committed + 1] {
             committed += 1
             outbox.chosen.append(FastPaxosDecision(slot: committed, value: next))
@@ -364,7 +376,7 @@ public struct FastPaxosNode: Sendable {
 
     /// Starts phase 1 with a ballot above every one seen; the own promise
     /// counts once durable.
-    mutating func campaign() {
+    mutating func startCampaign() {
         resetBallotState()
         role = .candidate
         let round = min(max(promised.round, highestRoundSeen) + 1, Ballot.roundMax)
@@ -484,15 +496,16 @@ public struct FastPaxosNode: Sendable {
             newDecisions.append(FastPaxosDecision(slot: vote.slot, value: value))
         case .collision:
             collisions += 1
-            campaign()
+            startCampaign()
         case .pending:
             tallies[vote.slot] = tally
         }
     }
 
     /// The learner's side of votes cast in an earlier ballot of this
-    /// replica, which arrive after it moved on: a value chosen in any ballot
-    /// is chosen ("Fast Paxos" §2.1), so they are counted too.
+    /// replica, which arrive after it moved on: a quorum of votes in any
+    /// round chooses a value, whatever round the coordinator is in now, so
+    /// they are counted too.
     private mutating func learnFromEarlierBallot(_ vote: FastPaxosVote, from acceptor: ReplicaID) {
         guard vote.slot + Self.earlierBallotSlotsKept > committed else { return }
         var byBallot = earlierTallies[vote.slot] ?? [:]
@@ -525,7 +538,7 @@ public struct FastPaxosNode: Sendable {
         committedAtLastTick = committed
         if stallElapsed >= configuration.stallTimeoutTicks {
             stalls += 1
-            campaign()
+            startCampaign()
             return
         }
         if electionElapsed >= configuration.electionTimeoutTicks {
@@ -540,7 +553,7 @@ public struct FastPaxosNode: Sendable {
             if isFastRound && !wantsFast {
                 // Fast slots are open and a fast quorum is no longer heard
                 // from: a new ballot recovers them in classic rounds.
-                campaign()
+                startCampaign()
                 return
             }
             if wantsFast && !isFastRound {
@@ -592,6 +605,7 @@ public struct FastPaxosNode: Sendable {
     private var hasUnhandedState: Bool { promised != promisedHandedOut || !dirtySlots.isEmpty }
 
     mutating func takeOutput() -> FastPaxosOutput {
+        handOutLearnedPrefix()
         while !hasUnhandedState, persistsInFlight.isEmpty, !messagesAfterPersist.isEmpty {
             let released = messagesAfterPersist
             messagesAfterPersist = []

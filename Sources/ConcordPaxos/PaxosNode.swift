@@ -249,10 +249,7 @@ public struct PaxosNode: Sendable {
                 send(to: replica, slot: slot, .decided([value]))
             }
         }
-        while let next = chosen[learnedPrefix + 1] {
-            learnedPrefix += 1
-            outbox.chosen.append(ChosenValue(slot: learnedPrefix, value: next))
-        }
+        handOutLearnedPrefix()
         if let current = attempt, current.slot == slot {
             attempt = nil
             consecutiveFailures = 0
@@ -347,7 +344,17 @@ public struct PaxosNode: Sendable {
         }
     }
 
+    /// Hands out the values learned after the prefix, in slot order (after
+    /// a restart, the durable ones first).
+    private mutating func handOutLearnedPrefix() {
+        while let next = chosen[learnedPrefix + 1] {
+            learnedPrefix += 1
+            outbox.chosen.append(ChosenValue(slot: learnedPrefix, value: next))
+        }
+    }
+
     mutating func takeOutput() -> PaxosOutput {
+        handOutLearnedPrefix()
         startAttemptIfIdle()
         while dirtySlots.isEmpty, persistsInFlight.isEmpty, !messagesAfterPersist.isEmpty {
             let released = messagesAfterPersist

@@ -63,10 +63,13 @@ struct MultiPaxosTestCluster {
         for request in held { complete(id, request) }
     }
 
-    /// Makes `id` campaign and delivers until quiet.
+    /// Makes `id` campaign and delivers until quiet, campaigning again
+    /// (with a higher ballot) when refused, up to three times.
     mutating func elect(_ id: ReplicaID) {
-        handle(id, nodes[id]!.campaign())
-        deliverAll()
+        for _ in 0..<3 where nodes[id]!.role != .leader {
+            handle(id, nodes[id]!.campaign())
+            deliverAll()
+        }
     }
 
     mutating func propose(_ id: ReplicaID, _ commands: [[UInt8]]) throws(MultiPaxosRequestError) {

@@ -104,49 +104,41 @@ import Testing
     /// P1a broken: a value chosen in a lower ballot after a higher promise,
     /// while the higher ballot's proposer, told of nothing, chose another.
     @Test func theBugAcceptLowerBallotLetsTwoValuesBeChosen() {
-        func isDecided(_ message: PaxosMessage) -> Bool {
-            if case .decided = message.body { return true }
-            return false
+        func run(bugs: Set<PaxosBug>) -> (first: [UInt8]?, third: [UInt8]?) {
+            func isAccept(_ message: PaxosMessage) -> Bool {
+                if case .accept = message.body { return true }
+                return false
+            }
+            func isDecided(_ message: PaxosMessage) -> Bool {
+                if case .decided = message.body { return true }
+                return false
+            }
+            var cluster = PaxosTestCluster(count: 3) { $0.testingBugs = bugs }
+            // Replica 1 runs phase 1 with 1 and 2; its accepts to the
+            // others are held back.
+            cluster.propose(1, [1])
+            cluster.inFlight.removeAll { $0.to == 3 }
+            while let next = cluster.inFlight.firstIndex(where: { !isAccept($0) }) { cluster.deliver(at: next) }
+            let held = cluster.inFlight.filter { isAccept($0) && $0.to == 2 }
+            cluster.inFlight = []
+            // Replica 3 runs both phases with 2 and 3 only, and nobody is told.
+            cluster.propose(3, [3])
+            while !cluster.inFlight.isEmpty {
+                cluster.inFlight.removeAll { $0.to == 1 || isDecided($0) }
+                if !cluster.inFlight.isEmpty { cluster.deliver(at: 0) }
+            }
+            // Replica 1's accept reaches 2, which promised the higher ballot.
+            cluster.inFlight = held
+            while !cluster.inFlight.isEmpty {
+                cluster.inFlight.removeAll { $0.to == 3 || isDecided($0) }
+                if !cluster.inFlight.isEmpty { cluster.deliver(at: 0) }
+            }
+            return (cluster.nodes[1]!.chosenValue(at: 1), cluster.nodes[3]!.chosenValue(at: 1))
         }
-        var cluster = PaxosTestCluster(count: 3) { $0.testingBugs = [.acceptLowerBallot] }
-        // Replica 1 runs phase 1 with 1 and 2; its accepts are held back.
-        cluster.propose(1, [1])
-        cluster.inFlight.removeAll { $0.to == 3 }
-        cluster.deliverAll()
-        let accepts = cluster.inFlight.filter { $0.to != 3 }
-        cluster.inFlight = []
-        // Replica 3 runs both phases with 2 and 3 only, and nobody is told.
-        cluster.propose(3, [3])
-        while !cluster.inFlight.isEmpty {
-            cluster.inFlight.removeAll { $0.to == 1 || isDecided($0) }
-            if !cluster.inFlight.isEmpty { cluster.deliver(at: 0) }
-        }
-        #expect(cluster.nodes[3]!.chosenValue(at: 1) == [3])
-        // The lower ballot's accepts arrive; 2 promised the higher ballot
-        // but accepts anyway.
-        cluster.inFlight = accepts
-        while !cluster.inFlight.isEmpty {
-            cluster.inFlight.removeAll { $0.to == 3 || isDecided($0) }
-            if !cluster.inFlight.isEmpty { cluster.deliver(at: 0) }
-        }
-        #expect(cluster.nodes[1]!.chosenValue(at: 1) == [1], "two values chosen in slot 1")
-        var correct = PaxosTestCluster(count: 3)
-        correct.propose(1, [1])
-        correct.inFlight.removeAll { $0.to == 3 }
-        correct.deliverAll()
-        let heldBack = correct.inFlight.filter { $0.to != 3 }
-        correct.inFlight = []
-        correct.propose(3, [3])
-        while !correct.inFlight.isEmpty {
-            correct.inFlight.removeAll { $0.to == 1 || isDecided($0) }
-            if !correct.inFlight.isEmpty { correct.deliver(at: 0) }
-        }
-        correct.inFlight = heldBack
-        while !correct.inFlight.isEmpty {
-            correct.inFlight.removeAll { $0.to == 3 || isDecided($0) }
-            if !correct.inFlight.isEmpty { correct.deliver(at: 0) }
-        }
-        #expect(correct.nodes[1]!.chosenValue(at: 1) == nil, "without the bug the lower ballot is refused")
+        let buggy = run(bugs: [.acceptLowerBallot])
+        #expect(buggy.third == [3] && buggy.first == [1], "two values chosen in slot 1")
+        let correct = run(bugs: [])
+        #expect(correct.third == [3] && correct.first == nil, "the lower ballot is refused")
     }
 
     @Test func emptyValuesAreRefused() {
