@@ -39,34 +39,26 @@ public struct FastPaxosConfiguration: Sendable, Hashable {
         self.replicas = replicas
     }
 
-    /// The quorum sizes, when valid (fast quorums as small as classic ones
-    /// only under `PaxosBug.fastQuorumTooSmall`).
+    /// The quorum sizes, when valid: majority classic quorums and the
+    /// smallest fast quorum that meets the Quorum Requirement unless given
+    /// (fast quorums as small as classic ones only under
+    /// `PaxosBug.fastQuorumTooSmall`).
     public var quorums: Result<FastQuorumSizes, QuorumSizeError> {
         let count = replicas.count
+        guard (1...QuorumSizes.replicaCountMax).contains(count) else { return .failure(.replicaCountOutOfRange(count)) }
         let classic = classicQuorum ?? count / 2 + 1
-        if configurationBugFastQuorum {
-            guard (1...max(1, count)).contains(classic), count >= 1, count <= QuorumSizes.replicaCountMax else {
-                return .failure(.quorumOutOfRange(phase: 1, size: classic, replicaCount: count))
-            }
+        guard (1...count).contains(classic) else { return .failure(.quorumOutOfRange(phase: 1, size: classic, replicaCount: count)) }
+        if testingBugs.contains(.fastQuorumTooSmall) {
             return .success(FastQuorumSizes(unchecked: count, classic: classic, fast: fastQuorum ?? classic))
         }
-        if let fast = fastQuorum {
-            do {
-                return .success(try FastQuorumSizes(replicaCount: count, classic: classic, fast: fast))
-            } catch {
-                return .failure(error)
-            }
-        }
-        guard count >= 1, count <= QuorumSizes.replicaCountMax else { return .failure(.replicaCountOutOfRange(count)) }
-        let minimalFast = min(count, (2 * count - classic) / 2 + 1)
+        // The least fast quorum with classic + 2 × fast > 2n.
+        let fast = fastQuorum ?? min(count, max(classic, (2 * count - classic) / 2 + 1))
         do {
-            return .success(try FastQuorumSizes(replicaCount: count, classic: classic, fast: max(classic, minimalFast)))
+            return .success(try FastQuorumSizes(replicaCount: count, classic: classic, fast: fast))
         } catch {
             return .failure(error)
         }
     }
-
-    private var configurationBugFastQuorum: Bool { testingBugs.contains(.fastQuorumTooSmall) }
 
     /// The problems that make these settings unusable; empty when valid.
     public var problems: [String] {

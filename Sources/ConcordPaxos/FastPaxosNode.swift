@@ -642,13 +642,3 @@ public struct FastPaxosNode: Sendable {
         return output
     }
 }
-
-/// Why a request to a `FastPaxosNode` was refused. A refused request
-/// changes nothing.
-public enum FastPaxosRequestError: Error, Sendable, Hashable {
-    /// This replica takes no client command now: it is not in a fast round
-    /// and does not coordinate; `coordinatorHint` is the coordinator it knows.
-    case notInFastRound(coordinatorHint: ReplicaID?)
-    /// A candidate already holds `heldCommandsMax` commands.
-    case tooManyHeldCommands
-}

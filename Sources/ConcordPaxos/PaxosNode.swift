@@ -382,13 +382,3 @@ public struct PaxosNode: Sendable {
         return output
     }
 }
-
-/// Why a request to a Paxos core was refused. A refused request changes
-/// nothing.
-public enum PaxosRequestError: Error, Sendable, Hashable {
-    /// An empty value: empty values are the no-ops replicas propose
-    /// themselves.
-    case emptyValue
-    /// The replica already holds this many own values not yet chosen.
-    case tooManyPendingValues(limit: Int)
-}

@@ -47,3 +47,13 @@ public struct ChosenValue: Sendable, Hashable {
         self.value = value
     }
 }
+
+/// Why a request to a Paxos core was refused. A refused request changes
+/// nothing.
+public enum PaxosRequestError: Error, Sendable, Hashable {
+    /// An empty value: empty values are the no-ops replicas propose
+    /// themselves.
+    case emptyValue
+    /// The replica already holds this many own values not yet chosen.
+    case tooManyPendingValues(limit: Int)
+}
