@@ -72,7 +72,9 @@ import Testing
         var caught: (seed: UInt64, verdict: String)?
         for seed in 0..<hunt.bound {
             let report = hunt.family.execute(seed: seed, bug: hunt.bug)
-            if !report.passed {
+            // A catch is a safety failure (the monitor or the checker); a
+            // run that only missed the liveness bound does not count.
+            if report.safetyViolated {
                 caught = (seed, report.verdict)
                 break
             }

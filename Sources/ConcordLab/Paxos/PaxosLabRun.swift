@@ -32,6 +32,9 @@ enum PaxosLabRun {
     /// What one run found.
     struct Report {
         var passed: Bool
+        /// True when the safety monitor reported a violation or the history
+        /// is not linearizable: a failure of safety, not of liveness alone.
+        var safetyViolated: Bool
         var verdict: String
         var trace: [String]
         var traceHash: UInt64
@@ -115,6 +118,7 @@ enum PaxosLabRun {
 
         let monitor = setup.monitor
         var failures = monitor.violations
+        var safetyViolated = !monitor.violations.isEmpty
         if simulator.eventsHandled >= eventsMax { failures.append("event storm: \(eventsMax) events by \(simulator.now)") }
         if !idle { failures.append("liveness: operations still pending \(livenessBound) after healing") }
         if setup.requiresLeader && !leader { failures.append("liveness: no leader \(livenessBound) after healing") }
@@ -123,7 +127,10 @@ enum PaxosLabRun {
             do {
                 let checked = checkLinearizability(try History(history), model: .kv, budget: checkBudget)
                 verdict = checked.description
-                if case .notLinearizable = checked { failures.append("history \(checked)") }
+                if case .notLinearizable = checked {
+                    failures.append("history \(checked)")
+                    safetyViolated = true
+                }
             } catch {
                 failures.append("invalid history: \(error)")
             }
@@ -131,7 +138,7 @@ enum PaxosLabRun {
         let shape = "\(settings.servers.count) servers, \(setup.shape), \(operations) ops, \(monitor.highestSlot) slots, \(plan.summary)"
         let passed = failures.isEmpty
         return Report(
-            passed: passed, verdict: passed ? "\(verdict); \(shape)" : "\(failures.joined(separator: "; ")); \(shape)",
+            passed: passed, safetyViolated: safetyViolated, verdict: passed ? "\(verdict); \(shape)" : "\(failures.joined(separator: "; ")); \(shape)",
             trace: setup.recordsTrace ? simulator.trace : [], traceHash: simulator.traceHash, operations: operations)
     }
 
