@@ -17,11 +17,13 @@ let package = Package(
         .library(name: "ConcordPaxos", targets: ["ConcordPaxos"]),
         .library(name: "ConcordTransactions", targets: ["ConcordTransactions"]),
         .library(name: "ConcordKV", targets: ["ConcordKV"]),
+        .library(name: "ConcordZooKeeper", targets: ["ConcordZooKeeper"]),
         .library(name: "ConcordStorage", targets: ["ConcordStorage"]),
         .library(name: "ConcordOutbox", targets: ["ConcordOutbox"]),
         .library(name: "ConcordLab", targets: ["ConcordLab"]),
         .library(name: "ConcordEtcdAPI", targets: ["ConcordEtcdAPI"]),
         .library(name: "ConcordTransport", targets: ["ConcordTransport"]),
+        .library(name: "ConcordServerCore", targets: ["ConcordServerCore"]),
         .library(name: "ConcordServer", targets: ["ConcordServer"]),
         .library(name: "ConcordClient", targets: ["ConcordClient"]),
     ],
@@ -33,6 +35,8 @@ let package = Package(
         // Runtime: sockets, gRPC, wire messages, logs, metrics, lifecycle.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
@@ -41,6 +45,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Benchmarks: latency histograms.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Foundations: the standard library and swift-collections only.
@@ -67,8 +73,16 @@ let package = Package(
             name: "ConcordPaxos",
             dependencies: ["ConcordFoundation", .product(name: "Collections", package: "swift-collections")]
         ),
+        .target(
+            name: "ConcordZooKeeper",
+            dependencies: ["ConcordFoundation", .product(name: "DequeModule", package: "swift-collections")]
+        ),
         .target(name: "ConcordTransactions", dependencies: ["ConcordFoundation"]),
         .target(name: "ConcordKV", dependencies: ["ConcordFoundation"]),
+        .target(
+            name: "ConcordServerCore",
+            dependencies: ["ConcordFoundation", "ConcordRaft", "ConcordKV", .product(name: "DequeModule", package: "swift-collections")]
+        ),
 
         // Runtime: files, processes, SQLite.
         .target(
@@ -89,13 +103,14 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "ConcordServer",
             dependencies: [
-                "ConcordFoundation", "ConcordRaft", "ConcordKV", "ConcordStorage", "ConcordTransport", "ConcordEtcdAPI",
+                "ConcordFoundation", "ConcordRaft", "ConcordKV", "ConcordServerCore", "ConcordStorage", "ConcordTransport", "ConcordEtcdAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -105,10 +120,13 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -132,7 +150,7 @@ let package = Package(
             name: "ConcordLab",
             dependencies: [
                 "ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordSimulation", "ConcordChecker",
-                "ConcordRaft", "ConcordPaxos", "ConcordTransactions", "ConcordKV",
+                "ConcordRaft", "ConcordPaxos", "ConcordTransactions", "ConcordKV", "ConcordServerCore", "ConcordStorage",
             ]
         ),
         .executableTarget(
@@ -143,6 +161,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -153,8 +173,13 @@ let package = Package(
         .testTarget(name: "ConcordCheckerTests", dependencies: ["ConcordFoundation", "ConcordChecker", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordRaftTests", dependencies: ["ConcordFoundation", "ConcordRaft"]),
         .testTarget(name: "ConcordPaxosTests", dependencies: ["ConcordFoundation", "ConcordPaxos"]),
+        .testTarget(
+            name: "ConcordServerCoreTests",
+            dependencies: ["ConcordFoundation", "ConcordServerCore", "ConcordRaft", "ConcordKV"]
+        ),
         .testTarget(name: "ConcordTransactionsTests", dependencies: ["ConcordTransactions"]),
         .testTarget(name: "ConcordKVTests", dependencies: ["ConcordKV", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "ConcordZooKeeperTests", dependencies: ["ConcordFoundation", "ConcordZooKeeper", "ConcordChecker"]),
         .testTarget(name: "ConcordStorageTests", dependencies: ["ConcordFoundation", "ConcordStorage", "ConcordRaft", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordOutboxTests", dependencies: ["ConcordOutbox"]),
         .testTarget(
@@ -170,7 +195,7 @@ let package = Package(
             name: "ConcordServerTests",
             dependencies: [
                 "ConcordServer", "ConcordRaft", "ConcordKV", "ConcordChecker", "ConcordEtcdAPI", "ConcordTransport",
-                "ConcordSimulation", "ConcordFoundation",
+                "ConcordSimulation", "ConcordFoundation", "ConcordServerCore",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

@@ -20,6 +20,9 @@
 #   ROUNDS        alternating rounds; the medians are reported (default 3)
 #   SKIP_CONCORD  set to 1 to measure etcd alone
 #   SKIP_ETCD     set to 1 to measure Concord alone
+#   HTML          write every run of both sides to this page (`concord bench-page`):
+#                 latency histograms and throughput over time, per workload and
+#                 client count, etcd and Concord in their own colours
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +31,7 @@ TOTAL=${TOTAL:-}
 CLIENTS=${CLIENTS:-"1 16 64"}
 WORKLOADS=${WORKLOADS:-"put range range-serializable txn-put watch"}
 ROUNDS=${ROUNDS:-3}
+HTML=${HTML:-}
 VALUE_SIZE=256
 READY_DEADLINE_SECONDS=60
 
@@ -101,7 +105,7 @@ measure() {
     [[ $workload == range* ]] && populate="--no-populate"
     echo "$kind: $workload, $clients clients" >&2
     "$CONCORD_BIN" bench "$workload" $populate --endpoints "$endpoints" --clients "$clients" --connections "$connections" \
-        --total "$total" --value-size "$VALUE_SIZE" --json --no-progress >>"$WORK/$kind.jsonl" ||
+        --total "$total" --value-size "$VALUE_SIZE" --label "$kind" --json --no-progress >>"$WORK/$kind.jsonl" ||
         echo "{\"workload\": \"$workload\", \"clients\": $clients, \"failed\": true}" >>"$WORK/$kind.jsonl"
 }
 
@@ -170,3 +174,9 @@ for k in keys:
     errs = "%s/%s" % (cell(e, lambda r: str(r["errors"])), cell(c, lambda r: str(r["errors"])))
     print("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (k[0], k[1], cell(e, rps), cell(c, rps), rr, cell(e, p50), cell(c, p50), cell(e, p99), cell(c, p99), pr, errs))
 PY
+
+if [[ -n $HTML ]]; then
+    pages=()
+    for kind in "${KINDS[@]}"; do [[ -s $WORK/$kind.jsonl ]] && pages+=("$WORK/$kind.jsonl"); done
+    "$CONCORD_BIN" bench-page --title "Concord vs etcd, $(date -u +%Y-%m-%dT%H:%MZ)" --output "$HTML" "${pages[@]}"
+fi

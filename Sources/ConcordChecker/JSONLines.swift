@@ -20,27 +20,70 @@ extension History {
     /// - Returns: the validated history.
     /// - Throws: ``HistoryError`` naming the 1-based line at fault.
     public static func parseJSONLines(_ text: String) throws(HistoryError) -> History {
+        var text = text
+        let parsed = text.withUTF8 { parseJSONLines($0) }
+        return try parsed.get()
+    }
+
+    /// Parses the UTF-8 bytes of a JSON Lines history.
+    ///
+    /// Lines end at each newline byte. A line in the common shape is read by
+    /// ``HistoryLineScanner``; any other line (unusual, or invalid) is
+    /// decoded by `JSONDecoder`, which is also what names the error, so both
+    /// paths accept and reject the same lines and give the same events.
+    static func parseJSONLines(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<History, HistoryError> {
         var events: [HistoryEvent] = []
         var lines: [Int] = []
-        let decoder = JSONDecoder()
         var number = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var start = 0
+        while start <= bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
             number += 1
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty { continue }
-            do {
-                let wire = try decoder.decode(WireEvent.self, from: Data(trimmed.utf8))
-                events.append(wire.event)
+            let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            start = end + 1
+            if isBlank(line) { continue }
+            if let event = HistoryLineScanner.event(line) {
+                events.append(event)
                 lines.append(number)
-            } catch let error as WireEvent.Problem {
-                throw .invalidLine(line: number, reason: error.reason)
-            } catch let error as DecodingError {
-                throw .invalidLine(line: number, reason: WireEvent.describe(error))
-            } catch {
-                throw .invalidLine(line: number, reason: "\(error)")
+                continue
+            }
+            switch decodeLine(String(decoding: line, as: UTF8.self), number: number) {
+            case .success(let event?):
+                events.append(event)
+                lines.append(number)
+            case .success(nil):
+                continue
+            case .failure(let error):
+                return .failure(error)
             }
         }
-        return try History(events, lines: lines)
+        do {
+            return .success(try History(events, lines: lines))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Whether a line holds nothing but ASCII spaces, tabs and carriage returns.
+    private static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+    }
+
+    /// Decodes one line with `JSONDecoder`: the event, `nil` for a line that
+    /// is only whitespace, or the error naming the line.
+    static func decodeLine(_ line: String, number: Int) -> Result<HistoryEvent?, HistoryError> {
+        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return .success(nil) }
+        do {
+            return .success(try JSONDecoder().decode(WireEvent.self, from: Data(trimmed.utf8)).event)
+        } catch let error as WireEvent.Problem {
+            return .failure(.invalidLine(line: number, reason: error.reason))
+        } catch let error as DecodingError {
+            return .failure(.invalidLine(line: number, reason: WireEvent.describe(error)))
+        } catch {
+            return .failure(.invalidLine(line: number, reason: "\(error)"))
+        }
     }
 
     /// The history in the JSON Lines format, one event per line, each line

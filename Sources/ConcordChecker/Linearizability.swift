@@ -38,7 +38,7 @@ public func analyzeLinearizability(
 ) -> LinearizabilityAnalysis {
     var partitions: [PartitionAnalysis] = []
     for (key, operations) in kvPartitions(history) {
-        let partition = analyzePartition(operations, key: key, model: KVModel.KeyModel(), budget: budget)
+        let partition = analyzeKeyPartition(operations, key: key, budget: budget)
         partitions.append(partition)
         if case .notLinearizable = partition.verdict { break }
     }
@@ -74,11 +74,14 @@ func kvPartitions(_ history: History) -> [(key: String, operations: [ModelOperat
 ///   it (every operation placed while its value was current accepts the
 ///   value before it, except an indeterminate `cas`, which can be left out
 ///   too);
-/// - a write whose value is written by no other operation and was read by a
-///   completed operation must precede that read, so it becomes a completed
-///   operation whose completion is the earliest such read's.
+/// - a write whose value is written by no other operation (absence counts
+///   as written by the initial state) and was read by a completed operation
+///   must precede that read, so it becomes a completed operation whose
+///   completion is the earliest such read's.
 func settleIndeterminateWrites(_ operations: [ModelOperation<KVModel.KeyModel>]) -> [ModelOperation<KVModel.KeyModel>] {
-    var writers: [String?: Int] = [:]
+    // The initial state counts as a write of absence: a read of absence may
+    // have seen it rather than any delete.
+    var writers: [String?: Int] = [nil: 1]
     var observedBy: [String?: Int] = [:]  // value → earliest completion of an operation that saw it
     var expectedByIndeterminate: Set<String?> = []
     for operation in operations {
@@ -173,6 +176,29 @@ func analyzePartition<Model: SequentialModel>(
         return PartitionAnalysis(key: key, verdict: .unknown(reason: reason), linearization: nil, searchSteps: steps)
     case .illegal(let deepest, let state):
         let failure = FailureAccount(operations: operations, model: model).failure(key: key, deepest: deepest, state: state)
+        return PartitionAnalysis(key: key, verdict: .notLinearizable(failure), linearization: nil, searchSteps: steps)
+    }
+}
+
+/// Checks one key of a kv history: the search runs over numbered values
+/// (``NumberedKeyModel``), and a failure is explained with the values
+/// themselves, exactly as ``analyzePartition(_:key:model:budget:)`` with
+/// ``KVModel/KeyModel`` would.
+func analyzeKeyPartition(
+    _ operations: [ModelOperation<KVModel.KeyModel>], key: String, budget: CheckBudget
+) -> PartitionAnalysis {
+    var numbering = ValueNumbering()
+    let numbered = numbering.number(operations)
+    let search = LinearizationSearch(operations: numbered, model: NumberedKeyModel())
+    let (outcome, steps) = search.run(budget: budget)
+    switch outcome {
+    case .linearizable(let order):
+        return PartitionAnalysis(key: key, verdict: .linearizable, linearization: order.map { operations[$0].id }, searchSteps: steps)
+    case .gaveUp(let reason):
+        return PartitionAnalysis(key: key, verdict: .unknown(reason: reason), linearization: nil, searchSteps: steps)
+    case .illegal(let deepest, let state):
+        let failure = FailureAccount(operations: operations, model: KVModel.KeyModel())
+            .failure(key: key, deepest: deepest, state: numbering.values[Int(state)])
         return PartitionAnalysis(key: key, verdict: .notLinearizable(failure), linearization: nil, searchSteps: steps)
     }
 }

@@ -26,7 +26,7 @@ public func analyzeLinearizabilityInParallel(
             let index = started
             let (key, operations) = partitions[index]
             group.addTask {
-                (index, analyzePartition(operations, key: key, model: KVModel.KeyModel(), budget: budget))
+                (index, analyzeKeyPartition(operations, key: key, budget: budget))
             }
             started += 1
         }

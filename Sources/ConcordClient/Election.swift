@@ -77,7 +77,7 @@ public struct Election: Sendable {
     }
 
     /// The current leader's key and value, or nil when nobody campaigns.
-    public func leader() async throws(ConcordClientError) -> KeyValue? {
+    public func leader() async throws(ConcordClientError) -> StoredKey? {
         var options = GetOptions()
         options.sortOrder = .ascending
         options.sortTarget = .createRevision
@@ -87,11 +87,11 @@ public struct Election: Sendable {
 
     /// Each leader (key and value) as it changes, starting with the current
     /// one; nil while nobody leads.
-    public func observe() -> AsyncThrowingStream<KeyValue?, any Error> {
+    public func observe() -> AsyncThrowingStream<StoredKey?, any Error> {
         let snapshots = client.watchPrefixSnapshots(prefix)
-        let (stream, continuation) = AsyncThrowingStream<KeyValue?, any Error>.makeStream()
+        let (stream, continuation) = AsyncThrowingStream<StoredKey?, any Error>.makeStream()
         let task = Task {
-            var last: KeyValue?? = .none
+            var last: StoredKey?? = .none
             do {
                 for try await snapshot in snapshots {
                     let leader = snapshot.values.min { $0.createRevision < $1.createRevision }

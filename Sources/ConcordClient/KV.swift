@@ -6,7 +6,7 @@ public struct PutResult: Sendable {
     /// The revision the put created.
     public var revision: Int64
     /// The previous key-value, when asked for and present.
-    public var previous: KeyValue?
+    public var previous: StoredKey?
 }
 
 /// The result of a delete.
@@ -16,7 +16,7 @@ public struct DeleteResult: Sendable {
     /// How many keys were deleted.
     public var deleted: Int64
     /// The deleted key-values, when asked for.
-    public var previous: [KeyValue]
+    public var previous: [StoredKey]
 }
 
 extension ConcordClient {
@@ -30,7 +30,7 @@ extension ConcordClient {
     }
 
     /// The current value of one key, or nil.
-    public func get(_ key: String, serializable: Bool = false) async throws(ConcordClientError) -> KeyValue? {
+    public func get(_ key: String, serializable: Bool = false) async throws(ConcordClientError) -> StoredKey? {
         var options = GetOptions()
         options.serializable = serializable
         return try await get(.key(key), options: options).kvs.first
@@ -49,7 +49,7 @@ extension ConcordClient {
         request.prevKv = previous
         let callOptions = self.callOptions
         let response = try await withFailover { try await $0.kv.put(request, options: callOptions) }
-        return PutResult(revision: response.header.revision, previous: response.hasPrevKv ? KeyValue(response.prevKv) : nil)
+        return PutResult(revision: response.header.revision, previous: response.hasPrevKv ? StoredKey(response.prevKv) : nil)
     }
 
     /// Writes the UTF-8 bytes of `value` to `key`.
@@ -70,7 +70,7 @@ extension ConcordClient {
         let callOptions = self.callOptions
         let response = try await withFailover { try await $0.kv.deleteRange(request, options: callOptions) }
         return DeleteResult(
-            revision: response.header.revision, deleted: response.deleted, previous: response.prevKvs.map(KeyValue.init))
+            revision: response.header.revision, deleted: response.deleted, previous: response.prevKvs.map(StoredKey.init))
     }
 
     /// Discards history before `revision`; reads and watches at older

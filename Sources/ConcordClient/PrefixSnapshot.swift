@@ -3,10 +3,10 @@ public struct PrefixSnapshot: Sendable {
     /// The revision the snapshot reflects.
     public var revision: Int64
     /// The keys and their values, by key.
-    public var entries: [String: KeyValue]
+    public var entries: [String: StoredKey]
 
     /// The values, in key order.
-    public var values: [KeyValue] { entries.keys.sorted().map { entries[$0]! } }
+    public var values: [StoredKey] { entries.keys.sorted().map { entries[$0]! } }
 }
 
 extension ConcordClient {

@@ -4,22 +4,22 @@ import GRPCCore
 import Synchronization
 
 /// One change seen by a watch.
-public struct WatchEvent: Sendable, Hashable {
+public struct KeyChange: Sendable, Hashable {
     /// What happened to the key.
     public enum Kind: Sendable, Hashable { case put, delete }
     /// Put or delete.
     public var kind: Kind
     /// The key-value after the change (for a delete: the key and the delete's revision).
-    public var kv: KeyValue
+    public var kv: StoredKey
     /// The key-value before the change, when the watch asked for it.
-    public var previous: KeyValue?
+    public var previous: StoredKey?
     /// The revision of the change.
     public var revision: Int64 { kv.modRevision }
 
     init(_ event: Mvccpb_Event) {
         kind = event.type == .delete ? .delete : .put
-        kv = KeyValue(event.kv)
-        previous = event.hasPrevKv ? KeyValue(event.prevKv) : nil
+        kv = StoredKey(event.kv)
+        previous = event.hasPrevKv ? StoredKey(event.prevKv) : nil
     }
 }
 
@@ -52,8 +52,8 @@ extension ConcordClient {
     /// repeated. It ends with ``ConcordClientError/watchCompacted(compactRevision:)``
     /// when the history it needs was compacted, and when the consumer stops
     /// iterating (the server stream is then cancelled).
-    public func watch(_ range: KeyRange, options: WatchOptions = .init()) -> AsyncThrowingStream<WatchEvent, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream()
+    public func watch(_ range: KeyRange, options: WatchOptions = .init()) -> AsyncThrowingStream<KeyChange, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<KeyChange, any Error>.makeStream()
         let task = Task { [self] in
             do {
                 try await runWatch(range, options: options) { events in
@@ -70,8 +70,8 @@ extension ConcordClient {
 
     /// Like ``watch(_:options:)``, but yields the events of each server
     /// response together; a response never splits one revision.
-    public func watchBatches(_ range: KeyRange, options: WatchOptions = .init()) -> AsyncThrowingStream<[WatchEvent], any Error> {
-        let (stream, continuation) = AsyncThrowingStream<[WatchEvent], any Error>.makeStream()
+    public func watchBatches(_ range: KeyRange, options: WatchOptions = .init()) -> AsyncThrowingStream<[KeyChange], any Error> {
+        let (stream, continuation) = AsyncThrowingStream<[KeyChange], any Error>.makeStream()
         let task = Task { [self] in
             do {
                 try await runWatch(range, options: options) { events in continuation.yield(events) }
@@ -85,7 +85,7 @@ extension ConcordClient {
     }
 
     private func runWatch(
-        _ range: KeyRange, options: WatchOptions, deliver: @escaping @Sendable ([WatchEvent]) -> Void
+        _ range: KeyRange, options: WatchOptions, deliver: @escaping @Sendable ([KeyChange]) -> Void
     ) async throws {
         let progress = WatchProgress(next: options.startRevision)
         var index = preferredIndex
@@ -168,7 +168,7 @@ final class WatchProgress: Sendable {
     }
 
     func handle(
-        _ message: Etcdserverpb_WatchResponse, deliver: ([WatchEvent]) -> Void
+        _ message: Etcdserverpb_WatchResponse, deliver: ([KeyChange]) -> Void
     ) throws {
         if message.compactRevision > 0 {
             throw ConcordClientError.watchCompacted(compactRevision: message.compactRevision)
@@ -176,11 +176,11 @@ final class WatchProgress: Sendable {
         if message.canceled {
             throw ConcordClientError.watchCanceled(reason: message.cancelReason)
         }
-        let events = state.withLock { s -> [WatchEvent] in
+        let events = state.withLock { s -> [KeyChange] in
             s.progressed = true
-            var fresh: [WatchEvent] = []
+            var fresh: [KeyChange] = []
             for event in message.events where event.kv.modRevision >= s.next || s.next == 0 {
-                fresh.append(WatchEvent(event))
+                fresh.append(KeyChange(event))
             }
             if let last = fresh.last {
                 s.next = last.revision + 1

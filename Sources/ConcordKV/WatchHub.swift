@@ -321,9 +321,13 @@ public struct WatchHub: Sendable {
         WatchResponse(revision: currentRevision, watchID: -1, created: true, canceled: true, cancelReason: error.message)
     }
 
+    /// The cancellation of a watcher whose history was compacted. Its
+    /// `compactRevision` is the first revision a watcher may start from (the
+    /// compacted revision + 1): a client that resumes from it, as etcd asks,
+    /// is served every event from there.
     private func compacted(_ id: Int64, store: MVCCStore) -> WatchResponse {
         WatchResponse(
-            revision: currentRevision, watchID: id, canceled: true, compactRevision: store.compactedRevision,
+            revision: currentRevision, watchID: id, canceled: true, compactRevision: store.compactedRevision + 1,
             cancelReason: KVError.compacted.message)
     }
 

@@ -26,6 +26,7 @@ public enum Benchmarks {
         TwoPhaseBenchmark.benchmark,
         MVCCStoreBenchmark.benchmark,
         RaftBenchmark.benchmark,
+        TimeStudies.clockSyncAccuracy, TimeStudies.hybridClockLostWrites, TimeStudies.commitWaitCost,
     ]
 
     /// The benchmark with this name, if there is one.

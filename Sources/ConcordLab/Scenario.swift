@@ -1,3 +1,5 @@
+import ConcordSimulation
+
 /// A named, seeded simulation that wires a protocol core to the simulator and
 /// a checker. `concord sim <name>` runs one; the tests run sweeps of them.
 ///
@@ -27,11 +29,17 @@ public struct ScenarioOptions: Sendable {
     /// Test-only: the name of a known bug to re-introduce into the protocol
     /// under test, or nil for the correct protocol.
     public var bug: String?
+    /// Whether the run should keep its simulator's ``SimulationRecording``
+    /// and its client operations in the result, for the space-time diagram
+    /// (`concord sim NAME --seed N --html FILE`). Off in sweeps: recordings
+    /// cost memory.
+    public var recordEvents: Bool
 
-    public init(seed: UInt64, recordTimeline: Bool = false, bug: String? = nil) {
+    public init(seed: UInt64, recordTimeline: Bool = false, bug: String? = nil, recordEvents: Bool = false) {
         self.seed = seed
         self.recordTimeline = recordTimeline
         self.bug = bug
+        self.recordEvents = recordEvents
     }
 }
 
@@ -45,12 +53,24 @@ public struct ScenarioResult: Sendable {
     public var timeline: [String]
     /// A hash of the complete trace of the run, equal for equal seeds.
     public var traceHash: UInt64
+    /// What the simulator recorded, when ``ScenarioOptions/recordEvents`` was
+    /// set: the simulator's `recording`, passed on as it is.
+    public var recording: SimulationRecording?
+    /// The client operations the checker judged, the ones it blames marked
+    /// `isOffending` (empty for scenarios without client histories, or
+    /// unless ``ScenarioOptions/recordEvents`` was set).
+    public var operations: [RecordedOperation]
 
-    public init(passed: Bool, verdict: String, timeline: [String] = [], traceHash: UInt64) {
+    public init(
+        passed: Bool, verdict: String, timeline: [String] = [], traceHash: UInt64,
+        recording: SimulationRecording? = nil, operations: [RecordedOperation] = []
+    ) {
         self.passed = passed
         self.verdict = verdict
         self.timeline = timeline
         self.traceHash = traceHash
+        self.recording = recording
+        self.operations = operations
     }
 }
 
@@ -68,8 +88,9 @@ public enum Scenarios {
         TransactionScenarios.sagaCheckout,
         TransactionScenarios.sagaTravel,
         TransactionScenarios.sagaChoreography,
-        MVCCRaftScenario.scenario,
         PaxosScenario.scenario, MultiPaxosScenario.scenario, FastPaxosScenario.scenario,
+        ServerScenario.scenario,
+        ClockSyncScenario.scenario, CausalityScenario.scenario, HybridClockScenario.scenario, CommitWaitScenario.scenario,
     ]
 
     /// The scenario with this name, if there is one.

@@ -22,10 +22,10 @@ public struct ConfigurationChange: Sendable, Hashable {
         /// What happens.
         public var action: Action
         /// To whom.
-        public var replica: ReplicaID
+        public var replica: MemberID
 
         /// Creates a step.
-        public init(_ action: Action, _ replica: ReplicaID) {
+        public init(_ action: Action, _ replica: MemberID) {
             self.action = action
             self.replica = replica
         }
@@ -193,7 +193,7 @@ extension ConfigurationState {
         return next
     }
 
-    private static func changesAtMostOneVoter(from voters: Set<ReplicaID>, by change: ConfigurationChange) -> Bool {
+    private static func changesAtMostOneVoter(from voters: Set<MemberID>, by change: ConfigurationChange) -> Bool {
         var after = voters
         for step in change.steps {
             switch step.action {

@@ -3,24 +3,24 @@
 /// (thesis §4.3, joint consensus; §4.2.1, non-voting members).
 public struct ConfigurationState: Sendable, Hashable {
     /// The voters of the incoming (new) configuration.
-    public var voters: Set<ReplicaID>
+    public var voters: Set<MemberID>
     /// The voters of the outgoing (old) configuration; empty unless joint.
-    public var votersOutgoing: Set<ReplicaID>
+    public var votersOutgoing: Set<MemberID>
     /// Replicas that receive the log but do not vote.
-    public var learners: Set<ReplicaID>
+    public var learners: Set<MemberID>
     /// Outgoing voters that become learners when the joint configuration is
     /// left. Invariant: each is in `votersOutgoing` and not in `voters`.
-    public var learnersNext: Set<ReplicaID>
+    public var learnersNext: Set<MemberID>
     /// Whether the leader leaves the joint configuration by itself once it
     /// has applied the change that entered it.
     public var autoLeave: Bool
 
     /// Creates a configuration.
     public init(
-        voters: Set<ReplicaID>,
-        votersOutgoing: Set<ReplicaID> = [],
-        learners: Set<ReplicaID> = [],
-        learnersNext: Set<ReplicaID> = [],
+        voters: Set<MemberID>,
+        votersOutgoing: Set<MemberID> = [],
+        learners: Set<MemberID> = [],
+        learnersNext: Set<MemberID> = [],
         autoLeave: Bool = false
     ) {
         self.voters = voters
@@ -34,7 +34,7 @@ public struct ConfigurationState: Sendable, Hashable {
     public var isJoint: Bool { !votersOutgoing.isEmpty }
 
     /// Every replica the configuration mentions.
-    public var allReplicas: Set<ReplicaID> {
+    public var allReplicas: Set<MemberID> {
         voters.union(votersOutgoing).union(learners).union(learnersNext)
     }
 }

@@ -43,7 +43,7 @@ extension RaftNode {
         }
     }
 
-    func newProgress(for replica: ReplicaID) -> Progress {
+    func newProgress(for replica: MemberID) -> Progress {
         Progress(
             next: log.lastIndex + 1,
             messagesMax: configuration.inflightMessagesMax,
@@ -51,7 +51,7 @@ extension RaftNode {
             isLearner: membership.learners.contains(replica))
     }
 
-    mutating func becomeFollower(term newTerm: UInt64, leader newLeader: ReplicaID?) {
+    mutating func becomeFollower(term newTerm: UInt64, leader newLeader: MemberID?) {
         reset(term: newTerm)
         leader = newLeader
         role = .follower
@@ -165,7 +165,7 @@ extension RaftNode {
 
     /// True when a quorum answered since the last check; resets the marks.
     mutating func quorumRecentlyActive() -> Bool {
-        var active: [ReplicaID: Bool] = [:]
+        var active: [MemberID: Bool] = [:]
         for (replica, value) in progress {
             active[replica] = replica == id || value.recentActive
         }

@@ -3,7 +3,7 @@
 /// campaign at once. The transfer is aborted when the target has not taken
 /// over within an election timeout.
 extension RaftNode {
-    mutating func startLeadershipTransfer(to target: ReplicaID) {
+    mutating func startLeadershipTransfer(to target: MemberID) {
         if target == id || leadTransferee == target { return }
         abortLeadershipTransfer()
         leadTransferee = target
@@ -20,7 +20,7 @@ extension RaftNode {
         leadTransferee = nil
     }
 
-    mutating func sendTimeoutNow(to target: ReplicaID) {
+    mutating func sendTimeoutNow(to target: MemberID) {
         // The target will be elected without waiting out other replicas'
         // leases, so this leader's lease is void for the rest of its term.
         leaseInvalidated = true

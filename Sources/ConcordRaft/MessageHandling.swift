@@ -127,7 +127,7 @@ extension RaftNode {
         }
     }
 
-    private mutating func heardFromLeader(_ replica: ReplicaID) {
+    private mutating func heardFromLeader(_ replica: MemberID) {
         electionElapsed = 0
         honoursLeaseAfterRestart = false
         leader = replica

@@ -11,10 +11,10 @@ public enum VoteResult: Sendable, Hashable {
 /// A set of voters deciding by simple majority (Raft §5.2).
 public struct MajorityQuorum: Sendable, Hashable {
     /// The voters.
-    public var voters: Set<ReplicaID>
+    public var voters: Set<MemberID>
 
     /// Creates a majority configuration.
-    public init(_ voters: Set<ReplicaID>) {
+    public init(_ voters: Set<MemberID>) {
         self.voters = voters
     }
 
@@ -22,7 +22,7 @@ public struct MajorityQuorum: Sendable, Hashable {
     /// voter's value (for example its match index). A voter without a value
     /// counts as zero. An empty configuration has every value (`UInt64.max`),
     /// so that it never holds back a joint configuration.
-    public func committedIndex(_ value: (ReplicaID) -> UInt64?) -> UInt64 {
+    public func committedIndex(_ value: (MemberID) -> UInt64?) -> UInt64 {
         guard !voters.isEmpty else { return UInt64.max }
         let sorted = voters.map { value($0) ?? 0 }.sorted(by: >)
         // With n voters, the value at position n/2 (0-based, descending) is
@@ -32,7 +32,7 @@ public struct MajorityQuorum: Sendable, Hashable {
 
     /// Counts the votes cast so far. An empty configuration wins, so that it
     /// never blocks a joint configuration.
-    public func voteResult(_ votes: [ReplicaID: Bool]) -> VoteResult {
+    public func voteResult(_ votes: [MemberID: Bool]) -> VoteResult {
         guard !voters.isEmpty else { return .won }
         var granted = 0
         var missing = 0
@@ -60,24 +60,24 @@ public struct JointQuorum: Sendable, Hashable {
     public var outgoing: MajorityQuorum
 
     /// Creates a joint configuration.
-    public init(incoming: Set<ReplicaID>, outgoing: Set<ReplicaID> = []) {
+    public init(incoming: Set<MemberID>, outgoing: Set<MemberID> = []) {
         self.incoming = MajorityQuorum(incoming)
         self.outgoing = MajorityQuorum(outgoing)
     }
 
     /// Every voter of either half.
-    public var voters: Set<ReplicaID> { incoming.voters.union(outgoing.voters) }
+    public var voters: Set<MemberID> { incoming.voters.union(outgoing.voters) }
 
     /// True while both halves are in force.
     public var isJoint: Bool { !outgoing.voters.isEmpty }
 
     /// The largest value both majorities have reached.
-    public func committedIndex(_ value: (ReplicaID) -> UInt64?) -> UInt64 {
+    public func committedIndex(_ value: (MemberID) -> UInt64?) -> UInt64 {
         min(incoming.committedIndex(value), outgoing.committedIndex(value))
     }
 
     /// Won only when both halves won; lost when either lost.
-    public func voteResult(_ votes: [ReplicaID: Bool]) -> VoteResult {
+    public func voteResult(_ votes: [MemberID: Bool]) -> VoteResult {
         let first = incoming.voteResult(votes)
         let second = outgoing.voteResult(votes)
         if first == second { return first }

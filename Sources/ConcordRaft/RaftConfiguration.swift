@@ -2,7 +2,7 @@
 /// `RaftNode.tick()` at a fixed interval of its choice.
 public struct RaftConfiguration: Sendable, Hashable {
     /// This replica's id (not zero).
-    public var id: ReplicaID
+    public var id: MemberID
     /// A follower that hears no leader for a random number of ticks in
     /// [`electionTimeoutTicks`, 2 × `electionTimeoutTicks`) campaigns (Raft §5.2).
     public var electionTimeoutTicks: Int = 10
@@ -45,7 +45,7 @@ public struct RaftConfiguration: Sendable, Hashable {
     public var testingBugs: Set<RaftBug> = []
 
     /// Creates the settings of replica `id` with defaults for everything else.
-    public init(id: ReplicaID) {
+    public init(id: MemberID) {
         self.id = id
     }
 
@@ -98,8 +98,4 @@ public enum RaftBug: String, Sendable, Hashable, CaseIterable {
     /// twice (Raft §5.2: each server grants at most one vote per term, and
     /// a candidate must count voters, not answers).
     case countDuplicateVote = "count-duplicate-vote"
-    /// A replicated key-value state machine without its session table: a
-    /// command retried after a lost answer takes effect twice (thesis §6.3).
-    /// The core ignores this switch; the state machine above it reads it.
-    case applyRetriedCommandTwice = "apply-retried-twice"
 }

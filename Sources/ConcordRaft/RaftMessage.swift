@@ -3,9 +3,9 @@
 /// chunks §5.3, ReadIndex §6.4).
 public struct RaftMessage: Sendable, Hashable {
     /// The sender.
-    public var from: ReplicaID
+    public var from: MemberID
     /// The receiver.
-    public var to: ReplicaID
+    public var to: MemberID
     /// The sender's term; for a pre-vote request, the term the sender would
     /// campaign in. Zero for a forwarded proposal or read, which no term
     /// check applies to.
@@ -14,7 +14,7 @@ public struct RaftMessage: Sendable, Hashable {
     public var body: Body
 
     /// Creates a message.
-    public init(from: ReplicaID, to: ReplicaID, term: UInt64, body: Body) {
+    public init(from: MemberID, to: MemberID, term: UInt64, body: Body) {
         self.from = from
         self.to = to
         self.term = term

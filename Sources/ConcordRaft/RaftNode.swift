@@ -20,25 +20,25 @@ public struct RaftNode: Sendable {
     /// The settings.
     public let configuration: RaftConfiguration
     /// This replica's id.
-    public var id: ReplicaID { configuration.id }
+    public var id: MemberID { configuration.id }
     /// The current term (Raft Figure 2).
     public internal(set) var term: UInt64
     /// The candidate voted for in the current term.
-    public internal(set) var vote: ReplicaID?
+    public internal(set) var vote: MemberID?
     /// The role.
     public internal(set) var role: RaftRole = .follower
     /// The leader this replica knows of in the current term.
-    public internal(set) var leader: ReplicaID?
+    public internal(set) var leader: MemberID?
     /// The membership in force: the latest applied configuration.
     public internal(set) var membership: ConfigurationState
     /// The leader's view of every replica's log (kept by every role, used by the leader).
-    public internal(set) var progress: [ReplicaID: Progress] = [:]
+    public internal(set) var progress: [MemberID: Progress] = [:]
     /// The target of the leadership transfer under way, if any.
-    public internal(set) var leadTransferee: ReplicaID?
+    public internal(set) var leadTransferee: MemberID?
 
     var log: RaftLog
     var quorum: JointQuorum
-    var votes: [ReplicaID: Bool] = [:]
+    var votes: [MemberID: Bool] = [:]
     /// True while campaigning because a leader handed over (thesis §3.10).
     var isLeadershipTransferElection = false
     var electionElapsed = 0
@@ -59,10 +59,10 @@ public struct RaftNode: Sendable {
     /// A snapshot being received in chunks.
     var incomingSnapshot: RaftSnapshot?
     /// The offset each follower acknowledged of the snapshot sent to it.
-    var snapshotOffsets: [ReplicaID: Int] = [:]
+    var snapshotOffsets: [MemberID: Int] = [:]
     var readRound: UInt64 = 0
     var pendingReads: Deque<PendingRead> = []
-    var readsAwaitingCommitInTerm: [(from: ReplicaID, context: UInt64)] = []
+    var readsAwaitingCommitInTerm: [(from: MemberID, context: UInt64)] = []
     /// Set once a TimeoutNow is sent: the target may be elected without
     /// respecting the lease, so the lease is void for the rest of the term.
     var leaseInvalidated = false
@@ -89,7 +89,7 @@ public struct RaftNode: Sendable {
     struct PendingRead: Sendable {
         var index: UInt64
         var context: UInt64
-        var from: ReplicaID
+        var from: MemberID
         var round: UInt64
     }
 
@@ -221,7 +221,7 @@ public struct RaftNode: Sendable {
     /// Asks the leader to hand leadership to `target` (thesis §3.10).
     /// - Throws: `RaftRequestError` when this replica does not lead or the
     ///   target is not a voter.
-    public mutating func transferLeadership(to target: ReplicaID) throws(RaftRequestError) -> RaftOutput {
+    public mutating func transferLeadership(to target: MemberID) throws(RaftRequestError) -> RaftOutput {
         guard role == .leader else { throw .notLeader(leaderHint: leader) }
         guard target == id || (quorum.voters.contains(target) && progress[target] != nil) else {
             throw .invalidTransferTarget(target)
@@ -272,7 +272,7 @@ public struct RaftNode: Sendable {
     // MARK: Output assembly
 
     /// Queues a message. Answers that promise durable state wait for it.
-    mutating func send(to: ReplicaID, term messageTerm: UInt64? = nil, _ body: RaftMessage.Body) {
+    mutating func send(to: MemberID, term messageTerm: UInt64? = nil, _ body: RaftMessage.Body) {
         let message = RaftMessage(from: id, to: to, term: messageTerm ?? term, body: body)
         switch body {
         case .voteResponse where to != id && configuration.testingBugs.contains(.voteBeforeDurable):

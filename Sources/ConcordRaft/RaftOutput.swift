@@ -76,7 +76,7 @@ public struct RoleState: Sendable, Hashable {
     /// The role.
     public var role: RaftRole
     /// The leader, when known.
-    public var leader: ReplicaID?
+    public var leader: MemberID?
     /// The term.
     public var term: UInt64
 }
@@ -84,7 +84,7 @@ public struct RoleState: Sendable, Hashable {
 /// Why a request to a `RaftNode` was refused. A refused request changes nothing.
 public enum RaftRequestError: Error, Sendable, Hashable {
     /// This replica does not lead; `leaderHint` is the leader it knows.
-    case notLeader(leaderHint: ReplicaID?)
+    case notLeader(leaderHint: MemberID?)
     /// The proposal's payload exceeds `proposalBytesMax`.
     case proposalTooLarge(bytes: Int, limit: Int)
     /// The leader holds `uncommittedBytesMax` of uncommitted entries already.
@@ -96,7 +96,7 @@ public enum RaftRequestError: Error, Sendable, Hashable {
     /// The configuration change cannot apply to the current configuration.
     case invalidConfigurationChange(ConfigurationChangeError)
     /// The target of a leadership transfer is not a voter of the group.
-    case invalidTransferTarget(ReplicaID)
+    case invalidTransferTarget(MemberID)
     /// A snapshot must be taken exactly at the applied index.
     case snapshotIndexNotApplied(requested: UInt64, applied: UInt64)
     /// An empty batch of proposals.

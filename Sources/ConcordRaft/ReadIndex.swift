@@ -7,7 +7,7 @@ extension RaftNode {
     /// knows the commit index (thesis §6.4, step 1).
     var hasCommittedInCurrentTerm: Bool { log.term(at: log.committed) == term }
 
-    mutating func handleReadIndex(from requester: ReplicaID, context: UInt64) {
+    mutating func handleReadIndex(from requester: MemberID, context: UInt64) {
         precondition(role == .leader)
         if configuration.testingBugs.contains(.readWithoutQuorumCheck) {
             answerRead(to: requester, index: log.committed, context: context)
@@ -52,7 +52,7 @@ extension RaftNode {
         }
     }
 
-    private mutating func answerRead(to requester: ReplicaID, index: UInt64, context: UInt64) {
+    private mutating func answerRead(to requester: MemberID, index: UInt64, context: UInt64) {
         if requester == id {
             outbox.readStates.append(ReadState(index: index, context: context))
         } else {

@@ -72,7 +72,7 @@ extension RaftNode {
     /// snapshot instead when the entries it needs were compacted. Returns
     /// true when a message was sent.
     @discardableResult
-    mutating func sendAppend(to replica: ReplicaID, sendIfEmpty: Bool = true) -> Bool {
+    mutating func sendAppend(to replica: MemberID, sendIfEmpty: Bool = true) -> Bool {
         guard let current = progress[replica], !current.isPaused else { return false }
         let previousIndex = current.next - 1
         guard let previousTerm = log.term(at: previousIndex),

@@ -2,7 +2,7 @@
 /// in chunks (Raft §7, Figure 13), and installing it on the follower.
 extension RaftNode {
     /// Starts sending the latest snapshot. Returns true when a chunk was sent.
-    mutating func sendSnapshot(to replica: ReplicaID) -> Bool {
+    mutating func sendSnapshot(to replica: MemberID) -> Bool {
         // Only a follower that answered recently gets a snapshot: sending
         // one to a dead replica wastes the link (etcd-io/raft does the same).
         guard progress[replica]!.recentActive else { return false }
@@ -13,7 +13,7 @@ extension RaftNode {
         return true
     }
 
-    private mutating func sendSnapshotChunk(to replica: ReplicaID, offset: Int) {
+    private mutating func sendSnapshotChunk(to replica: MemberID, offset: Int) {
         let data = snapshot.data
         let end = min(data.count, offset + configuration.snapshotChunkBytesMax)
         send(
@@ -25,7 +25,7 @@ extension RaftNode {
     }
 
     /// Resends the chunk the follower is waiting for (a chunk may be lost).
-    mutating func resendSnapshotChunk(to replica: ReplicaID) {
+    mutating func resendSnapshotChunk(to replica: MemberID) {
         guard let current = progress[replica], current.state == .snapshot else { return }
         guard current.pendingSnapshot == snapshot.metadata.index, let offset = snapshotOffsets[replica] else {
             // The leader has taken a newer snapshot since: start over.

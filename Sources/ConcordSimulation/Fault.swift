@@ -23,6 +23,11 @@ public enum Fault: Sendable, Hashable, CustomStringConvertible {
     case clockSkew(NodeID, SimulationDuration, driftPerMillion: Int32)
     /// Moves a node's clock by the given amount at once (back if negative).
     case clockJump(NodeID, SimulationDuration)
+    /// Adds a fixed delay to every message sent from `from` to `to` from now
+    /// on, on top of the network's latency (zero removes it). Different
+    /// delays in the two directions make the link asymmetric. `heal` leaves
+    /// link delays alone.
+    case linkDelay(from: NodeID, to: NodeID, SimulationDuration)
 
     public var description: String {
         switch self {
@@ -37,6 +42,7 @@ public enum Fault: Sendable, Hashable, CustomStringConvertible {
         case .network(let conditions): "network \(conditions)"
         case .clockSkew(let node, let skew, let drift): "clock n\(node) skew \(skew)s drift \(drift)ppm"
         case .clockJump(let node, let amount): "clock n\(node) jump \(amount)s"
+        case .linkDelay(let from, let to, let delay): "delay n\(from)->n\(to) \(delay)s"
         }
     }
 }

@@ -18,8 +18,9 @@ struct SimulationEvent<Message: Sendable, DurableState: Sendable>: Comparable {
 
     @usableFromInline
     enum Kind {
-        /// A message reaches node slot `to`.
-        case deliver(Message, from: NodeID, to: Int)
+        /// A message reaches node slot `to`; `record` is its index in the
+        /// run's recording, or -1 when it has none.
+        case deliver(Message, from: NodeID, to: Int, record: Int)
         /// Timer `timer` of node slot `node` fires, if still armed with `generation`.
         case timer(node: Int, timer: TimerID, generation: UInt64)
         /// The disk of node slot `node` syncs a write, unless the node crashed

@@ -57,10 +57,22 @@ public struct Simulator<Node: SimulatedNode> {
     @usableFromInline var networkRandom: SeededRandom
     @usableFromInline var diskRandom: SeededRandom
     @usableFromInline var blocked: Set<Link> = []
+    /// Fixed extra delays of single links (`Fault.linkDelay`).
+    @usableFromInline var linkDelays: [Link: SimulationDuration] = [:]
+    /// What happened, for pictures of the run; nil unless asked for.
+    @usableFromInline var recorder: SimulationRecording?
     @usableFromInline var hasher = TraceHasher()
     /// Every line of the run, with its true time, when `recordsTrace` is on.
     @inlinable public var trace: [String] { traceLines }
     @usableFromInline var traceLines: [String] = []
+    /// The structured record of the run (messages with their fates, faults,
+    /// boots, timers, log lines), when `recordsEvents` was asked for at
+    /// creation; nil otherwise. Its `endTime` is at least `now`.
+    public var recording: SimulationRecording? {
+        guard var recording = recorder else { return nil }
+        recording.extend(to: currentTime)
+        return recording
+    }
 
     /// Creates a simulator and boots every node at time zero.
     ///
@@ -70,6 +82,8 @@ public struct Simulator<Node: SimulatedNode> {
     ///   - network: the initial conditions of every link.
     ///   - disk: the conditions of every node's disk.
     ///   - recordsTrace: whether `trace` keeps its lines (the hash is kept always).
+    ///   - recordsEvents: whether to keep a ``SimulationRecording`` of the run
+    ///     (`recording`), for a space-time diagram; it changes nothing else.
     ///   - describeMessage: how messages appear in the trace.
     ///   - makeNode: builds a node at boot (`durable == nil`) and at every
     ///     restart, for nodes that need configuration (peers, timeouts, test-only
@@ -80,6 +94,7 @@ public struct Simulator<Node: SimulatedNode> {
         network: NetworkConditions = .init(),
         disk: DiskConditions = .init(),
         recordsTrace: Bool = true,
+        recordsEvents: Bool = false,
         describeMessage: ((Node.Message) -> String)? = nil,
         makeNode: ((NodeID, Node.DurableState?, inout Context) -> Node)? = nil
     ) {
@@ -91,6 +106,7 @@ public struct Simulator<Node: SimulatedNode> {
         self.recordsTrace = recordsTrace
         self.describeMessage = describeMessage ?? { String(describing: $0) }
         self.makeNode = makeNode ?? { id, durable, context in Node(id: id, durable: durable, context: &context) }
+        if recordsEvents { recorder = SimulationRecording(nodeIDs: nodeIDs) }
         var root = SeededRandom(seed: seed)
         networkRandom = root.split()
         diskRandom = root.split()
@@ -254,21 +270,32 @@ public struct Simulator<Node: SimulatedNode> {
                 }
             }
             record("fault \(fault)")
+            recorder?.note(.partition, node: nil, at: currentTime, "\(fault)", groups: groups)
         case .block(let from, let to):
             blocked.insert(Link(from: from, to: to))
             record("fault \(fault)")
+            recorder?.note(.block, node: nil, at: currentTime, "\(fault)", groups: [[from], [to]])
         case .heal:
             blocked.removeAll()
             record("fault \(fault)")
+            recorder?.note(.heal, node: nil, at: currentTime, "\(fault)")
         case .network(let conditions):
             currentNetwork = conditions
             record("fault \(fault)")
+            recorder?.note(.network, node: nil, at: currentTime, "\(fault)")
         case .clockSkew(let id, let skew, let drift):
             slots[index(of: id)].clock.set(skew: skew, driftPerMillion: drift, at: now)
             record("fault \(fault)")
+            recorder?.note(.clock, node: id, at: currentTime, "\(fault)")
         case .clockJump(let id, let amount):
             slots[index(of: id)].clock.jump(by: amount)
             record("fault \(fault)")
+            recorder?.note(.clock, node: id, at: currentTime, "\(fault)")
+        case .linkDelay(let from, let to, let delay):
+            let link = Link(from: from, to: to)
+            linkDelays[link] = delay.nanoseconds == 0 ? nil : delay
+            record("fault \(fault)")
+            recorder?.note(.network, node: nil, at: currentTime, "\(fault)")
         }
     }
 
@@ -285,6 +312,11 @@ public struct Simulator<Node: SimulatedNode> {
         switch fault {
         case .crash(let id), .restart(let id), .pause(let id), .resume(let id), .clockJump(let id, _):
             _ = index(of: id)
+        case .linkDelay(let from, let to, let delay):
+            _ = index(of: from)
+            _ = index(of: to)
+            precondition(from != to, "a node has no link to itself")
+            precondition(delay.nanoseconds >= 0, "a link delay cannot be negative")
         case .clockSkew(let id, _, let drift):
             _ = index(of: id)
             precondition(abs(drift) <= NodeClock.driftPerMillionLimit, "clock drift beyond ±\(NodeClock.driftPerMillionLimit) ppm")
@@ -318,8 +350,8 @@ public struct Simulator<Node: SimulatedNode> {
 
     @inlinable mutating func handle(_ kind: Event.Kind) {
         switch kind {
-        case .deliver(let message, let from, let to):
-            deliver(message, from: from, to: to)
+        case .deliver(let message, let from, let to, let record):
+            deliver(message, from: from, to: to, record: record)
         case .timer(let node, let timer, let generation):
             guard slots[node].node != nil, slots[node].timers[timer] == generation else { return }
             if slots[node].isPaused {
@@ -328,6 +360,7 @@ public struct Simulator<Node: SimulatedNode> {
             }
             slots[node].timers[timer] = nil
             record("n\(slots[node].id) \(timer)")
+            recorder?.note(.timer, node: slots[node].id, at: currentTime, "\(timer)")
             invoke(node) { node, context in node.onTimer(timer, context: &context) }
         case .sync(let node, let state, let token, let incarnation):
             guard slots[node].incarnation == incarnation else { return }
@@ -341,24 +374,28 @@ public struct Simulator<Node: SimulatedNode> {
         }
     }
 
-    @inlinable mutating func deliver(_ message: Node.Message, from: NodeID, to: Int) {
+    @inlinable mutating func deliver(_ message: Node.Message, from: NodeID, to: Int, record recordID: Int) {
         // Only the fields needed are read: a copy of the whole slot kept
         // alive across the handler would share the node's storage, and the
         // node's first write to each collection would then copy it.
         let toID = slots[to].id
         if slots[to].node == nil {
             record("n\(from)->n\(toID) dropped (n\(toID) down) \(describeMessage(message))")
+            recorder?.resolve(recordID, .receiverDown, at: currentTime)
             return
         }
         if !blocked.isEmpty, blocked.contains(Link(from: from, to: toID)) {
             record("n\(from)->n\(toID) dropped (partition) \(describeMessage(message))")
+            recorder?.resolve(recordID, .blocked, at: currentTime)
             return
         }
         if slots[to].isPaused {
-            slots[to].deferred.append(.deliver(message, from: from, to: to))
+            slots[to].deferred.append(.deliver(message, from: from, to: to, record: recordID))
+            recorder?.hold(recordID)
             return
         }
         record("n\(from)->n\(toID) \(describeMessage(message))")
+        recorder?.resolve(recordID, .delivered, at: currentTime)
         invoke(to) { node, context in node.onMessage(message, from: from, context: &context) }
     }
 
@@ -369,6 +406,7 @@ public struct Simulator<Node: SimulatedNode> {
             return
         }
         record("n\(slots[node].id) durable \(token)")
+        recorder?.note(.durable, node: slots[node].id, at: currentTime, "\(token)")
         invoke(node) { node, context in node.onDurable(token, context: &context) }
     }
 
@@ -407,6 +445,7 @@ public struct Simulator<Node: SimulatedNode> {
         var context = makeContext(index)
         let durable = slots[index].durable
         record("n\(slots[index].id) boot" + (durable == nil ? "" : " from durable state"))
+        recorder?.note(.boot, node: slots[index].id, at: currentTime, durable == nil ? "boot" : "boot from durable state")
         slots[index].node = makeNode(slots[index].id, durable, &context)
         finish(index, context)
     }
@@ -440,6 +479,7 @@ public struct Simulator<Node: SimulatedNode> {
             enqueue(.sync(node: index, state: state, token: token, incarnation: slots[index].incarnation), at: syncTime)
         case .log(let line):
             record("n\(id): \(line)")
+            recorder?.note(.log, node: id, at: currentTime, line)
         }
     }
 
@@ -447,25 +487,41 @@ public struct Simulator<Node: SimulatedNode> {
         let toID = slots[to].id
         if !blocked.isEmpty, blocked.contains(Link(from: from, to: toID)) {
             record("n\(from)->n\(toID) dropped (partition) \(describeMessage(message))")
+            if recorder != nil { recordLostSend(message, from: from, to: toID, fate: .blocked) }
             return
         }
         let conditions = network
         if networkRandom.chance(perMillion: conditions.lossPerMillion) {
             record("n\(from)->n\(toID) lost \(describeMessage(message))")
+            if recorder != nil { recordLostSend(message, from: from, to: toID, fate: .lost) }
             return
         }
         let copies = networkRandom.chance(perMillion: conditions.duplicationPerMillion) ? 2 : 1
         if copies == 2 {
             record("n\(from)->n\(toID) duplicated \(describeMessage(message))")
         }
+        let linkDelay = linkDelays.isEmpty ? 0 : linkDelays[Link(from: from, to: toID)]?.nanoseconds ?? 0
         for _ in 0..<copies {
             var latency = networkRandom.next(in: conditions.latencyMin.nanoseconds...conditions.latencyMax.nanoseconds)
+            var isDelayed = false
             if networkRandom.chance(perMillion: conditions.reorderPerMillion) {
                 let max = conditions.latencyMax.nanoseconds
                 latency += networkRandom.next(in: max...(2 * max))
+                isDelayed = true
             }
-            enqueue(.deliver(message, from: from, to: to), at: now + .nanoseconds(latency))
+            var recordID = -1
+            if recorder != nil {
+                recordID = recorder!.sent(
+                    from: from, to: toID, at: now, text: describeMessage(message), isDuplicate: copies == 2, isDelayed: isDelayed)
+            }
+            enqueue(.deliver(message, from: from, to: to, record: recordID), at: now + .nanoseconds(latency + linkDelay))
         }
+    }
+
+    /// Records a message that never left: lost, or dropped at a block.
+    @inlinable mutating func recordLostSend(_ message: Node.Message, from: NodeID, to: NodeID, fate: RecordedMessage.Fate) {
+        let id = recorder!.sent(from: from, to: to, at: currentTime, text: describeMessage(message), isDuplicate: false, isDelayed: false)
+        recorder!.resolve(id, fate, at: currentTime)
     }
 
     @inlinable mutating func crashNode(_ index: Int) {
@@ -483,6 +539,7 @@ public struct Simulator<Node: SimulatedNode> {
         slots[index].unsyncedWrites = 0
         slots[index].lastSyncTime = now
         record("fault crash n\(id) (\(lost) unsynced writes lost)")
+        recorder?.note(.crash, node: id, at: currentTime, "crash (\(lost) unsynced writes lost)")
     }
 
     @inlinable mutating func restartNode(_ index: Int) {
@@ -492,6 +549,7 @@ public struct Simulator<Node: SimulatedNode> {
             return
         }
         record("fault restart n\(id)")
+        recorder?.note(.restart, node: id, at: currentTime, "restart")
         boot(index)
     }
 
@@ -503,6 +561,7 @@ public struct Simulator<Node: SimulatedNode> {
         }
         slots[index].isPaused = true
         record("fault pause n\(id)")
+        recorder?.note(.pause, node: id, at: currentTime, "pause")
     }
 
     @inlinable mutating func resumeNode(_ index: Int) {
@@ -515,6 +574,7 @@ public struct Simulator<Node: SimulatedNode> {
         var waiting: [Event.Kind] = []
         swap(&waiting, &slots[index].deferred)
         record("fault resume n\(id) (\(waiting.count) events waited)")
+        recorder?.note(.resume, node: id, at: currentTime, "resume (\(waiting.count) events waited)")
         for kind in waiting {
             enqueue(kind, at: now)
         }

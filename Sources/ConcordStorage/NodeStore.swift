@@ -20,9 +20,9 @@ extension Storage {
         /// What recovery found.
         public struct Recovery: Sendable {
             /// The latest snapshot, checked.
-            public var snapshot: Snapshot?
+            public var snapshot: SnapshotRecord?
             /// The hard state, if one was ever saved.
-            public var hardState: HardState?
+            public var hardState: VoteRecord?
             /// The first log index after the snapshot (1 without one).
             public var firstIndex: UInt64
             /// The last index in the log; `firstIndex - 1` when it is empty.
@@ -102,17 +102,17 @@ extension Storage {
                 }
             }
             snapshots.sort { ($0.index, $0.term) < ($1.index, $1.term) }
-            var snapshot: Snapshot?
+            var snapshot: SnapshotRecord?
             if let newest = snapshots.last {
                 snapshot = try loadSnapshot(path: directory + "/" + newest.name, index: newest.index, term: newest.term, fileSystem: fileSystem)
             }
 
-            var hardState: HardState?
+            var hardState: VoteRecord?
             if hasHardState {
                 let path = directory + "/" + DataFileName.hardStateName
                 let file = try fileSystem.open(path, create: false)
                 defer { try? file.close() }
-                hardState = try HardStateFile.decode(try file.read(at: 0, count: Int(try file.size())), path: path)
+                hardState = try VoteRecordFile.decode(try file.read(at: 0, count: Int(try file.size())), path: path)
             }
 
             // Everything is read and checked before anything is written, so
@@ -153,13 +153,13 @@ extension Storage {
         /// Whether the log may be kept after `snapshot`: it reaches the
         /// snapshot's index with the snapshot's term there (Raft §7: a log
         /// that disagrees with a snapshot is discarded whole).
-        private static func log(_ log: SegmentedLog, agreesWith snapshot: Snapshot) throws -> Bool {
+        private static func log(_ log: SegmentedLog, agreesWith snapshot: SnapshotRecord) throws -> Bool {
             guard log.nextIndex > snapshot.index else { return false }
             guard log.firstIndex <= snapshot.index else { return true }
             return try log.entries(in: snapshot.index..<(snapshot.index + 1))[0].term == snapshot.term
         }
 
-        private static func loadSnapshot(path: String, index: UInt64, term: UInt64, fileSystem: any FileSystem) throws -> Snapshot {
+        private static func loadSnapshot(path: String, index: UInt64, term: UInt64, fileSystem: any FileSystem) throws -> SnapshotRecord {
             let file = try fileSystem.open(path, create: false)
             defer { try? file.close() }
             let snapshot = try SnapshotFile.decode(try file.read(at: 0, count: Int(try file.size())), path: path)
@@ -176,10 +176,10 @@ extension Storage {
         /// Replaces the hard state durably (temporary file, sync, rename,
         /// directory sync): after a crash the old or the new state is read,
         /// never a mixture.
-        public func saveHardState(_ state: HardState) throws {
+        public func saveHardState(_ state: VoteRecord) throws {
             lock.lock()
             defer { lock.unlock() }
-            try replaceAtomically(HardStateFile.encode(state), named: DataFileName.hardStateName, in: directory, fileSystem: fileSystem)
+            try replaceAtomically(VoteRecordFile.encode(state), named: DataFileName.hardStateName, in: directory, fileSystem: fileSystem)
         }
 
         // MARK: Snapshots
@@ -196,7 +196,7 @@ extension Storage {
         /// - Throws: ``StorageError/invalidArgument(_:)`` if `snapshot` is
         ///   not newer than the current one (the first snapshot may have
         ///   index 0, as a bootstrap snapshot does).
-        public func saveSnapshot(_ snapshot: Snapshot) throws {
+        public func saveSnapshot(_ snapshot: SnapshotRecord) throws {
             lock.lock()
             defer { lock.unlock() }
             guard snapshot.index > snapshotIndex || (snapshotName == nil && snapshot.index == 0) else {

@@ -15,18 +15,18 @@ extension Storage {
     enum RaftCoding {
         static let configurationVersion: UInt8 = 1
 
-        static func encode(_ entry: ConcordRaft.LogEntry) -> Storage.LogEntry {
-            Storage.LogEntry(index: entry.index, term: entry.term, payload: [entry.kind.rawValue] + entry.data)
+        static func encode(_ entry: ConcordRaft.LogEntry) -> Storage.LogRecord {
+            Storage.LogRecord(index: entry.index, term: entry.term, payload: [entry.kind.rawValue] + entry.data)
         }
 
-        static func decode(_ record: Storage.LogEntry) throws(RaftStorageError) -> ConcordRaft.LogEntry {
+        static func decode(_ record: Storage.LogRecord) throws(RaftStorageError) -> ConcordRaft.LogEntry {
             guard let first = record.payload.first, let kind = ConcordRaft.LogEntry.Kind(rawValue: first) else {
                 throw .corrupted("log entry \(record.index) has no valid kind byte")
             }
             return ConcordRaft.LogEntry(index: record.index, term: record.term, kind: kind, data: Array(record.payload.dropFirst()))
         }
 
-        static func encode(_ snapshot: RaftSnapshot) -> Storage.Snapshot {
+        static func encode(_ snapshot: RaftSnapshot) -> Storage.SnapshotRecord {
             let configuration = snapshot.metadata.configuration
             var bytes: [UInt8] = [configurationVersion, configuration.autoLeave ? 1 : 0]
             for set in [configuration.voters, configuration.votersOutgoing, configuration.learners, configuration.learnersNext] {
@@ -34,10 +34,10 @@ extension Storage {
                 for replica in set.sorted() { bytes.appendLittleEndian(replica) }
             }
             bytes.append(contentsOf: snapshot.data)
-            return Storage.Snapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, data: bytes)
+            return Storage.SnapshotRecord(index: snapshot.metadata.index, term: snapshot.metadata.term, data: bytes)
         }
 
-        static func decode(_ snapshot: Storage.Snapshot) throws(RaftStorageError) -> RaftSnapshot {
+        static func decode(_ snapshot: Storage.SnapshotRecord) throws(RaftStorageError) -> RaftSnapshot {
             let bytes = snapshot.data
             func corrupted(_ reason: String) -> RaftStorageError {
                 .corrupted("snapshot \(snapshot.index): \(reason)")
@@ -46,7 +46,7 @@ extension Storage {
                 throw corrupted("bad configuration header")
             }
             var offset = 2
-            var sets: [Set<ReplicaID>] = []
+            var sets: [Set<MemberID>] = []
             for _ in 0..<4 {
                 guard offset + 4 <= bytes.count else { throw corrupted("configuration cut short") }
                 let count = Int(bytes.loadLittleEndian(UInt32.self, at: offset))
@@ -62,11 +62,11 @@ extension Storage {
                 data: Array(bytes[offset...]))
         }
 
-        static func encode(_ state: ConcordRaft.HardState) -> Storage.HardState {
-            Storage.HardState(term: state.term, vote: state.vote, commit: state.commit)
+        static func encode(_ state: ConcordRaft.HardState) -> Storage.VoteRecord {
+            Storage.VoteRecord(term: state.term, vote: state.vote, commit: state.commit)
         }
 
-        static func decode(_ state: Storage.HardState) -> ConcordRaft.HardState {
+        static func decode(_ state: Storage.VoteRecord) -> ConcordRaft.HardState {
             ConcordRaft.HardState(term: state.term, vote: state.vote, commit: state.commit)
         }
     }

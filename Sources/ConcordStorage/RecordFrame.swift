@@ -29,7 +29,7 @@ extension Storage {
         }
 
         /// Appends the frame of `entry` to `buffer`.
-        static func encode(_ entry: LogEntry, into buffer: inout [UInt8]) {
+        static func encode(_ entry: LogRecord, into buffer: inout [UInt8]) {
             let start = buffer.count
             buffer.appendLittleEndian(UInt32(0))
             buffer.appendLittleEndian(UInt32(entry.payload.count))
@@ -48,7 +48,7 @@ extension Storage {
         /// What a reader finds at one offset.
         enum Decoded: Equatable {
             /// A whole record and the bytes its frame occupies.
-            case record(LogEntry, frameBytes: Int)
+            case record(LogRecord, frameBytes: Int)
             /// Zeros: no record starts here.
             case empty
             /// Bytes that are not a whole, valid record.
@@ -87,7 +87,7 @@ extension Storage {
             let index = bytes.loadLittleEndian(UInt64.self, at: offset + 16)
             let term = bytes.loadLittleEndian(UInt64.self, at: offset + 24)
             let payload = Array(UnsafeRawBufferPointer(rebasing: bytes[(offset + headerBytes)..<(offset + headerBytes + length)]))
-            return .record(LogEntry(index: index, term: term, payload: payload), frameBytes: frame)
+            return .record(LogRecord(index: index, term: term, payload: payload), frameBytes: frame)
         }
 
         static func hex(_ value: UInt32) -> String {

@@ -211,7 +211,7 @@ extension Storage {
         /// - Precondition: the entries' indexes run on from ``nextIndex``
         ///   and each payload is within the configured limit (the caller
         ///   checked both).
-        func append(_ entries: [LogEntry]) throws {
+        func append(_ entries: [LogRecord]) throws {
             var buffer: [UInt8] = []
             var offsets: [Int] = []
             var expected = nextIndex
@@ -308,13 +308,13 @@ extension Storage {
 
         /// The entries with indexes in `range`, read from the files and
         /// checked again.
-        func entries(in range: Range<UInt64>) throws -> [LogEntry] {
+        func entries(in range: Range<UInt64>) throws -> [LogRecord] {
             guard range.lowerBound >= firstIndex, range.upperBound <= nextIndex else {
                 throw StorageError.indexOutOfRange(
                     index: range.lowerBound < firstIndex ? range.lowerBound : range.upperBound,
                     firstIndex: firstIndex, lastIndex: nextIndex - 1)
             }
-            var result: [LogEntry] = []
+            var result: [LogRecord] = []
             result.reserveCapacity(Int(range.count))
             var index = range.lowerBound
             while index < range.upperBound {

@@ -41,6 +41,12 @@ extension Storage {
             case rename(from: String, to: String, inode: Int)
         }
 
+        /// One change made while durability is deferred, in the order made.
+        enum DeferredChange {
+            case content(inode: Int)
+            case name(directory: String)
+        }
+
         struct Inode {
             var durable: [UInt8] = []
             var current: [UInt8] = []
@@ -65,6 +71,8 @@ extension Storage {
             var directorySyncCount = 0
             var mutatingOperationCount = 0
             var syncsAreIgnored = false
+            var defersDurability = false
+            var deferredOrder: [DeferredChange] = []
         }
 
         let state = Mutex(State())
@@ -99,6 +107,70 @@ extension Storage {
         public var syncsAreIgnored: Bool {
             get { state.withLock { $0.syncsAreIgnored } }
             set { state.withLock { $0.syncsAreIgnored = newValue } }
+        }
+
+        /// Deferred durability, for a simulator whose disk completes writes
+        /// after a latency: syncs return at once and make nothing durable;
+        /// every change (file contents and names alike) waits, in the order
+        /// made, for ``makeEverythingDurable()``. ``crashKeepingPrefix(using:)``
+        /// keeps a random prefix of that order, the last kept write possibly
+        /// torn: the state power loss leaves when it strikes in the middle
+        /// of a run of writes and syncs, which keeps their order.
+        public var defersDurability: Bool {
+            get { state.withLock { $0.defersDurability } }
+            set { state.withLock { $0.defersDurability = newValue } }
+        }
+
+        /// Makes every change made so far durable, as if each file and
+        /// directory were synced now.
+        public func makeEverythingDurable() {
+            state.withLock { state in
+                for (number, inode) in state.inodes where !inode.pending.isEmpty {
+                    state.inodes[number] = Inode(durable: inode.current, current: inode.current, pending: [])
+                }
+                for (_, changes) in state.pendingNameChanges.sorted(by: { $0.key < $1.key }) {
+                    for change in changes { Self.apply(change, to: &state.durableNames) }
+                }
+                state.pendingNameChanges = [:]
+                state.deferredOrder = []
+            }
+        }
+
+        /// Simulates power loss while durability is deferred: keeps the
+        /// changes of a random prefix of the order they were made in (the
+        /// last kept write possibly torn), loses the rest, and invalidates
+        /// every open file.
+        public func crashKeepingPrefix<Generator: RandomNumberGenerator>(using generator: inout Generator) {
+            state.withLock { state in
+                let order = state.deferredOrder
+                let kept = Int.random(in: 0...order.count, using: &generator)
+                var contentCounts: [Int: Int] = [:]
+                var nameCounts: [String: Int] = [:]
+                for change in order[..<kept] {
+                    switch change {
+                    case .content(let inode): contentCounts[inode, default: 0] += 1
+                    case .name(let directory): nameCounts[directory, default: 0] += 1
+                    }
+                }
+                var tornInode: Int?
+                if kept < order.count, case .content(let inode) = order[kept] { tornInode = inode }
+                for number in state.inodes.keys.sorted() {
+                    let inode = state.inodes[number]!
+                    let count = min(contentCounts[number] ?? 0, inode.pending.count)
+                    var durable = inode.durable
+                    for change in inode.pending[..<count] { Self.apply(change, to: &durable) }
+                    if tornInode == number, count < inode.pending.count, case let .write(offset, bytes) = inode.pending[count] {
+                        let torn = Int.random(in: 0...bytes.count, using: &generator)
+                        Self.apply(.write(offset: offset, bytes: Array(bytes[..<torn])), to: &durable)
+                    }
+                    state.inodes[number] = Inode(durable: durable, current: durable, pending: [])
+                }
+                for (directory, changes) in state.pendingNameChanges.sorted(by: { $0.key < $1.key }) {
+                    for change in changes.prefix(nameCounts[directory] ?? 0) { Self.apply(change, to: &state.durableNames) }
+                }
+                state.deferredOrder = []
+                Self.restart(&state)
+            }
         }
 
         /// Makes the next file sync fail with `code` and change nothing.
@@ -231,6 +303,7 @@ extension Storage {
                 let number = Self.newInode(&state)
                 state.names[path] = number
                 state.pendingNameChanges[directory, default: []].append(.link(name: path, inode: number))
+                if state.defersDurability { state.deferredOrder.append(.name(directory: directory)) }
                 return SimulatedFile(system: self, path: path, inode: number, generation: state.generation)
             }
         }
@@ -278,6 +351,7 @@ extension Storage {
                 state.names[destination] = number
                 state.pendingNameChanges[Self.parent(of: source), default: []]
                     .append(.rename(from: source, to: destination, inode: number))
+                if state.defersDurability { state.deferredOrder.append(.name(directory: Self.parent(of: source))) }
             }
         }
 
@@ -291,6 +365,7 @@ extension Storage {
                 try Self.tick(&state, path: path)
                 state.names[path] = nil
                 state.pendingNameChanges[Self.parent(of: path), default: []].append(.unlink(name: path))
+                if state.defersDurability { state.deferredOrder.append(.name(directory: Self.parent(of: path))) }
             }
         }
 
@@ -299,7 +374,7 @@ extension Storage {
                 try Self.checkRunning(&state, path: path)
                 try Self.tick(&state, path: path)
                 state.directorySyncCount += 1
-                if state.syncsAreIgnored { return }
+                if state.syncsAreIgnored || state.defersDurability { return }
                 for change in state.pendingNameChanges[path] ?? [] { Self.apply(change, to: &state.durableNames) }
                 state.pendingNameChanges[path] = nil
             }
@@ -455,6 +530,7 @@ extension Storage {
                 let change = SimulatedFileSystem.Change.write(offset: Int(offset), bytes: data)
                 SimulatedFileSystem.apply(change, to: &inode.current)
                 inode.pending.append(change)
+                if state.defersDurability { state.deferredOrder.append(.content(inode: self.inode)) }
             }
         }
 
@@ -463,6 +539,7 @@ extension Storage {
                 try SimulatedFileSystem.checkSpace(state, inode: self.inode, newSize: Int(size), path: path)
                 SimulatedFileSystem.apply(.resize(Int(size)), to: &inode.current)
                 inode.pending.append(.resize(Int(size)))
+                if state.defersDurability { state.deferredOrder.append(.content(inode: self.inode)) }
             }
         }
 
@@ -472,6 +549,7 @@ extension Storage {
                 try SimulatedFileSystem.checkSpace(state, inode: self.inode, newSize: Int(size), path: path)
                 SimulatedFileSystem.apply(.resize(Int(size)), to: &inode.current)
                 inode.pending.append(.resize(Int(size)))
+                if state.defersDurability { state.deferredOrder.append(.content(inode: self.inode)) }
             }
         }
 
@@ -482,7 +560,7 @@ extension Storage {
                     throw StorageError.fileSystem(operation: "fdatasync", path: path, code: code)
                 }
                 state.syncCount += 1
-                if state.syncsAreIgnored { return }
+                if state.syncsAreIgnored || state.defersDurability { return }
                 inode.durable = inode.current
                 inode.pending = []
             }

@@ -44,7 +44,7 @@ extension Storage {
         typealias Completion = @Sendable (Result<Void, StorageError>) -> Void
 
         enum Command {
-            case append([LogEntry], Completion)
+            case append([LogRecord], Completion)
             case truncate(from: UInt64, Completion)
             case compact(through: UInt64, Completion)
             case reset(nextIndex: UInt64, Completion)
@@ -88,7 +88,7 @@ extension Storage {
         /// Appends entries whose indexes run on from the last queued one;
         /// `completion` runs on the writer thread once they are durable (or
         /// with the error that stopped them).
-        public func append(_ entries: [LogEntry], completion: @escaping @Sendable (Result<Void, StorageError>) -> Void) {
+        public func append(_ entries: [LogRecord], completion: @escaping @Sendable (Result<Void, StorageError>) -> Void) {
             condition.lock()
             if let error = refusal() {
                 condition.unlock()
@@ -108,7 +108,7 @@ extension Storage {
         }
 
         /// Appends entries and returns once they are durable.
-        public func append(_ entries: [LogEntry]) async throws {
+        public func append(_ entries: [LogRecord]) async throws {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
                 append(entries) { continuation.resume(with: $0.mapError { $0 }) }
             }
@@ -121,12 +121,12 @@ extension Storage {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<UInt64, Error>) in
                 condition.lock()
                 let assigned = queuedNextIndex
-                if let error = refusal() ?? validate([LogEntry(index: assigned, term: term, payload: payload)]) {
+                if let error = refusal() ?? validate([LogRecord(index: assigned, term: term, payload: payload)]) {
                     condition.unlock()
                     return continuation.resume(throwing: error)
                 }
                 queuedNextIndex += 1
-                enqueue(.append([LogEntry(index: assigned, term: term, payload: payload)]) { result in
+                enqueue(.append([LogRecord(index: assigned, term: term, payload: payload)]) { result in
                     continuation.resume(with: result.map { assigned }.mapError { $0 })
                 })
                 condition.unlock()
@@ -135,7 +135,7 @@ extension Storage {
 
         /// Appends entries and blocks the calling thread until they are
         /// durable.
-        public func appendAndWait(_ entries: [LogEntry]) throws {
+        public func appendAndWait(_ entries: [LogRecord]) throws {
             try wait { append(entries, completion: $0) }
         }
 
@@ -260,7 +260,7 @@ extension Storage {
 
         /// The entries with indexes in `range`, read back from the files
         /// and checked.
-        public func entries(in range: Range<UInt64>) throws -> [LogEntry] {
+        public func entries(in range: Range<UInt64>) throws -> [LogRecord] {
             logLock.lock()
             defer { logLock.unlock() }
             return try log.entries(in: range)
@@ -281,7 +281,7 @@ extension Storage {
 
         /// Why `entries` cannot follow the queued log, if they cannot.
         /// Requires `condition`.
-        private func validate(_ entries: [LogEntry]) -> StorageError? {
+        private func validate(_ entries: [LogRecord]) -> StorageError? {
             var expected = queuedNextIndex
             for entry in entries {
                 if entry.index != expected { return .nonContiguousAppend(expectedIndex: expected, foundIndex: entry.index) }
@@ -352,7 +352,7 @@ extension Storage {
                 var isAppend = false
                 if case .append = batch[0] {
                     isAppend = true
-                    let entries = batch.flatMap { command -> [LogEntry] in
+                    let entries = batch.flatMap { command -> [LogRecord] in
                         guard case let .append(entries, _) = command else { preconditionFailure("append batches hold only appends") }
                         return entries
                     }

@@ -20,6 +20,7 @@ extension Transport {
         let host: String
         let port: Int
         private let localID: UInt64
+        private let tls: ReloadingTLSContext?
         private let eventLoop: any EventLoop
         private let configuration: Configuration
         private let logger: Logger
@@ -33,12 +34,19 @@ extension Transport {
         private var reconnectTask: Scheduled<Void>?
         /// Frames dropped because the queue was full.
         private(set) var droppedFrames = 0
+        /// Connections that failed with an error after connecting (a
+        /// refused TLS handshake among them).
+        private var connectionFailures = 0
 
-        init(peer: UInt64, host: String, port: Int, localID: UInt64, eventLoop: any EventLoop, configuration: Configuration, logger: Logger) {
+        init(
+            peer: UInt64, host: String, port: Int, localID: UInt64, tls: ReloadingTLSContext?, eventLoop: any EventLoop,
+            configuration: Configuration, logger: Logger
+        ) {
             self.peer = peer
             self.host = host
             self.port = port
             self.localID = localID
+            self.tls = tls
             self.eventLoop = eventLoop
             self.configuration = configuration
             self.logger = logger
@@ -107,11 +115,14 @@ extension Transport {
             guard !closed, channel == nil, !connecting, reconnectTask == nil else { return }
             connecting = true
             let hello = Hello(sender: localID).encoded
+            let tls = self.tls
+            let host = self.host
             ClientBootstrap(group: eventLoop)
                 .connectTimeout(.milliseconds(configuration.connectTimeoutMilliseconds))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls { try channel.pipeline.syncOperations.addHandler(tls.makeClientHandler(host: host)) }
                         try channel.pipeline.syncOperations.addHandler(WritabilityHandler(link: self))
                     }
                 }
@@ -139,6 +150,22 @@ extension Transport {
                         self.scheduleReconnect()
                     }
                 }
+        }
+
+        /// Logs why a connection failed (a TLS handshake the peer refused,
+        /// or whose certificate this node refused): the first failure and
+        /// then every power of two, so a peer that stays unreachable does not
+        /// flood the log.
+        func connectionFailed(_ error: any Error) {
+            connectionFailures += 1
+            if connectionFailures.isPowerOfTwo {
+                logger.warning(
+                    "peer connection failed",
+                    metadata: [
+                        "peer": "\(String(peer, radix: 16))", "address": "\(host):\(port)", "error": "\(error)",
+                        "failures": "\(connectionFailures)",
+                    ])
+            }
         }
 
         private func connectionClosed(_ closedChannel: any Channel) {
@@ -183,6 +210,7 @@ extension Transport {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            link.connectionFailed(error)
             context.close(promise: nil)
         }
     }

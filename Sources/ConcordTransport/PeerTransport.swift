@@ -19,6 +19,7 @@ public final class PeerTransport: Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let receiver: @Sendable (UInt64, [UInt8]) -> Void
+    private let tls: ReloadingTLSContext?
     private let state = Mutex(State())
 
     private struct State: ~Copyable {
@@ -33,11 +34,15 @@ public final class PeerTransport: Sendable {
     ///   - localID: This replica's id (not zero).
     ///   - configuration: Limits and timings.
     ///   - group: The event loops to run on.
+    ///   - tls: When set, every connection, accepted or dialled, is TLS
+    ///     with these contexts (mutual when they require a client
+    ///     certificate); nil for plaintext.
+    ///   - group: The event loops to run on.
     ///   - logger: Where connection errors are logged.
     ///   - receiver: Called with the sender and payload of every frame received.
     public init(
-        localID: UInt64, configuration: Transport.Configuration = .init(), group: any EventLoopGroup,
-        logger: Logger, receiver: @escaping @Sendable (UInt64, [UInt8]) -> Void
+        localID: UInt64, configuration: Transport.Configuration = .init(), tls: ReloadingTLSContext? = nil,
+        group: any EventLoopGroup, logger: Logger, receiver: @escaping @Sendable (UInt64, [UInt8]) -> Void
     ) {
         precondition(localID != 0, "replica id 0 is reserved")
         self.localID = localID
@@ -45,29 +50,42 @@ public final class PeerTransport: Sendable {
         self.group = group
         self.logger = logger
         self.receiver = receiver
+        self.tls = tls
     }
 
     /// Starts accepting peer connections.
     /// - Returns: The port bound (useful with port 0).
+    /// - Throws: ``ListenError`` when the address cannot be bound.
     public func listen(host: String, port: Int) async throws -> Int {
         let frameBytesMax = configuration.frameBytesMax
         let logger = self.logger
         let receiver = self.receiver
-        let channel = try await ServerBootstrap(group: group)
+        let tls = self.tls
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [weak self] channel in
                 self?.track(channel)
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(tls.makeServerHandler()) }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(Transport.FrameDecoder(frameBytesMax: frameBytesMax)))
                     try channel.pipeline.syncOperations.addHandler(
                         Transport.InboundFrameHandler(logger: logger, receiver: receiver))
                 }
             }
-            .bind(host: host, port: port)
-            .get()
-        state.withLock { $0.listener = channel }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: host, port: port).get()
+        } catch {
+            let url = "\(tls == nil ? "http" : "https")://\(host):\(port)"
+            throw ListenError(purpose: "peers", url: url, host: host, port: port, error: error)
+        }
+        let stopNow = state.withLock { state in
+            state.listener = channel
+            return state.shutDown
+        }
+        if stopNow { try? await channel.close() }
         return channel.localAddress?.port ?? port
     }
 
@@ -90,7 +108,7 @@ public final class PeerTransport: Sendable {
     /// Declares (or re-declares) where peer `id` listens.
     public func setPeer(_ id: UInt64, host: String, port: Int) {
         let link = Transport.PeerLink(
-            peer: id, host: host, port: port, localID: localID, eventLoop: group.next(),
+            peer: id, host: host, port: port, localID: localID, tls: tls, eventLoop: group.next(),
             configuration: configuration, logger: logger)
         let previous = state.withLock { state -> Transport.PeerLink? in
             guard !state.shutDown else { return nil }

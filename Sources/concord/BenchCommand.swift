@@ -58,6 +58,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Range workloads: skip writing every key of the key space first (it was written by an earlier run).")
     var noPopulate = false
 
+    @Option(help: "Write a self-contained HTML page with the latency histogram and the throughput over time to this file.")
+    var html: String?
+
+    @Option(help: "Name the side measured (for example etcd or concord) in the JSON output and the page.")
+    var label: String = ""
+
     /// The longest a watch workload waits for its last event after the last put.
     static let watchDrainDeadline: Duration = .seconds(30)
     /// The most requests and clients one run accepts.
@@ -110,11 +116,21 @@ struct BenchCommand: AsyncParsableCommand {
         progressTask?.cancel()
         _ = await progressTask?.value
         if !noProgress { FileHandle.standardError.write(Data("\n".utf8)) }
-        report(result)
+        let run = benchRun(result)
+        report(run)
+        if let html {
+            let page = BenchPage.render([run], title: "concord bench \(workload.rawValue), \(clients) client\(clients == 1 ? "" : "s")")
+            do {
+                try page.write(toFile: html, atomically: true, encoding: .utf8)
+                FileHandle.standardError.write(Data("page written to \(html)\n".utf8))
+            } catch {
+                throw ValidationError("cannot write \(html): \(error.localizedDescription)")
+            }
+        }
     }
 
     struct Measurement {
-        var histogram = LatencyHistogram()
+        var recorded = BenchRecorder.Stripe()
         var errors = 0
         var firstError: String?
         var seconds = 0.0
@@ -146,7 +162,8 @@ struct BenchCommand: AsyncParsableCommand {
         let workload = self.workload
         let keySpace = self.keySpace
         let clock = ContinuousClock()
-        let start = clock.now
+        let recorder = BenchRecorder(clients: clients)
+        let start = recorder.start
         var merged = Measurement()
         try await withThrowingTaskGroup(of: Measurement.self) { group in
             for c in 0..<clients {
@@ -167,7 +184,7 @@ struct BenchCommand: AsyncParsableCommand {
                             case .txnPut: _ = try await client.txn().then(.put(key, value(for: index))).commit()
                             case .watch: preconditionFailure("the watch workload is measured separately")
                             }
-                            local.histogram.record(clock.now - began)
+                            recorder.record(client: c, latencyNanoseconds: UInt64((clock.now - began).benchNanoseconds))
                         } catch {
                             local.errors += 1
                             if local.firstError == nil { local.firstError = "\(error)" }
@@ -178,12 +195,12 @@ struct BenchCommand: AsyncParsableCommand {
                 }
             }
             for try await local in group {
-                merged.histogram.merge(local.histogram)
                 merged.errors += local.errors
                 merged.firstError = merged.firstError ?? local.firstError
             }
         }
         merged.seconds = (clock.now - start).benchSeconds
+        merged.recorded = recorder.merged()
         return merged
     }
 
@@ -198,22 +215,22 @@ struct BenchCommand: AsyncParsableCommand {
         let events = pool[0].watch(.prefix(keys.prefix), options: options)
         let total = self.total
         let valueSize = self.valueSize
-        let watcher = Task { () throws -> LatencyHistogram in
-            var histogram = LatencyHistogram()
+        let recorder = BenchRecorder(clients: 1)
+        let watcher = Task { () throws -> Bool in
             var seen = 0
             for try await event in events where event.kind == .put {
                 let stamp = UInt64(String(decoding: event.kv.value.prefix(20), as: UTF8.self)) ?? 0
                 let now = UInt64((clock.now - origin).benchNanoseconds)
-                histogram.record(nanoseconds: now &- stamp)
+                recorder.record(client: 0, latencyNanoseconds: now &- stamp)
                 progress.advance()
                 seen += 1
                 if seen == total { break }
             }
-            return histogram
+            return true
         }
         let issued = BenchTicketCounter()
         let keySpace = self.keySpace
-        let start = clock.now
+        let start = recorder.start
         var errors = 0
         var firstError: String?
         try await withThrowingTaskGroup(of: (Int, String?).self) { group in
@@ -241,7 +258,7 @@ struct BenchCommand: AsyncParsableCommand {
                 firstError = firstError ?? message
             }
         }
-        let histogram = try await withThrowingTaskGroup(of: LatencyHistogram?.self) { group in
+        let finished = try await withThrowingTaskGroup(of: Bool?.self) { group in
             group.addTask { try await watcher.value }
             group.addTask {
                 try await Task.sleep(for: Self.watchDrainDeadline)
@@ -252,57 +269,39 @@ struct BenchCommand: AsyncParsableCommand {
             group.cancelAll()
             return first
         }
-        guard let histogram else {
+        guard finished == true else {
             throw ValidationError("the watcher did not see all \(total) events within \(Self.watchDrainDeadline)")
         }
-        var result = Measurement(histogram: histogram, errors: errors, firstError: firstError)
+        var result = Measurement(recorded: recorder.merged(), errors: errors, firstError: firstError)
         result.seconds = (clock.now - start).benchSeconds
         return result
     }
 
-    struct Report: Codable {
-        var command: String
-        var workload: String
-        var endpoints: [String]
-        var clients: Int
-        var connections: Int
-        var total: Int
-        var keySize: Int
-        var valueSize: Int
-        var keySpace: Int
-        var succeeded: UInt64
-        var errors: Int
-        var firstError: String?
-        var seconds: Double
-        var requestsPerSecond: Double
-        var latencyMilliseconds: [String: Double]
+    private func benchRun(_ result: Measurement) -> BenchRun {
+        let succeeded = result.recorded.latencies.totalCount
+        return BenchRun(
+            label: label, command: commandLine, workload: workload.rawValue,
+            endpoints: endpoints.split(separator: ",").map(String.init), clients: clients, connections: connections,
+            total: total, keySize: keySize, valueSize: valueSize, keySpace: keySpace, succeeded: succeeded,
+            errors: result.errors, firstError: result.firstError, seconds: result.seconds,
+            requestsPerSecond: result.seconds > 0 ? Double(succeeded) / result.seconds : 0,
+            latencyMilliseconds: result.recorded.latencyMilliseconds, latencyBuckets: result.recorded.latencyBuckets,
+            throughput: .init(intervalMilliseconds: BenchRecorder.throughputIntervalMilliseconds, completions: result.recorded.completions))
     }
 
-    private func report(_ result: Measurement) {
-        let h = result.histogram
-        let ms = { (ns: UInt64) in Double(ns) / 1e6 }
-        let latency: [String: Double] = [
-            "mean": h.meanNanoseconds / 1e6, "p50": ms(h.value(atPercentile: 50)), "p90": ms(h.value(atPercentile: 90)),
-            "p99": ms(h.value(atPercentile: 99)), "p99.9": ms(h.value(atPercentile: 99.9)), "max": ms(h.maxNanoseconds),
-        ]
-        let rate = result.seconds > 0 ? Double(h.total) / result.seconds : 0
+    private func report(_ run: BenchRun) {
         if json {
-            let report = Report(
-                command: commandLine, workload: workload.rawValue,
-                endpoints: endpoints.split(separator: ",").map(String.init), clients: clients, connections: connections,
-                total: total, keySize: keySize, valueSize: valueSize, keySpace: keySpace, succeeded: h.total,
-                errors: result.errors, firstError: result.firstError, seconds: result.seconds,
-                requestsPerSecond: rate, latencyMilliseconds: latency)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            emit(String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self))
+            emit(String(decoding: (try? encoder.encode(run)) ?? Data(), as: UTF8.self))
         } else {
+            let latency = run.latencyMilliseconds
             emit(commandLine)
-            emit("\(workload.rawValue): \(h.total) ok, \(result.errors) errors in " + String(format: "%.2f s: %.0f requests/s", result.seconds, rate))
+            emit("\(workload.rawValue): \(run.succeeded) ok, \(run.errors) errors in " + String(format: "%.2f s: %.0f requests/s", run.seconds, run.requestsPerSecond))
             emit(String(
                 format: "latency ms: mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f",
                 latency["mean"]!, latency["p50"]!, latency["p90"]!, latency["p99"]!, latency["p99.9"]!, latency["max"]!))
-            if let message = result.firstError { emit("first error: \(message)") }
+            if let message = run.firstError { emit("first error: \(message)") }
         }
     }
 

@@ -9,12 +9,14 @@ struct Concord: AsyncParsableCommand {
         subcommands: [
             SimCommand.self,
             CheckCommand.self,
+            HistoryCommand.self,
             MicrobenchCommand.self,
             StorageBenchCommand.self,
             OutboxCommand.self,
             ServerCommand.self,
             DevCommand.self,
             BenchCommand.self,
+            BenchPageCommand.self,
             SnapshotCommand.self,
         ]
     )

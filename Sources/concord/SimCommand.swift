@@ -1,3 +1,4 @@
+import Synchronization
 import ArgumentParser
 import ConcordLab
 import ConcordSimulation
@@ -12,8 +13,8 @@ struct SimCommand: ParsableCommand {
         abstract: "Run a scenario in the deterministic simulator.",
         discussion: """
             concord sim --list
-            concord sim <scenario> --seed N [--no-timeline]
-            concord sim <scenario> --seeds 10000 [--start S]
+            concord sim <scenario> --seed N [--no-timeline] [--html run.html]
+            concord sim <scenario> --seeds 10000 [--start S] [--html first-failure.html]
             concord sim compare-consensus [--seed N]: Raft and the Paxos family measured side by side
             Exit status: 0 when every run passed, 1 when a run failed.
             """
@@ -44,6 +45,9 @@ struct SimCommand: ParsableCommand {
 
     @Option(help: "Test only: re-introduce the named known bug into the protocol under test.")
     var bug: String?
+
+    @Option(help: "Write the run's space-time diagram to this HTML file (a sweep writes its first failing seed's).")
+    var html: String?
 
     func validate() throws {
         if list { return }
@@ -85,9 +89,9 @@ struct SimCommand: ParsableCommand {
         let scenario = Scenarios.named(scenario!)!
         let passed: Bool
         if let seeds {
-            passed = sweep(scenario, seeds: start..<(start + seeds))
+            passed = try sweep(scenario, seeds: start..<(start + seeds))
         } else {
-            passed = single(scenario, seed: seed ?? 1)
+            passed = try single(scenario, seed: seed ?? 1)
         }
         // Flushes standard output (a pipe buffers it); naming `stdout` itself
         // is not concurrency-safe in Swift 6.
@@ -99,9 +103,10 @@ struct SimCommand: ParsableCommand {
         "concord sim \(scenario.name) --seed \(seed)" + (bug.map { " --bug \($0)" } ?? "")
     }
 
-    private func single(_ scenario: Scenario, seed: UInt64) -> Bool {
+    private func single(_ scenario: Scenario, seed: UInt64) throws -> Bool {
         let showTimeline = timeline ?? true
-        let result = scenario.run(ScenarioOptions(seed: seed, recordTimeline: showTimeline, bug: bug))
+        let result = scenario.run(ScenarioOptions(seed: seed, recordTimeline: showTimeline || html != nil, bug: bug, recordEvents: html != nil))
+        if let html { try writePage(scenario, seed: seed, result: result, to: html) }
         if showTimeline {
             for line in result.timeline { print(line) }
             if !result.timeline.isEmpty { print("") }
@@ -114,15 +119,16 @@ struct SimCommand: ParsableCommand {
         return result.passed
     }
 
-    private func sweep(_ scenario: Scenario, seeds: Range<UInt64>) -> Bool {
-        var progress = ProgressBar(total: seeds.count, redrawInterval: Self.progressRedrawInterval)
-        var failures: [(seed: UInt64, verdict: String)] = []
-        _ = Sweep.run(seeds: seeds, progress: { progress.update(done: $0, failures: $1) }) { seed in
+    private func sweep(_ scenario: Scenario, seeds: Range<UInt64>) throws -> Bool {
+        let progress = Mutex(ProgressBar(total: seeds.count, redrawInterval: Self.progressRedrawInterval))
+        let bug = self.bug
+        let failures = Sweep.runInParallel(seeds: seeds, progress: { done, failed in
+            progress.withLock { $0.update(done: done, failures: failed) }
+        }) { seed in
             let result = scenario.run(ScenarioOptions(seed: seed, recordTimeline: false, bug: bug))
-            if !result.passed { failures.append((seed, result.verdict)) }
-            return result.passed
+            return result.passed ? nil : result.verdict
         }
-        progress.finish()
+        progress.withLock { $0.finish() }
         print("\(scenario.name): \(seeds.count) seeds from \(seeds.lowerBound), \(failures.count) failed")
         for failure in failures.prefix(Self.listedFailuresMax) {
             print("seed \(failure.seed): \(failure.verdict)")
@@ -132,6 +138,14 @@ struct SimCommand: ParsableCommand {
             let rest = failures.dropFirst(Self.listedFailuresMax).map { String($0.seed) }
             print("and \(rest.count) more failing seeds: \(rest.prefix(200).joined(separator: " "))\(rest.count > 200 ? " …" : "")")
         }
+        if let html {
+            if let first = failures.first {
+                let result = scenario.run(ScenarioOptions(seed: first.seed, recordTimeline: true, bug: bug, recordEvents: true))
+                try writePage(scenario, seed: first.seed, result: result, to: html)
+            } else {
+                print("no seed failed: no space-time diagram written (run one seed with --seed N --html \(html))")
+            }
+        }
         if let first = failures.first, timeline == true {
             let result = scenario.run(ScenarioOptions(seed: first.seed, recordTimeline: true, bug: bug))
             print("")
@@ -139,6 +153,23 @@ struct SimCommand: ParsableCommand {
             for line in result.timeline { print(line) }
         }
         return failures.isEmpty
+    }
+
+    /// Writes the space-time page of one run and says where; a file that
+    /// cannot be written ends the command with status 1.
+    private func writePage(_ scenario: Scenario, seed: UInt64, result: ScenarioResult, to path: String) throws {
+        let run = SpaceTimePage.Run(scenario: scenario.name, summary: scenario.summary, seed: seed, bug: bug)
+        let page = SpaceTimePage.render(run, result: result)
+        do {
+            try Data(page.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            print("space-time diagram of seed \(seed): \(path)")
+        } catch {
+            FileHandle.standardError.write(Data("error: cannot write the page to \(path): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(1)
+        }
+        if result.recording == nil {
+            print("note: \(scenario.name) hands over no simulator recording; the page shows its verdict, operations and timeline only")
+        }
     }
 
     static var knownScenarios: String {

@@ -65,4 +65,19 @@ import Testing
         #expect(operations.count == 3)
         #expect(operations[0].completionPosition == nil)
     }
+
+    /// The initial absent state is a write of absence too: a read of absence
+    /// does not prove that the only `delete` took effect before it.
+    @Test func readOfTheInitialAbsenceDoesNotForceAnIndeterminateDelete() throws {
+        var script = HistoryScript()
+        script.invoke(1, .get, "x")
+        script.run(0, .put, "x", "1")
+        script.invoke(2, .delete, "x")
+        script.ok(1, nil)  // read before the put took effect
+        script.run(3, .get, "x", read: "1")  // the delete did not happen (yet)
+        script.info(2)
+        let history = try script.history()
+        #expect(checkLinearizability(history, budget: .steps(100_000)) == .linearizable)
+        #expect(Self.unsettledVerdict(history))
+    }
 }

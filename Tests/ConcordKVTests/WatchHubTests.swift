@@ -84,11 +84,14 @@ struct WatchHubTests {
         let at = try driver.watch(WatchCreateRequest(key: bytes("a"), startRevision: 3)).get()
         let after = try driver.watch(WatchCreateRequest(key: bytes("a"), startRevision: 4)).get()
         let responses = driver.drain()
+        // Each is told the first revision it may resume from; resuming there works.
         for id in [below, at] {
-            #expect(responses.contains(WatchResponse(revision: 5, watchID: id, canceled: true, compactRevision: 3, cancelReason: "etcdserver: mvcc: required revision has been compacted")))
+            #expect(responses.contains(WatchResponse(revision: 5, watchID: id, canceled: true, compactRevision: 4, cancelReason: "etcdserver: mvcc: required revision has been compacted")))
         }
+        let resumed = try driver.watch(WatchCreateRequest(key: bytes("a"), startRevision: 4)).get()
+        #expect(describe(events(of: driver.drain(), watchID: resumed)) == ["PUT a=3@4", "PUT a=4@5"])
         #expect(describe(events(of: responses, watchID: after)) == ["PUT a=3@4", "PUT a=4@5"])
-        #expect(driver.hub.watchIDs(stream: 1) == [after])
+        #expect(driver.hub.watchIDs(stream: 1) == [after, resumed])
     }
 
     @Test("an unsynced watcher whose history is compacted before it catches up is cancelled as compacted")
@@ -98,7 +101,7 @@ struct WatchHubTests {
         let id = try driver.watch(WatchCreateRequest(key: bytes("a"), startRevision: 2)).get()
         try driver.compact(3)
         let responses = driver.drain()
-        #expect(responses.last == WatchResponse(revision: 4, watchID: id, canceled: true, compactRevision: 3, cancelReason: KVError.compacted.message))
+        #expect(responses.last == WatchResponse(revision: 4, watchID: id, canceled: true, compactRevision: 4, cancelReason: KVError.compacted.message))
         #expect(events(of: responses, watchID: id).isEmpty)
     }
 

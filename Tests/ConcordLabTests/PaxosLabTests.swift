@@ -20,8 +20,8 @@ import Testing
 
     @Test func batchesOfCommandsRoundTripAndGarbageIsRefused() throws {
         let commands = [
-            KVCommand(clientID: 1, sequence: 1, operation: .put(key: "k", value: "v")),
-            KVCommand(clientID: 2, sequence: 7, operation: .get(key: "k")),
+            PaxosLabKVCommand(clientID: 1, sequence: 1, operation: .put(key: "k", value: "v")),
+            PaxosLabKVCommand(clientID: 2, sequence: 7, operation: .get(key: "k")),
         ]
         #expect(try PaxosLabCommands.decode(PaxosLabCommands.encode(commands)) == commands)
         #expect(try PaxosLabCommands.decode([]) == [])

@@ -1,3 +1,4 @@
+import ConcordChecker
 import ConcordTransactions
 import Testing
 @testable import ConcordLab
@@ -7,24 +8,24 @@ struct TransactionCheckerTests {
     typealias ID = Transactions.TransactionID
 
     @Test func atomicityHoldsWhenEveryPartyAgrees() {
-        var checker = AtomicityChecker()
-        for party in 0...3 { checker.observe(.init(party: party, transaction: ID(1), decision: .commit)) }
-        checker.observe(.init(party: 2, transaction: ID(2), decision: .abort))
+        var checker = AtomicCommitCheck()
+        for party in 0...3 { checker.observe(.init(party: party, transaction: 1, decision: .commit)) }
+        checker.observe(.init(party: 2, transaction: 2, decision: .abort))
         #expect(checker.violations.isEmpty)
         #expect(checker.counts.committed == 1 && checker.counts.aborted == 1)
     }
 
     @Test func aTransactionCommittedAtOnePartyAndAbortedAtAnotherIsAViolation() {
-        var checker = AtomicityChecker()
-        checker.observe(.init(party: 1, transaction: ID(4), decision: .commit))
-        checker.observe(.init(party: 2, transaction: ID(4), decision: .abort))
+        var checker = AtomicCommitCheck()
+        checker.observe(.init(party: 1, transaction: 4, decision: .commit))
+        checker.observe(.init(party: 2, transaction: 4, decision: .abort))
         #expect(checker.violations == ["t4 committed at n1 but aborted at n2"])
     }
 
     @Test func aPartyChangingItsDecisionIsAViolation() {
-        var checker = AtomicityChecker()
-        checker.observe(.init(party: 3, transaction: ID(5), decision: .abort))
-        checker.observe(.init(party: 3, transaction: ID(5), decision: .commit))
+        var checker = AtomicCommitCheck()
+        checker.observe(.init(party: 3, transaction: 5, decision: .abort))
+        checker.observe(.init(party: 3, transaction: 5, decision: .commit))
         #expect(checker.violations == ["n3 decided t5 both abort and commit"])
     }
 
@@ -32,7 +33,7 @@ struct TransactionCheckerTests {
     static func key(_ saga: UInt64, _ step: Int) -> Transactions.IdempotencyKey { .init(saga: ID(saga), step: step) }
 
     @Test func aCompletedSagaWithEveryStepInEffectPasses() {
-        let checker = SagaChecker(
+        let checker = TransactionChecks.sagaCheck(
             orchestratorLog: [.started(ID(1), steps: Self.steps), .stepPerformed(ID(1), step: 0),
                               .stepPerformed(ID(1), step: 1), .stepPerformed(ID(1), step: 2)],
             serviceLogs: [1: [.applied(Self.key(1, 0), action: "book-flight")],
@@ -44,7 +45,7 @@ struct TransactionCheckerTests {
     }
 
     @Test func anEffectAppliedTwiceIsFound() {
-        let checker = SagaChecker(
+        let checker = TransactionChecks.sagaCheck(
             orchestratorLog: [.started(ID(1), steps: Self.steps), .stepPerformed(ID(1), step: 0),
                               .stepPerformed(ID(1), step: 1), .stepPerformed(ID(1), step: 2)],
             serviceLogs: [1: [.applied(Self.key(1, 0), action: "book-flight"), .applied(Self.key(1, 0), action: "book-flight")],
@@ -54,7 +55,7 @@ struct TransactionCheckerTests {
     }
 
     @Test func aCompensatedSagaWithAStepStillInEffectIsFound() {
-        let checker = SagaChecker(
+        let checker = TransactionChecks.sagaCheck(
             orchestratorLog: [.started(ID(1), steps: Self.steps), .stepPerformed(ID(1), step: 0),
                               .compensating(ID(1), fromStep: 0), .stepCompensated(ID(1), step: 0)],
             serviceLogs: [1: [.applied(Self.key(1, 0), action: "book-flight"), .compensated(Self.key(1, 0), undid: true)],
@@ -64,7 +65,7 @@ struct TransactionCheckerTests {
     }
 
     @Test func anUnfinishedSagaAndAnEffectOfAnUnknownSagaAreFound() {
-        let checker = SagaChecker(
+        let checker = TransactionChecks.sagaCheck(
             orchestratorLog: [.started(ID(1), steps: Self.steps)],
             serviceLogs: [1: [.applied(Self.key(2, 0), action: "book-flight")], 2: [], 3: []])
         #expect(checker.check().problems == ["saga t1 neither completed nor compensated",

@@ -56,7 +56,7 @@ import Testing
         cluster.handle(1, try cluster.nodes[1]!.proposeConfigurationChange(change))
         cluster.deliver()
         cluster.run(rounds: 3)
-        for id: ReplicaID in [1, 2, 3, 4] {
+        for id: MemberID in [1, 2, 3, 4] {
             let entries = (1...cluster.nodes[id]!.lastIndex).compactMap { cluster.nodes[id]!.entry(at: $0) }
             let carried = entries.filter { $0.kind == .configurationChange }.compactMap { try? ConfigurationChange(decoding: $0.data) }
             #expect(carried.contains(change), "replica \(id)")

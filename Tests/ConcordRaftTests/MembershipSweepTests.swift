@@ -15,8 +15,8 @@ import Testing
 @Suite struct MembershipSweepTests {
     /// The replicas that may ever be members: 1–3 found the group, 4–6 start
     /// empty and join when added.
-    static let founders: [ReplicaID] = [1, 2, 3]
-    static let joiners: [ReplicaID] = [4, 5, 6]
+    static let founders: [MemberID] = [1, 2, 3]
+    static let joiners: [MemberID] = [4, 5, 6]
     static let everyone = founders + joiners
 
     /// Steps of faults and changes per seed (the safety phase).
@@ -32,9 +32,9 @@ import Testing
 
     struct Checker {
         var appliedAt: [UInt64: LogEntry] = [:]
-        var leaderOfTerm: [UInt64: ReplicaID] = [:]
-        var checkedApplied: [ReplicaID: Int] = [:]
-        var checkedSnapshots: [ReplicaID: Int] = [:]
+        var leaderOfTerm: [UInt64: MemberID] = [:]
+        var checkedApplied: [MemberID: Int] = [:]
+        var checkedSnapshots: [MemberID: Int] = [:]
 
         mutating func check(_ cluster: TestCluster) throws {
             for (id, node) in cluster.nodes.sorted(by: { $0.key < $1.key }) {
@@ -70,7 +70,7 @@ import Testing
 
     /// A random membership change; some are refused by Raft, as they should be.
     static func randomChange(_ random: inout SplitMix64) -> ConfigurationChange {
-        func replica() -> ReplicaID { everyone.randomElement(using: &random)! }
+        func replica() -> MemberID { everyone.randomElement(using: &random)! }
         func action() -> ConfigurationChange.Action {
             [.addVoter, .addVoter, .addLearner, .remove].randomElement(using: &random)!
         }
@@ -91,7 +91,7 @@ import Testing
             if let bug { configuration.testingBugs.insert(bug) }
         }
         var checker = Checker()
-        var crashed: Set<ReplicaID> = []
+        var crashed: Set<MemberID> = []
         var proposal: UInt32 = 0
         for _ in 0..<safetySteps {
             switch Int.random(in: 0..<100, using: &random) {

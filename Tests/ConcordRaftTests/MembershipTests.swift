@@ -2,7 +2,7 @@ import Testing
 @testable import ConcordRaft
 
 @Suite struct MembershipTests {
-    func propose(_ cluster: inout TestCluster, _ change: ConfigurationChange, on id: ReplicaID) throws {
+    func propose(_ cluster: inout TestCluster, _ change: ConfigurationChange, on id: MemberID) throws {
         cluster.handle(id, try cluster.nodes[id]!.proposeConfigurationChange(change))
         cluster.deliver()
     }
@@ -71,7 +71,7 @@ import Testing
         try cluster.propose(leader, [8])
         cluster.deliver()
         cluster.run(rounds: 1)
-        for id: ReplicaID in [2, 3, 4] {
+        for id: MemberID in [2, 3, 4] {
             #expect(cluster.appliedData(id).last == [8])
             #expect(cluster.nodes[id]!.membership == ConfigurationState(voters: [2, 3, 4]), "replica \(id)")
         }

@@ -4,7 +4,7 @@ import Testing
 @Suite struct QuorumTests {
     @Test func majorityCommittedIndexIsTheValueAMajorityReached() {
         let quorum = MajorityQuorum([1, 2, 3, 4, 5])
-        let matches: [ReplicaID: UInt64] = [1: 10, 2: 8, 3: 6, 4: 2]
+        let matches: [MemberID: UInt64] = [1: 10, 2: 8, 3: 6, 4: 2]
         #expect(quorum.committedIndex { matches[$0] } == 6)
         #expect(MajorityQuorum([1, 2]).committedIndex { [1: 5, 2: 3][$0] } == 3)
         #expect(MajorityQuorum([1]).committedIndex { _ in 7 } == 7)
@@ -21,7 +21,7 @@ import Testing
 
     @Test func jointQuorumNeedsBothMajorities() {
         let joint = JointQuorum(incoming: [1, 2, 3], outgoing: [3, 4, 5])
-        let matches: [ReplicaID: UInt64] = [1: 9, 2: 9, 3: 4, 4: 7, 5: 2]
+        let matches: [MemberID: UInt64] = [1: 9, 2: 9, 3: 4, 4: 7, 5: 2]
         // Incoming majority reached 9; outgoing majority only 4.
         #expect(joint.committedIndex { matches[$0] } == 4)
         #expect(joint.voteResult([1: true, 2: true]) == .pending)

@@ -5,7 +5,7 @@ import Testing
     /// Raft Figure 7: followers (a)–(f) with missing, extra and conflicting
     /// entries all end with the leader's log.
     @Test func figure7DivergentFollowersConvergeOnTheLeadersLog() {
-        let voters: [ReplicaID] = [1, 2, 3, 4, 5, 6, 7]
+        let voters: [MemberID] = [1, 2, 3, 4, 5, 6, 7]
         let leaderLog: [UInt64] = [1, 1, 1, 4, 4, 5, 5, 6, 6, 6]
         let followers: [[UInt64]] = [
             [1, 1, 1, 4, 4, 5, 5, 6, 6],  // (a) missing one entry
@@ -18,7 +18,7 @@ import Testing
         var cluster = TestCluster(voters: [])
         cluster.add(1, durable: TestCluster.durable(voters: voters, terms: leaderLog, term: 7, commit: 3))
         for (offset, log) in followers.enumerated() {
-            cluster.add(ReplicaID(offset + 2), durable: TestCluster.durable(voters: voters, terms: log, term: 7, commit: 3))
+            cluster.add(MemberID(offset + 2), durable: TestCluster.durable(voters: voters, terms: log, term: 7, commit: 3))
         }
         cluster.campaign(1)
         #expect(cluster.leaders == [1])
@@ -42,7 +42,7 @@ import Testing
     /// entry S1 appends for term 4 (index 3) is kept from every follower,
     /// index 2 reaches a majority.
     func figure8(bugs: Set<RaftBug> = []) -> TestCluster {
-        let voters: [ReplicaID] = [1, 2, 3, 4, 5]
+        let voters: [MemberID] = [1, 2, 3, 4, 5]
         var cluster = TestCluster(voters: [])
         let configure: (inout RaftConfiguration) -> Void = {
             $0.entriesPerMessageMax = 1
@@ -76,7 +76,7 @@ import Testing
         for _ in 0..<3 where cluster.leaders != [5] { cluster.campaign(5) }
         cluster.run(rounds: 3)
         #expect(cluster.leaders == [5])
-        for id: ReplicaID in [2, 3, 4, 5] {
+        for id: MemberID in [2, 3, 4, 5] {
             #expect(cluster.logTerms(id).prefix(2) == [1, 3])
             #expect(!cluster.applied[id]!.contains { $0.index == 2 && $0.term == 2 })
         }
@@ -99,7 +99,7 @@ import Testing
         var cluster = figure8()
         cluster.heal()
         cluster.run(rounds: 3)
-        for id: ReplicaID in [1, 2, 3, 4, 5] {
+        for id: MemberID in [1, 2, 3, 4, 5] {
             #expect(cluster.logTerms(id) == [1, 2, 4])
             #expect(cluster.nodes[id]!.commitIndex == 3)
         }
@@ -111,7 +111,7 @@ import Testing
         for value in 0..<50 { try cluster.propose(1, [UInt8(value)]) }
         cluster.deliver()
         cluster.run(rounds: 2)
-        for id: ReplicaID in [1, 2, 3] {
+        for id: MemberID in [1, 2, 3] {
             #expect(cluster.appliedData(id) == (0..<50).map { [UInt8($0)] })
         }
     }

@@ -5,22 +5,22 @@ import ConcordFoundation
 /// FIFO order, links that can be cut, storage in memory. Persist requests
 /// complete at once unless `manualPersist` holds them for a test to release.
 struct TestCluster {
-    var nodes: [ReplicaID: RaftNode] = [:]
-    var storages: [ReplicaID: MemoryRaftStorage] = [:]
-    var configurations: [ReplicaID: RaftConfiguration] = [:]
+    var nodes: [MemberID: RaftNode] = [:]
+    var storages: [MemberID: MemoryRaftStorage] = [:]
+    var configurations: [MemberID: RaftConfiguration] = [:]
     var inFlight: [RaftMessage] = []
     var delivered: [RaftMessage] = []
     /// Links that drop messages, as (from, to).
-    var cutLinks: Set<[ReplicaID]> = []
-    var applied: [ReplicaID: [LogEntry]] = [:]
-    var installedSnapshots: [ReplicaID: [RaftSnapshot]] = [:]
-    var readStates: [ReplicaID: [ReadState]] = [:]
-    var manualPersist: Set<ReplicaID> = []
-    var heldPersists: [ReplicaID: [PersistRequest]] = [:]
+    var cutLinks: Set<[MemberID]> = []
+    var applied: [MemberID: [LogEntry]] = [:]
+    var installedSnapshots: [MemberID: [RaftSnapshot]] = [:]
+    var readStates: [MemberID: [ReadState]] = [:]
+    var manualPersist: Set<MemberID> = []
+    var heldPersists: [MemberID: [PersistRequest]] = [:]
     var seed: UInt64 = 1
 
     init(
-        voters: [ReplicaID], learners: [ReplicaID] = [], extra: [ReplicaID] = [],
+        voters: [MemberID], learners: [MemberID] = [], extra: [MemberID] = [],
         configure: (inout RaftConfiguration) -> Void = { _ in }
     ) {
         let membership = ConfigurationState(voters: Set(voters), learners: Set(learners))
@@ -33,7 +33,7 @@ struct TestCluster {
     }
 
     /// Adds a replica that starts from `durable`.
-    mutating func add(_ id: ReplicaID, durable: RaftDurableState, configure: (inout RaftConfiguration) -> Void = { _ in }) {
+    mutating func add(_ id: MemberID, durable: RaftDurableState, configure: (inout RaftConfiguration) -> Void = { _ in }) {
         var configuration = RaftConfiguration(id: id)
         configure(&configuration)
         configurations[id] = configuration
@@ -44,7 +44,7 @@ struct TestCluster {
     }
 
     /// A durable state with a log of the given terms (index 1 first).
-    static func durable(voters: [ReplicaID], terms: [UInt64], term: UInt64, commit: UInt64 = 0) -> RaftDurableState {
+    static func durable(voters: [MemberID], terms: [UInt64], term: UInt64, commit: UInt64 = 0) -> RaftDurableState {
         var state = RaftDurableState.joining
         state.snapshot.metadata.configuration = ConfigurationState(voters: Set(voters))
         state.entries = terms.enumerated().map { LogEntry(index: UInt64($0.offset + 1), term: $0.element, data: [UInt8($0.offset)]) }
@@ -52,7 +52,7 @@ struct TestCluster {
         return state
     }
 
-    mutating func handle(_ id: ReplicaID, _ output: RaftOutput) {
+    mutating func handle(_ id: MemberID, _ output: RaftOutput) {
         inFlight.append(contentsOf: output.messages)
         if let snapshot = output.snapshotToInstall {
             installedSnapshots[id, default: []].append(snapshot)
@@ -69,7 +69,7 @@ struct TestCluster {
         }
     }
 
-    private mutating func complete(_ id: ReplicaID, _ persist: PersistRequest) {
+    private mutating func complete(_ id: MemberID, _ persist: PersistRequest) {
         try! storages[id]!.persist(persist)
         guard nodes[id] != nil else { return }
         let output = nodes[id]!.onPersisted(upTo: persist.sequence)
@@ -77,13 +77,13 @@ struct TestCluster {
     }
 
     /// Completes the persist requests held for `id`.
-    mutating func releasePersists(_ id: ReplicaID) {
+    mutating func releasePersists(_ id: MemberID) {
         let held = heldPersists[id] ?? []
         heldPersists[id] = []
         for persist in held { complete(id, persist) }
     }
 
-    mutating func tick(_ id: ReplicaID) {
+    mutating func tick(_ id: MemberID) {
         guard nodes[id] != nil else { return }
         let output = nodes[id]!.tick()
         handle(id, output)
@@ -123,18 +123,18 @@ struct TestCluster {
     }
 
     /// Makes `id` campaign and delivers until quiet.
-    mutating func campaign(_ id: ReplicaID) {
+    mutating func campaign(_ id: MemberID) {
         let output = nodes[id]!.campaign()
         handle(id, output)
         deliver()
     }
 
-    mutating func propose(_ id: ReplicaID, _ data: [UInt8]) throws(RaftRequestError) {
+    mutating func propose(_ id: MemberID, _ data: [UInt8]) throws(RaftRequestError) {
         let output = try nodes[id]!.propose(data)
         handle(id, output)
     }
 
-    mutating func isolate(_ id: ReplicaID) {
+    mutating func isolate(_ id: MemberID) {
         for other in nodes.keys where other != id {
             cutLinks.insert([id, other])
             cutLinks.insert([other, id])
@@ -145,12 +145,12 @@ struct TestCluster {
         cutLinks = []
     }
 
-    mutating func crash(_ id: ReplicaID) {
+    mutating func crash(_ id: MemberID) {
         nodes[id] = nil
         heldPersists[id] = []
     }
 
-    mutating func restart(_ id: ReplicaID) {
+    mutating func restart(_ id: MemberID) {
         let durable = try! storages[id]!.load()
         seed &+= 104_729
         nodes[id] = RaftNode(configuration: configurations[id]!, restoring: durable, random: SplitMix64(seed: seed))
@@ -165,18 +165,18 @@ struct TestCluster {
         }
     }
 
-    var leaders: [ReplicaID] {
+    var leaders: [MemberID] {
         nodes.values.filter { $0.role == .leader }.map(\.id).sorted()
     }
 
     /// The terms of the log of `id`, from the first index after its snapshot.
-    func logTerms(_ id: ReplicaID) -> [UInt64] {
+    func logTerms(_ id: MemberID) -> [UInt64] {
         let node = nodes[id]!
         guard node.lastIndex > node.snapshotIndex else { return [] }
         return ((node.snapshotIndex + 1)...node.lastIndex).map { node.entry(at: $0)!.term }
     }
 
-    func appliedData(_ id: ReplicaID) -> [[UInt8]] {
+    func appliedData(_ id: MemberID) -> [[UInt8]] {
         applied[id]!.filter { $0.kind == .normal && !$0.data.isEmpty }.map(\.data)
     }
 }

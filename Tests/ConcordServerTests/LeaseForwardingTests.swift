@@ -1,11 +1,53 @@
 @testable import ConcordServer
 import ConcordKV
 import ConcordRaft
+import ConcordServerCore
 import ConcordTransport
 import Foundation
 import Logging
 import NIOPosix
 import Testing
+
+/// A lease forwarding frame as the scripted peer sees it.
+private struct LeaseFrame: Equatable, Sendable {
+    enum Body: Equatable, Sendable {
+        case request(LeaseForwardRequest)
+        case response(LeaseForwardResponse)
+    }
+
+    var from: UInt64
+    var to: UInt64
+    var requestID: UInt64
+    var body: Body
+
+    func encoded(clusterID: UInt64) -> [UInt8] {
+        let frame: PeerFrame =
+            switch body {
+            case .request(let request): .leaseRequest(requestID: requestID, request)
+            case .response(let response): .leaseResponse(requestID: requestID, response)
+            }
+        return frame.encoded(from: from, to: to, clusterID: clusterID)
+    }
+
+    init(from: UInt64, to: UInt64, requestID: UInt64, body: Body) {
+        self.from = from
+        self.to = to
+        self.requestID = requestID
+        self.body = body
+    }
+
+    init?(decoding bytes: [UInt8], clusterID: UInt64) {
+        guard let addressed = try? PeerFrame.decode(bytes, clusterID: clusterID) else { return nil }
+        switch addressed.frame {
+        case .leaseRequest(let requestID, let request):
+            self.init(from: addressed.from, to: addressed.to, requestID: requestID, body: .request(request))
+        case .leaseResponse(let requestID, let response):
+            self.init(from: addressed.from, to: addressed.to, requestID: requestID, body: .response(response))
+        case .raft:
+            return nil
+        }
+    }
+}
 
 /// A peer the test scripts: it speaks the peer transport under a member's
 /// id, sends Raft heartbeats so the node under test follows it, and hands
@@ -15,16 +57,14 @@ private struct ScriptedPeer {
     let transport: PeerTransport
     let port: Int
     let clusterID: UInt64
-    let frames: AsyncStream<LeaseForwardMessage>
+    let frames: AsyncStream<LeaseFrame>
 
     static func start(id: UInt64, clusterID: UInt64) async throws -> ScriptedPeer {
-        let (frames, continuation) = AsyncStream<LeaseForwardMessage>.makeStream()
+        let (frames, continuation) = AsyncStream<LeaseFrame>.makeStream()
         let transport = PeerTransport(
             localID: id, group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "scripted-peer"),
             receiver: { _, payload in
-                guard LeaseForwardCodec.isLeaseForwardFrame(payload),
-                    let message = try? LeaseForwardCodec.decode(payload, clusterID: clusterID)
-                else { return }
+                guard let message = LeaseFrame(decoding: payload, clusterID: clusterID) else { return }
                 continuation.yield(message)
             })
         let port = try await transport.listen(host: "127.0.0.1", port: 0)
@@ -33,7 +73,7 @@ private struct ScriptedPeer {
 
     /// Sends a heartbeat of `term` to `member` every 50 ms until cancelled.
     func lead(_ member: UInt64, term: UInt64) -> Task<Void, Never> {
-        let frame = RaftMessageCodec.encode(
+        let frame = PeerFrame.encoded(
             RaftMessage(from: id, to: member, term: term, body: .heartbeat(.init(commit: 0, readRound: 0, sentTick: 0))),
             clusterID: clusterID)
         let transport = self.transport
@@ -46,9 +86,9 @@ private struct ScriptedPeer {
     }
 
     /// The next lease forwarding frame, or nil after `seconds`.
-    func nextFrame(within seconds: Double) async -> LeaseForwardMessage? {
+    func nextFrame(within seconds: Double) async -> LeaseFrame? {
         let frames = self.frames
-        return await withTaskGroup(of: LeaseForwardMessage?.self) { group in
+        return await withTaskGroup(of: LeaseFrame?.self) { group in
             group.addTask {
                 var iterator = frames.makeAsyncIterator()
                 return await iterator.next()
@@ -63,10 +103,10 @@ private struct ScriptedPeer {
         }
     }
 
-    func answer(_ request: LeaseForwardMessage, _ response: LeaseForwardMessage.Response, requestID: UInt64? = nil) throws {
-        let message = LeaseForwardMessage(
+    func answer(_ request: LeaseFrame, _ response: LeaseForwardResponse, requestID: UInt64? = nil) throws {
+        let message = LeaseFrame(
             from: id, to: request.from, requestID: requestID ?? request.requestID, body: .response(response))
-        try transport.send(to: request.from, LeaseForwardCodec.encode(message, clusterID: clusterID))
+        try transport.send(to: request.from, message.encoded(clusterID: clusterID))
     }
 }
 
@@ -140,16 +180,16 @@ private struct ScriptedPeer {
             // An answer from a member that was not asked is dropped too. The
             // node handles a connection's frames in order, so once it has
             // answered n3's request after the stray, the stray was seen.
-            let stray = LeaseForwardMessage(
+            let stray = LeaseFrame(
                 from: n3.id, to: node.configuration.memberID, requestID: keepAlive.requestID, body: .response(.renewed(ttlSeconds: 998)))
-            try n3.transport.send(to: node.configuration.memberID, LeaseForwardCodec.encode(stray, clusterID: n3.clusterID))
-            let probe = LeaseForwardMessage(
+            try n3.transport.send(to: node.configuration.memberID, stray.encoded(clusterID: n3.clusterID))
+            let probe = LeaseFrame(
                 from: n3.id, to: node.configuration.memberID, requestID: 98, body: .request(.keepAlive(leaseID: 1)))
-            try n3.transport.send(to: node.configuration.memberID, LeaseForwardCodec.encode(probe, clusterID: n3.clusterID))
+            try n3.transport.send(to: node.configuration.memberID, probe.encoded(clusterID: n3.clusterID))
             // Asked itself, a follower answers "not leader" rather than forwarding again.
             #expect(
                 await n3.nextFrame(within: 5)
-                    == LeaseForwardMessage(from: node.configuration.memberID, to: n3.id, requestID: 98, body: .response(.refused(.notLeader))))
+                    == LeaseFrame(from: node.configuration.memberID, to: n3.id, requestID: 98, body: .response(.refused(.notLeader))))
             try n2.answer(keepAlive, .renewed(ttlSeconds: 42))
             #expect(try await renewal.value == 42)
 

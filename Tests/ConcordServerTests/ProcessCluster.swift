@@ -120,15 +120,29 @@ final class ProcessCluster: @unchecked Sendable {
         /// For a member added to the running cluster: the `--initial-cluster`
         /// it starts with (it then starts with `--initial-cluster-state existing`).
         var joinCluster: String?
+        /// With TLS: the certificate the node presents to clients and peers,
+        /// and the CA file it trusts (the cluster's unless a test says otherwise).
+        var certificate: TestCertificates.Pair?
+        var trustedAuthority: String?
+    }
+
+    /// With TLS: the certificates, and the one etcdctl presents.
+    struct TLS {
+        var certificates: TestCertificates
+        var client: TestCertificates.Pair
     }
 
     let root: URL
     private(set) var nodes: [Node]
     let extraArguments: [String]
+    /// Set for a cluster whose client and peer URLs are https, with mutual
+    /// TLS on both (metrics stay plaintext, for the harness).
+    let tls: TLS?
     private let binary: URL
 
     /// Creates (without starting) a cluster of `size` nodes.
-    init(size: Int = 3, extraArguments: [String] = []) throws {
+    init(size: Int = 3, extraArguments: [String] = [], tls: TLS? = nil) throws {
+        self.tls = tls
         binary = try concordBinary()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("concord-cluster-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -148,9 +162,18 @@ final class ProcessCluster: @unchecked Sendable {
         self.extraArguments = extraArguments
     }
 
+    /// `https` for a TLS cluster, else `http`.
+    var scheme: String { tls == nil ? "http" : "https" }
+
     /// The founding members, as `--initial-cluster` names them.
     var initialCluster: String {
-        nodes.filter { $0.joinCluster == nil }.map { "\($0.name)=http://127.0.0.1:\($0.peerPort)" }.joined(separator: ",")
+        nodes.filter { $0.joinCluster == nil }.map { "\($0.name)=\(scheme)://127.0.0.1:\($0.peerPort)" }.joined(separator: ",")
+    }
+
+    /// Sets the certificate node `index` presents and the CA it trusts.
+    func setCertificate(_ index: Int, _ pair: TestCertificates.Pair, trusting authority: String? = nil) {
+        nodes[index].certificate = pair
+        nodes[index].trustedAuthority = authority
     }
 
     /// Declares (without starting) one more node, to be added with
@@ -178,23 +201,46 @@ final class ProcessCluster: @unchecked Sendable {
     func setJoinCluster(_ index: Int, _ initialCluster: String) { nodes[index].joinCluster = initialCluster }
 
     /// Every client endpoint, comma-separated, as etcdctl takes them.
-    var endpoints: String { nodes.map { "127.0.0.1:\($0.clientPort)" }.joined(separator: ",") }
+    var endpoints: String { nodes.indices.map(endpoint).joined(separator: ",") }
 
-    func endpoint(_ index: Int) -> String { "127.0.0.1:\(nodes[index].clientPort)" }
+    func endpoint(_ index: Int) -> String { "\(tls == nil ? "" : "https://")127.0.0.1:\(nodes[index].clientPort)" }
+
+    /// etcdctl's TLS flags for this cluster (none without TLS).
+    var etcdctlTLSArguments: [String] {
+        guard let tls else { return [] }
+        return ["--cacert=\(tls.certificates.authority)", "--cert=\(tls.client.certificate)", "--key=\(tls.client.key)"]
+    }
+
+    /// The command line that starts node `index`.
+    func arguments(_ index: Int) -> [String] {
+        let node = nodes[index]
+        var arguments = [
+            "server", "--name", node.name, "--data-dir", node.dataDirectory.path,
+            "--listen-peer-urls", "\(scheme)://127.0.0.1:\(node.peerPort)",
+            "--listen-client-urls", "\(scheme)://127.0.0.1:\(node.clientPort)",
+            "--listen-metrics-urls", "http://127.0.0.1:\(node.metricsPort)",
+            "--initial-cluster", node.joinCluster ?? initialCluster,
+            "--initial-cluster-state", node.joinCluster == nil ? "new" : "existing",
+        ]
+        if let tls {
+            let pair = node.certificate ?? TestCertificates.Pair(
+                certificate: tls.certificates.path("\(node.name).crt"), key: tls.certificates.path("\(node.name).key"))
+            let authority = node.trustedAuthority ?? tls.certificates.authority
+            arguments += [
+                "--cert-file", pair.certificate, "--key-file", pair.key, "--trusted-ca-file", authority, "--client-cert-auth",
+                "--peer-cert-file", pair.certificate, "--peer-key-file", pair.key, "--peer-trusted-ca-file", authority,
+                "--peer-client-cert-auth",
+            ]
+        }
+        return arguments + extraArguments
+    }
 
     /// Starts node `index` (again, after a kill, on the same data directory).
     func start(_ index: Int) throws {
         let node = nodes[index]
         let process = Process()
         process.executableURL = binary
-        process.arguments = [
-            "server", "--name", node.name, "--data-dir", node.dataDirectory.path,
-            "--listen-peer-urls", "http://127.0.0.1:\(node.peerPort)",
-            "--listen-client-urls", "http://127.0.0.1:\(node.clientPort)",
-            "--listen-metrics-urls", "http://127.0.0.1:\(node.metricsPort)",
-            "--initial-cluster", node.joinCluster ?? initialCluster,
-            "--initial-cluster-state", node.joinCluster == nil ? "new" : "existing",
-        ] + extraArguments
+        process.arguments = arguments(index)
         if !FileManager.default.fileExists(atPath: node.logFile.path) {
             _ = FileManager.default.createFile(atPath: node.logFile.path, contents: nil)
         }
@@ -210,6 +256,30 @@ final class ProcessCluster: @unchecked Sendable {
     func startAll() throws {
         for index in nodes.indices { try start(index) }
     }
+
+    /// Moves node `index`'s listeners to other ports (before it starts).
+    func setPorts(_ index: Int, client: Int? = nil, peer: Int? = nil, metrics: Int? = nil) {
+        if let client { nodes[index].clientPort = client }
+        if let peer { nodes[index].peerPort = peer }
+        if let metrics { nodes[index].metricsPort = metrics }
+    }
+
+    /// Sends `signal` to node `index`.
+    func signal(_ index: Int, _ signal: Int32) {
+        guard let process = nodes[index].process else { return }
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for node `index`'s process to exit, at most `seconds`.
+    /// - Returns: Its exit status, and whether it ended by a signal.
+    func waitForExit(_ index: Int, seconds: Double) async throws -> (status: Int32, bySignal: Bool) {
+        guard let process = nodes[index].process else { throw HarnessError(description: "node \(index) was not started") }
+        try await waitUntil("\(nodes[index].name) to exit", seconds: seconds) { !process.isRunning }
+        return (process.terminationStatus, process.terminationReason == .uncaughtSignal)
+    }
+
+    /// Node `index`'s log so far.
+    func log(_ index: Int) -> String { (try? String(contentsOf: nodes[index].logFile, encoding: .utf8)) ?? "" }
 
     /// Kills node `index` with SIGKILL and waits for it to die.
     func kill9(_ index: Int) {
@@ -266,7 +336,7 @@ final class ProcessCluster: @unchecked Sendable {
     func etcdctl(_ arguments: [String], endpoints: String? = nil, input: String? = nil) async throws -> CommandResult {
         try await runCommand(
             "/usr/bin/etcdctl",
-            ["--endpoints=\(endpoints ?? self.endpoints)", "--dial-timeout=3s", "--command-timeout=8s"] + arguments,
+            ["--endpoints=\(endpoints ?? self.endpoints)", "--dial-timeout=3s", "--command-timeout=8s"] + etcdctlTLSArguments + arguments,
             environment: ["ETCDCTL_API": "3"], input: input)
     }
 

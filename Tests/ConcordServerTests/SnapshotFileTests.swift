@@ -1,4 +1,5 @@
 @testable import ConcordServer
+import ConcordServerCore
 import ConcordKV
 import ConcordRaft
 import ConcordStorage
@@ -76,15 +77,15 @@ import Testing
         let state = try Self.sampleState().snapshot()
         var body = Array(SnapshotFile.contents(ofState: state).dropLast(32))
         body[body.count - 1] = 1
-        #expect(throws: SnapshotFileError.badPadding) { try SnapshotFile(contents: body + SHA256.digest(body)) }
+        #expect(throws: SnapshotFileError.badPadding) { try SnapshotFile(contents: body + SnapshotFile.checksum(body)) }
     }
 
     @Test func aBodyThatIsNotAStateIsRefusedEvenWithAMatchingHash() {
         let body = [UInt8](repeating: 0xAB, count: 512)
-        #expect(throws: SnapshotFileError.self) { try SnapshotFile(contents: body + SHA256.digest(body)) }
+        #expect(throws: SnapshotFileError.self) { try SnapshotFile(contents: body + SnapshotFile.checksum(body)) }
         let zeros = [UInt8](repeating: 0, count: 512)
         #expect(throws: SnapshotFileError.undecodable("unsupported format version 0")) {
-            try SnapshotFile(contents: zeros + SHA256.digest(zeros))
+            try SnapshotFile(contents: zeros + SnapshotFile.checksum(zeros))
         }
     }
 

@@ -16,8 +16,8 @@ import Glibc
         let fileSystem = Storage.SimulatedFileSystem()
         var store = try openSimulated(fileSystem)
         fileSystem.spaceLimitBytes = 3 * 1024 + 200
-        var acknowledged: [Storage.LogEntry] = []
-        var attempted: [Storage.LogEntry] = []
+        var acknowledged: [Storage.LogRecord] = []
+        var attempted: [Storage.LogRecord] = []
         var failure: Error?
         for batch in 0..<40 {
             let entries = makeEntries(from: UInt64(attempted.count) + 1, count: 3, term: 1, seed: UInt64(batch))
@@ -54,14 +54,14 @@ import Glibc
         var store = try openSimulated(fileSystem)
         let entries = makeEntries(from: 1, count: 6, term: 2)
         try store.log.appendAndWait(entries)
-        let hardState = Storage.HardState(term: 2, vote: 1, commit: 4)
+        let hardState = Storage.VoteRecord(term: 2, vote: 1, commit: 4)
         try store.saveHardState(hardState)
-        let snapshot = Storage.Snapshot(index: 3, term: 2, data: [1, 2, 3])
+        let snapshot = Storage.SnapshotRecord(index: 3, term: 2, data: [1, 2, 3])
         try store.saveSnapshot(snapshot)
         let used = try fileSystem.contentsOfDirectory(dataDirectory).reduce(0) { $0 + (fileSystem.contents(of: dataDirectory + "/" + $1)?.count ?? 0) }
         fileSystem.spaceLimitBytes = used + 20
-        #expect(throws: Storage.StorageError.self) { try store.saveSnapshot(Storage.Snapshot(index: 5, term: 2, data: Array(repeating: 7, count: 100))) }
-        #expect(throws: Storage.StorageError.self) { try store.saveHardState(Storage.HardState(term: 3, vote: nil, commit: 5)) }
+        #expect(throws: Storage.StorageError.self) { try store.saveSnapshot(Storage.SnapshotRecord(index: 5, term: 2, data: Array(repeating: 7, count: 100))) }
+        #expect(throws: Storage.StorageError.self) { try store.saveHardState(Storage.VoteRecord(term: 3, vote: nil, commit: 5)) }
         store.close()
         fileSystem.spaceLimitBytes = nil
         store = try openSimulated(fileSystem)
@@ -77,7 +77,7 @@ import Glibc
         var store = try openSimulated(fileSystem)
         let entries = makeEntries(from: 1, count: 20, term: 1)
         try store.log.appendAndWait(entries)
-        try store.saveHardState(Storage.HardState(term: 1, vote: 2, commit: 10))
+        try store.saveHardState(Storage.VoteRecord(term: 1, vote: 2, commit: 10))
         store.close()
         let before = try fileSystem.contentsOfDirectory(dataDirectory).sorted().map { fileSystem.contents(of: dataDirectory + "/" + $0)! }
 
@@ -91,8 +91,8 @@ import Glibc
             #expect(Self.code(of: error) == EROFS)
             #expect("\(error)".contains("(EROFS)"))
         }
-        #expect(throws: Storage.StorageError.self) { try store.saveHardState(Storage.HardState(term: 2, vote: nil, commit: 10)) }
-        #expect(throws: Storage.StorageError.self) { try store.saveSnapshot(Storage.Snapshot(index: 5, term: 1, data: [])) }
+        #expect(throws: Storage.StorageError.self) { try store.saveHardState(Storage.VoteRecord(term: 2, vote: nil, commit: 10)) }
+        #expect(throws: Storage.StorageError.self) { try store.saveSnapshot(Storage.SnapshotRecord(index: 5, term: 1, data: [])) }
         store.close()
         // A fresh directory cannot even be created.
         #expect(throws: Storage.StorageError.fileSystem(operation: "create directory", path: "/other", code: EROFS)) {
@@ -125,7 +125,7 @@ import Glibc
             defer { chmod(directory, 0o755) }
             let reopened = try Storage.NodeStore.open(directory: directory)
             defer { reopened.close() }
-            #expect(throws: Storage.StorageError.self) { try reopened.saveHardState(Storage.HardState(term: 1, vote: nil, commit: 0)) }
+            #expect(throws: Storage.StorageError.self) { try reopened.saveHardState(Storage.VoteRecord(term: 1, vote: nil, commit: 0)) }
         }
     }
 
@@ -161,7 +161,7 @@ import Glibc
             try store.log.appendAndWait(makeEntries(from: 6, count: 1, term: 1))
         }
         #expect(throws: Storage.StorageError.recordTooLarge(payloadBytes: 201, limitBytes: 200)) {
-            try store.log.appendAndWait([Storage.LogEntry(index: 4, term: 1, payload: Array(repeating: 0, count: 201))])
+            try store.log.appendAndWait([Storage.LogRecord(index: 4, term: 1, payload: Array(repeating: 0, count: 201))])
         }
         #expect(throws: Storage.StorageError.indexOutOfRange(index: 9, firstIndex: 1, lastIndex: 3)) {
             try store.log.truncateAndWait(from: 9)
@@ -169,9 +169,9 @@ import Glibc
         #expect(throws: Storage.StorageError.indexOutOfRange(index: 5, firstIndex: 1, lastIndex: 3)) {
             _ = try store.log.entries(in: 2..<5)
         }
-        try store.saveSnapshot(Storage.Snapshot(index: 2, term: 1, data: []))
+        try store.saveSnapshot(Storage.SnapshotRecord(index: 2, term: 1, data: []))
         #expect(throws: Storage.StorageError.invalidArgument("snapshot at index 2 is not newer than the current one at 2")) {
-            try store.saveSnapshot(Storage.Snapshot(index: 2, term: 1, data: []))
+            try store.saveSnapshot(Storage.SnapshotRecord(index: 2, term: 1, data: []))
         }
         try store.log.appendAndWait(makeEntries(from: 4, count: 1, term: 1))
         #expect(store.log.lastIndex == 4)
@@ -220,14 +220,14 @@ import Glibc
         let fileSystem = Storage.SimulatedFileSystem()
         let store = try openSimulated(fileSystem)
         try store.log.appendAndWait(makeEntries(from: 1, count: 40, term: 1))
-        try store.saveSnapshot(Storage.Snapshot(index: 3, term: 1, data: [1]))
+        try store.saveSnapshot(Storage.SnapshotRecord(index: 3, term: 1, data: [1]))
         store.close()
         // A leftover temporary, an older snapshot, a torn tail in the last
         // segment: all things recovery would clean up...
         fileSystem.overwrite(dataDirectory + "/hardstate.tmp", with: [1])
         fileSystem.overwrite(
             dataDirectory + "/" + Storage.DataFileName.snapshotName(index: 2, term: 1),
-            with: Storage.SnapshotFile.encode(Storage.Snapshot(index: 2, term: 1, data: [])))
+            with: Storage.SnapshotFile.encode(Storage.SnapshotRecord(index: 2, term: 1, data: [])))
         let segments = try fileSystem.contentsOfDirectory(dataDirectory).filter { $0.hasPrefix("segment-") }.sorted()
         var last = fileSystem.contents(of: dataDirectory + "/" + segments.last!)!
         let end = SegmentScanProbe.end(of: last)

@@ -154,7 +154,7 @@ final class Completions: @unchecked Sendable {
         store.log.append(Array(entries[5..<10])) { completions.record(2, $0) }
         let snapshotDone = Completions()
         Thread {
-            let result = Result { try store.saveSnapshot(Storage.Snapshot(index: 8, term: 1, data: [8])) }
+            let result = Result { try store.saveSnapshot(Storage.SnapshotRecord(index: 8, term: 1, data: [8])) }
             snapshotDone.record(0, result.mapError { $0 as! Storage.StorageError })
         }.start()
         // Let the snapshot file land before the writer may go on (a wait for
@@ -169,7 +169,7 @@ final class Completions: @unchecked Sendable {
         store.close()
     }
 
-    func allEntriesAfter(_ index: UInt64, _ store: Storage.NodeStore) throws -> [Storage.LogEntry] {
+    func allEntriesAfter(_ index: UInt64, _ store: Storage.NodeStore) throws -> [Storage.LogRecord] {
         try store.log.entries(in: (index + 1)..<(store.log.lastIndex + 1))
     }
 
@@ -244,14 +244,14 @@ final class Completions: @unchecked Sendable {
             try store.log.truncateAndWait(from: 150)
             let replacement = makeEntries(from: 150, count: 20, term: 2)
             try store.log.appendAndWait(replacement)
-            try store.saveSnapshot(Storage.Snapshot(index: 100, term: 1, data: [1, 2, 3]))
-            try store.saveHardState(Storage.HardState(term: 2, vote: 1, commit: 160))
+            try store.saveSnapshot(Storage.SnapshotRecord(index: 100, term: 1, data: [1, 2, 3]))
+            try store.saveHardState(Storage.VoteRecord(term: 2, vote: 1, commit: 160))
             store.close()
             store = try Storage.NodeStore.open(directory: directory, configuration: configuration)
             defer { store.close() }
             #expect(store.recovery.tornTail == nil)
             #expect(store.recovery.snapshot?.index == 100)
-            #expect(store.recovery.hardState == Storage.HardState(term: 2, vote: 1, commit: 160))
+            #expect(store.recovery.hardState == Storage.VoteRecord(term: 2, vote: 1, commit: 160))
             #expect(try allEntries(store) == Array(entries[100..<149]) + replacement)
             let files = try FileManager.default.contentsOfDirectory(atPath: directory)
             #expect(files.allSatisfy { Storage.DataFileName.classify($0) != nil })
@@ -271,7 +271,7 @@ final class Completions: @unchecked Sendable {
                 var store = try Storage.NodeStore.open(directory: path, configuration: configuration)
                 let entries = makeEntries(from: 1, count: 10, term: 1)
                 try store.log.appendAndWait(entries)
-                try store.saveSnapshot(Storage.Snapshot(index: 2, term: 1, data: [7]))
+                try store.saveSnapshot(Storage.SnapshotRecord(index: 2, term: 1, data: [7]))
                 store.close()
                 let segment = path + "/" + Storage.DataFileName.segmentName(firstIndex: 1)
                 let offsets = recordOffsets(entries)

@@ -270,7 +270,7 @@ import Testing
         var store = try Self.open(fileSystem)
         try store.append(Self.entries(1...2, term: 1))
         // A record whose kind byte no Raft entry has.
-        try store.store.log.appendAndWait([Storage.LogEntry(index: 3, term: 1, payload: [9, 1, 2])])
+        try store.store.log.appendAndWait([Storage.LogRecord(index: 3, term: 1, payload: [9, 1, 2])])
         #expect(throws: RaftStorageError.corrupted("log entry 3 has no valid kind byte")) { _ = try store.load() }
         store.close()
         // Damage on disk surfaces as corruption naming the file.

@@ -41,12 +41,12 @@ struct RealDiskFaultTests {
             let directory = mountPoint + "/data"
             let configuration = Storage.LogConfiguration(segmentBytes: 64 << 10, recordPayloadBytesMax: 4096)
             var store = try Storage.NodeStore.open(directory: directory, configuration: configuration)
-            var acknowledged: [Storage.LogEntry] = []
-            var attempted: [Storage.LogEntry] = []
+            var acknowledged: [Storage.LogRecord] = []
+            var attempted: [Storage.LogRecord] = []
             var failure: Error?
             while failure == nil && attempted.count < 10_000 {
                 let entries = (0..<10).map { offset in
-                    Storage.LogEntry(index: UInt64(attempted.count + offset + 1), term: 1, payload: Array(repeating: UInt8(offset), count: 1000))
+                    Storage.LogRecord(index: UInt64(attempted.count + offset + 1), term: 1, payload: Array(repeating: UInt8(offset), count: 1000))
                 }
                 attempted += entries
                 do {
@@ -58,7 +58,7 @@ struct RealDiskFaultTests {
             }
             #expect(Self.code(of: try #require(failure)) == ENOSPC)
             #expect(acknowledged.count > 50)
-            let snapshot = Storage.Snapshot(index: 5, term: 1, data: Array(repeating: 7, count: 300 << 10))
+            let snapshot = Storage.SnapshotRecord(index: 5, term: 1, data: Array(repeating: 7, count: 300 << 10))
             #expect(throws: Storage.StorageError.self) { try store.saveSnapshot(snapshot) }
             store.close()
             let names = try FileManager.default.contentsOfDirectory(atPath: directory)

@@ -5,7 +5,7 @@ import Testing
 @Suite struct RecordFrameTests {
     @Test func recordRoundTripsThroughItsFrame() async {
         await propertyCheck(input: Gen.uint8().array(of: 0...100), Gen.uint64(), Gen.uint64()) { payload, index, term in
-            let entry = Storage.LogEntry(index: index, term: term, payload: payload)
+            let entry = Storage.LogRecord(index: index, term: term, payload: payload)
             var buffer: [UInt8] = []
             Storage.RecordFrame.encode(entry, into: &buffer)
             #expect(buffer.count == Storage.RecordFrame.frameBytes(payloadBytes: payload.count))
@@ -23,7 +23,7 @@ import Testing
 
     @Test func recordCutShortIsInvalid() {
         var buffer: [UInt8] = []
-        Storage.RecordFrame.encode(Storage.LogEntry(index: 1, term: 1, payload: [1, 2, 3, 4, 5]), into: &buffer)
+        Storage.RecordFrame.encode(Storage.LogRecord(index: 1, term: 1, payload: [1, 2, 3, 4, 5]), into: &buffer)
         for length in 1..<buffer.count {
             let prefix = Array(buffer[..<length])
             let decoded = prefix.withUnsafeBytes { Storage.RecordFrame.decode($0, at: 0, payloadBytesMax: 100) }

@@ -4,8 +4,8 @@ import Testing
 @Suite struct SnapshotAndHardStateTests {
     @Test func hardStateSurvivesReopeningWithAndWithoutAVote() throws {
         let fileSystem = Storage.SimulatedFileSystem()
-        for state in [Storage.HardState(term: 7, vote: 3, commit: 12), Storage.HardState(term: 8, vote: nil, commit: 12),
-                      Storage.HardState(term: 9, vote: 0, commit: 0)] {
+        for state in [Storage.VoteRecord(term: 7, vote: 3, commit: 12), Storage.VoteRecord(term: 8, vote: nil, commit: 12),
+                      Storage.VoteRecord(term: 9, vote: 0, commit: 0)] {
             let store = try openSimulated(fileSystem)
             try store.saveHardState(state)
             store.close()
@@ -18,7 +18,7 @@ import Testing
     @Test func flippingAnyBitOfTheHardStateIsReportedWithItsOffset() throws {
         let fileSystem = Storage.SimulatedFileSystem()
         let store = try openSimulated(fileSystem)
-        try store.saveHardState(Storage.HardState(term: 7, vote: 3, commit: 12))
+        try store.saveHardState(Storage.VoteRecord(term: 7, vote: 3, commit: 12))
         store.close()
         let path = dataDirectory + "/hardstate"
         let bytes = fileSystem.contents(of: path)!
@@ -36,8 +36,8 @@ import Testing
         let entries = makeEntries(from: 1, count: 60, term: 1)
         try store.log.appendAndWait(entries)
         let segmentsBefore = try fileSystem.contentsOfDirectory(dataDirectory).filter { $0.hasPrefix("segment-") }.count
-        try store.saveSnapshot(Storage.Snapshot(index: 20, term: 1, data: [1]))
-        try store.saveSnapshot(Storage.Snapshot(index: 45, term: 1, data: [2, 2]))
+        try store.saveSnapshot(Storage.SnapshotRecord(index: 20, term: 1, data: [1]))
+        try store.saveSnapshot(Storage.SnapshotRecord(index: 45, term: 1, data: [2, 2]))
         let names = try fileSystem.contentsOfDirectory(dataDirectory)
         #expect(names.filter { $0.hasSuffix(".snap") } == [Storage.DataFileName.snapshotName(index: 45, term: 1)])
         #expect(names.filter { $0.hasPrefix("segment-") }.count < segmentsBefore)
@@ -46,7 +46,7 @@ import Testing
         store.close()
         store = try openSimulated(fileSystem)
         defer { store.close() }
-        #expect(store.recovery.snapshot == Storage.Snapshot(index: 45, term: 1, data: [2, 2]))
+        #expect(store.recovery.snapshot == Storage.SnapshotRecord(index: 45, term: 1, data: [2, 2]))
         #expect(store.recovery.firstIndex == 46)
         #expect(try allEntries(store) == Array(entries[45...]))
     }
@@ -56,7 +56,7 @@ import Testing
         var store = try openSimulated(fileSystem)
         try store.log.appendAndWait(makeEntries(from: 1, count: 30, term: 1))
         // Same index, another term: the leader's history wins.
-        try store.saveSnapshot(Storage.Snapshot(index: 25, term: 2, data: [9]))
+        try store.saveSnapshot(Storage.SnapshotRecord(index: 25, term: 2, data: [9]))
         #expect(store.log.firstIndex == 26)
         #expect(store.log.lastIndex == 25)
         let next = makeEntries(from: 26, count: 3, term: 2)
@@ -74,7 +74,7 @@ import Testing
         try writeLog(makeEntries(from: 1, count: 10, term: 1), to: fileSystem)
         fileSystem.overwrite(
             dataDirectory + "/" + Storage.DataFileName.snapshotName(index: 8, term: 3),
-            with: Storage.SnapshotFile.encode(Storage.Snapshot(index: 8, term: 3, data: [])))
+            with: Storage.SnapshotFile.encode(Storage.SnapshotRecord(index: 8, term: 3, data: [])))
         let store = try openSimulated(fileSystem)
         defer { store.close() }
         #expect(store.recovery.discardedLogForSnapshot)
@@ -86,7 +86,7 @@ import Testing
         let fileSystem = Storage.SimulatedFileSystem()
         var store = try openSimulated(fileSystem)
         try store.log.appendAndWait(makeEntries(from: 1, count: 60, term: 1))
-        try store.saveSnapshot(Storage.Snapshot(index: 50, term: 1, data: []))
+        try store.saveSnapshot(Storage.SnapshotRecord(index: 50, term: 1, data: []))
         store.close()
         let snapshotPath = dataDirectory + "/" + Storage.DataFileName.snapshotName(index: 50, term: 1)
         try fileSystem.remove(snapshotPath)
@@ -105,7 +105,7 @@ import Testing
         let fileSystem = Storage.SimulatedFileSystem()
         let store = try openSimulated(fileSystem)
         try store.log.appendAndWait(makeEntries(from: 1, count: 5, term: 1))
-        try store.saveSnapshot(Storage.Snapshot(index: 4, term: 1, data: Array("some state machine".utf8)))
+        try store.saveSnapshot(Storage.SnapshotRecord(index: 4, term: 1, data: Array("some state machine".utf8)))
         store.close()
         let path = dataDirectory + "/" + Storage.DataFileName.snapshotName(index: 4, term: 1)
         let bytes = fileSystem.contents(of: path)!
@@ -125,7 +125,7 @@ import Testing
         let fileSystem = Storage.SimulatedFileSystem()
         try fileSystem.createDirectory(dataDirectory)
         let path = dataDirectory + "/" + Storage.DataFileName.snapshotName(index: 9, term: 1)
-        fileSystem.overwrite(path, with: Storage.SnapshotFile.encode(Storage.Snapshot(index: 8, term: 1, data: [])))
+        fileSystem.overwrite(path, with: Storage.SnapshotFile.encode(Storage.SnapshotRecord(index: 8, term: 1, data: [])))
         #expect(throws: Storage.StorageError.corruptSnapshot(file: path, offset: 16, reason: "header says index 8 term 1, the name says index 9 term 1")) {
             try openSimulated(fileSystem).close()
         }

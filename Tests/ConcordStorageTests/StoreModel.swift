@@ -4,10 +4,10 @@ import ConcordFoundation
 /// What a node store should hold, kept in memory: the reference for the
 /// property and crash tests.
 struct StoreModel: Equatable, CustomStringConvertible {
-    var snapshot: Storage.Snapshot?
-    var hardState: Storage.HardState?
+    var snapshot: Storage.SnapshotRecord?
+    var hardState: Storage.VoteRecord?
     /// The entries after the snapshot.
-    var log: [Storage.LogEntry] = []
+    var log: [Storage.LogRecord] = []
 
     var snapshotIndex: UInt64 { snapshot?.index ?? 0 }
     var lastIndex: UInt64 { snapshotIndex + UInt64(log.count) }
@@ -54,14 +54,14 @@ struct StoreModel: Equatable, CustomStringConvertible {
             return .truncate(from: snapshotIndex + 1 + UInt64(parameter % (log.count + 1)))
         case 3 where !log.isEmpty:
             let entry = log[parameter % log.count]
-            return .saveSnapshot(Storage.Snapshot(index: entry.index, term: entry.term, data: Array("state@\(entry.index)".utf8)))
+            return .saveSnapshot(Storage.SnapshotRecord(index: entry.index, term: entry.term, data: Array("state@\(entry.index)".utf8)))
         case 3, 4:
             // A snapshot from a leader that replaces the whole log.
             let index = lastIndex + UInt64(log.isEmpty ? 1 : parameter % 3)
-            return .saveSnapshot(Storage.Snapshot(index: index, term: lastTerm + 1, data: Array("installed@\(index)".utf8)))
+            return .saveSnapshot(Storage.SnapshotRecord(index: index, term: lastTerm + 1, data: Array("installed@\(index)".utf8)))
         case 5:
             let vote: UInt64? = parameter % 2 == 0 ? nil : UInt64(parameter % 5)
-            return .saveHardState(Storage.HardState(term: UInt64(parameter), vote: vote, commit: min(lastIndex, UInt64(parameter))))
+            return .saveHardState(Storage.VoteRecord(term: UInt64(parameter), vote: vote, commit: min(lastIndex, UInt64(parameter))))
         default:
             return parameter % 2 == 0 ? .restart : .crashAndRestart
         }
@@ -69,10 +69,10 @@ struct StoreModel: Equatable, CustomStringConvertible {
 }
 
 enum StoreOperation: CustomStringConvertible {
-    case append([Storage.LogEntry])
+    case append([Storage.LogRecord])
     case truncate(from: UInt64)
-    case saveSnapshot(Storage.Snapshot)
-    case saveHardState(Storage.HardState)
+    case saveSnapshot(Storage.SnapshotRecord)
+    case saveHardState(Storage.VoteRecord)
     case restart
     case crashAndRestart
 

@@ -23,12 +23,12 @@ let smallConfiguration = Storage.LogConfiguration(segmentBytes: 1024, recordPayl
 let dataDirectory = "/data"
 
 /// Entries with deterministic payloads of varied length (0 to 99 bytes).
-func makeEntries(from index: UInt64, count: Int, term: UInt64, seed: UInt64 = 1) -> [Storage.LogEntry] {
+func makeEntries(from index: UInt64, count: Int, term: UInt64, seed: UInt64 = 1) -> [Storage.LogRecord] {
     var generator = SplitMix64(seed: seed &+ index)
     return (0..<count).map { offset in
         let length = Int.random(in: 0..<100, using: &generator)
         let payload = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Storage.LogEntry(index: index + UInt64(offset), term: term, payload: payload)
+        return Storage.LogRecord(index: index + UInt64(offset), term: term, payload: payload)
     }
 }
 
@@ -40,7 +40,7 @@ func openSimulated(
 }
 
 /// Every entry the store's log holds after its snapshot.
-func allEntries(_ store: Storage.NodeStore) throws -> [Storage.LogEntry] {
+func allEntries(_ store: Storage.NodeStore) throws -> [Storage.LogRecord] {
     let first = max(store.log.firstIndex, (store.recovery.snapshot?.index ?? 0) + 1)
     let last = store.log.lastIndex
     guard last >= first else { return [] }
@@ -71,14 +71,14 @@ func withTemporaryDirectory<Result>(_ body: (String) async throws -> Result) asy
 
 /// Writes `entries` through a fresh store in `fileSystem` and closes it,
 /// returning the byte offset of each record in the segment that holds it.
-func writeLog(_ entries: [Storage.LogEntry], to fileSystem: Storage.SimulatedFileSystem) throws {
+func writeLog(_ entries: [Storage.LogRecord], to fileSystem: Storage.SimulatedFileSystem) throws {
     let store = try openSimulated(fileSystem)
     defer { store.close() }
     try store.log.appendAndWait(entries)
 }
 
 /// Record offsets of a segment computed from the frame sizes.
-func recordOffsets(_ entries: [Storage.LogEntry]) -> [Int] {
+func recordOffsets(_ entries: [Storage.LogRecord]) -> [Int] {
     var offsets: [Int] = []
     var offset = Storage.SegmentHeader.bytes
     for entry in entries {

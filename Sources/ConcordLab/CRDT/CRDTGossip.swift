@@ -46,12 +46,15 @@ public enum CRDTGossip {
         name: "crdt-gossip",
         summary: "delta-gossip of counters and an OR-Set under loss, duplication, reordering and partitions; converge after healing"
     ) { options in
-        let run = run(seed: options.seed, bug: options.bug, mode: .deltas, recordTimeline: options.recordTimeline)
+        let run = run(
+            seed: options.seed, bug: options.bug, mode: .deltas, recordTimeline: options.recordTimeline,
+            recordEvents: options.recordEvents)
         return ScenarioResult(
             passed: run.failures.isEmpty,
             verdict: run.verdict,
             timeline: run.timeline,
-            traceHash: run.traceHash)
+            traceHash: run.traceHash,
+            recording: run.recording)
     }
 
     /// What one run found.
@@ -72,6 +75,8 @@ public enum CRDTGossip {
         public var updates: Int
         /// Virtual time from healing to convergence, if reached.
         public var convergence: SimulationDuration?
+        /// The simulator's recording, when asked for.
+        public var recording: SimulationRecording? = nil
     }
 
     /// Runs the scenario once.
@@ -86,7 +91,7 @@ public enum CRDTGossip {
     ///   - mode: ship deltas (with the full-state fallback) or full states only.
     public static func run(
         seed: UInt64, bug: String? = nil, mode: DeltaGossipReplica<GossipState>.Mode = .deltas,
-        recordTimeline: Bool = false
+        recordTimeline: Bool = false, recordEvents: Bool = false
     ) -> Run {
         if let bug, !knownBugs.contains(bug) {
             return Run(
@@ -98,7 +103,8 @@ public enum CRDTGossip {
         let nodes = Array(0..<replicaCount)
         let gossipsBeforeDurable = bug == "gossip-before-durable"
         var simulator = Simulator<CRDTGossipNode>(
-            seed: seed, nodeIDs: nodes, disk: disk, recordsTrace: recordTimeline, describeMessage: CRDTGossipNode.describe
+            seed: seed, nodeIDs: nodes, disk: disk, recordsTrace: recordTimeline, recordsEvents: recordEvents,
+            describeMessage: CRDTGossipNode.describe
         ) { id, durable, context in
             CRDTGossipNode(
                 replica: DeltaGossipReplica(
@@ -188,7 +194,7 @@ public enum CRDTGossip {
         return Run(
             failures: failures, verdict: verdict, timeline: recordTimeline ? simulator.trace : [],
             traceHash: simulator.traceHash, deltaBytes: deltaBytes, fullStateBytes: fullStateBytes,
-            updates: expected.operations.count, convergence: convergence)
+            updates: expected.operations.count, convergence: convergence, recording: simulator.recording)
     }
 
     /// The join the replicas use: the CRDT's own, or a deliberately broken one.

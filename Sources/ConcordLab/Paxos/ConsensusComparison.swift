@@ -6,10 +6,10 @@ import ConcordSimulation
 /// `concord sim compare-consensus`: Raft against the Paxos family, measured
 /// side by side in the simulator on the same key-value workload, the same
 /// link latencies (1–5 ms one way, uniform), the same disks (syncs of
-/// 0.1–2 ms) and the same faults. Raft runs as the `raft` scenario's
-/// servers do (`RaftKVServer`, ReadIndex reads); Multi-Paxos reads through
-/// read quorums; the single-decree log and Fast Paxos put reads through
-/// the log.
+/// 0.1–2 ms) and the same faults. Raft (`RaftComparisonServer`) and
+/// Multi-Paxos run on the same server shell (batching, compaction, reads
+/// after a read index: ReadIndex for Raft, read quorums for Multi-Paxos);
+/// the single-decree log and Fast Paxos put reads through the log.
 ///
 /// Every figure comes from runs derived from one seed; the wall-clock
 /// throughput depends on the machine and the build.
@@ -221,31 +221,14 @@ public enum ConsensusComparison {
         let clientIDs = Array(101..<(101 + clients))
         switch engine {
         case .raft:
-            var raft = RaftConfiguration(id: 1)
-            raft.electionTimeoutTicks = 10
-            raft.heartbeatIntervalTicks = 2
-            raft.proposalForwarding = .reject
-            var settings = RaftLabSettings(servers: servers, clients: clientIDs, raft: raft, clientsStopAt: stopAt)
-            settings.thinkTimeMax = .nanoseconds(0)
-            settings.requestTimeout = .milliseconds(50)
-            settings.keys = (0..<64).map { "k\($0)" }
-            let monitor = RaftSafetyMonitor()
-            let simulator = Simulator<RaftKVLabNode>(
-                seed: seed, nodeIDs: servers + clientIDs, network: network, disk: disk, recordsTrace: false,
-                describeMessage: { message in
-                    if case .raft(let raftMessage) = message { countRaft(raftMessage, meter) }
-                    return ""
-                },
-                makeNode: { id, durable, context in
-                    if servers.contains(id) {
-                        return .server(RaftKVServer(id: id, durable: durable, settings: settings, monitor: monitor, context: &context))
-                    }
-                    return .client(RaftKVClient(id: id, settings: settings, context: &context))
-                })
-            return wrap(simulator, clients: clientIDs, servers: servers,
-                history: { $0.client?.history.events.map { ($0.kind == .invoke, $0.operationIndex, $0.time) } },
-                leads: { $0.server?.node.role == .leader },
-                fast: { _ in nil })
+            var configuration = RaftConfiguration(id: 1)
+            configuration.electionTimeoutTicks = 10
+            configuration.heartbeatIntervalTicks = 2
+            configuration.proposalForwarding = .reject
+            let settings = comparisonSettings(servers: servers, clients: clientIDs, stopAt: stopAt)
+            return paxosRun(seed: seed, settings: settings, meter: meter, count: { countRaft($0.message, $1) }) { id, durable, context in
+                RaftComparisonServer(id: id, durable: durable, configuration: configuration, settings: settings, context: &context)
+            }
         case .multiPaxos:
             var configuration = MultiPaxosConfiguration(id: 1, replicas: servers.map { ReplicaID($0) })
             configuration.electionTimeoutTicks = 10

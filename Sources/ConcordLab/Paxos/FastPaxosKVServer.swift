@@ -3,7 +3,7 @@ import ConcordPaxos
 import ConcordSimulation
 
 /// A server of the `fast-paxos` scenario: a ``FastPaxosNode`` driving a
-/// ``KVStateMachine``. Clients send every request (reads included, which go
+/// ``PaxosLabStateMachine``. Clients send every request (reads included, which go
 /// through the log) to every server; each server hands it to its node,
 /// which votes for it in a fast round (or, coordinating a classic round,
 /// proposes it; or, campaigning, holds it). Every server records who waits
@@ -19,7 +19,7 @@ struct FastPaxosKVServer: PaxosLabServer {
     let monitor: PaxosSafetyMonitor
     private(set) var node: FastPaxosNode
     private var disk: PaxosLabDisk<FastPaxosDurableState>
-    private(set) var machine = KVStateMachine()
+    private(set) var machine = PaxosLabStateMachine()
     private var waiting = PaxosLabWaitingClients()
     private(set) var counters = PaxosLabCounters()
 
@@ -91,7 +91,7 @@ struct FastPaxosKVServer: PaxosLabServer {
 
     private mutating func apply(_ decision: FastPaxosDecision, _ context: inout Context) {
         for encoded in decision.value {
-            guard let command = try? KVCommand(decoding: encoded) else {
+            guard let command = try? PaxosLabKVCommand(decoding: encoded) else {
                 context.log("n\(id) skipped an undecodable command in slot \(decision.slot)")
                 continue
             }

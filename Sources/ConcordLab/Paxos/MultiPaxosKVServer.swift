@@ -3,7 +3,7 @@ import ConcordPaxos
 import ConcordSimulation
 
 /// A server of the `multi-paxos` scenario: a ``MultiPaxosNode`` driving a
-/// ``KVStateMachine``, performing each output in the order
+/// ``PaxosLabStateMachine``, performing each output in the order
 /// `MultiPaxosOutput` documents. Writes are gathered for
 /// `PaxosLabSettings.batchDelay` and proposed as one batch (one slot each);
 /// gets are served after a linearizable read (read quorum, or lease when
@@ -22,10 +22,10 @@ struct MultiPaxosKVServer: PaxosLabServer {
     let monitor: PaxosSafetyMonitor
     private(set) var node: MultiPaxosNode
     private var disk: PaxosLabDisk<MultiPaxosDurableState>
-    private(set) var machine: KVStateMachine
+    private(set) var machine: PaxosLabStateMachine
     private var waiting = PaxosLabWaitingClients()
-    private var batch: [(command: KVCommand, client: NodeID)] = []
-    private var reads = PaxosLabPendingReads<(command: KVCommand, client: NodeID)>()
+    private var batch: [(command: PaxosLabKVCommand, client: NodeID)] = []
+    private var reads = PaxosLabPendingReads<(command: PaxosLabKVCommand, client: NodeID)>()
     private(set) var counters = PaxosLabCounters()
 
     var leads: Bool { node.role == .leader }
@@ -40,7 +40,7 @@ struct MultiPaxosKVServer: PaxosLabServer {
         self.monitor = monitor
         let state = durable ?? MultiPaxosDurableState()
         disk = PaxosLabDisk(state)
-        machine = (try? KVStateMachine(snapshot: state.snapshot.data)) ?? KVStateMachine()
+        machine = (try? PaxosLabStateMachine(snapshot: state.snapshot.data)) ?? PaxosLabStateMachine()
         var own = configuration
         own.id = ReplicaID(id)
         node = MultiPaxosNode(configuration: own, restoring: state, random: SplitMix64(seed: context.random.next()))
@@ -100,7 +100,7 @@ struct MultiPaxosKVServer: PaxosLabServer {
         }
     }
 
-    private func refuse(_ command: KVCommand, client: NodeID, _ error: MultiPaxosRequestError, _ context: inout Context) {
+    private func refuse(_ command: PaxosLabKVCommand, client: NodeID, _ error: MultiPaxosRequestError, _ context: inout Context) {
         var hint: Int?
         if case .notLeader(let leader) = error, let leader { hint = Int(leader) }
         context.send(.response(sequence: command.sequence, .notLeader(leaderHint: hint)), to: client)
@@ -125,7 +125,7 @@ struct MultiPaxosKVServer: PaxosLabServer {
             counters.peerPayloadBytes += message.payloadBytes
         }
         if let snapshot = output.snapshotToInstall {
-            machine = (try? KVStateMachine(snapshot: snapshot.data)) ?? KVStateMachine()
+            machine = (try? PaxosLabStateMachine(snapshot: snapshot.data)) ?? PaxosLabStateMachine()
             context.log("n\(id) installed snapshot \(snapshot.index)")
         }
         for entry in output.committedEntries {
@@ -146,7 +146,7 @@ struct MultiPaxosKVServer: PaxosLabServer {
 
     private mutating func apply(_ entry: MultiPaxosLogEntry, _ context: inout Context) {
         guard entry.kind == .command else { return }
-        guard let command = try? KVCommand(decoding: entry.data) else {
+        guard let command = try? PaxosLabKVCommand(decoding: entry.data) else {
             context.log("n\(id) skipped undecodable slot \(entry.slot)")
             return
         }

@@ -15,10 +15,10 @@ struct PaxosKVClient<Peer: Sendable & CustomStringConvertible, Durable: Sendable
 
     let id: NodeID
     let settings: PaxosLabSettings
-    private(set) var history = HistoryRecorder<KVCommand.Operation, KVResult>()
+    private(set) var history = HistoryRecorder<PaxosLabKVCommand.Operation, PaxosLabKVResult>()
     private var sequence: UInt64 = 0
-    private var current: (command: KVCommand, operationIndex: Int)?
-    private var choice: RaftLabServerChoice
+    private var current: (command: PaxosLabKVCommand, operationIndex: Int)?
+    private var choice: PaxosLabServerChoice
     /// Values this client saw or wrote, for plausible cas arguments.
     private var lastSeen: [String: String?] = [:]
     /// Requests sent (a broadcast counts once per server), for measurements.
@@ -27,7 +27,7 @@ struct PaxosKVClient<Peer: Sendable & CustomStringConvertible, Durable: Sendable
     init(id: NodeID, settings: PaxosLabSettings, context: inout Context) {
         self.id = id
         self.settings = settings
-        choice = RaftLabServerChoice(servers: settings.servers, random: &context.random)
+        choice = PaxosLabServerChoice(servers: settings.servers, random: &context.random)
         scheduleThink(&context)
     }
 
@@ -76,7 +76,7 @@ struct PaxosKVClient<Peer: Sendable & CustomStringConvertible, Durable: Sendable
         sequence += 1
         let (key, operation) = PaxosLabWorkload.nextOperation(
             client: id, sequence: sequence, keys: settings.keys, lastSeen: lastSeen, random: &context.random)
-        let command = KVCommand(clientID: UInt64(id), sequence: sequence, operation: operation)
+        let command = PaxosLabKVCommand(clientID: UInt64(id), sequence: sequence, operation: operation)
         let index = history.invoke(process: id, operation, at: context.trueTime)
         current = (command, index)
         if case .put(_, let written) = operation { lastSeen[key] = written }

@@ -3,7 +3,7 @@ import ConcordPaxos
 import ConcordSimulation
 
 /// A server of the `paxos` scenario: a ``PaxosNode`` (a leaderless log of
-/// single-decree instances) driving a ``KVStateMachine``. Every client
+/// single-decree instances) driving a ``PaxosLabStateMachine``. Every client
 /// request, reads included, goes through the log: the server gathers the
 /// requests that arrive while its previous batch is still being decided and
 /// proposes them as one value; when a slot's value is learned it applies
@@ -20,9 +20,9 @@ struct PaxosKVServer: PaxosLabServer {
     let monitor: PaxosSafetyMonitor
     private(set) var node: PaxosNode
     private var disk: PaxosLabDisk<PaxosDurableState>
-    private(set) var machine = KVStateMachine()
+    private(set) var machine = PaxosLabStateMachine()
     private var waiting = PaxosLabWaitingClients()
-    private var batch: [KVCommand] = []
+    private var batch: [PaxosLabKVCommand] = []
     private var flushArmed = false
     private(set) var counters = PaxosLabCounters()
 
@@ -41,7 +41,6 @@ struct PaxosKVServer: PaxosLabServer {
         var own = configuration
         own.id = ReplicaID(id)
         node = PaxosNode(configuration: own, restoring: state, random: SplitMix64(seed: context.random.next()))
-        machine.deduplicates = true
         monitor.serverRestarted(id)
         context.setTimer(Self.tickTimer, after: settings.tickInterval)
     }
@@ -118,7 +117,7 @@ struct PaxosKVServer: PaxosLabServer {
     }
 
     private mutating func apply(_ chosen: ChosenValue, _ context: inout Context) {
-        let commands: [KVCommand]
+        let commands: [PaxosLabKVCommand]
         do {
             commands = try PaxosLabCommands.decode(chosen.value)
         } catch {

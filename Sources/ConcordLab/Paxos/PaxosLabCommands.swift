@@ -2,9 +2,9 @@ import ConcordFoundation
 
 /// The payload of a Paxos slot that carries several client commands (a
 /// batch in the single-decree log): a varint count, then each encoded
-/// `KVCommand` as length-prefixed bytes.
+/// `PaxosLabKVCommand` as length-prefixed bytes.
 enum PaxosLabCommands {
-    static func encode(_ commands: [KVCommand]) -> [UInt8] {
+    static func encode(_ commands: [PaxosLabKVCommand]) -> [UInt8] {
         var writer = BinaryWriter()
         writer.writeVarint(UInt64(commands.count))
         for command in commands { writer.writeBytes(command.encoded()) }
@@ -12,13 +12,13 @@ enum PaxosLabCommands {
     }
 
     /// The commands of a payload; an empty payload (a no-op) holds none.
-    static func decode(_ bytes: [UInt8]) throws(BinaryDecodingError) -> [KVCommand] {
+    static func decode(_ bytes: [UInt8]) throws(BinaryDecodingError) -> [PaxosLabKVCommand] {
         guard !bytes.isEmpty else { return [] }
         var reader = BinaryReader(bytes)
         let count = try reader.readCount()
-        var commands: [KVCommand] = []
+        var commands: [PaxosLabKVCommand] = []
         for _ in 0..<count {
-            commands.append(try KVCommand(decoding: Array(try reader.readBytes())))
+            commands.append(try PaxosLabKVCommand(decoding: Array(try reader.readBytes())))
         }
         try reader.finish()
         return commands

@@ -1,13 +1,13 @@
 /// What the nodes of a Paxos-family key-value lab send one another: the
 /// core's messages between servers, and the clients' requests and answers
-/// (the same `KVCommand` and `KVResponse` as the Raft lab).
+/// (`PaxosLabKVCommand` and `PaxosLabKVResponse`).
 enum PaxosLabMessage<Peer: Sendable & CustomStringConvertible>: Sendable, CustomStringConvertible {
     /// Between servers.
     case peer(Peer)
     /// Client to server.
-    case request(KVCommand)
+    case request(PaxosLabKVCommand)
     /// Server to client: the answer to the request with this sequence number.
-    case response(sequence: UInt64, KVResponse)
+    case response(sequence: UInt64, PaxosLabKVResponse)
 
     var description: String {
         switch self {

@@ -21,10 +21,13 @@ struct PaxosLabPendingReads<Read> {
 
     /// The node confirmed these read indexes.
     mutating func confirmed(_ readStates: [MultiPaxosReadState]) {
-        for readState in readStates {
-            if let read = awaitingIndex.removeValue(forKey: readState.context) {
-                awaitingApply.append((readState.index, read))
-            }
+        for readState in readStates { confirmed(index: readState.index, context: readState.context) }
+    }
+
+    /// The node confirmed `index` for the read with this context.
+    mutating func confirmed(index: UInt64, context: UInt64) {
+        if let read = awaitingIndex.removeValue(forKey: context) {
+            awaitingApply.append((index, read))
         }
     }
 

@@ -196,7 +196,7 @@ enum PaxosLabRun {
         return events.map(\.event)
     }
 
-    private static func describe(_ operation: KVCommand.Operation) -> (HistoryEvent.Function, String, String?, String?) {
+    private static func describe(_ operation: PaxosLabKVCommand.Operation) -> (HistoryEvent.Function, String, String?, String?) {
         switch operation {
         case .get(let key): (.get, key, nil, nil)
         case .put(let key, let value): (.put, key, value, nil)

@@ -4,12 +4,12 @@
 struct PaxosLabWaitingClients {
     private var waiting: [UInt64: (sequence: UInt64, client: Int)] = [:]
 
-    mutating func wait(_ command: KVCommand, client: Int) {
+    mutating func wait(_ command: PaxosLabKVCommand, client: Int) {
         waiting[command.clientID] = (command.sequence, client)
     }
 
     /// The client to answer for `command`, which was applied; forgets it.
-    mutating func take(_ command: KVCommand) -> Int? {
+    mutating func take(_ command: PaxosLabKVCommand) -> Int? {
         guard let entry = waiting[command.clientID], entry.sequence == command.sequence else { return nil }
         waiting[command.clientID] = nil
         return entry.client

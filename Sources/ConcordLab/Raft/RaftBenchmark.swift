@@ -1,9 +1,10 @@
 import ConcordRaft
 import ConcordSimulation
 
-/// The Raft benchmark: throughput of a fault-free 3-server key-value cluster
-/// in the simulator (with batching), messages per committed command, and
-/// the time to elect a new leader after the leader crashes.
+/// The Raft benchmark, on the real server core in the simulator: the
+/// throughput of a fault-free 3-member cluster (committed commands per wall
+/// second of simulation, with batching), peer frames per committed command,
+/// and the time to elect a new leader after the leader crashes.
 enum RaftBenchmark {
     /// Virtual time of the throughput run.
     static let throughputDuration = SimulationDuration.seconds(5)
@@ -16,7 +17,7 @@ enum RaftBenchmark {
 
     static let benchmark = Benchmark(
         name: "raft",
-        summary: "Raft: committed ops per wall second (3 servers, simulated, batched), messages per op, election ticks after a leader crash",
+        summary: "Raft under the server core: committed ops per wall second (3 members, simulated, batched), frames per op, election ticks after a leader crash",
         run: run
     )
 
@@ -27,29 +28,24 @@ enum RaftBenchmark {
         return lines
     }
 
-    static func settings(clients: Int, stopAt: SimulationInstant) -> RaftLabSettings {
+    static func settings(clients: Int, stopAt: SimulationInstant) -> ServerLabSettings {
         var raft = RaftConfiguration(id: 1)
         raft.electionTimeoutTicks = 10
         raft.heartbeatIntervalTicks = 2
-        raft.proposalForwarding = .reject
-        var settings = RaftLabSettings(
-            servers: [1, 2, 3], clients: Array(101..<(101 + clients)), raft: raft, clientsStopAt: stopAt)
-        settings.thinkTimeMax = .nanoseconds(0)
-        settings.requestTimeout = .milliseconds(50)
+        var settings = ServerLabSettings(
+            founders: [1, 2, 3], spare: nil, clients: Array(100..<(100 + clients)), leaseClients: [], watchers: [], admin: nil,
+            finalReader: 100 + clients, raft: raft, clientsStopAt: stopAt)
+        settings.thinkTimeMax = .microseconds(1)
         settings.keys = (0..<64).map { "k\($0)" }
+        settings.compactionOneIn = 1_000_000
+        settings.snapshotEveryEntries = 10_000
+        settings.segmentBytes = 1 << 20
         return settings
     }
 
-    static func makeSimulator(seed: UInt64, settings: RaftLabSettings) -> Simulator<RaftKVLabNode> {
-        let monitor = RaftSafetyMonitor()
-        return Simulator<RaftKVLabNode>(
-            seed: seed, nodeIDs: settings.servers + settings.clients, recordsTrace: false,
-            makeNode: { id, durable, context in
-                if settings.servers.contains(id) {
-                    return .server(RaftKVServer(id: id, durable: durable, settings: settings, monitor: monitor, context: &context))
-                }
-                return .client(RaftKVClient(id: id, settings: settings, context: &context))
-            })
+    static func makeSimulator(seed: UInt64, settings: ServerLabSettings) -> Simulator<ServerLabNode> {
+        ServerScenario.makeSimulator(
+            seed: seed, settings: settings, monitor: ServerLabMonitor(), recordsTrace: false, finalReadAt: .zero + .seconds(3600))
     }
 
     static func throughput() -> [String] {
@@ -60,52 +56,53 @@ enum RaftBenchmark {
         let elapsed = clock.measure {
             simulator.run(until: end)
         }
-        var committed = 0
-        var messages = 0
-        var leaderApplied = 0
+        var frames = 0
+        var committed: UInt64 = 0
         for server in settings.servers {
             guard let node = simulator.node(server)?.server else { continue }
-            messages += node.messagesSent
-            leaderApplied = max(leaderApplied, node.appliedCommands)
+            frames += node.framesSent
+            committed = max(committed, node.core?.appliedIndex ?? 0)
         }
         var completed = 0
         for client in settings.clients {
-            guard let node = simulator.node(client)?.client else { continue }
+            guard case .client(let node) = simulator.node(client) else { continue }
             completed += node.history.events.filter { $0.kind != .invoke }.count
         }
-        committed = leaderApplied
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let perSecond = Int((Double(committed) / seconds).rounded())
-        let perOperation = committed > 0 ? Double(messages) / Double(committed) : 0
+        let perOperation = committed > 0 ? Double(frames) / Double(committed) : 0
         return [
-            "throughput: \(committed) commands committed and applied, \(completed) client operations completed in \(throughputDuration) of virtual time",
-            "  wall time \(format(seconds * 1000)) ms: \(perSecond) committed commands per wall second",
-            "  Raft messages per committed command: \(format(perOperation)) (\(messages) messages, \(simulator.eventsHandled) simulator events)",
+            "throughput: \(committed) entries committed and applied, \(completed) client operations completed in \(throughputDuration) of virtual time",
+            "  wall time \(format(seconds * 1000)) ms: \(perSecond) committed entries per wall second",
+            "  peer frames per committed entry: \(format(perOperation)) (\(frames) frames, \(simulator.eventsHandled) simulator events)",
         ]
     }
 
     static func electionTimes() -> [String] {
         var ticks: [Int] = []
         var unresolved = 0
+        func leads(_ simulator: borrowing Simulator<ServerLabNode>, _ server: NodeID) -> Bool {
+            simulator.node(server)?.server?.core?.role == .leader
+        }
         for trial in 0..<electionTrials {
             let settings = settings(clients: 0, stopAt: .zero)
             var simulator = makeSimulator(seed: seed &+ UInt64(trial), settings: settings)
             simulator.run(until: .zero + .milliseconds(500))
-            guard let leader = settings.servers.first(where: { simulator.node($0)?.server?.node.role == .leader }) else {
+            guard let leader = settings.servers.first(where: { leads(simulator, $0) }) else {
                 unresolved += 1
                 continue
             }
             let crashedAt = simulator.now
             simulator.crash(leader)
             simulator.run(until: crashedAt + .seconds(5)) { simulator in
-                !settings.servers.contains { $0 != leader && simulator.node($0)?.server?.node.role == .leader }
+                !settings.servers.contains { $0 != leader && leads(simulator, $0) }
             }
-            guard settings.servers.contains(where: { $0 != leader && simulator.node($0)?.server?.node.role == .leader }) else {
+            guard settings.servers.contains(where: { $0 != leader && leads(simulator, $0) }) else {
                 unresolved += 1
                 continue
             }
             let waited = simulator.now - crashedAt
-            ticks.append(Int(waited.nanoseconds / settings.tickInterval.nanoseconds))
+            ticks.append(Int(waited.nanoseconds / settings.tick.nanoseconds))
         }
         ticks.sort()
         guard !ticks.isEmpty else { return ["election: no trial elected a new leader"] }

@@ -48,7 +48,7 @@ struct RaftFaultHunter {
     /// Whether new leaders are aimed at this run, and how often (per million).
     let leaderChance: UInt64
     /// The last (term, vote, role) seen per server.
-    private var seen: [NodeID: (term: UInt64, vote: ReplicaID?, isLeader: Bool)] = [:]
+    private var seen: [NodeID: (term: UInt64, vote: MemberID?, isLeader: Bool)] = [:]
     /// Servers the hunter has crashed and not yet restarted, until when.
     private var down: [NodeID: SimulationInstant] = [:]
     /// How many crashes the hunter made.
@@ -65,23 +65,28 @@ struct RaftFaultHunter {
 
     /// Looks at the servers between two events; returns a crash to make,
     /// or nil.
-    mutating func observe(_ simulator: borrowing Simulator<RaftKVLabNode>) -> Strike? {
-        let now = simulator.now
+    /// - Parameters:
+    ///   - now: the simulator's time.
+    ///   - isRunning: whether a server runs (is not crashed).
+    ///   - state: a running server's term, vote and whether it leads.
+    mutating func observe(
+        now: SimulationInstant, isRunning: (NodeID) -> Bool, state: (NodeID) -> (UInt64, MemberID?, Bool)?
+    ) -> Strike? {
         down = down.filter { $0.value > now }
         for server in servers {
-            guard let node = simulator.node(server)?.server?.node else {
+            guard let (term, vote, isLeader) = state(server) else {
                 seen[server] = nil
                 continue
             }
-            let current = (term: node.term, vote: node.vote, isLeader: node.role == .leader)
+            let current = (term: term, vote: vote, isLeader: isLeader)
             let previous = seen[server]
             seen[server] = current
             guard let previous, now < healedAt, down[server] == nil else { continue }
             // Keep a majority up, counting every crashed server.
-            let crashed = servers.filter { !simulator.isRunning($0) }.count
+            let crashed = servers.filter { !isRunning($0) }.count
             guard crashed < (servers.count - 1) / 2 else { continue }
             let grantedVote =
-                current.vote != nil && current.vote != ReplicaID(server)
+                current.vote != nil && current.vote != MemberID(server)
                 && (current.term != previous.term || current.vote != previous.vote)
             if grantedVote && voterChance > 0 && random.next(below: 1_000_000) < voterChance {
                 return strike(server, now: now, delayMax: Self.voterCrashDelayMax, downtime: Self.voterDowntime)

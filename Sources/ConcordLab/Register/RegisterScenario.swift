@@ -79,6 +79,7 @@ enum RegisterScenario {
             seed: options.seed,
             nodeIDs: servers + [coordinator] + clients,
             recordsTrace: options.recordTimeline,
+            recordsEvents: options.recordEvents,
             describeMessage: { $0.description },
             makeNode: { id, durable, context in
                 makeNode(id, durable: durable, replication: replication, retransmits: retransmits, stopAt: livenessEnd, context: &context)
@@ -119,13 +120,20 @@ enum RegisterScenario {
         } catch {
             verdict = "invalid history: \(error)"
         }
+        var operations: [RecordedOperation] = []
+        if options.recordEvents, let history {
+            operations = RecordedOperation.operations(
+                of: history, offending: linearizability?.offendingOperations ?? [], node: { clients[$0 % clients.count] })
+        }
         var timeline: [String] = []
         if options.recordTimeline {
             timeline.append("seed \(options.seed): \(plan.summary)")
             timeline += sim.trace.filter(isTimelineLine)
         }
         return Outcome(
-            result: ScenarioResult(passed: passed, verdict: verdict, timeline: timeline, traceHash: sim.traceHash),
+            result: ScenarioResult(
+                passed: passed, verdict: verdict, timeline: timeline, traceHash: sim.traceHash, recording: sim.recording,
+                operations: operations),
             history: history,
             linearizability: linearizability,
             clientsWithoutProgress: stalled,

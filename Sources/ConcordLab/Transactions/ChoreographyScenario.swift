@@ -25,7 +25,7 @@ enum ChoreographyScenario {
         var simulator = Simulator<ChoreographyNode>(
             seed: options.seed, nodeIDs: nodes,
             disk: DiskConditions(syncLatencyMin: .milliseconds(1), syncLatencyMax: .milliseconds(10)),
-            recordsTrace: options.recordTimeline,
+            recordsTrace: options.recordTimeline, recordsEvents: options.recordEvents,
             makeNode: { id, durable, context in
                 ChoreographyNode(id: id, durable: durable, configuration: fixed, context: &context)
             })
@@ -50,7 +50,7 @@ enum ChoreographyScenario {
             : summary.problems.prefix(3).joined(separator: "; ") + " (\(plan.summary))"
         return ScenarioResult(passed: summary.problems.isEmpty, verdict: verdict,
                               timeline: options.recordTimeline ? TimelineFilter.readable(simulator.trace) : [],
-                              traceHash: simulator.traceHash)
+                              traceHash: simulator.traceHash, recording: simulator.recording)
     }
 
     struct Summary {

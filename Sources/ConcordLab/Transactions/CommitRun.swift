@@ -1,3 +1,4 @@
+import ConcordChecker
 import ConcordFoundation
 import ConcordSimulation
 import ConcordTransactions
@@ -48,11 +49,11 @@ struct CommitRun<P: AtomicCommitProtocol> {
         }
     }
 
-    func run(seed: UInt64, recordTimeline: Bool) -> ScenarioResult {
+    func run(seed: UInt64, recordTimeline: Bool, recordEvents: Bool = false) -> ScenarioResult {
         let configuration = configuration
         var simulator = Simulator<CommitNode<P>>(
             seed: seed, nodeIDs: configuration.servers + [CommitConfiguration.client], network: network,
-            disk: disk, recordsTrace: recordTimeline,
+            disk: disk, recordsTrace: recordTimeline, recordsEvents: recordEvents,
             makeNode: { id, durable, context in
                 CommitNode<P>(id: id, durable: durable, configuration: configuration, context: &context)
             })
@@ -88,7 +89,8 @@ struct CommitRun<P: AtomicCommitProtocol> {
             ? "atomicity held: \(counts.committed) committed, \(counts.aborted) aborted; every participant decided (\(faults))"
             : problems.prefix(3).joined(separator: "; ") + " (\(faults))"
         return ScenarioResult(passed: problems.isEmpty, verdict: verdict,
-                              timeline: recordTimeline ? TimelineFilter.readable(simulator.trace) : [], traceHash: simulator.traceHash)
+                              timeline: recordTimeline ? TimelineFilter.readable(simulator.trace) : [], traceHash: simulator.traceHash,
+                              recording: simulator.recording)
     }
 
     static func settled(_ simulator: Simulator<CommitNode<P>>, _ configuration: CommitConfiguration) -> Bool {
@@ -96,8 +98,8 @@ struct CommitRun<P: AtomicCommitProtocol> {
     }
 
     /// Reads every party's durable decisions into an atomicity checker.
-    static func check(_ simulator: Simulator<CommitNode<P>>, _ configuration: CommitConfiguration) -> AtomicityChecker {
-        var checker = AtomicityChecker()
+    static func check(_ simulator: Simulator<CommitNode<P>>, _ configuration: CommitConfiguration) -> AtomicCommitCheck {
+        var checker = AtomicCommitCheck()
         for server in configuration.servers {
             let reports: [Transactions.DecisionReport]
             switch simulator.durableState(of: server) {
@@ -106,7 +108,7 @@ struct CommitRun<P: AtomicCommitProtocol> {
             case nil: reports = []
             }
             for report in reports {
-                checker.observe(.init(party: server, transaction: report.transaction, decision: report.decision))
+                checker.observe(TransactionChecks.observation(party: server, report))
             }
         }
         return checker

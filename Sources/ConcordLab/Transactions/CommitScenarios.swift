@@ -1,3 +1,4 @@
+import ConcordChecker
 import ConcordSimulation
 import ConcordTransactions
 
@@ -32,7 +33,7 @@ enum CommitScenarios {
             configuration.bug = bug
             return CommitRun<TwoPhaseCommit>(configuration: configuration, limits: twoPhaseLimits,
                                              crashStormMeanInterval: .milliseconds(150))
-                .run(seed: options.seed, recordTimeline: options.recordTimeline)
+                .run(seed: options.seed, recordTimeline: options.recordTimeline, recordEvents: options.recordEvents)
         }
     }
 
@@ -43,7 +44,7 @@ enum CommitScenarios {
             var configuration = CommitConfiguration()
             configuration.bug = bug
             return CommitRun<ThreePhaseCommit>(configuration: configuration, limits: threePhaseCrashLimits)
-                .run(seed: options.seed, recordTimeline: options.recordTimeline)
+                .run(seed: options.seed, recordTimeline: options.recordTimeline, recordEvents: options.recordEvents)
         }
     }
 
@@ -61,7 +62,8 @@ enum CommitScenarios {
         var configuration = CommitConfiguration()
         configuration.transactions = 1
         configuration.noVotePerMillion = 0
-        var script = Script<TwoPhaseCommit>(seed: options.seed, configuration: configuration, record: options.recordTimeline)
+        var script = Script<TwoPhaseCommit>(seed: options.seed, configuration: configuration, record: options.recordTimeline,
+            recordEvents: options.recordEvents)
         let coordinator = CommitConfiguration.coordinator
         let transaction = Transactions.TransactionID(1)
         guard script.run(for: .seconds(1), until: { $0.node(coordinator)?.loggedDecisions.isEmpty == false }) else {
@@ -96,7 +98,7 @@ enum CommitScenarios {
         // Let the decision records reach the disks.
         script.run(for: .milliseconds(100))
         let checker = CommitRun<TwoPhaseCommit>.check(script.simulator, configuration)
-        let everyoneCommitted = configuration.participants.allSatisfy { checker.decided[transaction]?[$0] == .commit }
+        let everyoneCommitted = configuration.participants.allSatisfy { checker.decided[transaction.rawValue]?[$0] == .commit }
         guard checker.violations.isEmpty, everyoneCommitted else {
             return script.result(passed: false, verdict: "participants did not all commit: \(checker.violations)")
         }
@@ -111,7 +113,8 @@ enum CommitScenarios {
         var configuration = CommitConfiguration()
         configuration.transactions = 1
         configuration.noVotePerMillion = 0
-        var script = Script<ThreePhaseCommit>(seed: options.seed, configuration: configuration, record: options.recordTimeline)
+        var script = Script<ThreePhaseCommit>(seed: options.seed, configuration: configuration, record: options.recordTimeline,
+            recordEvents: options.recordEvents)
         let coordinator = CommitConfiguration.coordinator
         guard script.run(for: .seconds(1), until: { ($0.node(coordinator)?.loggedRecordCount ?? 0) > 0 }) else {
             return script.result(passed: false, verdict: "the coordinator never pre-committed")
@@ -154,11 +157,11 @@ struct Script<P: AtomicCommitProtocol> {
     private var traceShown = 0
     private let record: Bool
 
-    init(seed: UInt64, configuration: CommitConfiguration, record: Bool) {
+    init(seed: UInt64, configuration: CommitConfiguration, record: Bool, recordEvents: Bool = false) {
         self.record = record
         simulator = Simulator<CommitNode<P>>(
             seed: seed, nodeIDs: configuration.servers + [CommitConfiguration.client],
-            recordsTrace: record,
+            recordsTrace: record, recordsEvents: recordEvents,
             makeNode: { id, durable, context in
                 CommitNode<P>(id: id, durable: durable, configuration: configuration, context: &context)
             })
@@ -193,6 +196,7 @@ struct Script<P: AtomicCommitProtocol> {
             timeline += TimelineFilter.readable(simulator.trace[traceShown...])
             traceShown = simulator.trace.count
         }
-        return ScenarioResult(passed: passed, verdict: verdict, timeline: timeline, traceHash: simulator.traceHash)
+        return ScenarioResult(
+            passed: passed, verdict: verdict, timeline: timeline, traceHash: simulator.traceHash, recording: simulator.recording)
     }
 }

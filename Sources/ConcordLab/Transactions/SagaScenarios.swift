@@ -36,7 +36,7 @@ enum SagaScenarios {
         var simulator = Simulator<SagaNode>(
             seed: options.seed, nodeIDs: configuration.servers + [SagaConfiguration.client],
             disk: DiskConditions(syncLatencyMin: .milliseconds(1), syncLatencyMax: .milliseconds(10)),
-            recordsTrace: options.recordTimeline,
+            recordsTrace: options.recordTimeline, recordsEvents: options.recordEvents,
             makeNode: { id, durable, context in
                 SagaNode(id: id, durable: durable, configuration: fixed, context: &context)
             })
@@ -64,11 +64,12 @@ enum SagaScenarios {
         }
         var orchestratorLog: [Transactions.SagaRecord] = []
         if case .orchestrator(let log)? = simulator.durableState(of: SagaConfiguration.orchestrator) { orchestratorLog = log.records }
-        let summary = SagaChecker(orchestratorLog: orchestratorLog, serviceLogs: serviceLogs).check()
+        let summary = TransactionChecks.sagaCheck(orchestratorLog: orchestratorLog, serviceLogs: serviceLogs).check()
         let verdict = summary.problems.isEmpty
             ? "every saga ended: \(summary.completed) completed, \(summary.compensated) compensated, no effect applied twice (\(plan.summary))"
             : summary.problems.prefix(3).joined(separator: "; ") + " (\(plan.summary))"
         return ScenarioResult(passed: summary.problems.isEmpty, verdict: verdict,
-                              timeline: options.recordTimeline ? TimelineFilter.readable(simulator.trace) : [], traceHash: simulator.traceHash)
+                              timeline: options.recordTimeline ? TimelineFilter.readable(simulator.trace) : [], traceHash: simulator.traceHash,
+                              recording: simulator.recording)
     }
 }

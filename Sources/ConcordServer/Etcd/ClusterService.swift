@@ -1,3 +1,4 @@
+import ConcordServerCore
 import ConcordEtcdAPI
 import Foundation
 import GRPCCore
@@ -39,13 +40,15 @@ struct ClusterService: Etcdserverpb_Cluster.SimpleServiceProtocol {
         return member
     }
 
-    /// etcd's MemberBadURLs for a missing, duplicated or malformed URL.
-    static func peerURLs(_ urls: [String]) throws(MembershipError) -> [String] {
+    /// etcd's MemberBadURLs for a missing, duplicated or malformed URL, or
+    /// one whose scheme is not the cluster's (`https://` exactly when peers
+    /// speak TLS: a member speaks TLS to every peer or to none).
+    static func peerURLs(_ urls: [String], usesTLS: Bool) throws(MembershipError) -> [String] {
         guard !urls.isEmpty, urls.count <= MemberRegistry.urlsPerMemberMax else { throw .badURLs }
         var normalized: [String] = []
         for url in urls {
             guard url.utf8.count <= MemberRegistry.textBytesMax, let endpoint = try? Endpoint.parse(url, flag: "peer URL"),
-                endpoint.port != 0
+                endpoint.port != 0, endpoint.usesTLS == usesTLS
             else { throw .badURLs }
             normalized.append(endpoint.description)
         }
@@ -75,7 +78,7 @@ struct ClusterService: Etcdserverpb_Cluster.SimpleServiceProtocol {
 
     func memberAdd(request: Etcdserverpb_MemberAddRequest, context: ServerContext) async throws -> Etcdserverpb_MemberAddResponse {
         try await membership("MemberAdd") {
-            let urls = try Self.peerURLs(request.peerUrls)
+            let urls = try Self.peerURLs(request.peerUrls, usesTLS: node.configuration.peerListen.usesTLS)
             let record = MemberRecord(
                 id: ClusterMember.id(forPeerURLs: urls), name: "", peerURLs: urls, clientURLs: [], isLearner: request.isLearner)
             let members = try await node.addMember(record)
@@ -99,7 +102,8 @@ struct ClusterService: Etcdserverpb_Cluster.SimpleServiceProtocol {
 
     func memberUpdate(request: Etcdserverpb_MemberUpdateRequest, context: ServerContext) async throws -> Etcdserverpb_MemberUpdateResponse {
         try await membership("MemberUpdate") {
-            let members = try await node.updateMember(request.id, peerURLs: try Self.peerURLs(request.peerUrls))
+            let urls = try Self.peerURLs(request.peerUrls, usesTLS: node.configuration.peerListen.usesTLS)
+            let members = try await node.updateMember(request.id, peerURLs: urls)
             var response = Etcdserverpb_MemberUpdateResponse()
             response.header = await header()
             response.members = members.map(Self.member)

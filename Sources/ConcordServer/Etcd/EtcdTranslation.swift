@@ -1,3 +1,4 @@
+import ConcordServerCore
 import ConcordEtcdAPI
 import ConcordKV
 import Foundation

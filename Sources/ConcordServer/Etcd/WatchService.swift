@@ -1,3 +1,4 @@
+import ConcordServerCore
 import ConcordEtcdAPI
 import ConcordKV
 import Foundation
@@ -47,7 +48,7 @@ struct WatchService: Etcdserverpb_Watch.SimpleServiceProtocol {
     }
 
     /// A client request as the hub takes it; nil for an empty request.
-    static func translate(_ message: Etcdserverpb_WatchRequest) throws -> ConcordNode.WatchStreamRequest? {
+    static func translate(_ message: Etcdserverpb_WatchRequest) throws -> WatchStreamRequest? {
         switch message.requestUnion {
         case .createRequest(let create):
             var noPut = false, noDelete = false

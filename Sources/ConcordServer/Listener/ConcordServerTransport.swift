@@ -1,11 +1,17 @@
+import ConcordTransport
 import GRPCCore
 import NIOCore
 import NIOHTTP2
 import NIOPosix
 import Synchronization
 
-/// The client listener: gRPC over plaintext HTTP/2 on SwiftNIO, with one
-/// `GRPCConnectionHandler` per connection.
+/// The client listener: gRPC over HTTP/2 (plaintext, or TLS with ALPN `h2`)
+/// on SwiftNIO, with one `GRPCConnectionHandler` per connection.
+///
+/// The listener binds in ``bind()``, before the node joins its cluster, and
+/// accepts connections only once ``listen(streamHandler:)`` runs: a port in
+/// use stops the node at start, and no client is accepted before the node
+/// can answer.
 ///
 /// etcd's unary KV calls (`directMethods`) are answered by the connection
 /// handler itself; every other call (watch, lease keep-alive, lock,
@@ -20,9 +26,12 @@ final class ConcordServerTransport: ServerTransport {
     private let host: String
     private let port: Int
     private let group: any EventLoopGroup
+    private let tls: ReloadingTLSContext?
     private let configuration: GRPCConnectionHandler.Configuration
     private let bound: EventLoopPromise<SocketAddress>
     private let state = Mutex(State())
+    private let events: AsyncStream<ListenerEvent>
+    private let sink: AsyncStream<ListenerEvent>.Continuation
 
     private struct State {
         var serverChannel: (any Channel)?
@@ -34,10 +43,16 @@ final class ConcordServerTransport: ServerTransport {
     ///   - directMethods: Unary methods answered on the connection, by path
     ///     (`/package.Service/Method`).
     ///   - messageBytesMax: The largest request message accepted.
-    init(host: String, port: Int, group: any EventLoopGroup, directMethods: [String: DirectUnaryMethod], messageBytesMax: Int) {
+    ///   - tls: TLS for every connection; nil for plaintext.
+    init(
+        host: String, port: Int, group: any EventLoopGroup, directMethods: [String: DirectUnaryMethod], messageBytesMax: Int,
+        tls: ReloadingTLSContext? = nil
+    ) {
         self.host = host
         self.port = port
         self.group = group
+        self.tls = tls
+        (events, sink) = AsyncStream<ListenerEvent>.makeStream()
         self.configuration = .init(
             directMethods: directMethods, messageBytesMax: messageBytesMax,
             connectionWindowBytes: 8 * 1024 * 1024, streamWindowBytes: 1024 * 1024)
@@ -53,11 +68,18 @@ final class ConcordServerTransport: ServerTransport {
         get async throws { try await bound.futureResult.get() }
     }
 
-    /// Serves until the listener is closed and every connection it accepted
-    /// has closed, as grpc-swift's own transport does.
-    func listen(streamHandler: @escaping @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void) async throws {
-        let (events, sink) = AsyncStream<ListenerEvent>.makeStream()
+    /// The URL listened on, for messages.
+    var url: String { "\(tls == nil ? "http" : "https")://\(host):\(port)" }
+
+    /// Binds the listening socket without accepting connections yet.
+    /// - Returns: The address bound.
+    /// - Throws: `ListenError` when the address cannot be bound.
+    @discardableResult
+    func bind() async throws -> SocketAddress {
+        if let channel = state.withLock({ $0.serverChannel }), let address = channel.localAddress { return address }
         let configuration = self.configuration
+        let sink = self.sink
+        let tls = self.tls
         let forward: @Sendable (ForwardedCall) -> Bool = { call in
             if case .enqueued = sink.yield(.call(call)) { return true }
             return false
@@ -65,6 +87,7 @@ final class ConcordServerTransport: ServerTransport {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(ChannelOptions.autoRead, value: false)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [weak self] channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -73,6 +96,7 @@ final class ConcordServerTransport: ServerTransport {
                     }
                     let handler = GRPCConnectionHandler(configuration: configuration, eventLoop: channel.eventLoop, forward: forward)
                     let sync = channel.pipeline.syncOperations
+                    if let tls { try sync.addHandler(tls.makeServerHandler(applicationProtocols: ["h2"])) }
                     try sync.addHandler(NIOHTTP2Handler(mode: .server, initialSettings: GRPCConnectionHandler.settings(configuration)))
                     try sync.addHandler(handler)
                     self?.register(channel, handler)
@@ -82,17 +106,30 @@ final class ConcordServerTransport: ServerTransport {
         do {
             serverChannel = try await bootstrap.bind(host: host, port: port).get()
         } catch {
-            bound.fail(error)
+            let failure = ListenError(purpose: "clients", url: url, host: host, port: port, error: error)
+            bound.fail(failure)
             sink.finish()
-            throw error
+            throw failure
         }
         let stopNow = state.withLock { state in
             state.serverChannel = serverChannel
             return state.shuttingDown
         }
         if stopNow { serverChannel.close(promise: nil) }
-        if let address = serverChannel.localAddress { bound.succeed(address) }
-        serverChannel.closeFuture.whenComplete { _ in sink.finish() }
+        serverChannel.closeFuture.whenComplete { [sink] _ in sink.finish() }
+        let address = try serverChannel.localAddress ?? SocketAddress(ipAddress: "0.0.0.0", port: port)
+        bound.succeed(address)
+        return address
+    }
+
+    /// Accepts connections (binding first if ``bind()`` has not run) and
+    /// serves until the listener is closed and every connection it accepted
+    /// has closed, as grpc-swift's own transport does.
+    func listen(streamHandler: @escaping @Sendable (RPCStream<Inbound, Outbound>, ServerContext) async -> Void) async throws {
+        try await bind()
+        if let serverChannel = state.withLock({ $0.serverChannel }) {
+            try? await serverChannel.setOption(ChannelOptions.autoRead, value: true).get()
+        }
         await withDiscardingTaskGroup { group in
             for await event in events {
                 switch event {
@@ -121,6 +158,20 @@ final class ConcordServerTransport: ServerTransport {
         for connection in connections {
             connection.eventLoop.execute { connection.value.beginDrain() }
         }
+    }
+
+    /// Closes the listener and every connection at once, answered or not:
+    /// what a shutdown does once the drain has taken too long.
+    func closeNow() {
+        let (channel, connections) = state.withLock { state in
+            state.shuttingDown = true
+            return (state.serverChannel, Array(state.connections.values))
+        }
+        channel?.close(promise: nil)
+        for connection in connections {
+            connection.eventLoop.execute { connection.value.closeNow() }
+        }
+        sink.finish()
     }
 
     private func register(_ channel: any Channel, _ handler: GRPCConnectionHandler) {

@@ -384,6 +384,11 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         closeIfDrained()
     }
 
+    /// Closes the connection now; calls still open are abandoned.
+    func closeNow() {
+        context?.close(promise: nil)
+    }
+
     private func closeIfDrained() {
         guard draining, calls.isEmpty, writesWhileDraining == 0, let context else { return }
         context.close(promise: nil)

@@ -1,3 +1,4 @@
+import ConcordTransport
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -6,7 +7,8 @@ import NIOPosix
 /// A minimal HTTP/1.1 server for operators: `GET /metrics` (Prometheus text
 /// format) and `GET /health` (etcd's shape: `{"health":"true"}` with 200
 /// while the node knows a leader, `{"health":"false"}` with 503 otherwise).
-/// Anything else gets 404; a request body is ignored.
+/// Anything else gets 404; a request body is ignored. With an https URL it
+/// serves TLS with the client listener's certificate, as etcd does.
 final class MetricsHTTPServer: Sendable {
     private let channel: any Channel
 
@@ -18,21 +20,26 @@ final class MetricsHTTPServer: Sendable {
     }
 
     /// Binds and starts serving.
+    /// - Throws: `ListenError` when the address cannot be bound.
     static func start(
-        host: String, port: Int, group: any EventLoopGroup, metrics: ServerMetrics,
+        host: String, port: Int, tls: ReloadingTLSContext? = nil, group: any EventLoopGroup, metrics: ServerMetrics,
         health: @escaping @Sendable () -> Bool
     ) async throws -> MetricsHTTPServer {
-        let channel = try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(tls.makeServerHandler(applicationProtocols: ["http/1.1"])) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(Handler(metrics: metrics, health: health))
                 }
             }
-            .bind(host: host, port: port)
-            .get()
-        return MetricsHTTPServer(channel: channel)
+        do {
+            return MetricsHTTPServer(channel: try await bootstrap.bind(host: host, port: port).get())
+        } catch {
+            let url = "\(tls == nil ? "http" : "https")://\(host):\(port)"
+            throw ListenError(purpose: "metrics", url: url, host: host, port: port, error: error)
+        }
     }
 
     /// Stops listening.

@@ -7,12 +7,15 @@ public struct ClusterMember: Sendable, Hashable {
     public var peerHost: String
     /// The member's peer port.
     public var peerPort: Int
+    /// True when the member's peer URL is https (peers speak TLS).
+    public var peerUsesTLS: Bool
 
     /// Creates a member.
-    public init(name: String, peerHost: String, peerPort: Int) {
+    public init(name: String, peerHost: String, peerPort: Int, peerUsesTLS: Bool = false) {
         self.name = name
         self.peerHost = peerHost
         self.peerPort = peerPort
+        self.peerUsesTLS = peerUsesTLS
     }
 
     /// The member's id: the 64-bit FNV-1a hash of its name (never 0). Every
@@ -39,8 +42,8 @@ public struct ClusterMember: Sendable, Hashable {
         return hash == 0 ? 1 : hash
     }
 
-    /// The member's peer URL, `http://host:port`.
-    public var peerURL: String { Endpoint(host: peerHost, port: peerPort).description }
+    /// The member's peer URL, `http://host:port` or `https://host:port`.
+    public var peerURL: String { Endpoint(host: peerHost, port: peerPort, usesTLS: peerUsesTLS).description }
 
     /// The cluster id: the FNV-1a hash of the members' ids in ascending order.
     public static func clusterID(of members: [ClusterMember]) -> UInt64 {
@@ -71,7 +74,8 @@ public struct ClusterMember: Sendable, Hashable {
                 throw .invalid("--initial-cluster entry '\(part)' is not name=url")
             }
             let endpoint = try Endpoint.parse(String(pieces[1]), flag: "--initial-cluster")
-            members.append(ClusterMember(name: String(pieces[0]), peerHost: endpoint.host, peerPort: endpoint.port))
+            members.append(
+                ClusterMember(name: String(pieces[0]), peerHost: endpoint.host, peerPort: endpoint.port, peerUsesTLS: endpoint.usesTLS))
         }
         guard !members.isEmpty else { throw .invalid("--initial-cluster names no member") }
         guard Set(members.map(\.name)).count == members.count else {
@@ -81,31 +85,39 @@ public struct ClusterMember: Sendable, Hashable {
     }
 }
 
-/// A host and port parsed from a URL such as `http://127.0.0.1:2379`.
+/// A host and port parsed from a URL such as `http://127.0.0.1:2379` or
+/// `https://127.0.0.1:2379`.
 public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     /// The host name or address.
     public var host: String
     /// The port.
     public var port: Int
+    /// True for an https URL: the connection speaks TLS.
+    public var usesTLS: Bool
 
     /// Creates an endpoint.
-    public init(host: String, port: Int) {
+    public init(host: String, port: Int, usesTLS: Bool = false) {
         self.host = host
         self.port = port
+        self.usesTLS = usesTLS
     }
 
-    /// `http://host:port`.
-    public var description: String { "http://\(host):\(port)" }
+    /// `http://host:port` or `https://host:port`.
+    public var description: String { "\(usesTLS ? "https" : "http")://\(host):\(port)" }
 
-    /// Parses `http://host:port` (the scheme is optional; https is refused
-    /// because Concord serves plaintext only).
+    /// Parses `http://host:port` or `https://host:port` (without a scheme,
+    /// http).
     /// - Throws: `ServerConfigurationError` naming `flag`.
     public static func parse(_ text: String, flag: String) throws(ServerConfigurationError) -> Endpoint {
         var rest = Substring(text)
+        var usesTLS = false
         if rest.hasPrefix("http://") {
             rest = rest.dropFirst("http://".count)
+        } else if rest.hasPrefix("https://") {
+            rest = rest.dropFirst("https://".count)
+            usesTLS = true
         } else if rest.contains("://") {
-            throw .invalid("\(flag): '\(text)' must use http:// (TLS is not supported)")
+            throw .invalid("\(flag): '\(text)' must use http:// or https://")
         }
         if rest.hasSuffix("/") { rest = rest.dropLast() }
         guard let colon = rest.lastIndex(of: ":") else { throw .invalid("\(flag): '\(text)' has no port") }
@@ -114,7 +126,7 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         guard !host.isEmpty, let port = Int(rest[rest.index(after: colon)...]), (0...65535).contains(port) else {
             throw .invalid("\(flag): '\(text)' is not http://host:port")
         }
-        return Endpoint(host: host, port: port)
+        return Endpoint(host: host, port: port, usesTLS: usesTLS)
     }
 }
 

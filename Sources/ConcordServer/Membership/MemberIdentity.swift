@@ -1,3 +1,6 @@
+import ConcordFoundation
+import ConcordServerCore
+import ConcordStorage
 import Foundation
 
 /// The identity a member that joined a running cluster keeps in its data
@@ -23,12 +26,12 @@ struct MemberIdentity: Sendable, Hashable {
     var clusterID: UInt64
 
     var encoded: [UInt8] {
-        var writer = WireWriter(capacity: Self.encodedBytes)
-        for byte in Self.magic { writer.write(byte) }
-        writer.write(Self.version)
-        writer.write(memberID)
-        writer.write(clusterID)
-        writer.write(Self.checksum(writer.bytes))
+        var writer = BinaryWriter(capacity: Self.encodedBytes)
+        writer.writeRaw(Self.magic)
+        writer.writeByte(Self.version)
+        writer.writeFixed(memberID)
+        writer.writeFixed(clusterID)
+        writer.writeFixed(Self.checksum(writer.bytes))
         return writer.bytes
     }
 
@@ -42,26 +45,21 @@ struct MemberIdentity: Sendable, Hashable {
     init(decoding bytes: [UInt8]) throws(WireError) {
         guard bytes.count == Self.encodedBytes else { throw .invalid("member identity of \(bytes.count) bytes") }
         guard Array(bytes.prefix(4)) == Self.magic else { throw .invalid("member identity has the wrong magic") }
-        var reader = WireReader(Array(bytes.dropFirst(4)))
-        let version = try reader.readByte()
+        var reader = BinaryReader(bytes[4...])
+        let version = try reader.wireByte()
         guard version == Self.version else { throw .invalid("unsupported member identity version \(version)") }
-        memberID = try reader.readUInt64()
-        clusterID = try reader.readUInt64()
-        let stored = try reader.readUInt32()
+        memberID = try reader.wireUInt64()
+        clusterID = try reader.wireUInt64()
+        let stored = try reader.wireUInt32()
         guard stored == Self.checksum(Array(bytes.prefix(Self.encodedBytes - 4))) else {
             throw .invalid("member identity checksum mismatch")
         }
         guard memberID != 0 else { throw .invalid("member identity names member 0") }
     }
 
-    /// CRC-32C (Castagnoli), bitwise: the file is 21 bytes.
+    /// CRC-32C (Castagnoli), the storage files' checksum.
     static func checksum(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
-        }
-        return ~crc
+        Storage.CRC32C.checksum(bytes)
     }
 
     /// The identity stored in `directory`, nil when there is none.

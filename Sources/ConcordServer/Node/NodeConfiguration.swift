@@ -1,3 +1,4 @@
+import ConcordTransport
 import Synchronization
 
 /// The cluster id a member that joins a running cluster learns from the
@@ -37,6 +38,14 @@ public struct NodeConfiguration: Sendable {
     public var members: [ClusterMember]
     /// `--initial-cluster-state`.
     public var clusterState: ClusterState = .new
+    /// TLS for the client listener, and for the metrics listener when its
+    /// URL is https (`--cert-file`, `--key-file`, `--trusted-ca-file`,
+    /// `--client-cert-auth`); nil for plaintext.
+    public var clientTLS: ReloadingTLSContext?
+    /// TLS for every peer connection, accepted and dialled (`--peer-cert-file`,
+    /// `--peer-key-file`, `--peer-trusted-ca-file`, `--peer-client-cert-auth`);
+    /// nil for plaintext.
+    public var peerTLS: ReloadingTLSContext?
 
     /// The wall-clock length of one Raft tick, in milliseconds.
     public var tickMilliseconds: Int = 50
@@ -106,6 +115,36 @@ public struct NodeConfiguration: Sendable {
         if tickMilliseconds < 1 { problems.append("the tick must be at least 1 ms") }
         if requestBytesMax < 1 { problems.append("--max-request-bytes must be positive") }
         if snapshotEveryEntries < 1 { problems.append("--snapshot-count must be positive") }
+        problems += tlsProblems
+        return problems
+    }
+
+    /// The mismatches between URL schemes and TLS settings, worded as etcd
+    /// words them: an https URL needs a certificate and key, and a
+    /// certificate given for plaintext URLs is a mistake rather than
+    /// something to ignore.
+    var tlsProblems: [String] {
+        var problems: [String] = []
+        if clientListen.usesTLS && clientTLS == nil {
+            problems.append("TLS key/cert (--cert-file, --key-file) must be provided for client url \(clientListen) with HTTPS scheme")
+        }
+        if !clientListen.usesTLS && clientTLS != nil {
+            problems.append("--cert-file and --key-file are given but --listen-client-urls \(clientListen) is not https://")
+        }
+        if let metricsListen, metricsListen.usesTLS && clientTLS == nil {
+            problems.append("TLS key/cert (--cert-file, --key-file) must be provided for metrics url \(metricsListen) with HTTPS scheme")
+        }
+        if peerListen.usesTLS && peerTLS == nil {
+            problems.append("TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url \(peerListen) with HTTPS scheme")
+        }
+        if !peerListen.usesTLS && peerTLS != nil {
+            problems.append("--peer-cert-file and --peer-key-file are given but --listen-peer-urls \(peerListen) is not https://")
+        }
+        for member in members where member.peerUsesTLS != peerListen.usesTLS {
+            problems.append(
+                "--initial-cluster: member \(member.name)'s peer URL \(member.peerURL) must use \(peerListen.usesTLS ? "https" : "http")://"
+                    + " as --listen-peer-urls does (peers speak TLS to every member or to none)")
+        }
         return problems
     }
 }

@@ -1,15 +1,31 @@
+import ConcordServerCore
+import ConcordTransport
 import GRPCCore
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
+import UnixSignals
 
 /// One Concord node as a swift-service-lifecycle `Service`: opens the data
-/// directory, joins the peers, serves etcd's KV API over gRPC (HTTP/2,
-/// plaintext) and, when configured, `/metrics` and `/health` over HTTP.
-/// On graceful shutdown (SIGINT or SIGTERM through a `ServiceGroup`) it
-/// stops accepting calls, lets calls in flight finish, then stops the node
-/// and closes its files.
+/// directory, binds every listener, joins the peers, serves etcd's API over
+/// gRPC (HTTP/2, plaintext or TLS) and, when configured, `/metrics` and
+/// `/health` over HTTP.
+///
+/// Start: the data directory is opened, then the client, metrics and peer
+/// listeners bind, in that order, before the node sends or answers any
+/// peer message. A listener that cannot bind stops the start with a
+/// `ListenError` (nothing joined, everything bound so far closed).
+///
+/// Stop: on graceful shutdown (SIGINT or SIGTERM through a `ServiceGroup`)
+/// the listener closes, each connection gets GOAWAY and closes once its
+/// calls are answered, then the node stops and closes its files. Calls
+/// still open after ``drainMillisecondsMax`` (a watch, a keep-alive stream)
+/// are cut: their connections are closed and the node stops.
+///
+/// With TLS, the certificates are reloaded when their files change and on
+/// SIGHUP; connections already open keep theirs.
 public struct ServerService: Service {
     /// The node's settings.
     public let configuration: NodeConfiguration
@@ -20,6 +36,10 @@ public struct ServerService: Service {
     /// before it stops, in milliseconds.
     static let removedDrainMilliseconds = 1000
 
+    /// The longest a graceful shutdown waits for calls in flight before it
+    /// closes their connections, in milliseconds.
+    public static let drainMillisecondsMax = 5000
+
     /// gRPC's allowance above the request limit for the message framing, as
     /// in etcd (512 KiB).
     public static let grpcOverheadBytes = 512 * 1024
@@ -28,7 +48,7 @@ public struct ServerService: Service {
     /// - Parameters:
     ///   - configuration: The node's settings.
     ///   - logger: Where the node logs.
-    ///   - onReady: Called once every listener is bound.
+    ///   - onReady: Called once every listener is bound and the node serves.
     public init(configuration: NodeConfiguration, logger: Logger, onReady: @escaping @Sendable (ConcordNode) -> Void = { _ in }) {
         self.configuration = configuration
         self.logger = logger
@@ -36,69 +56,118 @@ public struct ServerService: Service {
     }
 
     /// Runs the node until graceful shutdown.
+    /// - Throws: `ListenError` when a listener cannot bind, the node's
+    ///   errors when its data directory cannot be used, and
+    ///   `ServerError.removedFromCluster` once the member is removed.
     public func run() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let node = try ConcordNode(configuration: configuration, logger: logger)
+        let kv = KVService(node: node)
+        let transport = ConcordServerTransport(
+            host: Self.listenHost(configuration.clientListen), port: configuration.clientListen.port, group: group,
+            directMethods: kv.directMethods, messageBytesMax: configuration.requestBytesMax + Self.grpcOverheadBytes,
+            tls: configuration.clientTLS)
         var metricsServer: MetricsHTTPServer?
         do {
-            try await node.start(group: group)
+            // Every listener binds before the node talks to its peers: a
+            // port in use stops the start here, before the node joins.
+            try await transport.bind()
             if let endpoint = configuration.metricsListen {
                 metricsServer = try await MetricsHTTPServer.start(
-                    host: endpoint.host, port: endpoint.port, group: group, metrics: node.metrics,
-                    health: { node.hasLeader })
+                    host: Self.listenHost(endpoint), port: endpoint.port, tls: endpoint.usesTLS ? configuration.clientTLS : nil,
+                    group: group, metrics: node.metrics, health: { node.hasLeader })
                 logger.info("serving metrics", metadata: ["url": "\(endpoint)/metrics"])
             }
-            let requestBytesMax = configuration.requestBytesMax
-            let kv = KVService(node: node)
-            let listen = Self.listenHost(configuration.clientListen)
-            let transport = ConcordServerTransport(
-                host: listen, port: configuration.clientListen.port, group: group,
-                directMethods: kv.directMethods, messageBytesMax: requestBytesMax + Self.grpcOverheadBytes)
-            let server = GRPCServer(transport: transport, services: [
-                kv, LeaseService(node: node), WatchService(node: node),
-                MaintenanceService(node: node),
-                ClusterService(node: node),
-                LockService(node: node), ElectionService(node: node),
-            ])
-            let logger = self.logger
-            let clientURL = "\(configuration.clientListen)"
-            let onReady = self.onReady
-            try await withGracefulShutdownHandler {
-                try await withThrowingDiscardingTaskGroup { tasks in
-                    tasks.addTask {
-                        try await server.serve()
-                        await node.stop()
-                    }
-                    tasks.addTask {
-                        // As etcd, a member removed from the cluster exits
-                        // (below), once the calls in flight are answered.
-                        guard await node.waitUntilRemoved() else { return }
-                        server.beginGracefulShutdown()
-                        // Calls that can no longer complete (writes, watches)
-                        // end when the node stops.
-                        try? await Task.sleep(for: .milliseconds(Self.removedDrainMilliseconds))
-                        await node.stop()
-                    }
-                    tasks.addTask {
-                        if (try? await transport.listeningAddress) != nil {
-                            logger.info("serving clients", metadata: ["url": "\(clientURL)"])
-                            onReady(node)
-                        }
-                    }
-                }
-            } onGracefulShutdown: {
-                logger.info("shutting down")
-                server.beginGracefulShutdown()
-            }
-            if await node.isRemovedFromCluster { throw ServerError.removedFromCluster }
+            try await node.start(group: group)
+        } catch {
+            logger.error("node failed to start", metadata: ["error": "\(error)"])
+            transport.closeNow()
+            await metricsServer?.close()
+            await node.stop()
+            throw error
+        }
+        do {
+            try await serve(node: node, kv: kv, transport: transport)
         } catch {
             logger.error("node failed", metadata: ["error": "\(error)"])
+            transport.closeNow()
             await node.stop()
             await metricsServer?.close()
             throw error
         }
         await node.stop()
         await metricsServer?.close()
+        if await node.isRemovedFromCluster { throw ServerError.removedFromCluster }
+    }
+
+    private func serve(node: ConcordNode, kv: KVService, transport: ConcordServerTransport) async throws {
+        let server = GRPCServer(transport: transport, services: [
+            kv, LeaseService(node: node), WatchService(node: node),
+            MaintenanceService(node: node),
+            ClusterService(node: node),
+            LockService(node: node), ElectionService(node: node),
+        ])
+        let logger = self.logger
+        let tls = [configuration.clientTLS, configuration.peerTLS].compactMap { $0 }
+        let (shutdownRequests, requestShutdown) = AsyncStream<Void>.makeStream()
+        logger.info("serving clients", metadata: ["url": "\(configuration.clientListen)"])
+        onReady(node)
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { tasks in
+                tasks.addTask {
+                    // As etcd, a member removed from the cluster exits
+                    // (below), once the calls in flight are answered.
+                    guard await node.waitUntilRemoved() else { return }
+                    server.beginGracefulShutdown()
+                    // Calls that can no longer complete (writes, watches)
+                    // end when the node stops.
+                    try? await Task.sleep(for: .milliseconds(Self.removedDrainMilliseconds))
+                    await node.stop()
+                }
+                tasks.addTask {
+                    // The drain's bound: calls still open once it passes are cut.
+                    for await _ in shutdownRequests {
+                        try? await Task.sleep(for: .milliseconds(Self.drainMillisecondsMax))
+                        if Task.isCancelled { return }
+                        logger.warning(
+                            "calls still open after the shutdown drain; closing their connections",
+                            metadata: ["drain-ms": "\(Self.drainMillisecondsMax)"])
+                        transport.closeNow()
+                        await node.stop()
+                        return
+                    }
+                }
+                for context in tls {
+                    tasks.addTask { await context.watchFiles() }
+                }
+                if !tls.isEmpty {
+                    tasks.addTask {
+                        for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                            logger.info("SIGHUP: reloading TLS certificates")
+                            for context in tls { context.reload() }
+                        }
+                    }
+                }
+                // Serves until the listener and every connection are closed;
+                // the node stops then, which ends the removal watcher, and
+                // the drain timer and the certificate watchers are cancelled.
+                defer {
+                    requestShutdown.finish()
+                    tasks.cancelAll()
+                }
+                do {
+                    try await server.serve()
+                } catch {
+                    await node.stop()
+                    throw error
+                }
+                await node.stop()
+            }
+        } onGracefulShutdown: {
+            logger.info("shutting down", metadata: ["drain-ms-max": "\(Self.drainMillisecondsMax)"])
+            server.beginGracefulShutdown()
+            requestShutdown.yield()
+        }
     }
 
     static func listenHost(_ endpoint: Endpoint) -> String {

@@ -1,4 +1,6 @@
+import ConcordServerCore
 import ConcordKV
+import Crypto
 
 /// A snapshot saved by `etcdctl snapshot save` from a Concord member (the
 /// Maintenance Snapshot stream), checked and decoded.
@@ -32,7 +34,7 @@ public struct SnapshotFile: Sendable {
         guard bodyCount % Self.alignmentBytes == 0 else { throw .misaligned(bodyBytes: bodyCount) }
         let body = Array(bytes[..<bodyCount])
         let trailer = Array(bytes[bodyCount...])
-        guard SHA256.digest(body) == trailer else { throw .hashMismatch }
+        guard Self.checksum(body) == trailer else { throw .hashMismatch }
         let length: Int
         let state: KVStateMachine
         do {
@@ -56,7 +58,13 @@ public struct SnapshotFile: Sendable {
         var body = state
         let remainder = body.count % alignmentBytes
         if remainder != 0 { body += [UInt8](repeating: 0, count: alignmentBytes - remainder) }
-        return body + SHA256.digest(body)
+        return body + checksum(body)
+    }
+
+    /// The trailer of `body`: its SHA-256 (swift-crypto's `SHA256`), the
+    /// checksum etcd appends to a snapshot stream and etcdctl checks.
+    public static func checksum(_ body: [UInt8]) -> [UInt8] {
+        Array(SHA256.hash(data: body))
     }
 
     /// The store's revision when the snapshot was taken.

@@ -1,0 +1,227 @@
+import ConcordKV
+import ConcordRaft
+import ConcordServerCore
+import ConcordSimulation
+import ConcordStorage
+
+/// The simulator's shell around a `ServerCore`: the same core the runtime's
+/// `ConcordNode` drives, with the simulator's clock, network and disk.
+///
+/// It performs the core's outputs in the order `ServerOutput` documents:
+/// identity changes are noted, persist requests go through Concord's real
+/// storage code to the crash-simulating disk (`ServerLabDisk`), frames are
+/// sent encoded (so the real codec runs), replies go back to the clients
+/// that asked, watch streams with work are drained to their clients, and a
+/// flush of queued proposals is scheduled after `flushDelay`.
+struct ServerLabServer {
+    static let tickTimer = TimerID(1)
+    static let flushTimer = TimerID(2)
+
+    typealias Context = NodeContext<ServerLabMessage, Storage.SimulatedFileSystem>
+
+    let id: NodeID
+    let settings: ServerLabSettings
+    let monitor: ServerLabMonitor
+    /// Nil when the disk was refused (damaged) or the member was removed:
+    /// the node then does nothing.
+    private(set) var core: ServerCore?
+    private var disk: ServerLabDisk?
+    /// Which client asked each request in flight, and its own number.
+    private var owners: [ClientRequestID: (client: NodeID, number: UInt64)] = [:]
+    private var nextRequest: ClientRequestID = 1
+    /// Watch streams by the client's tag, and back.
+    private var streamsByTag: [WatchTag: Int64] = [:]
+    private var tagsByStream: [Int64: WatchTag] = [:]
+    /// The number of the last message sent on each stream.
+    private var sentOnStream: [Int64: UInt64] = [:]
+    /// The highest request number seen from each client: a client has one
+    /// request in flight, so anything older is a duplicate or a straggler
+    /// the network delivered late (a connection would deliver neither).
+    private var lastRequestNumber: [NodeID: UInt64] = [:]
+    /// The peers the core asked to be connected to.
+    private var connected: Set<UInt64> = []
+    private var flushArmed = false
+    /// Why the disk was refused, if it was.
+    private(set) var refusal: String?
+    /// Peer frames sent, for the benchmark.
+    private(set) var framesSent = 0
+
+    struct WatchTag: Hashable {
+        var client: NodeID
+        var tag: UInt64
+    }
+
+    /// The most watch responses sent to a client in one message.
+    static let watchResponsesPerMessageMax = 16
+
+    init(id: NodeID, durable: Storage.SimulatedFileSystem?, settings: ServerLabSettings, monitor: ServerLabMonitor, context: inout Context) {
+        self.id = id
+        self.settings = settings
+        self.monitor = monitor
+        let configuration = settings.coreConfiguration(for: id)
+        monitor.restarted(id)
+        do {
+            var disk = try ServerLabDisk(
+                files: durable, bootstrap: ServerCore.bootstrapState(configuration), segmentBytes: settings.segmentBytes,
+                random: &context.random)
+            let state = try disk.load()
+            core = try ServerCore(configuration: configuration, durable: state, seed: context.random.next(), nowMilliseconds: Self.milliseconds(context.now))
+            if durable == nil {
+                // Registers the disk with the simulator, so that a restart finds it.
+                _ = context.persist(disk.files)
+            }
+            self.disk = disk
+        } catch {
+            refusal = "\(error)"
+            monitor.refused(id, "\(error)")
+            context.log("n\(id) refused its data: \(error)")
+            return
+        }
+        context.setTimer(Self.tickTimer, after: settings.tick)
+        perform(core!.start(nowMilliseconds: Self.milliseconds(context.now)), &context)
+    }
+
+    static func milliseconds(_ instant: SimulationInstant) -> Int64 {
+        instant.nanoseconds / 1_000_000
+    }
+
+    /// True while this server serves (its disk opened and it was not removed).
+    var isServing: Bool { core != nil && !(core?.isRemovedFromCluster ?? true) }
+
+    // MARK: Inputs
+
+    // The core is mutated in place (`core!.…`): a local copy would make
+    // every input copy the whole store.
+
+    mutating func onTimer(_ timer: TimerID, context: inout Context) {
+        guard core != nil else { return }
+        let now = Self.milliseconds(context.now)
+        switch timer {
+        case Self.tickTimer:
+            context.setTimer(Self.tickTimer, after: settings.tick)
+            perform(core!.onTick(nowMilliseconds: now), &context)
+        case Self.flushTimer:
+            flushArmed = false
+            perform(core!.onFlush(nowMilliseconds: now), &context)
+        default:
+            break
+        }
+    }
+
+    mutating func onDurable(_ token: PersistToken, context: inout Context) {
+        guard core != nil, let sequence = disk?.durable(upTo: token) else { return }
+        perform(core!.onPersisted(upTo: sequence, nowMilliseconds: Self.milliseconds(context.now)), &context)
+    }
+
+    mutating func onMessage(_ message: ServerLabMessage, from sender: NodeID, context: inout Context) {
+        guard core != nil else { return }
+        let now = Self.milliseconds(context.now)
+        switch message {
+        case .peer(let bytes):
+            perform(core!.onPeerFrame(bytes, from: UInt64(sender), nowMilliseconds: now), &context)
+        case .request(let number, let request):
+            guard number > lastRequestNumber[sender, default: 0] else { return }
+            lastRequestNumber[sender] = number
+            let requestID = nextRequest
+            nextRequest += 1
+            owners[requestID] = (sender, number)
+            perform(core!.onRequest(requestID, request, nowMilliseconds: now), &context)
+        case .watchCreate(let tag, let create):
+            let key = WatchTag(client: sender, tag: tag)
+            // A duplicate of a create already taken is dropped.
+            guard streamsByTag[key] == nil else { return }
+            let stream = core!.openWatchStream()
+            streamsByTag[key] = stream
+            tagsByStream[stream] = key
+            if core!.onWatchRequest(stream: stream, .create(create)) { drainWatch(stream, &context) }
+        case .watchProgress(let tag):
+            guard let stream = streamsByTag[WatchTag(client: sender, tag: tag)] else {
+                context.send(.watchUnknown(tag: tag), to: sender)
+                return
+            }
+            _ = core!.onWatchRequest(stream: stream, .progress)
+            drainWatch(stream, &context)
+        case .reply, .watchResponses, .watchUnknown:
+            break
+        }
+    }
+
+    // MARK: Effects
+
+    private mutating func perform(_ output: ServerOutput, _ context: inout Context) {
+        if let fatal = output.fatal {
+            monitor.violation("n\(id) stopped: \(fatal)")
+            core = nil
+            return
+        }
+        for change in output.identity {
+            context.log("n\(id) identity: \(change)")
+        }
+        if !output.persist.isEmpty { disk?.persist(output.persist, &context) }
+        if let core, !output.frames.isEmpty {
+            for outgoing in output.frames where connected.contains(outgoing.to) {
+                let bytes = outgoing.frame.encoded(from: UInt64(id), to: outgoing.to, clusterID: core.clusterID)
+                context.send(.peer(bytes), to: NodeID(outgoing.to))
+                framesSent += 1
+            }
+        }
+        for reply in output.replies {
+            guard let owner = owners.removeValue(forKey: reply.request) else { continue }
+            context.send(.reply(owner.number, reply), to: owner.client)
+        }
+        for stream in output.watchStreamsWithWork { drainWatch(stream, &context) }
+        for change in output.peerChanges {
+            switch change {
+            case .connect(let peer, _): connected.insert(peer)
+            case .disconnect(let peer): connected.remove(peer)
+            }
+        }
+        if output.flushRequested && !flushArmed {
+            flushArmed = true
+            context.setTimer(Self.flushTimer, after: settings.flushDelay)
+        }
+        for entry in output.appliedEntries { monitor.applied(entry, by: id) }
+        for event in output.events {
+            switch event {
+            case .roleChanged(let change):
+                context.log("n\(id) \(change.role.rawValue) term \(change.term) leader \(change.leader.map { "n\($0)" } ?? "none")")
+                if change.role == .leader { monitor.leader(id, term: change.term) }
+            case .snapshotTaken(let index, _):
+                context.log("n\(id) snapshot at \(index)")
+            case .snapshotInstalled(let index, _):
+                context.log("n\(id) installed snapshot \(index)")
+            case .memberChangeApplied(let index, let command):
+                context.log("n\(id) applied member change at \(index): \(command)")
+            case .skippedEntry(let index, let reason):
+                monitor.violation("n\(id) skipped entry \(index): \(reason)")
+            default:
+                break
+            }
+        }
+        if let core {
+            monitor.tolerated(core.toleratedViolations, by: id)
+            if core.isRemovedFromCluster {
+                context.log("n\(id) removed from the cluster; stops serving")
+                monitor.removed(id)
+                self.core = nil
+            }
+        }
+    }
+
+    /// Sends stream `stream`'s queued responses to its client.
+    private mutating func drainWatch(_ stream: Int64, _ context: inout Context) {
+        guard core != nil, let key = tagsByStream[stream] else { return }
+        var moreWaiting = true
+        var rounds = 0
+        while moreWaiting && rounds < 64 {
+            let taken = core!.takeWatchResponses(stream: stream, maxResponses: Self.watchResponsesPerMessageMax)
+            moreWaiting = taken.moreWaiting
+            rounds += 1
+            if !taken.responses.isEmpty {
+                let sequence = sentOnStream[stream, default: 0] + 1
+                sentOnStream[stream] = sequence
+                context.send(.watchResponses(tag: key.tag, sequence: sequence, taken.responses), to: key.client)
+            }
+        }
+    }
+}

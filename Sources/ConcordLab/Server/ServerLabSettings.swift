@@ -1,0 +1,153 @@
+import ConcordFoundation
+import ConcordRaft
+import ConcordServerCore
+import ConcordSimulation
+
+/// The parameters of one run of the server simulation, all derived from the
+/// run's seed (swarm testing: node counts, timeouts, batch, message and
+/// in-flight limits down to their smallest legal values, snapshot
+/// thresholds, client concurrency and key space).
+struct ServerLabSettings: Sendable {
+    /// The founding members.
+    var founders: [NodeID]
+    /// A member that joins the running cluster when the admin adds it, or nil.
+    var spare: NodeID?
+    /// Clients of the key-value workload.
+    var clients: [NodeID]
+    /// Clients of the lease workload.
+    var leaseClients: [NodeID]
+    /// Clients that watch the key-value keys.
+    var watchers: [NodeID]
+    /// The client that changes membership and moves leadership, or nil.
+    var admin: NodeID?
+    /// The client that reads every key after healing.
+    var finalReader: NodeID
+
+    /// Every server, founders first.
+    var servers: [NodeID] { founders + (spare.map { [$0] } ?? []) }
+    /// Every client.
+    var allClients: [NodeID] { clients + leaseClients + watchers + (admin.map { [$0] } ?? []) + [finalReader] }
+
+    /// Virtual time between two ticks of a server.
+    var tick = SimulationDuration.milliseconds(10)
+    /// How long a server waits before flushing queued proposals.
+    var flushDelay = SimulationDuration.microseconds(200)
+    /// Raft's settings shared by every server (the id is set per server).
+    var raft: RaftConfiguration
+    /// A member snapshots after this many applied entries.
+    var snapshotEveryEntries: UInt64 = 64
+    /// The most proposal bytes handed to Raft together.
+    var proposalBatchBytesMax = 512 * 1024
+    /// How many applied proposals the duplicate filter remembers.
+    var appliedProposalsRemembered = 4096
+    /// A server's request timeout, in milliseconds.
+    var serverRequestTimeoutMilliseconds = 1000
+    /// The segment size of the simulated write-ahead log.
+    var segmentBytes = 16 * 1024
+    /// How long a client waits for an answer before it gives up on it.
+    var clientTimeout = SimulationDuration.milliseconds(300)
+    /// The longest pause between two operations of a client.
+    var thinkTimeMax = SimulationDuration.milliseconds(20)
+    /// The keys of the linearizable workload (few, so that operations contend).
+    var keys: [String] = ["k0", "k1", "k2"]
+    /// The shortest and longest lease TTL granted by the lease workload, in seconds.
+    var leaseTTLSeconds: ClosedRange<Int64> = 1...2
+    /// One in this many key-value operations is a compaction.
+    var compactionOneIn: UInt64 = 40
+    /// Clients issue no new operation after this instant of true time.
+    var clientsStopAt: SimulationInstant
+    /// Test-only server bugs.
+    var bugs: Set<ServerBug> = []
+    /// The cluster id of the founding members.
+    var clusterID: UInt64 = 0xC0C0_5EED
+
+    /// The server core's settings for server `id`.
+    func coreConfiguration(for id: NodeID) -> ServerCoreConfiguration {
+        let joining = id == spare
+        var initial = founders.map { Self.initialMember($0) }
+        if let spare, joining { initial.append(Self.initialMember(spare)) }
+        var configuration = ServerCoreConfiguration(
+            memberID: UInt64(id), name: Self.name(id), clusterID: joining ? 0 : clusterID, joinedRunningCluster: joining,
+            initialMembers: initial, clientURLs: ["sim://client/n\(id)"])
+        configuration.raft = raft
+        configuration.raft.id = MemberID(id)
+        configuration.tickMilliseconds = Int(tick.nanoseconds / 1_000_000)
+        configuration.requestTimeoutMilliseconds = serverRequestTimeoutMilliseconds
+        configuration.snapshotEveryEntries = snapshotEveryEntries
+        configuration.proposalBatchBytesMax = proposalBatchBytesMax
+        configuration.appliedProposalsRemembered = appliedProposalsRemembered
+        configuration.memberHealthIntervalMilliseconds = 500
+        configuration.removedPeerLingerMilliseconds = 300
+        configuration.reportsAppliedEntries = true
+        configuration.bugs = bugs
+        return configuration
+    }
+
+    static func name(_ id: NodeID) -> String { "n\(id)" }
+
+    static func peerURL(_ id: NodeID) -> String { "sim://n\(id)" }
+
+    static func initialMember(_ id: NodeID) -> InitialMember {
+        InitialMember(name: name(id), peerURL: peerURL(id), foundingID: UInt64(id), joiningID: UInt64(id))
+    }
+
+    /// The `raft` scenario's variant: Raft is what is under test, so the
+    /// workload is key-value clients only (no leases, watches, operator or
+    /// spare member), more and more eager, contending on two keys, and
+    /// CheckQuorum is drawn from the seed too (without it a deposed leader
+    /// can linger in a minority: a correct core stays safe, and broken ones
+    /// show it sooner).
+    mutating func focusOnRaft(seed: UInt64) {
+        var random = SeededRandom(seed: seed ^ 0x7AF7_0000_5EED_0002)
+        raft.checkQuorum = random.chance(perMillion: 500_000)
+        spare = nil
+        leaseClients = []
+        watchers = []
+        admin = nil
+        let first = 100
+        clients = Array(first..<(first + 6))
+        finalReader = first + 6
+        keys = ["k0", "k1"]
+        thinkTimeMax = .milliseconds(3)
+        compactionOneIn = 1000
+    }
+
+    /// Derives a run's settings from `seed`.
+    static func derive(seed: UInt64, bugs: Set<ServerBug>, raftBug: RaftBug?, clientsStopAt: SimulationInstant) -> ServerLabSettings {
+        var random = SeededRandom(seed: seed ^ 0x5E7C_0DE5_0000_0009)
+        let founderCount = random.chance(perMillion: 600_000) ? 3 : 5
+        let founders = Array(1...founderCount)
+        let spare: NodeID? = random.chance(perMillion: 600_000) ? founderCount + 1 : nil
+        var raft = RaftConfiguration(id: 1)
+        raft.electionTimeoutTicks = [10, 15, 20][random.index(below: 3)]
+        raft.heartbeatIntervalTicks = [1, 2, 3][random.index(below: 3)]
+        raft.preVote = random.chance(perMillion: 800_000)
+        raft.checkQuorum = true
+        raft.entriesPerMessageMax = [1, 4, 64][random.index(below: 3)]
+        raft.inflightMessagesMax = [1, 4, 64][random.index(below: 3)]
+        raft.snapshotChunkBytesMax = [64, 512, 64 << 10][random.index(below: 3)]
+        raft.proposalForwarding = .forwardToLeader
+        raft.testingBugs = raftBug.map { [$0] } ?? []
+        var next = 100
+        func take(_ count: Int) -> [NodeID] {
+            defer { next += count }
+            return Array(next..<(next + count))
+        }
+        let clients = take(2 + random.index(below: 5))
+        let leaseClients = take(random.index(below: 3))
+        let watchers = take(1 + random.index(below: 2))
+        let admin: NodeID? = random.chance(perMillion: 700_000) ? take(1)[0] : nil
+        let finalReader = take(1)[0]
+        var settings = ServerLabSettings(
+            founders: founders, spare: spare, clients: clients, leaseClients: leaseClients, watchers: watchers, admin: admin,
+            finalReader: finalReader, raft: raft, clientsStopAt: clientsStopAt)
+        settings.flushDelay = [.nanoseconds(0), .microseconds(200), .milliseconds(2)][random.index(below: 3)]
+        settings.snapshotEveryEntries = [4, 16, 64, 256][random.index(below: 4)]
+        settings.proposalBatchBytesMax = [64, 1024, 512 * 1024][random.index(below: 3)]
+        settings.segmentBytes = [4 * 1024, 64 * 1024][random.index(below: 2)]
+        settings.thinkTimeMax = [.milliseconds(1), .milliseconds(5), .milliseconds(20)][random.index(below: 3)]
+        settings.keys = random.chance(perMillion: 300_000) ? ["k0"] : ["k0", "k1", "k2"]
+        settings.bugs = bugs
+        return settings
+    }
+}

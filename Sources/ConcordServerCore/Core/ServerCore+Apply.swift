@@ -1,0 +1,148 @@
+import ConcordKV
+import ConcordRaft
+
+/// Applying the committed log, and snapshots.
+extension ServerCore {
+    /// What a durable snapshot restores.
+    struct Restored {
+        var registry: MemberRegistry
+        var state: KVStateMachine
+        var appliedProposals: AppliedProposals
+    }
+
+    /// The durable state a new data directory starts from: the founding
+    /// configuration with the founding members' registry in the snapshot,
+    /// or nothing for a member that joins a running cluster.
+    public static func bootstrapState(_ configuration: ServerCoreConfiguration) -> RaftDurableState {
+        if configuration.joinedRunningCluster { return .joining }
+        let voters = Set(configuration.initialMembers.map(\.foundingID))
+        var durable = RaftDurableState.bootstrap(ConfigurationState(voters: voters))
+        let registry = foundingRegistry(configuration, replicas: nil)
+        durable.snapshot.data = ServerSnapshot(registry: registry, stateMachine: []).encoded
+        return durable
+    }
+
+    /// The registry of the founding members named by `--initial-cluster`
+    /// (those among `replicas`, when given): what data written before the
+    /// registry existed implies. Founding members have name-derived ids, so
+    /// a member that joined later finds them the same way.
+    static func foundingRegistry(_ configuration: ServerCoreConfiguration, replicas: Set<UInt64>?) -> MemberRegistry {
+        var registry = MemberRegistry(clusterID: configuration.clusterID)
+        for member in configuration.initialMembers
+        where replicas?.contains(member.foundingID) ?? !configuration.joinedRunningCluster {
+            registry.members[member.foundingID] = MemberRecord(
+                id: member.foundingID, name: member.name, peerURLs: [member.peerURL], clientURLs: [])
+        }
+        return registry
+    }
+
+    /// Decodes a Raft snapshot's data: the registry (rebuilt from
+    /// `--initial-cluster` for data written without one), the state
+    /// machine and the duplicate filter.
+    static func restore(_ snapshot: RaftSnapshot, _ configuration: ServerCoreConfiguration) throws -> Restored {
+        let decoded = try ServerSnapshot(decoding: snapshot.data, appliedProposalsRemembered: configuration.appliedProposalsRemembered)
+        let registry = decoded.registry ?? foundingRegistry(configuration, replicas: snapshot.metadata.configuration.allReplicas)
+        let state =
+            decoded.stateMachine.isEmpty
+            ? KVStateMachine(limits: KVLimits(requestBytesMax: configuration.requestBytesMax), ttlSecondsMin: configuration.leaseTTLSecondsMin)
+            : try KVStateMachine(
+                snapshot: decoded.stateMachine, limits: KVLimits(requestBytesMax: configuration.requestBytesMax),
+                ttlSecondsMin: configuration.leaseTTLSecondsMin)
+        return Restored(registry: registry, state: state, appliedProposals: decoded.appliedProposals)
+    }
+
+    // MARK: Applying
+
+    mutating func apply(_ entry: LogEntry, _ output: inout ServerOutput) {
+        output.entriesApplied += 1
+        if configuration.reportsAppliedEntries { output.appliedEntries.append(entry) }
+        if entry.kind == .configurationChange { return applyConfigurationEntry(entry, &output) }
+        guard entry.kind == .normal, !entry.data.isEmpty else { return }
+        let payload: LogPayload
+        do {
+            payload = try LogPayload(decoding: entry.data)
+        } catch {
+            // Every replica skips the same bad entry, so they stay in step.
+            output.events.append(.skippedEntry(index: entry.index, reason: "\(error)"))
+            return
+        }
+        guard isFirstApplication(of: payload.proposalID) else { return }
+        switch payload {
+        case .store(let id, let command): applyStore(id, command, &output)
+        case .member(let id, let command): applyMember(id, command, index: entry.index, &output)
+        }
+    }
+
+    /// Records a payload in the duplicate filter.
+    /// - Returns: false when it was applied before.
+    private mutating func isFirstApplication(of id: ProposalID) -> Bool {
+        let first = appliedProposals.insert(id)
+        return first || configuration.bugs.contains(.reapplyRetriedProposal)
+    }
+
+    private mutating func applyStore(_ id: ProposalID, _ command: StoreCommand, _ output: inout ServerOutput) {
+        let result: Result<ClientAnswer, RequestFailure>
+        do {
+            let (applied, events) = try state.apply(command, nowMilliseconds: nowMilliseconds)
+            result = .success(Self.answer(applied))
+            if skipNextWatchEvents && !events.isEmpty {
+                // The `skipWatchEventAfterLeaderChange` bug: the revision
+                // reaches the hub without its events.
+                skipNextWatchEvents = false
+                hub.onApplied(revision: state.store.currentRevision, events: [])
+            } else {
+                hub.onApplied(revision: state.store.currentRevision, events: events)
+            }
+            if !events.isEmpty { watchWorkMayWait = true }
+        } catch {
+            switch error {
+            case .kv(let error): result = .failure(.kv(error))
+            case .lease(let error): result = .failure(.lease(error))
+            }
+        }
+        guard id.proposer == memberID, let pending = proposals.removeValue(forKey: id.request) else { return }
+        switch pending.purpose {
+        case .client(let client):
+            output.proposalsCommitted += 1
+            reply(client, result, &output)
+        case .expiredRevoke(let leaseID):
+            revokesInFlight[leaseID] = nil
+        case .member, .publish, .answered:
+            break
+        }
+    }
+
+    // MARK: Snapshots
+
+    mutating func install(_ snapshot: RaftSnapshot, _ output: inout ServerOutput) {
+        let restored: Restored
+        do {
+            restored = try Self.restore(snapshot, configuration)
+        } catch {
+            output.fatal = "the leader sent an undecodable snapshot at index \(snapshot.metadata.index): \(error)"
+            return
+        }
+        state = restored.state
+        appliedProposals = restored.appliedProposals
+        registry = restored.registry
+        hub.onRestored(store: state.store)
+        watchWorkMayWait = true
+        if raft.role == .leader {
+            state.onBecameLeader(nowMilliseconds: nowMilliseconds, extendMilliseconds: Int64(configuration.electionTimeoutMilliseconds))
+        }
+        reconcileMembership(&output)
+        output.events.append(.snapshotInstalled(index: snapshot.metadata.index, revision: state.store.currentRevision))
+    }
+
+    mutating func takeSnapshotIfDue(_ output: inout ServerOutput) {
+        guard raft.appliedIndex >= raft.snapshotIndex + configuration.snapshotEveryEntries else { return }
+        let data = ServerSnapshot(registry: registry, appliedProposals: appliedProposals, stateMachine: state.snapshot()).encoded
+        do throws(RaftRequestError) {
+            let raftOutput = try raft.compact(upTo: raft.appliedIndex, snapshotData: data)
+            output.events.append(.snapshotTaken(index: raft.appliedIndex, revision: state.store.currentRevision))
+            absorb(raftOutput, &output)
+        } catch {
+            output.events.append(.snapshotFailed("\(error)"))
+        }
+    }
+}

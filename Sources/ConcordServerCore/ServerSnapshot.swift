@@ -1,0 +1,68 @@
+import ConcordFoundation
+
+/// What a Concord Raft snapshot's data holds: the member registry, the
+/// duplicate filter of applied proposals, and the key-value state machine.
+///
+/// Layout: the magic `CNSM` (0x43 0x4E 0x53 0x4D), a version byte (2), the
+/// encoded `MemberRegistry` as a 4-byte length and its bytes, the applied
+/// proposals (`AppliedProposals.write(to:)`), then the encoded
+/// `KVStateMachine` to the end (empty for an empty store). Version 1 had no
+/// applied proposals; it is still read, with an empty filter.
+///
+/// Data directories written before the registry existed hold the bare
+/// state machine (which starts with its own version byte, 1) or nothing;
+/// `init(decoding:)` reads those with `registry == nil`, and the member
+/// rebuilds the registry from `--initial-cluster`.
+public struct ServerSnapshot: Sendable, Hashable {
+    static let magic: [UInt8] = [0x43, 0x4E, 0x53, 0x4D]
+    static let version: UInt8 = 2
+
+    /// The member registry; nil for data written before it existed.
+    public var registry: MemberRegistry?
+    /// The replicated duplicate filter.
+    var appliedProposals: AppliedProposals
+    /// The encoded `KVStateMachine`; empty for an empty store.
+    public var stateMachine: [UInt8]
+
+    /// A snapshot with an empty duplicate filter.
+    public init(registry: MemberRegistry?, stateMachine: [UInt8], appliedProposalsRemembered: Int = 131_072) {
+        self.init(registry: registry, appliedProposals: AppliedProposals(capacity: appliedProposalsRemembered), stateMachine: stateMachine)
+    }
+
+    init(registry: MemberRegistry?, appliedProposals: AppliedProposals, stateMachine: [UInt8]) {
+        self.registry = registry
+        self.appliedProposals = appliedProposals
+        self.stateMachine = stateMachine
+    }
+
+    /// The snapshot's bytes. Without a registry, the bare state machine.
+    public var encoded: [UInt8] {
+        guard let registry else { return stateMachine }
+        var writer = BinaryWriter(capacity: 64 + 16 * appliedProposals.order.count + stateMachine.count)
+        writer.writeRaw(Self.magic)
+        writer.writeByte(Self.version)
+        writer.writeFixedLengthBytes(registry.encoded)
+        appliedProposals.write(to: &writer)
+        writer.writeRaw(stateMachine)
+        return writer.bytes
+    }
+
+    /// Decodes `encoded`, or a bare state machine from older data.
+    /// - Throws: `WireError` when the bytes start with the magic but are
+    ///   not a snapshot `encoded` could write.
+    public init(decoding bytes: [UInt8], appliedProposalsRemembered: Int = 131_072) throws(WireError) {
+        guard bytes.count >= Self.magic.count, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
+            self.init(registry: nil, stateMachine: bytes, appliedProposalsRemembered: appliedProposalsRemembered)
+            return
+        }
+        var reader = BinaryReader(bytes[Self.magic.count...])
+        let version = try reader.wireByte()
+        guard version == 1 || version == Self.version else { throw .invalid("unsupported server snapshot version \(version)") }
+        let registry = try MemberRegistry(decoding: try reader.wireBytes())
+        let applied =
+            version == 1
+            ? AppliedProposals(capacity: appliedProposalsRemembered)
+            : try AppliedProposals(reading: &reader, capacity: appliedProposalsRemembered)
+        self.init(registry: registry, appliedProposals: applied, stateMachine: Array(reader.readRest()))
+    }
+}

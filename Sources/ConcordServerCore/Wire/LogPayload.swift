@@ -1,0 +1,107 @@
+import ConcordFoundation
+import ConcordKV
+
+/// The replica that proposed a log entry and a request id unique on that
+/// replica: whichever replica applies the entry, only the proposer answers
+/// the client waiting for it, and a payload proposed twice (a retry after a
+/// leader change) is applied once.
+public struct ProposalID: Sendable, Hashable, CustomStringConvertible {
+    /// The proposing member.
+    public var proposer: UInt64
+    /// Unique among the proposer's proposals.
+    public var request: UInt64
+
+    /// Creates an id.
+    public init(proposer: UInt64, request: UInt64) {
+        self.proposer = proposer
+        self.request = request
+    }
+
+    /// `proposer:request` in hexadecimal.
+    public var description: String { "\(String(proposer, radix: 16)):\(String(request, radix: 16))" }
+}
+
+/// Everything that enters a Concord server's replicated log, in one typed,
+/// versioned format.
+///
+/// A normal Raft entry's data is one encoded payload; a configuration
+/// change entry carries one in its context (a member change commits with
+/// the Raft configuration change it accompanies, as etcd's
+/// `ConfChange.Context` does).
+public enum LogPayload: Sendable, Hashable {
+    /// A key-value or lease command of the etcd API.
+    case store(ProposalID, StoreCommand)
+    /// A change to the member registry.
+    case member(ProposalID, MemberCommand)
+
+    /// The id of the proposal the payload carries.
+    public var proposalID: ProposalID {
+        switch self {
+        case .store(let id, _), .member(let id, _): id
+        }
+    }
+
+    /// The format version written and accepted. Version 1 was the
+    /// untyped envelope of earlier releases; it is refused.
+    public static let version: UInt8 = 2
+
+    /// The bytes before a payload's body: version, kind, proposer, request.
+    public static let headerBytes = 18
+
+    enum Kind: UInt8 {
+        case store = 1
+        case member = 2
+    }
+
+    /// The payload's bytes.
+    ///
+    /// Layout: version byte (2), kind byte (1 store, 2 member), proposer
+    /// and request id (8 bytes each, little-endian), then the body: a store
+    /// command as `StoreCommand.encoded()` writes it, to the end; a member
+    /// command as `MemberCommand.write(to:)` writes it.
+    public func encoded() -> [UInt8] {
+        switch self {
+        case .store(let id, let command):
+            let body = command.encoded()
+            var writer = BinaryWriter(capacity: Self.headerBytes + body.count)
+            Self.writeHeader(.store, id, to: &writer)
+            writer.writeRaw(body)
+            return writer.bytes
+        case .member(let id, let command):
+            var writer = BinaryWriter(capacity: 128)
+            Self.writeHeader(.member, id, to: &writer)
+            command.write(to: &writer)
+            return writer.bytes
+        }
+    }
+
+    private static func writeHeader(_ kind: Kind, _ id: ProposalID, to writer: inout BinaryWriter) {
+        writer.writeByte(version)
+        writer.writeByte(kind.rawValue)
+        writer.writeFixed(id.proposer)
+        writer.writeFixed(id.request)
+    }
+
+    /// Decodes `encoded()`'s bytes.
+    /// - Throws: `WireError` naming what is wrong: an unsupported version,
+    ///   an unknown kind, or a body that does not decode. Nothing else.
+    public init(decoding bytes: [UInt8]) throws(WireError) {
+        var reader = BinaryReader(bytes)
+        let version = try reader.wireByte()
+        guard version == Self.version else { throw .invalid("unsupported log payload version \(version)") }
+        let kindByte = try reader.wireByte()
+        guard let kind = Kind(rawValue: kindByte) else { throw .invalid("unknown log payload kind \(kindByte)") }
+        let id = ProposalID(proposer: try reader.wireUInt64(), request: try reader.wireUInt64())
+        switch kind {
+        case .store:
+            do {
+                self = .store(id, try StoreCommand(decoding: Array(reader.readRest())))
+            } catch {
+                throw .invalid("store command: \(error)")
+            }
+        case .member:
+            self = .member(id, try MemberCommand(reading: &reader))
+            try reader.wireEnd("member command")
+        }
+    }
+}

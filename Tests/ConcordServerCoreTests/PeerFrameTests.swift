@@ -1,0 +1,169 @@
+import ConcordFoundation
+import ConcordKV
+import ConcordRaft
+import Testing
+
+@testable import ConcordServerCore
+
+/// Everything on the peer connection is one `PeerFrame`: one header, one
+/// version, one kind byte, and a clear refusal of anything else.
+@Suite struct PeerFrameTests {
+    static let cluster: UInt64 = 0xC0FFEE
+
+    static let configuration = ConfigurationState(voters: [1, 2, 3], votersOutgoing: [4], learners: [5], learnersNext: [4], autoLeave: true)
+
+    static let raftBodies: [RaftMessage.Body] = [
+        .appendEntries(
+            .init(
+                previousIndex: 7, previousTerm: 2,
+                entries: [LogEntry(index: 8, term: 3, data: [1, 2, 3]), LogEntry(index: 9, term: 3, kind: .configurationChange, data: [])],
+                leaderCommit: 6)),
+        .appendEntries(.init(previousIndex: 0, previousTerm: 0, entries: [], leaderCommit: 0)),
+        .appendResponse(.init(rejected: true, index: 9, hintIndex: 4, hintTerm: 2)),
+        .appendResponse(.init(rejected: false, index: 9)),
+        .heartbeat(.init(commit: 5, readRound: 11, sentTick: 99)),
+        .heartbeatResponse(.init(readRound: 11, sentTick: 99)),
+        .voteRequest(.init(lastLogIndex: 10, lastLogTerm: 4, isPreVote: true, isLeadershipTransfer: false)),
+        .voteResponse(.init(granted: true, isPreVote: false)),
+        .snapshotChunk(
+            .init(metadata: SnapshotMetadata(index: 40, term: 5, configuration: configuration), offset: 1024, data: [9, 9], isLast: true)),
+        .snapshotChunkResponse(.init(snapshotIndex: 40, nextOffset: 2048, rejected: false)),
+        .timeoutNow,
+        .forwardedProposal([ProposedEntry(data: [1]), ProposedEntry(kind: .configurationChange, data: [2, 3])]),
+        .readIndexRequest(context: 77),
+        .readIndexResponse(index: 12, context: 77),
+    ]
+
+    static let leaseFrames: [PeerFrame] =
+        [
+            .leaseRequest(requestID: 0xFEED, .keepAlive(leaseID: 0x1234_5678_9ABC)),
+            .leaseRequest(requestID: 1, .keepAlive(leaseID: -1)),
+            .leaseRequest(requestID: 2, .timeToLive(leaseID: 42, keys: true)),
+            .leaseRequest(requestID: 3, .timeToLive(leaseID: Int64.max, keys: false)),
+            .leaseResponse(requestID: 4, .renewed(ttlSeconds: 60)),
+            .leaseResponse(
+                requestID: 5,
+                .timeToLive(LeaseTimeToLive(id: 42, ttlSeconds: 17, grantedTTLSeconds: 60, keys: [Array("a".utf8), [], [0, 255, 7]]))),
+            .leaseResponse(requestID: 6, .timeToLive(LeaseTimeToLive(id: 9, ttlSeconds: 0, grantedTTLSeconds: 5, keys: []))),
+        ] + LeaseError.allCases.map { .leaseResponse(requestID: 7, .refused($0)) }
+
+    static var allFrames: [PeerFrame] { raftBodies.map { .raft(RaftMessage(from: 1, to: 2, term: 9, body: $0)) } + leaseFrames }
+
+    static func encode(_ frame: PeerFrame, clusterID: UInt64 = cluster) -> [UInt8] {
+        frame.encoded(from: 1, to: 2, clusterID: clusterID)
+    }
+
+    @Test(arguments: allFrames)
+    func everyFrameRoundTrips(frame: PeerFrame) throws {
+        let decoded = try PeerFrame.decode(Self.encode(frame), clusterID: Self.cluster)
+        #expect(decoded == PeerFrame.Addressed(from: 1, to: 2, frame: frame))
+    }
+
+    @Test func aRaftMessagesSenderAndReceiverAreTheHeaders() throws {
+        let message = RaftMessage(from: 3, to: 5, term: 2, body: .timeoutNow)
+        let decoded = try PeerFrame.decode(PeerFrame.encoded(message, clusterID: Self.cluster), clusterID: Self.cluster)
+        #expect(decoded.from == 3 && decoded.to == 5 && decoded.frame == .raft(message))
+    }
+
+    @Test func aFrameOfAnotherClusterIsRefusedAndItsClusterCanBeRead() {
+        let bytes = Self.encode(.raft(RaftMessage(from: 1, to: 2, term: 1, body: .timeoutNow)), clusterID: 1)
+        #expect(throws: WireError.invalid("frame of cluster 1, expected \(Self.cluster)")) {
+            try PeerFrame.decode(bytes, clusterID: Self.cluster)
+        }
+        #expect(PeerFrame.clusterID(in: bytes) == 1)
+        #expect(PeerFrame.clusterID(in: Self.encode(.raft(RaftMessage(from: 1, to: 2, term: 1, body: .timeoutNow)), clusterID: 0)) == nil)
+        #expect(PeerFrame.clusterID(in: [2, 1]) == nil)
+    }
+
+    @Test func theFormatsOfEarlierReleasesAndUnknownVersionsAreRefused() {
+        // Version 1 was the untyped Raft frame; 0x4C ("L") began a lease frame.
+        for version: UInt8 in [0, 1, 3, 0x4C, 255] {
+            var bytes = Self.encode(.leaseRequest(requestID: 1, .keepAlive(leaseID: 1)))
+            bytes[0] = version
+            #expect(throws: WireError.invalid("unsupported peer frame version \(version)")) {
+                try PeerFrame.decode(bytes, clusterID: Self.cluster)
+            }
+            #expect(PeerFrame.clusterID(in: bytes) == nil)
+        }
+    }
+
+    @Test func anUnknownKindIsRefused() {
+        for kind: UInt8 in [0, 4, 200] {
+            var bytes = Self.encode(.raft(RaftMessage(from: 1, to: 2, term: 1, body: .timeoutNow)))
+            bytes[PeerFrame.headerBytes - 1] = kind
+            #expect(throws: WireError.invalid("unknown peer frame kind \(kind)")) { try PeerFrame.decode(bytes, clusterID: Self.cluster) }
+        }
+    }
+
+    @Test func unknownTagsErrorCodesAndBooleansAreRefused() {
+        let tagOffset = PeerFrame.headerBytes + 8
+        var request = Self.encode(.leaseRequest(requestID: 1, .keepAlive(leaseID: 1)))
+        request[tagOffset] = 9
+        #expect(throws: WireError.invalid("unknown lease forwarding request tag 9")) { try PeerFrame.decode(request, clusterID: Self.cluster) }
+        var response = Self.encode(.leaseResponse(requestID: 1, .refused(.leaseNotFound)))
+        response[tagOffset + 1] = 99
+        #expect(throws: WireError.invalid("unknown lease error code 99")) { try PeerFrame.decode(response, clusterID: Self.cluster) }
+        var flag = Self.encode(.leaseRequest(requestID: 1, .timeToLive(leaseID: 1, keys: true)))
+        flag[flag.count - 1] = 2
+        #expect(throws: WireError.self) { try PeerFrame.decode(flag, clusterID: Self.cluster) }
+        var raftTag = Self.encode(.raft(RaftMessage(from: 1, to: 2, term: 1, body: .timeoutNow)))
+        raftTag[PeerFrame.headerBytes + 8] = 77
+        #expect(throws: WireError.invalid("unknown message tag 77")) { try PeerFrame.decode(raftTag, clusterID: Self.cluster) }
+    }
+
+    @Test(arguments: allFrames)
+    func everyTruncationAndTrailingByteIsRefused(frame: PeerFrame) {
+        let bytes = Self.encode(frame)
+        for length in 0..<bytes.count {
+            #expect(throws: WireError.self) { try PeerFrame.decode(Array(bytes[..<length]), clusterID: Self.cluster) }
+        }
+        #expect(throws: WireError.self) { try PeerFrame.decode(bytes + [0], clusterID: Self.cluster) }
+    }
+
+    @Test func randomGarbageNeverCrashesTheDecoder() {
+        var random = SeededRandom(seed: 2026)
+        for _ in 0..<5000 {
+            let count = random.index(below: 96)
+            var bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            if bytes.count > PeerFrame.headerBytes {
+                bytes[0] = PeerFrame.version
+                bytes.replaceSubrange(1..<9, with: Array(BinaryWriter.fixed(Self.cluster)))
+                bytes[PeerFrame.headerBytes - 1] = UInt8(1 + random.index(below: 3))
+            }
+            _ = try? PeerFrame.decode(bytes, clusterID: Self.cluster)
+        }
+    }
+
+    @Test func hugeDeclaredCountsAreRefusedWithoutAllocating() {
+        var append = BinaryWriter()
+        append.writeRaw(Self.encode(.raft(RaftMessage(from: 1, to: 2, term: 3, body: .timeoutNow))).prefix(PeerFrame.headerBytes))
+        append.writeFixed(UInt64(3))
+        append.writeByte(RaftMessageCoding.Tag.appendEntries.rawValue)
+        for _ in 0..<3 { append.writeFixed(UInt64(0)) }
+        append.writeFixed(UInt32.max)
+        #expect(throws: WireError.invalid("entry count \(UInt32.max) exceeds the message")) {
+            try PeerFrame.decode(append.bytes, clusterID: Self.cluster)
+        }
+        var keys = BinaryWriter()
+        keys.writeRaw(Self.encode(.leaseResponse(requestID: 1, .renewed(ttlSeconds: 1))).prefix(PeerFrame.headerBytes + 8))
+        keys.writeByte(LeaseForwardCoding.Tag.status.rawValue)
+        for _ in 0..<3 { keys.writeFixed(UInt64(1)) }
+        keys.writeFixed(UInt32(1_000_000))
+        #expect(throws: WireError.invalid("key count 1000000 exceeds the message")) { try PeerFrame.decode(keys.bytes, clusterID: Self.cluster) }
+    }
+
+    @Test func everyLeaseErrorHasItsOwnCode() {
+        let codes = LeaseError.allCases.map(LeaseForwardCoding.code(of:))
+        #expect(Set(codes).count == LeaseError.allCases.count)
+        for error in LeaseError.allCases { #expect(LeaseForwardCoding.error(code: LeaseForwardCoding.code(of: error)) == error) }
+    }
+}
+
+extension BinaryWriter {
+    /// The little-endian bytes of `value`.
+    static func fixed(_ value: UInt64) -> [UInt8] {
+        var writer = BinaryWriter()
+        writer.writeFixed(value)
+        return writer.bytes
+    }
+}
