@@ -26,13 +26,13 @@ enum FastPaxosScenario {
         case .failure(let unknown):
             return ScenarioResult(passed: false, verdict: unknown.verdict, traceHash: 0)
         case .success(let bug):
-            let report = execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline)
-            return ScenarioResult(passed: report.passed, verdict: report.verdict, timeline: report.trace, traceHash: report.traceHash)
+            return execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline, recordsEvents: options.recordEvents).result
         }
     }
 
     static func execute(
-        seed: UInt64, bug: PaxosBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase
+        seed: UInt64, bug: PaxosBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase,
+        recordsEvents: Bool = false
     ) -> PaxosLabRun.Report {
         var random = SeededRandom(seed: seed ^ 0xFA57_0000_5EED_0003)
         let serverCount = random.chance(perMillion: 500_000) ? 3 : 5
@@ -56,7 +56,8 @@ enum FastPaxosScenario {
             "\(profile), \(quorums), \(configuration.fastRoundsEnabled ? "fast rounds" : "classic rounds only"), stall timeout \(configuration.stallTimeoutTicks) ticks"
         return PaxosLabRun.execute(
             PaxosLabRun.Setup<FastPaxosKVServer>(
-                seed: seed, settings: settings, safetyPhase: safetyPhase, recordsTrace: recordsTrace, requiresLeader: true,
+                seed: seed, settings: settings, safetyPhase: safetyPhase, recordsTrace: recordsTrace,
+                recordsEvents: recordsEvents, requiresLeader: true,
                 healsEveryServer: false, shape: shape, monitor: monitor, profile: profile,
                 makeServer: { id, durable, context in
                     FastPaxosKVServer(

@@ -29,8 +29,7 @@ enum MultiPaxosScenario {
         case .failure(let unknown):
             return ScenarioResult(passed: false, verdict: unknown.verdict, traceHash: 0)
         case .success(let bug):
-            let report = execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline)
-            return ScenarioResult(passed: report.passed, verdict: report.verdict, timeline: report.trace, traceHash: report.traceHash)
+            return execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline, recordsEvents: options.recordEvents).result
         }
     }
 
@@ -57,7 +56,8 @@ enum MultiPaxosScenario {
     }
 
     static func execute(
-        seed: UInt64, bug: PaxosBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase
+        seed: UInt64, bug: PaxosBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase,
+        recordsEvents: Bool = false
     ) -> PaxosLabRun.Report {
         var random = SeededRandom(seed: seed ^ 0x3A17_0000_5EED_0002)
         let serverCount = random.chance(perMillion: 500_000) ? 3 : 5
@@ -74,7 +74,8 @@ enum MultiPaxosScenario {
             "\(profile), \(PaxosLabQuorums.describe(quorums)), \(reads), \(configuration.checkQuorum ? "check-quorum" : "no check-quorum"), \(configuration.entriesPerMessageMax) slots per accept, window \(configuration.inflightMessagesMax)"
         return PaxosLabRun.execute(
             PaxosLabRun.Setup<MultiPaxosKVServer>(
-                seed: seed, settings: settings, safetyPhase: safetyPhase, recordsTrace: recordsTrace, requiresLeader: true,
+                seed: seed, settings: settings, safetyPhase: safetyPhase, recordsTrace: recordsTrace,
+                recordsEvents: recordsEvents, requiresLeader: true,
                 healsEveryServer: PaxosLabQuorums.needsEveryServer(quorums, servers: serverCount), shape: shape,
                 monitor: monitor, profile: profile,
                 makeServer: { id, durable, context in

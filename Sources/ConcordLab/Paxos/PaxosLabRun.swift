@@ -39,6 +39,17 @@ enum PaxosLabRun {
         var trace: [String]
         var traceHash: UInt64
         var operations: Int
+        /// The simulator's recording and the checked operations, when
+        /// `Setup.recordsEvents` asked for them.
+        var recording: SimulationRecording? = nil
+        var recordedOperations: [RecordedOperation] = []
+
+        /// The report as a scenario's result.
+        var result: ScenarioResult {
+            ScenarioResult(
+                passed: passed, verdict: verdict, timeline: trace, traceHash: traceHash, recording: recording,
+                operations: recordedOperations)
+        }
     }
 
     /// The fault profiles of a run.
@@ -64,6 +75,8 @@ enum PaxosLabRun {
         var settings: PaxosLabSettings
         var safetyPhase: SimulationDuration
         var recordsTrace: Bool
+        /// True to keep a `SimulationRecording` for the space-time diagram.
+        var recordsEvents = false
         /// True when a server must lead at the end of the run.
         var requiresLeader: Bool
         /// True when the liveness phase heals every server, not a majority.
@@ -83,7 +96,7 @@ enum PaxosLabRun {
         if setup.healsEveryServer { healEveryServer(&plan, at: healedAt) }
         var simulator = Simulator<PaxosLabNode<Server>>(
             seed: setup.seed, nodeIDs: settings.servers + settings.clients, disk: disk, recordsTrace: setup.recordsTrace,
-            describeMessage: { $0.description },
+            recordsEvents: setup.recordsEvents, describeMessage: { $0.description },
             makeNode: { id, durable, context in
                 if settings.servers.contains(id) { return .server(setup.makeServer(id, durable, &context)) }
                 return .client(PaxosKVClient(id: id, settings: settings, context: &context))
@@ -123,10 +136,17 @@ enum PaxosLabRun {
         if !idle { failures.append("liveness: operations still pending \(livenessBound) after healing") }
         if setup.requiresLeader && !leader { failures.append("liveness: no leader \(livenessBound) after healing") }
         var verdict = "history not checked (the run already failed)"
+        var recordedOperations: [RecordedOperation] = []
         if monitor.violations.isEmpty {
             do {
-                let checked = checkLinearizability(try History(history), model: .kv, budget: checkBudget)
+                let checkedHistory = try History(history)
+                let checked = checkLinearizability(checkedHistory, model: .kv, budget: checkBudget)
                 verdict = checked.description
+                if setup.recordsEvents {
+                    // A client's process is its node id.
+                    recordedOperations = RecordedOperation.operations(
+                        of: checkedHistory, offending: checked.offendingOperations, node: { NodeID($0) })
+                }
                 if case .notLinearizable = checked {
                     failures.append("history \(checked)")
                     safetyViolated = true
@@ -139,7 +159,8 @@ enum PaxosLabRun {
         let passed = failures.isEmpty
         return Report(
             passed: passed, safetyViolated: safetyViolated, verdict: passed ? "\(verdict); \(shape)" : "\(failures.joined(separator: "; ")); \(shape)",
-            trace: setup.recordsTrace ? simulator.trace : [], traceHash: simulator.traceHash, operations: operations)
+            trace: setup.recordsTrace ? simulator.trace : [], traceHash: simulator.traceHash, operations: operations,
+            recording: simulator.recording, recordedOperations: recordedOperations)
     }
 
     /// Adds, at `time`, a restart of every server still crashed and a

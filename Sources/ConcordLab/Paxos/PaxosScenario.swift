@@ -34,13 +34,13 @@ enum PaxosScenario {
         case .failure(let unknown):
             return ScenarioResult(passed: false, verdict: unknown.verdict, traceHash: 0)
         case .success(let bug):
-            let report = execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline)
-            return ScenarioResult(passed: report.passed, verdict: report.verdict, timeline: report.trace, traceHash: report.traceHash)
+            return execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline, recordsEvents: options.recordEvents).result
         }
     }
 
     static func execute(
-        seed: UInt64, bug: PaxosBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase
+        seed: UInt64, bug: PaxosBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase,
+        recordsEvents: Bool = false
     ) -> PaxosLabRun.Report {
         var random = SeededRandom(seed: seed ^ 0x9A05_0000_5EED_0001)
         let serverCount = random.chance(perMillion: 500_000) ? 3 : 5
@@ -63,7 +63,8 @@ enum PaxosScenario {
             "\(profile), \(PaxosLabQuorums.describe(quorums)), attempt timeout \(configuration.attemptTimeoutTicks) ticks, back-off up to \(configuration.backoffTicksMax)"
         return PaxosLabRun.execute(
             PaxosLabRun.Setup<PaxosKVServer>(
-                seed: seed, settings: settings, safetyPhase: safetyPhase, recordsTrace: recordsTrace, requiresLeader: false,
+                seed: seed, settings: settings, safetyPhase: safetyPhase, recordsTrace: recordsTrace,
+                recordsEvents: recordsEvents, requiresLeader: false,
                 healsEveryServer: PaxosLabQuorums.needsEveryServer(quorums, servers: serverCount), shape: shape,
                 monitor: monitor, profile: profile,
                 makeServer: { id, durable, context in
