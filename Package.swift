@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ConcordSimulation", targets: ["ConcordSimulation"]),
         .library(name: "ConcordChecker", targets: ["ConcordChecker"]),
         .library(name: "ConcordRaft", targets: ["ConcordRaft"]),
+        .library(name: "ConcordPaxos", targets: ["ConcordPaxos"]),
         .library(name: "ConcordTransactions", targets: ["ConcordTransactions"]),
         .library(name: "ConcordKV", targets: ["ConcordKV"]),
         .library(name: "ConcordDynamo", targets: ["ConcordDynamo"]),
@@ -67,6 +68,10 @@ let package = Package(
         // Protocol cores: value types, no I/O, no wall clock, no hidden randomness.
         .target(
             name: "ConcordRaft",
+            dependencies: ["ConcordFoundation", .product(name: "Collections", package: "swift-collections")]
+        ),
+        .target(
+            name: "ConcordPaxos",
             dependencies: ["ConcordFoundation", .product(name: "Collections", package: "swift-collections")]
         ),
         .target(
@@ -147,7 +152,7 @@ let package = Package(
             name: "ConcordLab",
             dependencies: [
                 "ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordSimulation", "ConcordChecker",
-                "ConcordRaft", "ConcordTransactions", "ConcordKV", "ConcordServerCore", "ConcordStorage", "ConcordDynamo",
+                "ConcordRaft", "ConcordPaxos", "ConcordTransactions", "ConcordKV", "ConcordServerCore", "ConcordStorage", "ConcordDynamo",
             ]
         ),
         .executableTarget(
@@ -169,6 +174,7 @@ let package = Package(
         .testTarget(name: "ConcordSimulationTests", dependencies: ["ConcordFoundation", "ConcordSimulation"]),
         .testTarget(name: "ConcordCheckerTests", dependencies: ["ConcordFoundation", "ConcordChecker", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordRaftTests", dependencies: ["ConcordFoundation", "ConcordRaft"]),
+        .testTarget(name: "ConcordPaxosTests", dependencies: ["ConcordFoundation", "ConcordPaxos"]),
         .testTarget(
             name: "ConcordServerCoreTests",
             dependencies: ["ConcordFoundation", "ConcordServerCore", "ConcordRaft", "ConcordKV"]
@@ -205,6 +211,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConcordClientTests", dependencies: ["ConcordClient", "ConcordEtcdAPI"]),
-        .testTarget(name: "ConcordLabTests", dependencies: ["ConcordFoundation", "ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV", "ConcordDynamo"]),
+        .testTarget(name: "ConcordLabTests", dependencies: ["ConcordFoundation", "ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordPaxos", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV", "ConcordDynamo"]),
     ]
 )

@@ -88,6 +88,7 @@ public enum Scenarios {
         TransactionScenarios.sagaCheckout,
         TransactionScenarios.sagaTravel,
         TransactionScenarios.sagaChoreography,
+        PaxosScenario.scenario, MultiPaxosScenario.scenario, FastPaxosScenario.scenario,
         ServerScenario.scenario,
         ClockSyncScenario.scenario, CausalityScenario.scenario, HybridClockScenario.scenario, CommitWaitScenario.scenario,
         DynamoScenario.scenario,

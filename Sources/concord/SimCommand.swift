@@ -15,6 +15,7 @@ struct SimCommand: ParsableCommand {
             concord sim --list
             concord sim <scenario> --seed N [--no-timeline] [--html run.html]
             concord sim <scenario> --seeds 10000 [--start S] [--html first-failure.html]
+            concord sim compare-consensus [--seed N]: Raft and the Paxos family measured side by side
             Exit status: 0 when every run passed, 1 when a run failed.
             """
     )
@@ -53,6 +54,12 @@ struct SimCommand: ParsableCommand {
         guard let scenario else {
             throw ValidationError("name a scenario, or use --list to see them")
         }
+        if scenario == ConsensusComparison.name {
+            guard seeds == nil, bug == nil else {
+                throw ValidationError("\(ConsensusComparison.name) takes only --seed")
+            }
+            return
+        }
         guard Scenarios.named(scenario) != nil else {
             throw ValidationError("no scenario named '\(scenario)'; known: \(Self.knownScenarios)")
         }
@@ -70,6 +77,12 @@ struct SimCommand: ParsableCommand {
             for scenario in Scenarios.all {
                 print("\(scenario.name)\t\(scenario.summary)")
             }
+            print("\(ConsensusComparison.name)\t\(ConsensusComparison.summary)")
+            return
+        }
+        if scenario == ConsensusComparison.name {
+            for line in ConsensusComparison.report(seed: seed ?? 1) { print(line) }
+            fflush(nil)
             return
         }
         // validate() has checked the scenario exists.
