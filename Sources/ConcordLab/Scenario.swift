@@ -12,10 +12,18 @@ public struct Scenario: Sendable {
     public let summary: String
     /// Runs the scenario once with the given options.
     public let run: @Sendable (ScenarioOptions) -> ScenarioResult
+    /// True for a measurement: it runs many seeds of other scenarios and
+    /// prints a table, so it has no single run to draw (`--html` writes a
+    /// page that says so); run one of its seeds with its scenario instead.
+    public let isMeasurement: Bool
 
-    public init(name: String, summary: String, run: @escaping @Sendable (ScenarioOptions) -> ScenarioResult) {
+    public init(
+        name: String, summary: String, isMeasurement: Bool = false,
+        run: @escaping @Sendable (ScenarioOptions) -> ScenarioResult
+    ) {
         self.name = name
         self.summary = summary
+        self.isMeasurement = isMeasurement
         self.run = run
     }
 }

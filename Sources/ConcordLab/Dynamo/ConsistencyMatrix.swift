@@ -15,7 +15,8 @@ import ConcordSimulation
 public enum ConsistencyMatrix {
     public static let scenario = Scenario(
         name: "consistency-matrix",
-        summary: "measurement: latency, availability during a partition and stale reads per consistency level, beside Raft"
+        summary: "measurement: latency, availability during a partition and stale reads per consistency level, beside Raft",
+        isMeasurement: true
     ) { options in
         let rows = measure(firstSeed: options.seed, seeds: seedCount)
         return ScenarioResult(passed: true, verdict: "\(rows.count) levels measured", timeline: table(rows, firstSeed: options.seed), traceHash: 0)

@@ -58,7 +58,8 @@ public struct DynamoBugHunt: Sendable, CustomStringConvertible {
     /// The measurement, as registered in `Scenarios.all`.
     public static let scenario = Scenario(
         name: "dynamo-bug-hunt",
-        summary: "measurement: for each bug switch, the first seed that catches it and how many of 100 seeds do"
+        summary: "measurement: for each bug switch, the first seed that catches it and how many of 100 seeds do",
+        isMeasurement: true
     ) { options in
         ScenarioResult(passed: true, verdict: "\(all.count) bugs hunted", timeline: table(firstSeed: options.seed), traceHash: 0)
     }

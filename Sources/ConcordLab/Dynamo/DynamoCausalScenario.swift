@@ -29,8 +29,8 @@ public enum DynamoCausalScenario {
         case .success(let parsed): bug = parsed
         case .failure(let message): return ScenarioResult(passed: false, verdict: message.text, traceHash: 0)
         }
-        let report = execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline)
-        return ScenarioResult(passed: report.passed, verdict: report.verdict, timeline: report.timeline, traceHash: report.traceHash)
+        let report = execute(seed: options.seed, bug: bug, recordsTrace: options.recordTimeline, recordsEvents: options.recordEvents)
+        return report.result
     }
 
     static func settings(seed: UInt64, clientsStopAt: SimulationInstant, bug: DynamoBug?) -> DynamoLabSettings {
@@ -55,12 +55,13 @@ public enum DynamoCausalScenario {
     }
 
     static func execute(
-        seed: UInt64, bug: DynamoBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase
+        seed: UInt64, bug: DynamoBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase,
+        recordsEvents: Bool = false
     ) -> DynamoScenario.Report {
         let healedAt = SimulationInstant.zero + safetyPhase
         let settings = settings(seed: seed, clientsStopAt: healedAt, bug: bug)
         let plan = FaultPlan.random(seed: seed, nodes: settings.servers, safetyPhase: safetyPhase, limits: faultLimits)
-        var run = DynamoLabRun(seed: seed, settings: settings, recordsTrace: recordsTrace)
+        var run = DynamoLabRun(seed: seed, settings: settings, recordsTrace: recordsTrace, recordsEvents: recordsEvents)
         plan.schedule(on: &run.simulator)
         run.run(until: healedAt)
         run.healEverything()
@@ -100,6 +101,6 @@ public enum DynamoCausalScenario {
         }
         return DynamoScenario.Report(
             passed: passed, verdict: verdict, timeline: timeline, traceHash: run.simulator.traceHash,
-            convergedAfter: converged, operations: records.count)
+            convergedAfter: converged, operations: records.count, recording: run.simulator.recording)
     }
 }

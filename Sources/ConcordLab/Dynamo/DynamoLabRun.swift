@@ -12,7 +12,7 @@ struct DynamoLabRun {
 
     init(
         seed: UInt64, settings: DynamoLabSettings, recordsTrace: Bool, network: NetworkConditions = .init(),
-        stored: [NodeID: StoredState] = [:], scriptedClients: Bool = false
+        stored: [NodeID: StoredState] = [:], scriptedClients: Bool = false, recordsEvents: Bool = false
     ) {
         self.settings = settings
         let members = settings.members.map { MemberID(node: $0) }
@@ -24,7 +24,7 @@ struct DynamoLabRun {
         let clients = settings.clients
         simulator = Simulator<DynamoLabNode>(
             seed: seed, nodeIDs: settings.servers + settings.clients, network: network, recordsTrace: recordsTrace,
-            describeMessage: { $0.description },
+            recordsEvents: recordsEvents, describeMessage: { $0.description },
             makeNode: { id, durable, context in
                 if let index = clients.firstIndex(of: id) {
                     return .client(DynamoLabClient(id: id, index: index, settings: settings, scripted: scriptedClients, context: &context))

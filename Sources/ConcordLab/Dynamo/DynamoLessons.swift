@@ -44,7 +44,7 @@ public enum DynamoLessons {
         var run: DynamoLabRun
         var lines: [String] = []
 
-        init(seed: UInt64, members: [NodeID], clients: Int) {
+        init(seed: UInt64, members: [NodeID], clients: Int, recordsEvents: Bool = false) {
             var dynamo = DynamoSettings()
             dynamo.replicationFactor = 3
             dynamo.antiEntropyIntervalTicks = 50
@@ -53,7 +53,7 @@ public enum DynamoLessons {
                 dynamo: dynamo,
                 workload: DynamoLabWorkload(registerKeys: [], counterKeys: [], setKeys: [], deletes: false),
                 sessions: false, consistencies: [], clientsStopAt: .zero)
-            run = DynamoLabRun(seed: seed, settings: settings, recordsTrace: true, scriptedClients: true)
+            run = DynamoLabRun(seed: seed, settings: settings, recordsTrace: true, scriptedClients: true, recordsEvents: recordsEvents)
         }
 
         /// At `time`, client `client` issues `action` on `key` through `member`.
@@ -93,7 +93,9 @@ public enum DynamoLessons {
         }
 
         func result(_ passed: Bool, _ verdict: String) -> ScenarioResult {
-            ScenarioResult(passed: passed, verdict: verdict, timeline: timeline, traceHash: run.simulator.traceHash)
+            ScenarioResult(
+                passed: passed, verdict: verdict, timeline: timeline, traceHash: run.simulator.traceHash,
+                recording: run.simulator.recording)
         }
     }
 
@@ -101,7 +103,7 @@ public enum DynamoLessons {
     /// the second member's clock runs 100 ms behind. Nobody read before
     /// writing: the writes are concurrent. `mode` nil: a set and a counter.
     static func concurrentWrites(_ options: ScenarioOptions, mode: VersioningMode?) -> ScenarioResult {
-        var lesson = Lesson(seed: options.seed, members: [1, 2, 3], clients: 2)
+        var lesson = Lesson(seed: options.seed, members: [1, 2, 3], clients: 2, recordsEvents: options.recordEvents)
         lesson.lines.append("n2's clock runs 100 ms behind; c0 writes through n1 at 10 ms, c1 through n2 at 60 ms; nobody read first")
         lesson.run.simulator.setClock(2, skew: .milliseconds(-100), driftPerMillion: 0)
         let all = RequestConsistency.all
@@ -156,7 +158,7 @@ public enum DynamoLessons {
     /// n1; c1 reads at R = 1 through n3 and gets `old`. At QUORUM, the same
     /// read through n3 cannot gather two answers and fails.
     static func staleRead(_ options: ScenarioOptions) -> ScenarioResult {
-        var lesson = Lesson(seed: options.seed, members: [1, 2, 3], clients: 2)
+        var lesson = Lesson(seed: options.seed, members: [1, 2, 3], clients: 2, recordsEvents: options.recordEvents)
         let one = RequestConsistency(read: .one, write: .one, sloppy: false)
         let quorum = RequestConsistency(read: .quorum, write: .quorum, sloppy: false)
         lesson.at(0, client: 0, "x", .put("old"), via: 1, consistency: .all)
@@ -193,7 +195,7 @@ public enum DynamoLessons {
     /// read through b asks b and c and returns the old value.
     static func sloppyQuorum(_ options: ScenarioOptions) -> ScenarioResult {
         let members = [1, 2, 3, 4, 5]
-        var lesson = Lesson(seed: options.seed, members: members, clients: 2)
+        var lesson = Lesson(seed: options.seed, members: members, clients: 2, recordsEvents: options.recordEvents)
         let ring = lesson.run.ring.ring
         let key = "x"
         let order = ring.preferenceList(for: ByteString(key)).map(\.node)

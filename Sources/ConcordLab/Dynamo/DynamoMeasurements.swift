@@ -8,7 +8,8 @@ public enum DynamoMeasurements {
     /// Convergence time after healing, against the rate of faults.
     public static let convergence = Scenario(
         name: "dynamo-convergence",
-        summary: "measurement: time from healing to convergence against the fault rate"
+        summary: "measurement: time from healing to convergence against the fault rate",
+        isMeasurement: true
     ) { options in
         ScenarioResult(passed: true, verdict: "measured", timeline: convergenceTable(firstSeed: options.seed), traceHash: 0)
     }
@@ -16,7 +17,8 @@ public enum DynamoMeasurements {
     /// Anti-entropy traffic against the number of keys.
     public static let antiEntropy = Scenario(
         name: "dynamo-anti-entropy",
-        summary: "measurement: anti-entropy bytes to repair 1% of keys, against the key count and the Merkle tree size"
+        summary: "measurement: anti-entropy bytes to repair 1% of keys, against the key count and the Merkle tree size",
+        isMeasurement: true
     ) { options in
         ScenarioResult(passed: true, verdict: "measured", timeline: antiEntropyTable(seed: options.seed), traceHash: 0)
     }

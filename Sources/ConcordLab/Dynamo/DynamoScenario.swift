@@ -110,8 +110,8 @@ public enum DynamoScenario {
         }
         let report = execute(
             seed: options.seed, bug: bug, recordsTrace: options.recordTimeline, faultLimits: profile.faultLimits,
-            adjust: profile.adjust)
-        return ScenarioResult(passed: report.passed, verdict: report.verdict, timeline: report.timeline, traceHash: report.traceHash)
+            adjust: profile.adjust, recordsEvents: options.recordEvents)
+        return report.result
     }
 
     static func execute(
@@ -141,17 +141,25 @@ public enum DynamoScenario {
         /// Time from healing to convergence, if reached.
         var convergedAfter: SimulationDuration?
         var operations: Int
+        /// The simulator's recording, when the run was asked to keep one.
+        var recording: SimulationRecording? = nil
+
+        /// The report as a scenario's result.
+        var result: ScenarioResult {
+            ScenarioResult(passed: passed, verdict: verdict, timeline: timeline, traceHash: traceHash, recording: recording)
+        }
     }
 
     static func execute(
         seed: UInt64, bug: DynamoBug?, recordsTrace: Bool, safetyPhase: SimulationDuration = safetyPhase,
-        faultLimits: FaultLimits = faultLimits, adjust: (inout DynamoLabSettings) -> Void = { _ in }
+        faultLimits: FaultLimits = faultLimits, adjust: (inout DynamoLabSettings) -> Void = { _ in },
+        recordsEvents: Bool = false
     ) -> Report {
         let healedAt = SimulationInstant.zero + safetyPhase
         var settings = DynamoLabSettings.swarm(seed: seed, clientsStopAt: healedAt, bug: bug)
         adjust(&settings)
         let plan = FaultPlan.random(seed: seed, nodes: settings.servers, safetyPhase: safetyPhase, limits: faultLimits)
-        var run = DynamoLabRun(seed: seed, settings: settings, recordsTrace: recordsTrace)
+        var run = DynamoLabRun(seed: seed, settings: settings, recordsTrace: recordsTrace, recordsEvents: recordsEvents)
         plan.schedule(on: &run.simulator)
         run.run(until: healedAt)
         run.healEverything()
@@ -182,7 +190,7 @@ public enum DynamoScenario {
         }
         return Report(
             passed: passed, verdict: verdict, timeline: timeline, traceHash: run.simulator.traceHash,
-            convergedAfter: converged, operations: records.count)
+            convergedAfter: converged, operations: records.count, recording: run.simulator.recording)
     }
 
     /// Runs until the members converge and the clients are idle; returns the

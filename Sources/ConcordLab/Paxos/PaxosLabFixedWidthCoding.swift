@@ -1,58 +1,48 @@
 import ConcordFoundation
-import ConcordClocks
 
-// The byte format of the Paxos labs' key-value payloads (commands in log
-// slots and state-machine snapshots), written with ConcordClocks' coder:
-// integers and string lengths are fixed-width 8-byte little-endian words, not
-// varints, so that slots (and so simulated runs and their trace hashes)
-// keep the bytes they have always had.
+// The layout of the Paxos labs' key-value payloads (commands in log slots
+// and state-machine snapshots): integers and string lengths are fixed-width
+// 8-byte little-endian words rather than varints, so that slots (and so
+// simulated runs and their trace hashes) keep the bytes they have always
+// had. Only the layout lives here; every byte goes through the foundation's
+// `writeFixed`/`readFixed`/`writeRaw`/`readRaw`.
 
 extension BinaryWriter {
     /// Appends `value` as 8 little-endian bytes.
     mutating func writeFixedWidth(_ value: UInt64) {
-        for shift in 0..<8 {
-            writeByte(UInt8(truncatingIfNeeded: value >> (8 * UInt64(shift))))
-        }
+        writeFixed(value)
     }
 
     /// Appends a string's UTF-8 bytes after their count as a fixed-width word.
     mutating func writeFixedWidthString(_ value: String) {
         let utf8 = Array(value.utf8)
-        writeFixedWidth(UInt64(utf8.count))
-        for byte in utf8 { writeByte(byte) }
+        writeFixed(UInt64(utf8.count))
+        writeRaw(utf8)
     }
 
     /// Appends a presence tag (0 absent, 1 present) and then the string.
     mutating func writeFixedWidthOptionalString(_ value: String?) {
-        if let value {
-            writeByte(1)
-            writeFixedWidthString(value)
-        } else {
+        guard let value else {
             writeByte(0)
+            return
         }
+        writeByte(1)
+        writeFixedWidthString(value)
     }
 }
 
 extension BinaryReader {
     /// Reads 8 little-endian bytes.
     mutating func readFixedWidthUInt64() throws(BinaryDecodingError) -> UInt64 {
-        guard remainingCount >= 8 else { throw .truncated(offset: offset) }
-        var value: UInt64 = 0
-        for shift in 0..<8 {
-            value |= UInt64(try readByte()) << (8 * UInt64(shift))
-        }
-        return value
+        try readFixed(UInt64.self)
     }
 
     /// Reads a string written by ``BinaryWriter/writeFixedWidthString(_:)``;
     /// ill-formed UTF-8 is repaired, as the lab always did.
     mutating func readFixedWidthString() throws(BinaryDecodingError) -> String {
-        let count = try readFixedWidthUInt64()
+        let count = try readFixed(UInt64.self)
         guard UInt64(remainingCount) >= count else { throw .truncated(offset: offset) }
-        var utf8: [UInt8] = []
-        utf8.reserveCapacity(Int(count))
-        for _ in 0..<count { utf8.append(try readByte()) }
-        return String(decoding: utf8, as: UTF8.self)
+        return String(decoding: try readRaw(count: Int(count)), as: UTF8.self)
     }
 
     /// Reads a string written by
