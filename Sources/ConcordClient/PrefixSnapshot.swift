@@ -11,8 +11,8 @@ public struct PrefixSnapshot: Sendable {
 
 extension ConcordClient {
     /// The keys under `prefix` now, then again after every revision that
-    /// changes them: one read, then a watch from the read's revision + 1
-    /// (so no change between the two is missed).
+    /// changes them, one snapshot per revision: one read, then a watch from
+    /// the read's revision + 1 (so no change between the two is missed).
     ///
     /// This is configuration with a watch (ZooKeeper's `getData` with a
     /// watch, re-armed for ever) and the view of a group's members.
@@ -28,14 +28,20 @@ extension ConcordClient {
                 var options = WatchOptions()
                 options.startRevision = initial.revision + 1
                 for try await events in watchBatches(.prefix(prefix), options: options) {
-                    for event in events {
+                    // One batch may hold several revisions (a watch that
+                    // starts behind catches up in one response): each
+                    // revision gets its own snapshot, and a transaction's
+                    // changes (one revision) stay together.
+                    for (index, event) in events.enumerated() {
                         switch event.kind {
                         case .put: snapshot.entries[event.kv.key] = event.kv
                         case .delete: snapshot.entries[event.kv.key] = nil
                         }
                         snapshot.revision = event.revision
+                        if index == events.count - 1 || events[index + 1].revision != event.revision {
+                            continuation.yield(snapshot)
+                        }
                     }
-                    continuation.yield(snapshot)
                 }
                 continuation.finish()
             } catch {
