@@ -105,18 +105,33 @@ import Testing
 /// The measurements run and show the trade-off they are about.
 @Suite struct DynamoMeasurementTests {
     @Test func theMatrixShowsAvailabilityTradedForConsistencyDuringThePartition() {
-        let rows = ConsistencyMatrix.measure(firstSeed: 1, seeds: 1)
-        #expect(rows.count == ConsistencyMatrix.levels.count + 1)
+        let rows = ConsistencyMatrix.measure(firstSeed: 2, seeds: 1)
+        #expect(rows.count == ConsistencyMatrix.levels.count + 2)
         let strong = rows[0]
+        let sequential = rows[1]
         let eventual = rows.last!
-        #expect(strong.linearizable == true)
+        #expect(strong.verdict == "linearizable")
+        #expect(strong.staleReads == 0)
         #expect(strong.minorityInvoked > 0 && strong.minorityAnsweredCutOff == 0, "Raft's minority side cannot answer while cut off")
+        #expect(sequential.verdict == "sequentially consistent", "\(sequential.witnessFailures.prefix(3))")
+        #expect(sequential.minorityAnsweredCutOff > 0, "reads from the client's own member go on in the minority")
+        #expect(sequential.staleReads > 0, "and some of them are stale")
         #expect(eventual.minorityAnsweredCutOff > 0)
         #expect(eventual.minorityAnswered * 10 >= eventual.minorityInvoked * 9, "R=W=1 stays available on the minority side")
         let strictQuorum = rows.first { $0.name.hasPrefix("QUORUM, R=W=2 strict") }!
         #expect(strictQuorum.minorityAnswered < strictQuorum.minorityInvoked)
-        let table = ConsistencyMatrix.table(rows, firstSeed: 1)
+        let table = ConsistencyMatrix.table(rows, firstSeed: 2)
         #expect(table.contains { $0.hasPrefix("| strong (Raft)") })
+        #expect(table.contains { $0.hasPrefix("| sequential (Raft") })
+    }
+
+    /// The sequential row's promise rests on each client keeping to one
+    /// member: sent to any member of its side, a client reads behind its
+    /// own writes, and the witness check says so.
+    @Test func readsFromAnyMemberAreNotSequentiallyConsistent() {
+        let row = ConsistencyMatrix.raftRow(firstSeed: 1, seeds: 5, sequential: true, stickyClients: false)
+        #expect(row.verdict == "not shown sequentially consistent")
+        #expect(!row.witnessFailures.isEmpty)
     }
 
     @Test func antiEntropySendsFarLessThanAFullCopy() {

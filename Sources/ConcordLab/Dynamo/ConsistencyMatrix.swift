@@ -51,7 +51,10 @@ public enum ConsistencyMatrix {
         var majorityAnswered = 0
         var reads = 0
         var staleReads = 0
-        var linearizable: Bool?
+        /// What a checker proved of the row's histories, if one ran.
+        var verdict: String?
+        /// Why ``SequentialWitness`` refused, for the sequential row.
+        var witnessFailures: [String] = []
 
         /// Counts one operation: `completed` (nil: never answered) and
         /// whether it succeeded. An operation belongs to the partition if it
@@ -88,7 +91,7 @@ public enum ConsistencyMatrix {
     ]
 
     static func measure(firstSeed: UInt64, seeds: UInt64) -> [Row] {
-        var rows = [raftRow(firstSeed: firstSeed, seeds: seeds)]
+        var rows = [raftRow(firstSeed: firstSeed, seeds: seeds), raftRow(firstSeed: firstSeed, seeds: seeds, sequential: true)]
         for level in levels {
             var row = Row(name: level.name, promise: level.promise)
             for seed in firstSeed..<(firstSeed + seeds) {
@@ -121,41 +124,90 @@ public enum ConsistencyMatrix {
         for record in records {
             row.count(invoked: record.invoked, completed: record.completed, succeeded: record.outcome == .ok, client: clients[record.client])
         }
-        let (reads, stale) = staleReads(records)
+        let (reads, stale) = staleReads(timedOperations(records))
         row.reads += reads
         row.staleReads += stale
     }
 
+    /// An operation, as the stale-read count sees it.
+    struct TimedOperation {
+        var key: String
+        var invoked: SimulationInstant
+        /// When it was answered; nil if never.
+        var completed: SimulationInstant?
+        /// A write that succeeded.
+        var acknowledged = false
+        /// A write's value (an inner nil: a delete), whatever its outcome;
+        /// nil for a read.
+        var written: String??
+        /// A successful read's values (nil in the list: no such key).
+        var read: [String?]?
+    }
+
     /// Reads that missed the last write of their key acknowledged before
-    /// they began (neither returning it nor a value written after it).
-    static func staleReads(_ records: [DynamoLabRecord]) -> (reads: Int, stale: Int) {
+    /// they began: they returned neither its value nor that of a write not
+    /// known to have finished before it began (one acknowledged after it
+    /// began, or never acknowledged, may come after it in any order).
+    static func staleReads(_ operations: [TimedOperation]) -> (reads: Int, stale: Int) {
         var reads = 0
         var stale = 0
-        let writes = records.filter { if case .put = $0.operation.action { $0.outcome == .ok } else { false } }
-        for read in records where read.operation.action == .get && read.outcome == .ok {
-            guard case .values(let values, _)? = read.result else { continue }
+        let writes = operations.indices.filter { operations[$0].written != nil }
+        for read in operations {
+            guard let values = read.read else { continue }
             reads += 1
-            let before = writes.filter { $0.operation.key == read.operation.key && $0.completed! < read.invoked }
-            guard let last = before.max(by: { $0.completed! < $1.completed! }), case .put(let lastValue) = last.operation.action else { continue }
-            let newer = records.contains { record in
-                guard case .put(let value) = record.operation.action, record.operation.key == read.operation.key else { return false }
-                return values.contains(value) && record.invoked > last.completed!
+            let before = writes.filter {
+                operations[$0].key == read.key && operations[$0].acknowledged && operations[$0].completed! < read.invoked
             }
-            if !values.contains(lastValue) && !newer { stale += 1 }
+            guard let last = before.max(by: { operations[$0].completed! < operations[$1].completed! }) else { continue }
+            if values.contains(operations[last].written!) { continue }
+            let lastBegan = operations[last].invoked
+            let newer = writes.contains { index in
+                let write = operations[index]
+                guard index != last, write.key == read.key, values.contains(write.written!) else { return false }
+                return !(write.acknowledged && write.completed! < lastBegan)
+            }
+            if !newer { stale += 1 }
         }
         return (reads, stale)
     }
 
-    /// The strong row: the `raft` scenario's server cores (Raft under the
+    static func timedOperations(_ records: [DynamoLabRecord]) -> [TimedOperation] {
+        records.compactMap { record in
+            var operation = TimedOperation(key: record.operation.key, invoked: record.invoked, completed: record.completed)
+            switch (record.operation.action, record.result) {
+            case (.put(let value), _):
+                operation.written = .some(value)
+                operation.acknowledged = record.outcome == .ok && record.completed != nil
+            case (.get, .values(let values, _)?) where record.outcome == .ok:
+                operation.read = values.map { Optional($0) }
+            default: return nil
+            }
+            return operation
+        }
+    }
+
+    /// The Raft rows: the `raft` scenario's server cores (Raft under the
     /// real server core, real storage on the simulated disk) on the same
     /// five members, the same four clients on the same sides of the same
-    /// partition, each sending every request to a random member of its side
-    /// (members forward to the leader). Only gets, puts and deletes count:
-    /// a compare-and-swap's answer "not swapped" and a refusal look alike in
-    /// the history, and the leaderless rows have none.
-    static func raftRow(firstSeed: UInt64, seeds: UInt64) -> Row {
-        var row = Row(name: "strong (Raft)", promise: "linearizable: every read sees the latest acknowledged write")
-        var linearizable = true
+    /// partition. Only gets, puts and deletes count in the latency and
+    /// availability columns: a compare-and-swap's answer "not swapped" and
+    /// a refusal look alike in the history, and the leaderless rows have
+    /// none (a compare-and-swap that swapped, or may have, still counts as
+    /// a write for the stale reads).
+    ///
+    /// - strong: each request to a random member of the client's side
+    ///   (members forward to the leader), gets linearizable (ReadIndex);
+    ///   the history is checked for linearizability.
+    /// - sequential: each client stays with one member of its side and its
+    ///   gets are serializable, served from that member's applied state
+    ///   (ZooKeeper's model: a client sees one server's view of the log, in
+    ///   order, including its own writes); checked by ``SequentialWitness``.
+    static func raftRow(firstSeed: UInt64, seeds: UInt64, sequential: Bool = false, stickyClients: Bool? = nil) -> Row {
+        var row = sequential
+            ? Row(name: "sequential (Raft, reads from the client's member)", promise: "one order of all writes, each client sees it in its own order; reads may lag")
+            : Row(name: "strong (Raft)", promise: "linearizable: every read sees the latest acknowledged write")
+        var verified = true
+        var failures: [String] = []
         let finalReader = 105
         for seed in firstSeed..<(firstSeed + seeds) {
             var settings = ServerLabSettings.derive(seed: seed, bugs: [], raftBug: nil, clientsStopAt: clientsStop)
@@ -165,38 +217,83 @@ public enum ConsistencyMatrix {
             settings.finalReader = finalReader
             settings.keys = ["k0", "k1", "k2", "k3"]
             settings.thinkTimeMax = .milliseconds(10)
-            for (index, client) in clients.enumerated() { settings.clientServers[client] = homes[index] }
+            if sequential {
+                settings.readsServedLocally = true
+                settings.compactionOneIn = 0
+            }
+            for (index, client) in clients.enumerated() {
+                // The sticky member: n1 and n2 for the minority side's
+                // clients, n3 and n4 for the majority side's.
+                let sticky = stickyClients ?? sequential
+                settings.clientServers[client] = sticky ? [homes[index][index % 2]] : homes[index]
+            }
             let monitor = ServerLabMonitor()
             var simulator = ServerScenario.makeSimulator(
                 seed: seed, settings: settings, monitor: monitor, recordsTrace: false, finalReadAt: clientsStop + .seconds(1))
             simulator.schedule(.partition([minority + clients.prefix(2), [3, 4, 5] + clients.suffix(2) + [finalReader]]), at: partitionStart)
             simulator.schedule(.heal, at: partitionEnd)
             simulator.run(until: clientsStop + .seconds(3))
+            var operations: [TimedOperation] = []
+            var observations: [(client: Int, observations: [SequentialWitness.Observation])] = []
             for client in clients {
                 guard case .client(let node) = simulator.node(client) else { continue }
+                observations.append((client, node.observations))
                 var invoked: [Int: (time: SimulationInstant, counted: Bool)] = [:]
                 for event in node.history.events {
                     switch event.kind {
                     case .invoke: invoked[event.operationIndex] = (event.time, event.operation.function != .cas)
                     case .ok, .fail, .info:
                         let start = invoked.removeValue(forKey: event.operationIndex)!
-                        guard start.counted else { continue }
-                        row.count(invoked: start.time, completed: event.time, succeeded: event.kind == .ok, client: client)
-                        if event.kind == .ok && event.operation.function == .get { row.reads += 1 }
+                        if start.counted {
+                            row.count(invoked: start.time, completed: event.time, succeeded: event.kind == .ok, client: client)
+                        }
+                        var operation = TimedOperation(
+                            key: event.operation.key, invoked: start.time, completed: event.kind == .info ? nil : event.time,
+                            acknowledged: event.kind == .ok)
+                        switch event.operation.function {
+                        case .get where event.kind == .ok: operation.read = [event.result ?? nil]
+                        case .put where event.kind != .fail, .cas where event.kind != .fail: operation.written = .some(event.operation.value)
+                        case .delete where event.kind != .fail: operation.written = .some(nil)
+                        default: continue
+                        }
+                        operations.append(operation)
                     }
                 }
-                for start in invoked.values.sorted(by: { $0.time.nanoseconds < $1.time.nanoseconds }) where start.counted {
-                    row.count(invoked: start.time, completed: nil, succeeded: false, client: client)
+                for (index, start) in invoked.sorted(by: { $0.value.time.nanoseconds < $1.value.time.nanoseconds }) {
+                    if start.counted { row.count(invoked: start.time, completed: nil, succeeded: false, client: client) }
+                    // A write still waiting may have happened.
+                    let operation = node.history.operation(index)
+                    guard operation.function != .get else { continue }
+                    operations.append(
+                        TimedOperation(
+                            key: operation.key, invoked: start.time, written: .some(operation.function == .delete ? nil : operation.value)))
                 }
             }
+            let (reads, stale) = staleReads(operations)
+            row.reads += reads
+            row.staleReads += stale
+            if !monitor.violations.isEmpty { verified = false }
+            if sequential {
+                let stores = settings.servers.compactMap { simulator.node($0)?.server?.core?.stateMachine.store }
+                guard let store = stores.max(by: { $0.currentRevision < $1.currentRevision }) else {
+                    verified = false
+                    continue
+                }
+                let found = SequentialWitness(store: store).check(observations)
+                failures += found.map { "seed \(seed): \($0)" }
+                if !found.isEmpty { verified = false }
+                continue
+            }
             let events = ServerScenario.collectHistory(simulator, settings)
-            if !monitor.violations.isEmpty { linearizable = false }
             if let checked = try? History(events), case .linearizable = checkLinearizability(checked, model: .kv, budget: ServerScenario.checkBudget) {
                 continue
             }
-            linearizable = false
+            verified = false
         }
-        row.linearizable = linearizable
+        row.verdict = sequential
+            ? (verified ? "sequentially consistent" : "not shown sequentially consistent")
+            : (verified ? "linearizable" : "not linearizable")
+        row.witnessFailures = failures
         return row
     }
 
@@ -216,7 +313,8 @@ public enum ConsistencyMatrix {
     static func table(_ rows: [Row], firstSeed: UInt64) -> [String] {
         var lines = [
             "Consistency decision matrix: 5 members (N=3 for the leaderless store), 4 clients, two beside n1 and n2, two beside",
-            "n3, n4 and n5 (each request to a random member on its side; Raft members forward to the leader);",
+            "n3, n4 and n5 (each request to a random member on its side, except in the sequential row, where each client stays with",
+            "one member: n1, n2, n3, n4; Raft members forward to the leader);",
             "partition {n1,n2} | {n3,n4,n5} from 1 s to 2 s; seeds \(firstSeed)...\(firstSeed + seedCount - 1); virtual time.",
             "Available: share of operations answered successfully within \(answerDeadline.nanoseconds / 1_000_000_000) s; in parentheses, begun in the partition and answered before the heal.",
             "",
@@ -224,15 +322,17 @@ public enum ConsistencyMatrix {
             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for row in rows {
-            let stale = row.linearizable.map { $0 ? "0 (linearizable)" : "not linearizable" }
-                ?? "\(share(row.staleReads, row.reads)) of \(row.reads)"
+            let stale = "\(share(row.staleReads, row.reads)) of \(row.reads)" + (row.verdict.map { " (\($0))" } ?? "")
             lines.append("| \(row.name) | \(row.promise) | \(percentile(row.latencies, 0.5)) | \(percentile(row.latencies, 0.99)) | "
                 + "\(share(row.healthyAnswered, row.healthyInvoked)) | "
                 + "\(share(row.minorityAnswered, row.minorityInvoked)) (\(share(row.minorityAnsweredCutOff, row.minorityInvoked))) | "
                 + "\(share(row.majorityAnswered, row.majorityInvoked)) | \(stale) |")
         }
-        lines.append("")
-        lines.append("Sequential consistency has no row: the leaderless store offers nothing between causal+ and linearizable, and Raft gives linearizable.")
+        for row in rows where !row.witnessFailures.isEmpty {
+            lines.append("")
+            lines.append("\(row.name): \(row.witnessFailures.count) operations out of the store's order, first:")
+            lines += row.witnessFailures.prefix(5).map { "  \($0)" }
+        }
         return lines
     }
 }

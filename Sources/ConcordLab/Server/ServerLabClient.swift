@@ -49,6 +49,9 @@ struct ServerLabClient {
     private(set) var history = HistoryRecorder<ServerLabOperation, String?>()
     /// Writes acknowledged with their revisions.
     private(set) var acknowledged: [ServerLabWrite] = []
+    /// With `settings.readsServedLocally`: every answered operation in the
+    /// client's order, with the revision it was served at.
+    private(set) var observations: [SequentialWitness.Observation] = []
     /// Errors no operation of the workload should get.
     private(set) var unexpected: [String] = []
     private var number: UInt64 = 0
@@ -90,6 +93,7 @@ struct ServerLabClient {
         case .success(.range(let response)):
             let value = response.kvs.first.map { ServerLabDescription.text($0.value) }
             lastSeen[operation.key] = value
+            observe(operation, .read(value), revision: response.header.revision)
             history.complete(index, .ok(value), at: context.trueTime)
         case .success(.kv(let result)):
             var written = true
@@ -98,6 +102,7 @@ struct ServerLabClient {
             case .txn(let response): written = response.succeeded
             default: break
             }
+            observe(operation, written ? .wrote : .changedNothing, revision: result.header.revision)
             if operation.function == .cas && !written {
                 history.complete(index, .fail, at: context.trueTime)
                 return
@@ -132,6 +137,14 @@ struct ServerLabClient {
         }
     }
 
+    private mutating func observe(_ operation: ServerLabOperation, _ outcome: SequentialWitness.Outcome, revision: Int64) {
+        guard settings.readsServedLocally else { return }
+        observations.append(
+            SequentialWitness.Observation(
+                function: operation.function, key: operation.key, value: operation.value, expected: operation.expected,
+                outcome: outcome, revision: revision))
+    }
+
     private mutating func timedOut(_ context: inout Context) {
         guard let current = pending else { return }
         pending = nil
@@ -153,7 +166,7 @@ struct ServerLabClient {
         let value = "\(id)-\(number)"
         let bytes = Array(key.utf8)
         let request: ClientRequest
-        if context.random.next(below: settings.compactionOneIn) == 0 {
+        if settings.compactionOneIn > 0 && context.random.next(below: settings.compactionOneIn) == 0 {
             request = .write(.compact(CompactionRequest(revision: max(1, highestRevision - 4))))
             pending = .unrecorded
         } else {
@@ -165,7 +178,7 @@ struct ServerLabClient {
                 return send(request, &context)
             case 10..<45:
                 operation = ServerLabOperation(function: .get, key: key)
-                request = .range(RangeRequest(key: bytes))
+                request = .range(RangeRequest(key: bytes, serializable: settings.readsServedLocally))
             case 45..<70:
                 operation = ServerLabOperation(function: .put, key: key, value: value)
                 request = .write(.put(PutRequest(key: bytes, value: Array(value.utf8))))

@@ -61,7 +61,7 @@ struct ServerLabServer {
         let configuration = settings.coreConfiguration(for: id)
         monitor.restarted(id)
         do {
-            var disk = try ServerLabDisk(
+            let disk = try ServerLabDisk(
                 files: durable, bootstrap: ServerCore.bootstrapState(configuration), segmentBytes: settings.segmentBytes,
                 random: &context.random)
             let state = try disk.load()

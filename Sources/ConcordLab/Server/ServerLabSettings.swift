@@ -59,8 +59,13 @@ struct ServerLabSettings: Sendable {
     var keys: [String] = ["k0", "k1", "k2"]
     /// The shortest and longest lease TTL granted by the lease workload, in seconds.
     var leaseTTLSeconds: ClosedRange<Int64> = 1...2
-    /// One in this many key-value operations is a compaction.
+    /// One in this many key-value operations is a compaction (0: none).
     var compactionOneIn: UInt64 = 40
+    /// When true, the workload's recorded gets are serializable (served
+    /// from the applied state of the member asked, without a read round),
+    /// and every client keeps each answer's revision for
+    /// ``SequentialWitness`` (the consistency matrix's sequential row).
+    var readsServedLocally = false
     /// Clients issue no new operation after this instant of true time.
     var clientsStopAt: SimulationInstant
     /// Test-only server bugs.
