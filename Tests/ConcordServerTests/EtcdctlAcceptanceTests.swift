@@ -109,6 +109,23 @@ extension ProcessClusterTests {
 
             """
         #expect(try await ok(cluster, ["txn", "-i"], input: interactive).hasSuffix("SUCCESS\n\nowner\nme\n"))
+        // As etcd 3.4 answers: the responses nested in a txn's answer carry
+        // only the revision in their headers; the outer header has all four.
+        let nested = try await ok(cluster, ["txn", "-w", "json"], input: "mod(\"owner\") > \"0\"\n\nget owner\nput owner me\ndel none\n\n\n")
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(nested.utf8)) as? [String: Any])
+        let outer = try #require(answer["header"] as? [String: Any])
+        #expect(Set(outer.keys) == ["cluster_id", "member_id", "revision", "raft_term"])
+        let responses = try #require(answer["responses"] as? [[String: Any]])
+        var revisions: [Int] = []
+        for response in responses {
+            let operation = try #require((response["Response"] as? [String: Any])?.values.first as? [String: Any])
+            let header = try #require(operation["header"] as? [String: Any])
+            #expect(Set(header.keys) == ["revision"], "\(header)")
+            revisions.append(try #require(header["revision"] as? Int))
+        }
+        // The get ran before the txn's first change, the put and delete after it.
+        let txnRevision = try #require(outer["revision"] as? Int)
+        #expect(revisions == [txnRevision - 1, txnRevision, txnRevision])
 
         // compaction, then a read of a compacted revision
         #expect(try await ok(cluster, ["compaction", "10"]) == "compacted revision 10\n")

@@ -161,6 +161,9 @@ enum EtcdTranslation {
         var result = Etcdserverpb_TxnResponse()
         result.header = fields.header(response.header)
         result.succeeded = response.succeeded
+        // etcd 3.4 fills cluster, member and term only in the outermost
+        // header: a nested response's header holds its revision alone.
+        let fields = HeaderFields(clusterID: 0, memberID: 0, term: 0)
         result.responses = response.responses.map { operation in
             var op = Etcdserverpb_ResponseOp()
             switch operation {
