@@ -39,7 +39,7 @@ READY_DEADLINE_SECONDS=60
 command -v etcdctl >/dev/null || { echo "etcdctl not installed (apt-get install etcd-client)" >&2; exit 1; }
 
 WORK=$(mktemp -d -t concord-record.XXXXXX)
-PIDS=(0 0 0)
+source bench/cluster.sh
 RECORDER=0
 cleanup() {
     for pid in "${PIDS[@]}" "$RECORDER"; do
@@ -50,39 +50,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-NAMES=(n1 n2 n3)
-PEERS=()
-CLIENT_PORTS=()
-CLUSTER=""
-for i in 0 1 2; do
-    PEERS[$i]=$(free_port)
-    CLIENT_PORTS[$i]=$(free_port)
-    CLUSTER+="${CLUSTER:+,}${NAMES[$i]}=http://127.0.0.1:${PEERS[$i]}"
-done
-ENDPOINTS="127.0.0.1:${CLIENT_PORTS[0]},127.0.0.1:${CLIENT_PORTS[1]},127.0.0.1:${CLIENT_PORTS[2]}"
-
-# start_member I STATE: starts member I; a member restarted on its data directory resumes where it was.
-start_member() {
-    local i=$1 dir="$WORK/${NAMES[$1]}"
-    mkdir -p "$dir"
-    "$CONCORD_BIN" server --name "${NAMES[$i]}" --data-dir "$dir/data" \
-        --listen-peer-urls "http://127.0.0.1:${PEERS[$i]}" \
-        --listen-client-urls "http://127.0.0.1:${CLIENT_PORTS[$i]}" \
-        --initial-cluster "$CLUSTER" --initial-cluster-state "$2" \
-        --log-level error >>"$dir/log" 2>&1 &
-    PIDS[$i]=$!
-}
-
+cluster_ports
 for i in 0 1 2; do start_member "$i" new; done
-deadline=$((SECONDS + READY_DEADLINE_SECONDS))
-until ETCDCTL_API=3 etcdctl --endpoints "$ENDPOINTS" --command-timeout=2s get record-probe >/dev/null 2>&1; do
-    if ((SECONDS > deadline)); then echo "cluster not ready within ${READY_DEADLINE_SECONDS}s" >&2; exit 1; fi
-    sleep 0.2
-done
+wait_ready "$READY_DEADLINE_SECONDS"
 
 "$CONCORD_BIN" history record --endpoints "$ENDPOINTS" --clients "$CLIENTS" --keys "$KEYS" \
     --operations "$OPERATIONS" --request-timeout "$REQUEST_TIMEOUT" --seed "$SEED" --no-progress --output "$OUT" &

@@ -47,6 +47,9 @@ struct HistoryRecordCommand: AsyncParsableCommand {
     @Option(help: "Operations to invoke in total.")
     var operations: Int = 45_000
 
+    @Option(help: "Stop invoking new operations after this many seconds, even if fewer than --operations were invoked.")
+    var duration: Int?
+
     @Option(help: "Milliseconds one request may take before the client gives up on it.")
     var requestTimeout: Int = 1_000
 
@@ -63,6 +66,7 @@ struct HistoryRecordCommand: AsyncParsableCommand {
         guard (1...Self.clientsMax).contains(clients) else { throw ValidationError("--clients must be 1...\(Self.clientsMax)") }
         guard keys >= 1 else { throw ValidationError("--keys must be at least 1") }
         guard (1...Self.operationsMax).contains(operations) else { throw ValidationError("--operations must be 1...\(Self.operationsMax)") }
+        if let duration, duration < 1 { throw ValidationError("--duration must be at least 1 second") }
         guard requestTimeout >= 1 else { throw ValidationError("--request-timeout must be at least 1 ms") }
     }
 
@@ -82,6 +86,7 @@ struct HistoryRecordCommand: AsyncParsableCommand {
         let total = operations
         let keyCount = keys
         let clientCount = clients
+        let deadline = duration.map { ContinuousClock.now + .seconds($0) }
         await withTaskGroup(of: Void.self) { group in
             for worker in 0..<clientCount {
                 let random = SplitMix64(seed: seed &+ UInt64(worker) &* 0x9E37_79B9_7F4A_7C15)
@@ -89,7 +94,7 @@ struct HistoryRecordCommand: AsyncParsableCommand {
                     var client = HistoryClient(
                         worker: worker, process: worker, endpoint: worker % pool.count, random: random,
                         pool: pool, recorder: recorder, keyCount: keyCount, processStride: clientCount)
-                    while tickets.take() < total {
+                    while deadline.map({ ContinuousClock.now < $0 }) ?? true, tickets.take() < total {
                         await client.runOne()
                         progress.advance()
                     }
