@@ -86,7 +86,7 @@ public enum RESPReplyParser {
             let length = try integer(text, at: start)
             if length == -1, marker == UInt8(ascii: "$") { return .null }
             guard length >= 0 else { throw Malformed(reason: "bad length", offset: start) }
-            guard bytes.count - index >= Int(length) + 2 else { return nil }
+            guard length <= Int64(bytes.count - index), bytes.count - index >= Int(length) + 2 else { return nil }
             let data = Array(bytes[index..<(index + Int(length))])
             guard bytes[index + Int(length)] == 13, bytes[index + Int(length) + 1] == 10 else {
                 throw Malformed(reason: "missing CRLF after bulk data", offset: index + Int(length))

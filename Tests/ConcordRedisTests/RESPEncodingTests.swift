@@ -79,4 +79,13 @@ import Testing
         #expect(throws: RESPReplyParser.Malformed.self) { try RESPReplyParser.parseAll(Array("?x\r\n".utf8)) }
         #expect(throws: RESPReplyParser.Malformed.self) { try RESPReplyParser.parseAll(Array(":12a\r\n".utf8)) }
     }
+
+    @Test func aHugeDeclaredLengthWaitsForMoreInsteadOfOverflowing() throws {
+        var index = 0
+        #expect(try RESPReplyParser.parse(Array("$9223372036854775807\r\nabc".utf8), at: &index) == nil)
+        #expect(index == 0)
+        #expect(throws: RESPReplyParser.Malformed.self) {
+            try RESPReplyParser.parseAll(Array("*9223372036854775807\r\n".utf8))
+        }
+    }
 }
