@@ -183,7 +183,13 @@ let package = Package(
         ),
         .testTarget(name: "ConcordTransactionsTests", dependencies: ["ConcordTransactions"]),
         .testTarget(name: "ConcordDynamoTests", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordDynamo"]),
-        .testTarget(name: "ConcordRedisTests", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordDynamo", "ConcordRedis"]),
+        .testTarget(
+            name: "ConcordRedisTests",
+            dependencies: [
+                "ConcordFoundation", "ConcordClocks", "ConcordDynamo", "ConcordRedis",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
         .testTarget(name: "ConcordKVTests", dependencies: ["ConcordKV", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordZooKeeperTests", dependencies: ["ConcordFoundation", "ConcordZooKeeper", "ConcordChecker"]),
         .testTarget(name: "ConcordStorageTests", dependencies: ["ConcordFoundation", "ConcordStorage", "ConcordRaft", .product(name: "PropertyBased", package: "swift-property-based")]),
