@@ -192,7 +192,7 @@ public struct RedisConnection: Sendable {
             command = inner
             requestConsistency = options.applied(to: consistency, default: settings.defaultConsistency)
         }
-        if Self.isStoreCommand(command) || Self.isSessionCommand(command) {
+        if Self.isStoreCommand(command) || Self.isBarrier(command) {
             if requestConsistency.causal, session == nil, Self.isStoreCommand(command) {
                 append(command, reply: Self.causalNeedsSession.reply)
                 return
@@ -214,7 +214,7 @@ public struct RedisConnection: Sendable {
 
     /// CONCORD.SESSION TOKEN waits for every earlier command, so that the
     /// token it shows includes their effects.
-    private static func isSessionCommand(_ command: RedisCommand) -> Bool {
+    private static func isBarrier(_ command: RedisCommand) -> Bool {
         command == .sessionToken
     }
 
@@ -237,8 +237,8 @@ public struct RedisConnection: Sendable {
             guard case .waiting = entries[index].state, mayStart(index) else { continue }
             started = true
             let command = entries[index].command
-            if Self.isSessionCommand(command) {
-                entries[index].state = .done(executeSessionCommand(command))
+            if Self.isBarrier(command) {
+                entries[index].state = .done(sessionTokenReply)
                 continue
             }
             let (tasks, combine) = Self.plan(command)
@@ -254,7 +254,7 @@ public struct RedisConnection: Sendable {
 
     private func mayStart(_ index: Int) -> Bool {
         let entry = entries[index]
-        let barrier = entry.usesSession || Self.isSessionCommand(entry.command)
+        let barrier = entry.usesSession || Self.isBarrier(entry.command)
         let keys = Set(entry.command.keys)
         for earlier in entries[head..<index] where !earlier.isDone {
             if barrier || earlier.usesSession { return false }
@@ -398,16 +398,12 @@ public struct RedisConnection: Sendable {
         }
     }
 
-    private mutating func executeSessionCommand(_ command: RedisCommand) -> RESPValue {
-        switch command {
-        case .sessionToken:
-            guard let session else { return .null }
-            var writer = BinaryWriter()
-            session.encode(to: &writer)
-            return .bulkString(Hex.encode(writer.bytes))
-        default:
-            return execute(command)
-        }
+    /// CONCORD.SESSION TOKEN's reply: the token in hexadecimal, nil without a session.
+    private var sessionTokenReply: RESPValue {
+        guard let session else { return .null }
+        var writer = BinaryWriter()
+        session.encode(to: &writer)
+        return .bulkString(Hex.encode(writer.bytes))
     }
 
     private mutating func executeSession(_ command: RedisCommand) -> RESPValue {

@@ -1,4 +1,5 @@
 import ConcordDynamo
+import ConcordFoundation
 import Testing
 
 @testable import ConcordRedis
@@ -296,6 +297,28 @@ import Testing
         #expect(store.one("CONCORD.SESSION", "END", on: 1) == .ok)
         #expect(store.one("GET", "k", on: 1) == bulk("v1"))
         #expect(store.sent.last?.request.session == nil)
+    }
+
+    @Test func aSessionStartedInAPipelineCoversTheCommandsAfterIt() {
+        var store = StoreHarness()
+        store.feedsAnswers = false
+        store.send(
+            StoreHarness.multibulk(["CONCORD.SESSION", "START"]) + StoreHarness.multibulk(["SET", "k", "v"])
+                + StoreHarness.multibulk(["CONCORD.SESSION", "TOKEN"]))
+        #expect(store.sent.last?.request.session != nil, "the SET carries the session")
+        #expect(store.replies() == [.ok], "TOKEN waits for the SET")
+        store.feedsAnswers = true
+        store.settle()
+        let replies = store.replies()
+        #expect(replies.count == 2)
+        #expect(replies.first == .ok)
+        guard case .bulkString(let text)? = replies.last, let token = Hex.decode(text) else {
+            Issue.record("expected a token")
+            return
+        }
+        var reader = BinaryReader(token)
+        let decoded = try? SessionToken(from: &reader)
+        #expect(decoded?.version(of: "k").isEmpty == false, "the token includes the SET")
     }
 
     @Test func serverIntrospectionIsEnoughForRedisToolsToStart() {
