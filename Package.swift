@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ConcordTransactions", targets: ["ConcordTransactions"]),
         .library(name: "ConcordKV", targets: ["ConcordKV"]),
         .library(name: "ConcordDynamo", targets: ["ConcordDynamo"]),
+        .library(name: "ConcordRedis", targets: ["ConcordRedis"]),
         .library(name: "ConcordZooKeeper", targets: ["ConcordZooKeeper"]),
         .library(name: "ConcordStorage", targets: ["ConcordStorage"]),
         .library(name: "ConcordOutbox", targets: ["ConcordOutbox"]),
@@ -81,6 +82,7 @@ let package = Package(
         .target(name: "ConcordTransactions", dependencies: ["ConcordFoundation"]),
         .target(name: "ConcordKV", dependencies: ["ConcordFoundation"]),
         .target(name: "ConcordDynamo", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordCRDT"]),
+        .target(name: "ConcordRedis", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordDynamo"]),
         .target(
             name: "ConcordServerCore",
             dependencies: ["ConcordFoundation", "ConcordRaft", "ConcordKV", .product(name: "DequeModule", package: "swift-collections")]
@@ -181,6 +183,13 @@ let package = Package(
         ),
         .testTarget(name: "ConcordTransactionsTests", dependencies: ["ConcordTransactions"]),
         .testTarget(name: "ConcordDynamoTests", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordDynamo"]),
+        .testTarget(
+            name: "ConcordRedisTests",
+            dependencies: [
+                "ConcordFoundation", "ConcordClocks", "ConcordDynamo", "ConcordRedis",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
         .testTarget(name: "ConcordKVTests", dependencies: ["ConcordKV", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "ConcordZooKeeperTests", dependencies: ["ConcordFoundation", "ConcordZooKeeper", "ConcordChecker"]),
         .testTarget(name: "ConcordStorageTests", dependencies: ["ConcordFoundation", "ConcordStorage", "ConcordRaft", .product(name: "PropertyBased", package: "swift-property-based")]),

@@ -15,6 +15,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("data-directory", [concord("ConcordStorage")]),
     ("snapshot-file", [concord("ConcordServer"), concord("ConcordKV")]),
     ("grpc-framing", [concord("ConcordServer"), nio("NIOCore")]),
+    ("redis-request", [concord("ConcordRedis"), concord("ConcordDynamo")]),
     ("grpc-connection", [concord("ConcordServer"), nio("NIOCore"), nio("NIOEmbedded"), .product(name: "NIOHTTP2", package: "swift-nio-http2")]),
 ]
 

@@ -1,0 +1,458 @@
+import ConcordClocks
+import ConcordDynamo
+import ConcordFoundation
+
+/// One client connection speaking the Redis protocol to the available
+/// store: bytes in, replies and store requests out.
+///
+/// The connection keeps what Redis keeps per client (the protocol version,
+/// the name, the id, the selected database) and Concord's own: the
+/// consistency its requests ask for and, once a session is started, the
+/// session token its requests carry. Each parsed command is answered at
+/// once (PING, HELLO, CLIENT …, errors) or becomes requests in
+/// ConcordDynamo's own types (``ConcordDynamo/ClientRequest``) for the
+/// local member; the member's answers come back through ``onReply(_:)``.
+///
+/// Ordering. Replies leave in request order, whatever order the store
+/// answers in. Store requests are sent as soon as ordering allows, so a
+/// pipeline runs concurrently, except that a command waits for every
+/// earlier open command that touches one of its keys when either of them
+/// writes (so `SET k v` then `GET k` in one pipeline reads what the SET
+/// wrote, at R + W > N), and, while a session is on, for every earlier
+/// command (the token must include their effects: read-your-writes across
+/// keys and monotonic reads hold within the pipeline too).
+///
+/// Closing. After QUIT or a protocol error the connection answers what
+/// came before, then the QUIT's OK or the error, then asks to close
+/// (``ConnectionOutput/closes``) and ignores everything after.
+public struct RedisConnection: Sendable {
+    /// The connection's id (CLIENT ID, HELLO).
+    public let id: Int64
+    /// The server's settings.
+    public let settings: RedisSettings
+    /// RESP2 until HELLO 3.
+    public private(set) var protocolVersion: RESPVersion = .resp2
+    /// CLIENT SETNAME's name.
+    public private(set) var name: ByteString?
+    /// The selected database (always 0: the store has one key space).
+    public private(set) var database = 0
+    /// The consistency requests ask for (CONCORD.CONSISTENCY).
+    public private(set) var consistency: RequestConsistency
+    /// The session token, while a session is on (CONCORD.SESSION).
+    public private(set) var session: SessionToken?
+    /// Set once the connection asked to close.
+    public private(set) var isClosed = false
+
+    private var parser: RequestParser
+    private var entries: [Entry] = []
+    private var head = 0
+    private var closing = false
+    private var nextRequestID: UInt64 = 1
+    /// Open requests: the sequence number of their entry and the task.
+    private var owners: [UInt64: (entry: Int, task: Int)] = [:]
+    private var firstSequence = 0
+
+    /// A new connection.
+    public init(id: Int64, settings: RedisSettings = RedisSettings()) {
+        self.id = id
+        self.settings = settings
+        consistency = settings.defaultConsistency
+        parser = RequestParser(limits: settings.limits)
+    }
+
+    /// The number of commands received and not yet answered.
+    public var openCommandCount: Int { entries.count - head }
+
+    /// The number of bytes received and not yet parsed.
+    public var unparsedByteCount: Int { parser.bufferedCount }
+
+    // MARK: Inputs
+
+    /// Takes bytes read from the socket.
+    public mutating func onBytes(_ bytes: some Sequence<UInt8>) -> ConnectionOutput {
+        var output = ConnectionOutput()
+        guard !isClosed else { return output }
+        parser.append(bytes)
+        advance(&output)
+        return output
+    }
+
+    /// Takes the local member's answer to one of this connection's requests
+    /// (answers to unknown ids, or after closing, are ignored).
+    public mutating func onReply(_ reply: ClientReply) -> ConnectionOutput {
+        var output = ConnectionOutput()
+        guard !isClosed, let owner = owners.removeValue(forKey: reply.id) else { return output }
+        let index = owner.entry - firstSequence
+        guard entries.indices.contains(index), case .running(var tasks, let combine) = entries[index].state else {
+            return output
+        }
+        if entries[index].usesSession, let token = reply.session, session != nil {
+            session!.merge(token)
+        }
+        if let next = tasks[owner.task].take(reply.outcome) {
+            send(next, key: tasks[owner.task].key, entry: owner.entry, task: owner.task, &output)
+        }
+        let replies = tasks.compactMap(\.reply)
+        if replies.count == tasks.count {
+            entries[index].state = .done(combine.combine(replies))
+        } else {
+            entries[index].state = .running(tasks, combine)
+        }
+        advance(&output)
+        return output
+    }
+
+    // MARK: The pipeline
+
+    private struct Entry {
+        enum State {
+            /// Waiting for earlier commands before its requests go out.
+            case waiting
+            case running([KeyTask], Combine)
+            case done(RESPValue)
+        }
+
+        var command: RedisCommand
+        var version: RESPVersion
+        var consistency: RequestConsistency
+        var usesSession: Bool
+        var closesAfter = false
+        var state: State
+
+        var isDone: Bool {
+            if case .done = state { return true }
+            return false
+        }
+    }
+
+    /// How the replies of a command's key tasks make its reply.
+    enum Combine: Hashable, Sendable {
+        case single
+        /// EXISTS, DEL: the sum of the integers.
+        case sum
+        /// MGET: an array.
+        case array
+        /// MSET: OK once all are OK.
+        case allOK
+
+        func combine(_ replies: [RESPValue]) -> RESPValue {
+            switch self {
+            case .single: return replies.first ?? .null
+            case .array: return .array(replies)
+            case .sum, .allOK:
+                if let error = replies.first(where: \.isError) { return error }
+                if self == .allOK { return .ok }
+                return .integer(replies.reduce(0) { sum, reply in
+                    if case .integer(let value) = reply { return sum + value }
+                    return sum
+                })
+            }
+        }
+    }
+
+    private mutating func advance(_ output: inout ConnectionOutput) {
+        while true {
+            var changed = false
+            while !closing, openCommandCount < settings.commandsOpenMax, let event = parser.next() {
+                arrive(event)
+                changed = true
+            }
+            if startWaiting(&output) { changed = true }
+            if flush(&output) { changed = true }
+            if isClosed || !changed { return }
+        }
+    }
+
+    private mutating func arrive(_ event: RequestParser.Event) {
+        switch event {
+        case .protocolError(let message):
+            append(.ping(nil), reply: .error(message), closesAfter: true)
+            closing = true
+        case .request(let arguments):
+            switch CommandParser.parse(arguments) {
+            case .failure(let error):
+                append(.ping(nil), reply: error.reply)
+            case .success(let command):
+                arrive(command)
+            }
+        }
+    }
+
+    private mutating func append(_ command: RedisCommand, reply: RESPValue, closesAfter: Bool = false) {
+        entries.append(
+            Entry(
+                command: command, version: protocolVersion, consistency: consistency, usesSession: session != nil,
+                closesAfter: closesAfter, state: .done(reply)))
+    }
+
+    private mutating func arrive(_ command: RedisCommand) {
+        var command = command
+        var requestConsistency = consistency
+        if case .with(let options, let inner) = command {
+            command = inner
+            requestConsistency = options.applied(to: consistency, default: settings.defaultConsistency)
+        }
+        if Self.isStoreCommand(command) || Self.isBarrier(command) {
+            if requestConsistency.causal, session == nil, Self.isStoreCommand(command) {
+                append(command, reply: Self.causalNeedsSession.reply)
+                return
+            }
+            entries.append(
+                Entry(
+                    command: command, version: protocolVersion, consistency: requestConsistency,
+                    usesSession: session != nil, state: .waiting))
+            return
+        }
+        let reply = execute(command)
+        append(command, reply: reply, closesAfter: command == .quit)
+        // HELLO's reply is in the version it chose.
+        if case .hello = command, !reply.isError { entries[entries.count - 1].version = protocolVersion }
+        if command == .quit { closing = true }
+    }
+
+    private static let causalNeedsSession = RedisError("ERR CAUSAL needs a session: CONCORD.SESSION START first")
+
+    /// CONCORD.SESSION TOKEN waits for every earlier command, so that the
+    /// token it shows includes their effects.
+    private static func isBarrier(_ command: RedisCommand) -> Bool {
+        command == .sessionToken
+    }
+
+    private static func isStoreCommand(_ command: RedisCommand) -> Bool {
+        switch command {
+        case .exists, .type, .delete, .ttl, .get, .set, .getMany, .setMany, .increment, .setAdd, .setRemove,
+            .setMembers, .setIsMember, .setCardinality, .hashSet, .hashGet, .hashDelete, .hashGetAll, .hashLength,
+            .siblings, .put:
+            true
+        default: false
+        }
+    }
+
+    /// Starts every waiting entry that ordering allows; true if any started.
+    private mutating func startWaiting(_ output: inout ConnectionOutput) -> Bool {
+        var started = false
+        var index = head
+        while index < entries.count {
+            defer { index += 1 }
+            guard case .waiting = entries[index].state, mayStart(index) else { continue }
+            started = true
+            let command = entries[index].command
+            if Self.isBarrier(command) {
+                entries[index].state = .done(sessionTokenReply)
+                continue
+            }
+            let (tasks, combine) = Self.plan(command)
+            var running = tasks
+            for task in running.indices {
+                let operation = running[task].start()
+                send(operation, key: running[task].key, entry: firstSequence + index, task: task, &output)
+            }
+            entries[index].state = .running(running, combine)
+        }
+        return started
+    }
+
+    private func mayStart(_ index: Int) -> Bool {
+        let entry = entries[index]
+        let barrier = entry.usesSession || Self.isBarrier(entry.command)
+        let keys = Set(entry.command.keys)
+        for earlier in entries[head..<index] where !earlier.isDone {
+            if barrier || earlier.usesSession { return false }
+            guard entry.command.writes || earlier.command.writes else { continue }
+            if earlier.command.keys.contains(where: keys.contains) { return false }
+        }
+        return true
+    }
+
+    private mutating func send(_ operation: ClientOperation, key: ByteString, entry: Int, task: Int, _ output: inout ConnectionOutput) {
+        let requestID = nextRequestID
+        nextRequestID += 1
+        let index = entry - firstSequence
+        owners[requestID] = (entry, task)
+        output.requests.append(
+            ClientRequest(
+                id: requestID, key: key, operation: operation, consistency: entries[index].consistency,
+                session: entries[index].usesSession ? session : nil))
+    }
+
+    /// Writes out the finished entries at the head; true if any.
+    private mutating func flush(_ output: inout ConnectionOutput) -> Bool {
+        var flushed = false
+        while head < entries.count, case .done(let reply) = entries[head].state {
+            reply.encode(for: entries[head].version, into: &output.bytes)
+            flushed = true
+            if entries[head].closesAfter {
+                output.closes = true
+                isClosed = true
+                entries = []
+                head = 0
+                owners = [:]
+                return true
+            }
+            head += 1
+        }
+        if head > 64, head * 2 > entries.count {
+            entries.removeFirst(head)
+            firstSequence += head
+            head = 0
+        }
+        return flushed
+    }
+
+    // MARK: Store commands
+
+    /// The key tasks of a store command and how their replies combine.
+    static func plan(_ command: RedisCommand) -> ([KeyTask], Combine) {
+        func one(_ key: ByteString, _ work: KeyTask.Work) -> ([KeyTask], Combine) {
+            ([KeyTask(key: key, work: work)], .single)
+        }
+        switch command {
+        case .exists(let keys): return (keys.map { KeyTask(key: $0, work: .read(.exists)) }, .sum)
+        case .type(let key): return one(key, .read(.type))
+        case .delete(let keys):
+            return (KeyTask.unique(keys).map { KeyTask(key: $0, work: .readThenWrite(.delete)) }, .sum)
+        case .ttl(let key): return one(key, .read(.timeToLive))
+        case .get(let key): return one(key, .read(.string))
+        case .set(let key, let value, let options):
+            if options.returnsPrevious { return one(key, .readThenWrite(.setReturningPrevious(value, options.condition))) }
+            return one(key, .write(.put(value, context: .current, condition: options.condition), .ok))
+        case .getMany(let keys): return (keys.map { KeyTask(key: $0, work: .read(.stringOrNil)) }, .array)
+        case .setMany(let pairs):
+            var latest: [ByteString: ByteString] = [:]
+            for pair in pairs { latest[pair.key] = pair.value }
+            let keys = KeyTask.unique(pairs.map(\.key))
+            return (keys.map { KeyTask(key: $0, work: .write(.put(latest[$0]!, context: .current), .ok)) }, .allOK)
+        case .increment(let key, let amount): return one(key, .write(.update(.increment(amount)), .counter))
+        case .setAdd(let key, let members): return one(key, .readThenWrite(.add(members)))
+        case .setRemove(let key, let members): return one(key, .readThenWrite(.remove(members)))
+        case .setMembers(let key): return one(key, .read(.members))
+        case .setIsMember(let key, let member): return one(key, .read(.isMember(member)))
+        case .setCardinality(let key): return one(key, .read(.cardinality))
+        case .hashSet(let key, let pairs): return one(key, .readThenWrite(.setFields(pairs)))
+        case .hashGet(let key, let field): return one(key, .read(.field(field)))
+        case .hashDelete(let key, let fields): return one(key, .readThenWrite(.removeFields(fields)))
+        case .hashGetAll(let key): return one(key, .read(.allFields))
+        case .hashLength(let key): return one(key, .read(.fieldCount))
+        case .siblings(let key): return one(key, .read(.siblings))
+        case .put(let key, let value, let context):
+            return one(key, .write(.put(value, context: context.map { .provided($0) } ?? .none), .siblings))
+        default:
+            preconditionFailure("not a store command: \(command)")
+        }
+    }
+
+    // MARK: Commands answered at once
+
+    private mutating func execute(_ command: RedisCommand) -> RESPValue {
+        switch command {
+        case .ping(let message):
+            if let message { return .bulkString(message.bytes) }
+            return .simpleString("PONG")
+        case .echo(let message): return .bulkString(message.bytes)
+        case .hello(let version, let credentials, let name):
+            if let credentials, credentials.user != "default" { return RedisError.wrongPassword.reply }
+            if let name { self.name = name.count == 0 ? nil : name }
+            if let version { protocolVersion = version }
+            return helloReply
+        case .auth(let user, _):
+            guard let user else { return RedisError.noPasswordConfigured.reply }
+            return user == "default" ? .ok : RedisError.wrongPassword.reply
+        case .clientSetName(let name):
+            self.name = name.count == 0 ? nil : name
+            return .ok
+        case .clientGetName: return name.map { .bulkString($0.bytes) } ?? .null
+        case .clientID: return .integer(id)
+        case .clientSetInfo: return .ok
+        case .select(let index):
+            guard index == 0 else { return RedisError.databaseOutOfRange.reply }
+            return .ok
+        case .quit: return .ok
+        case .command: return .array(CommandTable.all.map(\.info))
+        case .commandCount: return .integer(Int64(CommandTable.all.count))
+        case .commandDocs(let names):
+            let specs = names.isEmpty ? CommandTable.all : names.compactMap { CommandTable.spec($0.bytes) }
+            return .map(specs.map { RESPPair(.bulk($0.name), $0.docs) })
+        case .commandInfo(let names):
+            return .array(names.map { CommandTable.spec($0.bytes)?.info ?? .nullArray })
+        case .info: return .verbatim(format: "txt", text: Array(infoText.utf8))
+        case .configGet(let names):
+            var pairs: [RESPPair] = []
+            for name in names {
+                let key = String(decoding: name.bytes, as: UTF8.self).lowercased()
+                if let value = settings.configuration[key], !pairs.contains(where: { $0.key == .bulk(key) }) {
+                    pairs.append(RESPPair(.bulk(key), .bulk(value)))
+                }
+            }
+            return .map(pairs)
+        case .persist: return .integer(0)
+        case .consistency(let options):
+            guard let options else { return consistencyReply }
+            let chosen = options.applied(to: consistency, default: settings.defaultConsistency)
+            if chosen.causal, session == nil { return Self.causalNeedsSession.reply }
+            consistency = chosen
+            return .ok
+        case .unsupported(let error): return error.reply
+        case .sessionStart, .sessionEnd, .sessionResume: return executeSession(command)
+        default:
+            return .error("ERR internal: \(command) is not answered at once")
+        }
+    }
+
+    /// CONCORD.SESSION TOKEN's reply: the token in hexadecimal, nil without a session.
+    private var sessionTokenReply: RESPValue {
+        guard let session else { return .null }
+        var writer = BinaryWriter()
+        session.encode(to: &writer)
+        return .bulkString(Hex.encode(writer.bytes))
+    }
+
+    private mutating func executeSession(_ command: RedisCommand) -> RESPValue {
+        switch command {
+        case .sessionStart:
+            if session == nil { session = SessionToken() }
+            return .ok
+        case .sessionEnd:
+            guard !consistency.causal else { return RedisError("ERR the connection's consistency is CAUSAL: choose NOCAUSAL first").reply }
+            session = nil
+            return .ok
+        case .sessionResume(let token):
+            if session == nil { session = token } else { session!.merge(token) }
+            return .ok
+        default:
+            return .error("ERR internal: \(command) is not a session command")
+        }
+    }
+
+    private var helloReply: RESPValue {
+        .map([
+            RESPPair(.bulk("server"), .bulk(settings.serverName)),
+            RESPPair(.bulk("version"), .bulk(Redis.compatibleVersion)),
+            RESPPair(.bulk("proto"), .integer(Int64(protocolVersion.rawValue))),
+            RESPPair(.bulk("id"), .integer(id)),
+            RESPPair(.bulk("mode"), .bulk("standalone")),
+            RESPPair(.bulk("role"), .bulk("master")),
+            RESPPair(.bulk("modules"), .array([])),
+        ])
+    }
+
+    private var consistencyReply: RESPValue {
+        .map([
+            RESPPair(.bulk("n"), consistency.replicas.map { .integer(Int64($0)) } ?? .bulk("default")),
+            RESPPair(.bulk("r"), .bulk(consistency.read.description)),
+            RESPPair(.bulk("w"), .bulk(consistency.write.description)),
+            RESPPair(.bulk("sloppy"), .boolean(consistency.sloppy)),
+            RESPPair(.bulk("causal"), .boolean(consistency.causal)),
+            RESPPair(.bulk("session"), .boolean(session != nil)),
+        ])
+    }
+
+    private var infoText: String {
+        var lines = [
+            "# Server", "redis_version:\(Redis.compatibleVersion)", "concord_version:\(settings.concordVersion)",
+            "redis_mode:standalone",
+        ]
+        lines += settings.infoLines
+        lines += ["", "# Keyspace", ""]
+        return lines.joined(separator: "\r\n")
+    }
+}
