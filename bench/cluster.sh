@@ -1,7 +1,8 @@
 # Shared by the bench scripts that run a three-member Concord cluster on
 # loopback (source it; it defines functions and variables only).
 #
-# Needs: CONCORD_BIN (the concord binary) and WORK (a scratch directory).
+# Needs: CONCORD_BIN (the concord binary) and WORK (a scratch directory);
+# SERVER_FLAGS, if set, are added to every `concord server` command line.
 # Defines NAMES, PEERS, CLIENT_PORTS, CLUSTER, ENDPOINTS and PIDS, and the
 # functions free_port, cluster_ports, start_member, wait_ready.
 
@@ -34,7 +35,7 @@ start_member() {
         --listen-peer-urls "http://127.0.0.1:${PEERS[$i]}" \
         --listen-client-urls "http://127.0.0.1:${CLIENT_PORTS[$i]}" \
         --initial-cluster "$CLUSTER" --initial-cluster-state "$2" \
-        --log-level error >>"$dir/log" 2>&1 &
+        --log-level error ${SERVER_FLAGS:-} >>"$dir/log" 2>&1 &
     PIDS[$i]=$!
 }
 

@@ -30,6 +30,7 @@
 #   SAMPLE_INTERVAL  seconds between memory samples (default 10)
 #   COMPACT_INTERVAL seconds between compactions, 0 for none (default 30)
 #   COMPACT_KEEP     revisions kept by each compaction (default 1000)
+#   SERVER_FLAGS     more `concord server` flags, e.g. "--snapshot-count 10000"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
