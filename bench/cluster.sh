@@ -3,8 +3,10 @@
 #
 # Needs: CONCORD_BIN (the concord binary) and WORK (a scratch directory);
 # SERVER_FLAGS, if set, are added to every `concord server` command line.
-# Defines NAMES, PEERS, CLIENT_PORTS, CLUSTER, ENDPOINTS and PIDS, and the
-# functions free_port, cluster_ports, start_member, wait_ready.
+# Defines NAMES, PEERS, CLIENT_PORTS, CLUSTER, ENDPOINTS, PIDS and EXTRA_PIDS
+# (more processes to end with the cluster), the functions free_port,
+# cluster_ports, start_member, wait_ready and start_cluster, and a trap
+# that ends every process (resuming paused ones) and removes WORK on exit.
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -12,6 +14,16 @@ free_port() {
 
 NAMES=(n1 n2 n3)
 PIDS=(0 0 0)
+EXTRA_PIDS=()
+
+end_cluster() {
+    for pid in "${PIDS[@]}" "${EXTRA_PIDS[@]}"; do
+        if ((pid > 0)); then kill -CONT "$pid" 2>/dev/null || true; kill -9 "$pid" 2>/dev/null || true; fi
+    done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap end_cluster EXIT
 
 # cluster_ports: draws the peer and client ports of the three members.
 cluster_ports() {
@@ -46,4 +58,12 @@ wait_ready() {
         if ((SECONDS > deadline)); then echo "cluster not ready within $1 s" >&2; return 1; fi
         sleep 0.2
     done
+}
+
+# start_cluster SECONDS: draws ports, starts three new members and waits
+# up to SECONDS for them to answer.
+start_cluster() {
+    cluster_ports
+    for i in 0 1 2; do start_member "$i" new; done
+    wait_ready "$1"
 }

@@ -40,23 +40,12 @@ command -v etcdctl >/dev/null || { echo "etcdctl not installed (apt-get install 
 
 WORK=$(mktemp -d -t concord-record.XXXXXX)
 source bench/cluster.sh
-RECORDER=0
-cleanup() {
-    for pid in "${PIDS[@]}" "$RECORDER"; do
-        if ((pid > 0)); then kill -CONT "$pid" 2>/dev/null || true; kill -9 "$pid" 2>/dev/null || true; fi
-    done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-cluster_ports
-for i in 0 1 2; do start_member "$i" new; done
-wait_ready "$READY_DEADLINE_SECONDS"
+start_cluster "$READY_DEADLINE_SECONDS"
 
 "$CONCORD_BIN" history record --endpoints "$ENDPOINTS" --clients "$CLIENTS" --keys "$KEYS" \
     --operations "$OPERATIONS" --request-timeout "$REQUEST_TIMEOUT" --seed "$SEED" --no-progress --output "$OUT" &
 RECORDER=$!
+EXTRA_PIDS+=("$RECORDER")
 
 RANDOM=$SEED
 kills=0

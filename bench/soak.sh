@@ -53,19 +53,7 @@ export ETCDCTL_API=3
 
 WORK=$(mktemp -d -t concord-soak-data.XXXXXX)
 source bench/cluster.sh
-LOADERS=()
-cleanup() {
-    for pid in "${PIDS[@]}" "${LOADERS[@]}"; do
-        if ((pid > 0)); then kill -CONT "$pid" 2>/dev/null || true; kill -9 "$pid" 2>/dev/null || true; fi
-    done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-cluster_ports
-for i in 0 1 2; do start_member "$i" new; done
-wait_ready 60
+start_cluster 60
 STOP_AT=$((SECONDS + DURATION))
 ctl() { etcdctl --endpoints "$ENDPOINTS" --command-timeout=3s "$@"; }
 
@@ -73,11 +61,11 @@ ctl() { etcdctl --endpoints "$ENDPOINTS" --command-timeout=3s "$@"; }
     --operations 10000000 --duration "$DURATION" --request-timeout 1000 --seed "$SEED" --no-progress \
     --output "$OUT_DIR/history.jsonl" 2>"$OUT_DIR/recorder.log" &
 RECORDER=$!
-LOADERS+=("$RECORDER")
+EXTRA_PIDS+=("$RECORDER")
 
 # The watcher reconnects (through any member) whenever its stream ends.
 (while ((SECONDS < STOP_AT)); do ctl watch --prefix k >>"$OUT_DIR/watch.log" 2>>"$OUT_DIR/watch.err" || sleep 0.5; done) &
-LOADERS+=("$!")
+EXTRA_PIDS+=("$!")
 
 (ok=0 failed=0; n=0
  while ((SECONDS < STOP_AT)); do
@@ -87,14 +75,14 @@ LOADERS+=("$!")
          && ctl lease keep-alive --once "$id" >/dev/null 2>&1; then ok=$((ok + 1)); else failed=$((failed + 1)); fi
      echo "$ok $failed" >"$OUT_DIR/leases.count"
  done) &
-LOADERS+=("$!")
+EXTRA_PIDS+=("$!")
 
 (ok=0 failed=0
  while ((SECONDS < STOP_AT)); do
      if ctl lock soak-lock true >/dev/null 2>&1; then ok=$((ok + 1)); else failed=$((failed + 1)); sleep 0.2; fi
      echo "$ok $failed" >"$OUT_DIR/locks.count"
  done) &
-LOADERS+=("$!")
+EXTRA_PIDS+=("$!")
 
 if ((COMPACT_INTERVAL > 0)); then
     (ok=0 failed=0
@@ -104,7 +92,7 @@ if ((COMPACT_INTERVAL > 0)); then
          if ((revision > COMPACT_KEEP)) && ctl compaction "$((revision - COMPACT_KEEP))" >/dev/null 2>&1; then ok=$((ok + 1)); else failed=$((failed + 1)); fi
          echo "$ok $failed" >"$OUT_DIR/compactions.count"
      done) &
-    LOADERS+=("$!")
+    EXTRA_PIDS+=("$!")
 fi
 
 echo "elapsed_s,member,pid,rss_kib,open_fds" >"$OUT_DIR/samples.csv"
