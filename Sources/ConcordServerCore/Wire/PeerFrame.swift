@@ -76,6 +76,13 @@ public enum PeerFrame: Sendable, Hashable {
         return writer.bytes
     }
 
+    /// The frame carrying a consensus engine's message.
+    public init(_ message: ConsensusMessage) {
+        switch message {
+        case .raft(let message): self = .raft(message)
+        }
+    }
+
     /// The bytes of a Raft message frame, addressed as the message is.
     public static func encoded(_ message: RaftMessage, clusterID: UInt64) -> [UInt8] {
         PeerFrame.raft(message).encoded(from: message.from, to: message.to, clusterID: clusterID)
