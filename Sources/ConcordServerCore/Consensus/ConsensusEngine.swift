@@ -47,6 +47,9 @@ public protocol ConsensusEngine: Sendable {
     var snapshotIndex: UInt64 { get }
     /// The configuration in force: voters and learners.
     var membership: ConfigurationState { get }
+    /// True when the engine can change its voters and learners
+    /// (`proposeConfigurationChange`); false for a fixed group.
+    var changesMembers: Bool { get }
     /// On the leader, the highest index known replicated on `member`; nil
     /// when this member does not lead or does not track `member`.
     func replicatedIndex(of member: MemberID) -> UInt64?

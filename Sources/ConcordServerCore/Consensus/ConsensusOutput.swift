@@ -1,14 +1,19 @@
+import ConcordPaxos
 import ConcordRaft
 
 /// A message between the consensus engines of two members.
 public enum ConsensusMessage: Sendable, Hashable {
     /// A Raft message.
     case raft(RaftMessage)
+    /// A Multi-Paxos message, addressed by member ids (its ballots name
+    /// replicas by their place in the group, as `MultiPaxosEngine` maps them).
+    case multiPaxos(MultiPaxosMessage)
 
     /// The receiving member.
     public var to: UInt64 {
         switch self {
         case .raft(let message): message.to
+        case .multiPaxos(let message): message.to
         }
     }
 }

@@ -22,6 +22,7 @@ public struct RaftEngine: ConsensusEngine {
     public var lastIndex: UInt64 { node.lastIndex }
     public var snapshotIndex: UInt64 { node.snapshotIndex }
     public var membership: ConfigurationState { node.membership }
+    public var changesMembers: Bool { true }
     public func replicatedIndex(of member: MemberID) -> UInt64? { node.progress[member]?.match }
     public func entry(at index: UInt64) -> LogEntry? { node.entry(at: index) }
     public var toleratedViolations: [String] { node.toleratedViolations }

@@ -3,7 +3,10 @@ import ConcordRaft
 /// Membership (etcd's Cluster API), peers, and leadership transfer.
 ///
 /// Add, remove and promote are Raft configuration changes whose context
-/// carries a `LogPayload.member`; update and publish are normal entries.
+/// carries a `LogPayload.member`; update and publish are normal entries. An
+/// engine with a fixed group (`ConsensusEngine.changesMembers` false)
+/// refuses add, remove and promote with `MembershipError.fixedReplicas`;
+/// update and publish still work.
 /// Every replica applies them in log order to its `MemberRegistry`, which
 /// every snapshot carries, and points its transport at the members the
 /// registry lists. A member that applies its own removal reports it.
@@ -30,6 +33,7 @@ extension ServerCore {
     // MARK: Requests
 
     mutating func addMember(_ id: ClientRequestID, _ member: MemberRecord, deadline: Int64, _ output: inout ServerOutput) {
+        guard engine.changesMembers else { return fail(id, .membership(.fixedReplicas), &output) }
         if let refusal = registry.refusal(of: .add(member), learners: engine.membership.learners) {
             return fail(id, .membership(refusal), &output)
         }
@@ -38,6 +42,7 @@ extension ServerCore {
     }
 
     mutating func removeMember(_ id: ClientRequestID, _ memberID: UInt64, deadline: Int64, _ output: inout ServerOutput) {
+        guard engine.changesMembers else { return fail(id, .membership(.fixedReplicas), &output) }
         if let refusal = registry.refusal(of: .remove(id: memberID), learners: engine.membership.learners) {
             return fail(id, .membership(refusal), &output)
         }
@@ -56,6 +61,7 @@ extension ServerCore {
     /// Only the leader knows how far a learner has caught up, so a follower
     /// refuses with etcd's "not leader".
     mutating func promoteMember(_ id: ClientRequestID, _ memberID: UInt64, deadline: Int64, _ output: inout ServerOutput) {
+        guard engine.changesMembers else { return fail(id, .membership(.fixedReplicas), &output) }
         if let refusal = registry.refusal(of: .promote(id: memberID), learners: engine.membership.learners) {
             return fail(id, .membership(refusal), &output)
         }

@@ -80,7 +80,8 @@ public struct ServerCore: Sendable {
     /// the latest snapshot hold).
     /// - Parameters:
     ///   - configuration: the member's settings.
-    ///   - durable: the durable Raft state; `ServerCore.bootstrapState` for
+    ///   - durable: what the write-ahead log holds (its records are
+    ///     Raft-shaped for either engine); `ServerCore.bootstrapState` for
     ///     a new data directory.
     ///   - seed: the seed of every random choice (election timeouts, lease
     ///     ids, request numbers).
@@ -96,9 +97,7 @@ public struct ServerCore: Sendable {
         clusterID = configuration.clusterID
         random = SeededRandom(seed: seed)
         self.nowMilliseconds = nowMilliseconds
-        var raftConfiguration = configuration.raft
-        raftConfiguration.proposalBytesMax = max(raftConfiguration.proposalBytesMax, configuration.requestBytesMax + LogPayload.headerBytes)
-        engine = RaftEngine(configuration: raftConfiguration, restoring: durable, random: SplitMix64(seed: random.next()))
+        engine = try configuration.makeEngine(restoring: durable, random: SplitMix64(seed: random.next()))
         let restored: Restored
         do {
             restored = try Self.restore(durable.snapshot, configuration)
@@ -238,6 +237,8 @@ public struct ServerCore: Sendable {
         switch addressed.frame {
         case .raft(let message):
             absorb(engine.step(.raft(message)), &output)
+        case .multiPaxos(let message):
+            absorb(engine.step(.multiPaxos(message)), &output)
         case .leaseRequest(let requestID, let request):
             let answer = answerLease(request)
             output.frames.append(OutgoingFrame(to: sender, frame: .leaseResponse(requestID: requestID, answer)))
