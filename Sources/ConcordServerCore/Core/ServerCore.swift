@@ -135,7 +135,7 @@ public struct ServerCore: Sendable {
     public var commitIndex: UInt64 { engine.commitIndex }
     /// The index of the latest snapshot.
     public var snapshotIndex: UInt64 { engine.snapshotIndex }
-    /// The Raft configuration in force.
+    /// The configuration in force (on Multi-Paxos, the fixed group).
     public var membership: ConfigurationState { engine.membership }
     /// True once this member applied its own removal.
     public var isRemovedFromCluster: Bool { isRemoved }
@@ -143,7 +143,7 @@ public struct ServerCore: Sendable {
     public var stateMachine: KVStateMachine { state }
     /// The replicated member registry.
     public var memberRegistry: MemberRegistry { registry }
-    /// What Raft's own checks tolerated (for the simulator's monitor).
+    /// What the engine's own checks tolerated (for the simulator's monitor).
     public var toleratedViolations: [String] { engine.toleratedViolations }
     /// The committed entry at `index`, while the log still holds it.
     public func entry(at index: UInt64) -> LogEntry? { engine.entry(at: index) }
@@ -259,7 +259,7 @@ public struct ServerCore: Sendable {
         return output
     }
 
-    /// Hands every queued proposal to Raft, in batches of at most
+    /// Hands every queued proposal to the engine, in batches of at most
     /// `proposalBatchBytesMax`: the proposals of all clients that arrived
     /// since the last flush travel together.
     public mutating func onFlush(nowMilliseconds now: Int64) -> ServerOutput {
