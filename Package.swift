@@ -85,7 +85,7 @@ let package = Package(
         .target(name: "ConcordRedis", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordDynamo"]),
         .target(
             name: "ConcordServerCore",
-            dependencies: ["ConcordFoundation", "ConcordRaft", "ConcordKV", .product(name: "DequeModule", package: "swift-collections")]
+            dependencies: ["ConcordFoundation", "ConcordRaft", "ConcordPaxos", "ConcordKV", .product(name: "DequeModule", package: "swift-collections")]
         ),
 
         // Runtime: files, processes, SQLite.
@@ -179,7 +179,7 @@ let package = Package(
         .testTarget(name: "ConcordPaxosTests", dependencies: ["ConcordFoundation", "ConcordPaxos"]),
         .testTarget(
             name: "ConcordServerCoreTests",
-            dependencies: ["ConcordFoundation", "ConcordServerCore", "ConcordRaft", "ConcordKV"]
+            dependencies: ["ConcordFoundation", "ConcordServerCore", "ConcordRaft", "ConcordPaxos", "ConcordKV"]
         ),
         .testTarget(name: "ConcordTransactionsTests", dependencies: ["ConcordTransactions"]),
         .testTarget(name: "ConcordDynamoTests", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordDynamo"]),

@@ -98,6 +98,7 @@ public enum Scenarios {
         TransactionScenarios.sagaChoreography,
         PaxosScenario.scenario, MultiPaxosScenario.scenario, FastPaxosScenario.scenario,
         ServerScenario.scenario,
+        ServerScenario.multiPaxosScenario,
         ClockSyncScenario.scenario, CausalityScenario.scenario, HybridClockScenario.scenario, CommitWaitScenario.scenario,
         DynamoScenario.scenario,
         DynamoScenario.hintsScenario,

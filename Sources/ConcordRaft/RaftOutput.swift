@@ -79,6 +79,13 @@ public struct RoleState: Sendable, Hashable {
     public var leader: MemberID?
     /// The term.
     public var term: UInt64
+
+    /// Creates a role state.
+    public init(role: RaftRole, leader: MemberID?, term: UInt64) {
+        self.role = role
+        self.leader = leader
+        self.term = term
+    }
 }
 
 /// Why a request to a `RaftNode` was refused. A refused request changes nothing.

@@ -20,6 +20,28 @@ import Testing
         #expect(failures.isEmpty, "failing seeds \(failures.map(\.seed)): \(failures.first?.verdict ?? "")")
     }
 
+    /// The Multi-Paxos sweep: the same scenario with every server core
+    /// replicating through `MultiPaxosEngine`.
+    static let multiPaxosSweepSeeds: UInt64 = 200
+
+    @Test func theCorrectServerPassesTheSweepOnMultiPaxos() {
+        let failures = Sweep.runInParallel(seeds: 0..<Self.multiPaxosSweepSeeds) { seed in
+            let report = ServerScenario.execute(seed: seed, recordsTrace: false, consensus: .multiPaxos)
+            return report.passed ? nil : report.verdict
+        }
+        #expect(failures.isEmpty, "failing seeds \(failures.map(\.seed)): \(failures.first?.verdict ?? "")")
+    }
+
+    @Test func onMultiPaxosTheOperatorsMembershipChangeIsRefusedAndNoSpareJoins() {
+        // Seed 1 draws an operator, watchers and a spare (which Multi-Paxos drops).
+        let report = ServerScenario.execute(seed: 1, recordsTrace: true, consensus: .multiPaxos)
+        #expect(report.passed, "\(report.verdict)")
+        #expect(report.trace.contains { $0.contains("refused as expected") })
+        #expect(!report.trace.contains { $0.contains("applied member change") && $0.contains("add") })
+        #expect(report.trace.contains { $0.contains("watch-responses") })
+        #expect(Scenarios.named("server-multi-paxos") != nil)
+    }
+
     /// The seed bound within which the sweep must catch each bug; the test
     /// stops at the first catch. Measured over seeds 0..<150 (docs/server.md
     /// lists the counts).

@@ -20,6 +20,9 @@ struct CoreCluster {
     var isolated: Set<UInt64> = []
     /// Frames to duplicate: those whose bytes satisfy this, delivered twice.
     var duplicates: (([UInt8]) -> Bool)?
+    /// What each member made durable, as the write-ahead log would hold it.
+    var storage: [UInt64: MemoryRaftStorage] = [:]
+    var configurations: [UInt64: ServerCoreConfiguration] = [:]
     private var persisted: [UInt64: UInt64] = [:]
     private var flushes: Set<UInt64> = []
     private var nextRequest: ClientRequestID = 1
@@ -35,16 +38,21 @@ struct CoreCluster {
             configuration.raft.electionTimeoutTicks = 10
             configuration.raft.heartbeatIntervalTicks = 1
             configure(&configuration)
-            let core = try! ServerCore(
-                configuration: configuration, durable: ServerCore.bootstrapState(configuration), seed: id, nowMilliseconds: 0)
+            let bootstrap = ServerCore.bootstrapState(configuration)
+            let core = try! ServerCore(configuration: configuration, durable: bootstrap, seed: id, nowMilliseconds: 0)
             cores[id] = core
+            configurations[id] = configuration
+            storage[id] = MemoryRaftStorage(bootstrap)
         }
         for id in ids { perform(id, cores[id]!.start(nowMilliseconds: now)) }
     }
 
     mutating func perform(_ id: UInt64, _ output: ServerOutput) {
         precondition(output.fatal == nil, "\(output.fatal!)")
-        for request in output.persist { persisted[id] = request.sequence }
+        for request in output.persist {
+            try! storage[id]!.persist(request)
+            persisted[id] = request.sequence
+        }
         for outgoing in output.frames {
             let bytes = outgoing.frame.encoded(from: id, to: outgoing.to, clusterID: cores[id]!.clusterID)
             frames.append((id, outgoing.to, bytes))
@@ -78,6 +86,17 @@ struct CoreCluster {
                 perform(frame.to, cores[frame.to]!.onPeerFrame(frame.bytes, from: frame.from, nowMilliseconds: now))
             }
         }
+    }
+
+    /// Crashes member `id` (losing everything not yet durable: persist
+    /// requests here are durable as soon as they are handed out) and starts
+    /// it again from its storage.
+    mutating func restart(_ id: UInt64, seed: UInt64) throws {
+        persisted[id] = nil
+        flushes.remove(id)
+        frames.removeAll { $0.to == id || $0.from == id }
+        cores[id] = try ServerCore(configuration: configurations[id]!, durable: storage[id]!.state, seed: seed, nowMilliseconds: now)
+        perform(id, cores[id]!.start(nowMilliseconds: now))
     }
 
     /// Advances time by `count` ticks, settling after each.

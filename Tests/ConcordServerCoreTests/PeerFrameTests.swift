@@ -1,5 +1,6 @@
 import ConcordFoundation
 import ConcordKV
+import ConcordPaxos
 import ConcordRaft
 import Testing
 
@@ -47,7 +48,38 @@ import Testing
             .leaseResponse(requestID: 6, .timeToLive(LeaseTimeToLive(id: 9, ttlSeconds: 0, grantedTTLSeconds: 5, keys: []))),
         ] + LeaseError.allCases.map { .leaseResponse(requestID: 7, .refused($0)) }
 
-    static var allFrames: [PeerFrame] { raftBodies.map { .raft(RaftMessage(from: 1, to: 2, term: 9, body: $0)) } + leaseFrames }
+    static let multiPaxosBodies: [MultiPaxosMessage.Body] = [
+        .prepare(.init(fromSlot: 12, isLeadershipTransfer: true)),
+        .prepare(.init(fromSlot: 0)),
+        .promise(
+            .init(
+                commit: 7, snapshot: MultiPaxosSnapshot(index: 5, data: [4, 5, 6]),
+                entries: [
+                    MultiPaxosLogEntry(slot: 8, ballot: Ballot(round: 3, replica: 2), kind: .command, data: [1, 2]),
+                    MultiPaxosLogEntry.vacant(9),
+                    MultiPaxosLogEntry(slot: 10, ballot: Ballot(round: 3, replica: 1), kind: .noop),
+                ])),
+        .promise(.init(commit: 0)),
+        .reject(promised: Ballot(round: 9, replica: 3)),
+        .accept(
+            .init(
+                firstSlot: 4, entries: [MultiPaxosLogEntry(slot: 4, ballot: Ballot(round: 2, replica: 1), data: Array("put".utf8))],
+                leaderCommit: 3)),
+        .acceptResponse(.init(agreedThrough: 4, lastReceived: 6, commit: 3)),
+        .heartbeat(.init(commit: 5, readRound: 11, sentTick: 99)),
+        .heartbeatResponse(.init(readRound: 11, sentTick: 99, agreedThrough: 5, commit: 5)),
+        .snapshotChunk(.init(index: 40, offset: 1024, data: [9, 9], isLast: true)),
+        .snapshotChunkResponse(.init(index: 40, nextOffset: 2048, rejected: true)),
+        .timeoutNow,
+        .forwardedProposal([[1], [], [2, 3]]),
+        .readIndexRequest(context: 77),
+        .readIndexResponse(index: 12, context: 77),
+    ]
+
+    static var allFrames: [PeerFrame] {
+        raftBodies.map { .raft(RaftMessage(from: 1, to: 2, term: 9, body: $0)) } + leaseFrames
+            + multiPaxosBodies.map { .multiPaxos(MultiPaxosMessage(from: 1, to: 2, ballot: Ballot(round: 4, replica: 1), body: $0)) }
+    }
 
     static func encode(_ frame: PeerFrame, clusterID: UInt64 = cluster) -> [UInt8] {
         frame.encoded(from: 1, to: 2, clusterID: clusterID)
@@ -88,7 +120,7 @@ import Testing
     }
 
     @Test func anUnknownKindIsRefused() {
-        for kind: UInt8 in [0, 4, 200] {
+        for kind: UInt8 in [0, 5, 200] {
             var bytes = Self.encode(.raft(RaftMessage(from: 1, to: 2, term: 1, body: .timeoutNow)))
             bytes[PeerFrame.headerBytes - 1] = kind
             #expect(throws: WireError.invalid("unknown peer frame kind \(kind)")) { try PeerFrame.decode(bytes, clusterID: Self.cluster) }
@@ -111,6 +143,24 @@ import Testing
         #expect(throws: WireError.invalid("unknown message tag 77")) { try PeerFrame.decode(raftTag, clusterID: Self.cluster) }
     }
 
+    @Test func multiPaxosTagsAndSlotKindsOutsideTheFormatAreRefused() {
+        let message = MultiPaxosMessage(from: 1, to: 2, ballot: Ballot(round: 1, replica: 1), body: .timeoutNow)
+        var tag = Self.encode(.multiPaxos(message))
+        tag[PeerFrame.headerBytes + 8] = 14
+        #expect(throws: WireError.invalid("unknown Multi-Paxos message tag 14")) { try PeerFrame.decode(tag, clusterID: Self.cluster) }
+        let slot = MultiPaxosLogEntry(slot: 1, ballot: Ballot(round: 1, replica: 1), kind: .noop)
+        let accept = MultiPaxosMessage(
+            from: 1, to: 2, ballot: Ballot(round: 1, replica: 1), body: .accept(.init(firstSlot: 1, entries: [slot], leaderCommit: 0)))
+        let bytes = Self.encode(.multiPaxos(accept))
+        // The slot's kind byte sits before its 4-byte data length, at the end.
+        var unknownKind = bytes
+        unknownKind[bytes.count - 5] = 3
+        #expect(throws: WireError.invalid("unknown slot kind 3")) { try PeerFrame.decode(unknownKind, clusterID: Self.cluster) }
+        var noopWithData = Array(bytes.dropLast(4))
+        noopWithData += [1, 0, 0, 0, 42]
+        #expect(throws: WireError.invalid("a noop slot with 1 bytes of data")) { try PeerFrame.decode(noopWithData, clusterID: Self.cluster) }
+    }
+
     @Test(arguments: allFrames)
     func everyTruncationAndTrailingByteIsRefused(frame: PeerFrame) {
         let bytes = Self.encode(frame)
@@ -128,7 +178,7 @@ import Testing
             if bytes.count > PeerFrame.headerBytes {
                 bytes[0] = PeerFrame.version
                 bytes.replaceSubrange(1..<9, with: Array(BinaryWriter.fixed(Self.cluster)))
-                bytes[PeerFrame.headerBytes - 1] = UInt8(1 + random.index(below: 3))
+                bytes[PeerFrame.headerBytes - 1] = UInt8(1 + random.index(below: 4))
             }
             _ = try? PeerFrame.decode(bytes, clusterID: Self.cluster)
         }

@@ -6,7 +6,9 @@ import ConcordStorage
 /// A simulated operator: moves leadership to another member, adds the spare
 /// server as a learner, promotes it once it has caught up, and may remove a
 /// voter, all through random members, retrying what etcd asks a client to
-/// retry (not leader, unhealthy cluster, a learner not yet in sync).
+/// retry (not leader, unhealthy cluster, a learner not yet in sync). On
+/// Multi-Paxos, whose replicas are fixed, it asks to remove a voter, which
+/// must be refused with `MembershipError.fixedReplicas`, then moves leadership.
 struct ServerLabAdmin {
     static let stepTimer = TimerID(1)
     static let timeoutTimer = TimerID(2)
@@ -49,6 +51,11 @@ struct ServerLabAdmin {
                 actions.append(.remove(voters[context.random.index(below: voters.count)]))
             }
         }
+        if settings.consensus == .multiPaxos {
+            // First, so that the refusal is asked for in every run (a move
+            // may keep failing under faults until the clients stop).
+            actions.insert(.remove(settings.founders[context.random.index(below: settings.founders.count)]), at: 0)
+        }
         self.actions = actions
         let start = context.random.next(in: 100_000_000...600_000_000)
         context.setTimer(Self.stepTimer, after: .nanoseconds(start))
@@ -72,6 +79,14 @@ struct ServerLabAdmin {
         context.cancelTimer(Self.timeoutTimer)
         waiting = false
         switch (action, reply.result) {
+        case (.remove, .failure(.membership(.fixedReplicas))) where settings.consensus == .multiPaxos:
+            // The refusal a fixed group must give.
+            done.append(action)
+            actions.removeFirst()
+            context.log("admin c\(id): \(action) refused as expected: replicas are fixed")
+        case (.remove, .success) where settings.consensus == .multiPaxos:
+            unexpected.append("admin \(action): a fixed group removed a member")
+            actions.removeFirst()
         case (_, .success),
             (.addLearner, .failure(.membership(.memberExists))),
             (.addLearner, .failure(.membership(.peerURLExists))),

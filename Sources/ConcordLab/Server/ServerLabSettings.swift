@@ -39,7 +39,10 @@ struct ServerLabSettings: Sendable {
     var tick = SimulationDuration.milliseconds(10)
     /// How long a server waits before flushing queued proposals.
     var flushDelay = SimulationDuration.microseconds(200)
-    /// Raft's settings shared by every server (the id is set per server).
+    /// The replication engine every server runs.
+    var consensus: ConsensusEngineKind = .raft
+    /// Raft's settings shared by every server (the id is set per server);
+    /// Multi-Paxos takes the ones the engines share.
     var raft: RaftConfiguration
     /// A member snapshots after this many applied entries.
     var snapshotEveryEntries: UInt64 = 64
@@ -81,6 +84,7 @@ struct ServerLabSettings: Sendable {
         var configuration = ServerCoreConfiguration(
             memberID: UInt64(id), name: Self.name(id), clusterID: joining ? 0 : clusterID, joinedRunningCluster: joining,
             initialMembers: initial, clientURLs: ["sim://client/n\(id)"])
+        configuration.consensus = consensus
         configuration.raft = raft
         configuration.raft.id = MemberID(id)
         configuration.tickMilliseconds = Int(tick.nanoseconds / 1_000_000)
@@ -122,6 +126,14 @@ struct ServerLabSettings: Sendable {
         keys = ["k0", "k1"]
         thinkTimeMax = .milliseconds(3)
         compactionOneIn = 1000
+    }
+
+    /// Runs every server on `engine`. Multi-Paxos has a fixed group, so no
+    /// spare member joins (the operator's membership changes expect its
+    /// refusal instead).
+    mutating func use(_ engine: ConsensusEngineKind) {
+        consensus = engine
+        if engine == .multiPaxos { spare = nil }
     }
 
     /// Derives a run's settings from `seed`.

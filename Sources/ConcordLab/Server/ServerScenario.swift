@@ -45,12 +45,24 @@ public enum ServerScenario {
         run: run
     )
 
+    /// The scenario on Multi-Paxos: the same servers, clients, faults and
+    /// checks, with every server core replicating through `MultiPaxosEngine`.
+    public static let multiPaxosScenario = Scenario(
+        name: "server-multi-paxos",
+        summary: "the server scenario with the server core replicating through Multi-Paxos instead of Raft",
+        run: { options in run(options, consensus: .multiPaxos) }
+    )
+
     /// Every bug name `--bug` takes: the server core's, and Raft's as `raft:<name>`.
     public static var bugNames: [String] {
         ServerBug.allCases.map(\.rawValue) + RaftBug.allCases.map { "raft:\($0.rawValue)" }
     }
 
     @Sendable public static func run(_ options: ScenarioOptions) -> ScenarioResult {
+        run(options, consensus: .raft)
+    }
+
+    static func run(_ options: ScenarioOptions, consensus: ConsensusEngineKind) -> ScenarioResult {
         var bugs: Set<ServerBug> = []
         var raftBug: RaftBug?
         if let name = options.bug {
@@ -63,7 +75,8 @@ public enum ServerScenario {
             }
         }
         let report = execute(
-            seed: options.seed, bugs: bugs, raftBug: raftBug, recordsTrace: options.recordTimeline, recordsEvents: options.recordEvents)
+            seed: options.seed, bugs: bugs, raftBug: raftBug, recordsTrace: options.recordTimeline, recordsEvents: options.recordEvents,
+            consensus: consensus)
         return report.result
     }
 
@@ -110,11 +123,12 @@ public enum ServerScenario {
     public static func execute(
         seed: UInt64, bugs: Set<ServerBug> = [], raftBug: RaftBug? = nil, recordsTrace: Bool,
         safetyPhase: SimulationDuration = safetyPhase, profile: Profile = .swarm, raftFocus: Bool = false,
-        recordsEvents: Bool = false
+        recordsEvents: Bool = false, consensus: ConsensusEngineKind = .raft
     ) -> Report {
         let healedAt = SimulationInstant.zero + safetyPhase
         var settings = ServerLabSettings.derive(seed: seed, bugs: bugs, raftBug: raftBug, clientsStopAt: healedAt)
         if raftFocus { settings.focusOnRaft(seed: seed) }
+        settings.use(consensus)
         let plan = FaultPlan.random(seed: seed, nodes: settings.servers, safetyPhase: safetyPhase, limits: faultLimits)
         let monitor = ServerLabMonitor()
         let finalReadAt = healedAt + (raftFocus ? .milliseconds(500) : finalReadDelay)
@@ -187,7 +201,7 @@ public enum ServerScenario {
         let summary =
             passed
             ? "\(verdict); \(shape)"
-            : "\(failures.prefix(4).joined(separator: "; ")); \(shape); replay: concord sim \(raftFocus ? "raft" : "server") --seed \(seed)"
+            : "\(failures.prefix(4).joined(separator: "; ")); \(shape); replay: concord sim \(raftFocus ? "raft" : consensus == .raft ? "server" : "server-multi-paxos") --seed \(seed)"
                 + (bugName.map { " --bug \($0)" } ?? "")
         return Report(
             passed: passed, verdict: summary, failures: failures, trace: recordsTrace ? simulator.trace : [],

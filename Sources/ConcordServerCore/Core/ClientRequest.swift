@@ -96,7 +96,8 @@ public struct ServerReply: Sendable {
     public var request: ClientRequestID
     /// The answer, or why there is none.
     public var result: Result<ClientAnswer, RequestFailure>
-    /// The Raft term when answered.
+    /// The engine's term when answered (Raft's term, or the Multi-Paxos
+    /// ballot promised).
     public var term: UInt64
     /// The store's revision when answered.
     public var revision: Int64

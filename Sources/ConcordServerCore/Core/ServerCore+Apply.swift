@@ -127,7 +127,7 @@ extension ServerCore {
         registry = restored.registry
         hub.onRestored(store: state.store)
         watchWorkMayWait = true
-        if raft.role == .leader {
+        if engine.role == .leader {
             state.onBecameLeader(nowMilliseconds: nowMilliseconds, extendMilliseconds: Int64(configuration.electionTimeoutMilliseconds))
         }
         reconcileMembership(&output)
@@ -135,12 +135,12 @@ extension ServerCore {
     }
 
     mutating func takeSnapshotIfDue(_ output: inout ServerOutput) {
-        guard raft.appliedIndex >= raft.snapshotIndex + configuration.snapshotEveryEntries else { return }
+        guard engine.appliedIndex >= engine.snapshotIndex + configuration.snapshotEveryEntries else { return }
         let data = ServerSnapshot(registry: registry, appliedProposals: appliedProposals, stateMachine: state.snapshot()).encoded
-        do throws(RaftRequestError) {
-            let raftOutput = try raft.compact(upTo: raft.appliedIndex, snapshotData: data)
-            output.events.append(.snapshotTaken(index: raft.appliedIndex, revision: state.store.currentRevision))
-            absorb(raftOutput, &output)
+        do throws(ConsensusRequestError) {
+            let engineOutput = try engine.compact(upTo: engine.appliedIndex, snapshotData: data)
+            output.events.append(.snapshotTaken(index: engine.appliedIndex, revision: state.store.currentRevision))
+            absorb(engineOutput, &output)
         } catch {
             output.events.append(.snapshotFailed("\(error)"))
         }

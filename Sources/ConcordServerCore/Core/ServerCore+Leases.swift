@@ -21,7 +21,7 @@ extension ServerCore {
 
     /// Answers `request` here when this member leads, otherwise asks the leader.
     mutating func leaseRequest(_ id: ClientRequestID, _ request: LeaseForwardRequest, deadline: Int64, _ output: inout ServerOutput) {
-        guard let leader = raft.leader, leader != memberID else {
+        guard let leader = engine.leader, leader != memberID else {
             return answerClient(id, answerLease(request), &output)
         }
         let number = takeRequestNumber()
@@ -32,7 +32,7 @@ extension ServerCore {
     /// The answer of this member's lease table: `.refused(.notLeader)` unless it leads.
     mutating func answerLease(_ request: LeaseForwardRequest) -> LeaseForwardResponse {
         do throws(LeaseError) {
-            guard raft.role == .leader else { throw .notLeader }
+            guard engine.role == .leader else { throw .notLeader }
             switch request {
             case .keepAlive(let id):
                 return .renewed(ttlSeconds: try state.renew(id, nowMilliseconds: nowMilliseconds))
@@ -76,7 +76,7 @@ extension ServerCore {
     /// On the leader, proposes a revoke for each lease whose TTL ran out;
     /// the keys vanish when the revoke is applied, on every replica.
     mutating func revokeExpiredLeases(_ output: inout ServerOutput) {
-        guard raft.role == .leader else { return }
+        guard engine.role == .leader else { return }
         let deadline = nowMilliseconds + Int64(configuration.requestTimeoutMilliseconds)
         for id in state.expiredLeases(nowMilliseconds: nowMilliseconds, max: configuration.expiredLeasesPerTickMax)
         where revokesInFlight[id] == nil {

@@ -3,7 +3,10 @@ import ConcordRaft
 /// Membership (etcd's Cluster API), peers, and leadership transfer.
 ///
 /// Add, remove and promote are Raft configuration changes whose context
-/// carries a `LogPayload.member`; update and publish are normal entries.
+/// carries a `LogPayload.member`; update and publish are normal entries. An
+/// engine with a fixed group (`ConsensusEngine.changesMembers` false)
+/// refuses add, remove and promote with `MembershipError.fixedReplicas`;
+/// update and publish still work.
 /// Every replica applies them in log order to its `MemberRegistry`, which
 /// every snapshot carries, and points its transport at the members the
 /// registry lists. A member that applies its own removal reports it.
@@ -30,7 +33,8 @@ extension ServerCore {
     // MARK: Requests
 
     mutating func addMember(_ id: ClientRequestID, _ member: MemberRecord, deadline: Int64, _ output: inout ServerOutput) {
-        if let refusal = registry.refusal(of: .add(member), learners: raft.membership.learners) {
+        guard engine.changesMembers else { return fail(id, .membership(.fixedReplicas), &output) }
+        if let refusal = registry.refusal(of: .add(member), learners: engine.membership.learners) {
             return fail(id, .membership(refusal), &output)
         }
         if !member.isLearner && !enoughStartedVotersToAddOne() { return fail(id, .membership(.notEnoughStarted), &output) }
@@ -38,7 +42,8 @@ extension ServerCore {
     }
 
     mutating func removeMember(_ id: ClientRequestID, _ memberID: UInt64, deadline: Int64, _ output: inout ServerOutput) {
-        if let refusal = registry.refusal(of: .remove(id: memberID), learners: raft.membership.learners) {
+        guard engine.changesMembers else { return fail(id, .membership(.fixedReplicas), &output) }
+        if let refusal = registry.refusal(of: .remove(id: memberID), learners: engine.membership.learners) {
             return fail(id, .membership(refusal), &output)
         }
         if !removalKeepsQuorum(memberID) { return fail(id, .membership(.unhealthy), &output) }
@@ -47,7 +52,7 @@ extension ServerCore {
 
     mutating func updateMember(_ id: ClientRequestID, _ memberID: UInt64, peerURLs: [String], deadline: Int64, _ output: inout ServerOutput) {
         let command = MemberCommand.update(id: memberID, peerURLs: peerURLs)
-        if let refusal = registry.refusal(of: command, learners: raft.membership.learners) {
+        if let refusal = registry.refusal(of: command, learners: engine.membership.learners) {
             return fail(id, .membership(refusal), &output)
         }
         proposeMember(command, purpose: .member(id), deadline: deadline, &output)
@@ -56,12 +61,13 @@ extension ServerCore {
     /// Only the leader knows how far a learner has caught up, so a follower
     /// refuses with etcd's "not leader".
     mutating func promoteMember(_ id: ClientRequestID, _ memberID: UInt64, deadline: Int64, _ output: inout ServerOutput) {
-        if let refusal = registry.refusal(of: .promote(id: memberID), learners: raft.membership.learners) {
+        guard engine.changesMembers else { return fail(id, .membership(.fixedReplicas), &output) }
+        if let refusal = registry.refusal(of: .promote(id: memberID), learners: engine.membership.learners) {
             return fail(id, .membership(refusal), &output)
         }
-        guard raft.role == .leader else { return fail(id, .server(.notLeader), &output) }
-        let match = raft.progress[memberID]?.match ?? 0
-        guard match * 100 >= raft.lastIndex * Self.learnerReadyPercent else { return fail(id, .membership(.learnerNotReady), &output) }
+        guard engine.role == .leader else { return fail(id, .server(.notLeader), &output) }
+        let match = engine.replicatedIndex(of: memberID) ?? 0
+        guard match * 100 >= engine.lastIndex * Self.learnerReadyPercent else { return fail(id, .membership(.learnerNotReady), &output) }
         proposeMember(.promote(id: memberID), purpose: .member(id), deadline: deadline, &output)
     }
 
@@ -69,7 +75,7 @@ extension ServerCore {
     /// voters (those that published a name) must still form a quorum of
     /// the larger group.
     private func enoughStartedVotersToAddOne() -> Bool {
-        let voters = raft.membership.voters
+        let voters = engine.membership.voters
         let started = voters.filter { !(registry.members[$0]?.name.isEmpty ?? true) }.count
         return started >= (voters.count + 1) / 2 + 1
     }
@@ -86,8 +92,8 @@ extension ServerCore {
     /// A follower cannot tell which voters are connected to one another
     /// and lets the removal through to the leader's log.
     func removalKeepsQuorum(_ removed: UInt64) -> Bool {
-        guard raft.role == .leader else { return true }
-        let voters = raft.membership.voters
+        guard engine.role == .leader else { return true }
+        let voters = engine.membership.voters
         guard voters.contains(removed) else { return true }
         let now = nowMilliseconds
         if removed != memberID && peerActivity.activeSince(removed, now: now) == nil { return true }
@@ -116,15 +122,15 @@ extension ServerCore {
         }
         // Recorded first: a lone member may apply the entry within this input.
         proposals[proposal.request] = PendingProposal(
-            purpose: purpose, data: step == nil ? payload : nil, deadline: deadline, proposed: true, proposedUnder: raft.leader)
-        do throws(RaftRequestError) {
-            let raftOutput =
+            purpose: purpose, data: step == nil ? payload : nil, deadline: deadline, proposed: true, proposedUnder: engine.leader)
+        do throws(ConsensusRequestError) {
+            let engineOutput =
                 if let step {
-                    try raft.proposeConfigurationChange(ConfigurationChange([step], context: payload))
+                    try engine.proposeConfigurationChange(ConfigurationChange([step], context: payload))
                 } else {
-                    try raft.propose(payload)
+                    try engine.propose(batch: [payload])
                 }
-            absorb(raftOutput, &output)
+            absorb(engineOutput, &output)
         } catch {
             proposals[proposal.request] = nil
             switch error {
@@ -152,7 +158,7 @@ extension ServerCore {
         let waiting = memberRetries
         memberRetries = []
         for change in waiting {
-            guard raft.leader != nil else {
+            guard engine.leader != nil else {
                 memberRetries.append(change)
                 continue
             }
@@ -166,7 +172,7 @@ extension ServerCore {
     /// the cluster to record them (etcd's publish), at most once per
     /// election timeout.
     mutating func publishIfNeeded(_ output: inout ServerOutput) {
-        guard !isRemoved, publishInFlight == nil, nowMilliseconds >= nextPublishMilliseconds, raft.leader != nil else { return }
+        guard !isRemoved, publishInFlight == nil, nowMilliseconds >= nextPublishMilliseconds, engine.leader != nil else { return }
         guard let record = registry.members[memberID] else { return }
         let name = configuration.name
         let clientURLs = configuration.clientURLs
@@ -183,11 +189,11 @@ extension ServerCore {
     /// Hands leadership to `target` through Raft's TimeoutNow and answers
     /// once this member sees it lead.
     mutating func moveLeader(_ id: ClientRequestID, to target: MemberID, deadline: Int64, _ output: inout ServerOutput) {
-        guard raft.role == .leader else { return fail(id, .server(.notLeader), &output) }
+        guard engine.role == .leader else { return fail(id, .server(.notLeader), &output) }
         if target == memberID { return reply(id, .success(.leaderMoved), &output) }
-        do throws(RaftRequestError) {
+        do throws(ConsensusRequestError) {
             leaderMoves.append(PendingLeaderMove(client: id, target: target, deadline: deadline))
-            absorb(try raft.transferLeadership(to: target), &output)
+            absorb(try engine.transferLeadership(to: target), &output)
         } catch {
             leaderMoves.removeAll { $0.client == id }
             switch error {
@@ -198,7 +204,7 @@ extension ServerCore {
     }
 
     mutating func resolveLeaderMoves(_ output: inout ServerOutput) {
-        guard let leader = raft.leader else { return }
+        guard let leader = engine.leader else { return }
         let moved = leaderMoves.filter { $0.target == leader }
         leaderMoves.removeAll { $0.target == leader }
         for move in moved { reply(move.client, .success(.leaderMoved), &output) }

@@ -55,7 +55,7 @@ extension ServerCore {
     // MARK: Dispatch
 
     mutating func dispatch(_ id: ClientRequestID, _ request: ClientRequest, deadline: Int64, _ output: inout ServerOutput) {
-        if request.needsLeader && raft.leader == nil && !readsLocally(request) {
+        if request.needsLeader && engine.leader == nil && !readsLocally(request) {
             parked.append(ParkedRequest(client: id, request: request, deadline: deadline))
             return
         }
@@ -82,7 +82,7 @@ extension ServerCore {
             }
             proposeStore(.lease(.grant(id: chosen, ttlSeconds: ttlSeconds)), purpose: .client(id), deadline: deadline, &output)
         case .leaseRevoke(let leaseID):
-            if configuration.bugs.contains(.unreplicatedLeaseRevoke) && raft.role == .leader {
+            if configuration.bugs.contains(.unreplicatedLeaseRevoke) && engine.role == .leader {
                 return revokeLocally(id, leaseID, &output)
             }
             proposeStore(.lease(.revoke(id: leaseID)), purpose: .client(id), deadline: deadline, &output)
@@ -134,7 +134,7 @@ extension ServerCore {
         }
         let proposal = ProposalID(proposer: memberID, request: takeRequestNumber())
         var pending = PendingProposal(purpose: purpose, data: LogPayload.encodedStore(proposal, commandBytes: body), deadline: deadline)
-        if configuration.bugs.contains(.acknowledgeBeforeQuorum), raft.role == .leader, case .client(let id) = purpose {
+        if configuration.bugs.contains(.acknowledgeBeforeQuorum), engine.role == .leader, case .client(let id) = purpose {
             answerEarly(id, command, &output)
             pending.purpose = .answered
         }
@@ -166,7 +166,7 @@ extension ServerCore {
         var queued = queuedProposals[...]
         queuedProposals = []
         while !queued.isEmpty {
-            var entries: [ProposedEntry] = []
+            var entries: [[UInt8]] = []
             var numbers: [UInt64] = []
             var bytes = 0
             while let number = queued.first {
@@ -176,17 +176,17 @@ extension ServerCore {
                 }
                 if !entries.isEmpty && bytes + data.count > configuration.proposalBatchBytesMax { break }
                 bytes += data.count
-                entries.append(ProposedEntry(data: data))
+                entries.append(data)
                 numbers.append(number)
                 queued.removeFirst()
             }
             guard !entries.isEmpty else { break }
             for number in numbers {
                 proposals[number]?.proposed = true
-                proposals[number]?.proposedUnder = raft.leader
+                proposals[number]?.proposedUnder = engine.leader
             }
-            do throws(RaftRequestError) {
-                absorb(try raft.propose(batch: entries), &output)
+            do throws(ConsensusRequestError) {
+                absorb(try engine.propose(batch: entries), &output)
             } catch {
                 let failure: ServerError
                 switch error {
@@ -207,7 +207,7 @@ extension ServerCore {
         let numbers = proposals.filter { $0.value.proposed && $0.value.data != nil && $0.value.proposedUnder != leader }.keys.sorted()
         guard !numbers.isEmpty else { return }
         for number in numbers { proposals[number]?.proposedUnder = leader }
-        var entries: [ProposedEntry] = []
+        var entries: [[UInt8]] = []
         var bytes = 0
         for number in numbers {
             guard let data = proposals[number]?.data else { continue }
@@ -216,17 +216,17 @@ extension ServerCore {
                 entries = []
                 bytes = 0
             }
-            entries.append(ProposedEntry(data: data))
+            entries.append(data)
             bytes += data.count
         }
         proposeAgain(entries, &output)
     }
 
-    private mutating func proposeAgain(_ entries: [ProposedEntry], _ output: inout ServerOutput) {
+    private mutating func proposeAgain(_ entries: [[UInt8]], _ output: inout ServerOutput) {
         guard !entries.isEmpty else { return }
         // A refusal changes nothing: the proposals keep waiting for the
         // next leader change or their deadline.
-        if let raftOutput = try? raft.propose(batch: entries) { absorb(raftOutput, &output) }
+        if let engineOutput = try? engine.propose(batch: entries) { absorb(engineOutput, &output) }
     }
 
     /// Takes a proposal out of the pending set and answers its client (or
@@ -265,8 +265,8 @@ extension ServerCore {
     }
 
     mutating func startReadRound(_ context: UInt64, _ output: inout ServerOutput) {
-        do throws(RaftRequestError) {
-            absorb(try raft.readIndex(context: context), &output)
+        do throws(ConsensusRequestError) {
+            absorb(try engine.readIndex(context: context), &output)
         } catch {
             for read in readRounds.refused(context) {
                 guard let pending = reads.removeValue(forKey: read.id) else { continue }
@@ -277,7 +277,7 @@ extension ServerCore {
 
     /// Answers every read whose round's index is applied.
     mutating func serveReads(_ output: inout ServerOutput) {
-        for read in readRounds.servable(appliedIndex: raft.appliedIndex) {
+        for read in readRounds.servable(appliedIndex: engine.appliedIndex) {
             guard let pending = reads.removeValue(forKey: read.id) else { continue }
             answerRead(pending.client, pending.query, &output)
         }

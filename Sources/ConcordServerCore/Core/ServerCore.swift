@@ -37,7 +37,8 @@ public struct ServerCore: Sendable {
     /// that joined a running cluster has not learned it).
     public internal(set) var clusterID: UInt64
 
-    var raft: RaftNode
+    /// The replication engine; the core never asks which one it is.
+    var engine: any ConsensusEngine
     var state: KVStateMachine
     var hub: WatchHub
     var registry: MemberRegistry
@@ -79,7 +80,8 @@ public struct ServerCore: Sendable {
     /// the latest snapshot hold).
     /// - Parameters:
     ///   - configuration: the member's settings.
-    ///   - durable: the durable Raft state; `ServerCore.bootstrapState` for
+    ///   - durable: what the write-ahead log holds (its records are
+    ///     Raft-shaped for either engine); `ServerCore.bootstrapState` for
     ///     a new data directory.
     ///   - seed: the seed of every random choice (election timeouts, lease
     ///     ids, request numbers).
@@ -95,9 +97,7 @@ public struct ServerCore: Sendable {
         clusterID = configuration.clusterID
         random = SeededRandom(seed: seed)
         self.nowMilliseconds = nowMilliseconds
-        var raftConfiguration = configuration.raft
-        raftConfiguration.proposalBytesMax = max(raftConfiguration.proposalBytesMax, configuration.requestBytesMax + LogPayload.headerBytes)
-        raft = RaftNode(configuration: raftConfiguration, restoring: durable, random: SplitMix64(seed: random.next()))
+        engine = try configuration.makeEngine(restoring: durable, random: SplitMix64(seed: random.next()))
         let restored: Restored
         do {
             restored = try Self.restore(durable.snapshot, configuration)
@@ -120,43 +120,43 @@ public struct ServerCore: Sendable {
     /// This member's id.
     public var memberID: UInt64 { configuration.memberID }
     /// The current term.
-    public var term: UInt64 { raft.term }
+    public var term: UInt64 { engine.term }
     /// The leader this member knows, if any.
-    public var leader: MemberID? { raft.leader }
+    public var leader: MemberID? { engine.leader }
     /// The member this one voted for in the current term, if any.
-    public var vote: MemberID? { raft.vote }
+    public var vote: MemberID? { engine.vote }
     /// This member's role.
-    public var role: RaftRole { raft.role }
+    public var role: RaftRole { engine.role }
     /// The store's current revision.
     public var revision: Int64 { state.store.currentRevision }
     /// The highest applied log index.
-    public var appliedIndex: UInt64 { raft.appliedIndex }
+    public var appliedIndex: UInt64 { engine.appliedIndex }
     /// The highest committed log index.
-    public var commitIndex: UInt64 { raft.commitIndex }
+    public var commitIndex: UInt64 { engine.commitIndex }
     /// The index of the latest snapshot.
-    public var snapshotIndex: UInt64 { raft.snapshotIndex }
-    /// The Raft configuration in force.
-    public var membership: ConfigurationState { raft.membership }
+    public var snapshotIndex: UInt64 { engine.snapshotIndex }
+    /// The configuration in force (on Multi-Paxos, the fixed group).
+    public var membership: ConfigurationState { engine.membership }
     /// True once this member applied its own removal.
     public var isRemovedFromCluster: Bool { isRemoved }
     /// The replicated state: the MVCC store and the leases.
     public var stateMachine: KVStateMachine { state }
     /// The replicated member registry.
     public var memberRegistry: MemberRegistry { registry }
-    /// What Raft's own checks tolerated (for the simulator's monitor).
-    public var toleratedViolations: [String] { raft.toleratedViolations }
+    /// What the engine's own checks tolerated (for the simulator's monitor).
+    public var toleratedViolations: [String] { engine.toleratedViolations }
     /// The committed entry at `index`, while the log still holds it.
-    public func entry(at index: UInt64) -> LogEntry? { raft.entry(at: index) }
+    public func entry(at index: UInt64) -> LogEntry? { engine.entry(at: index) }
 
     /// True while this member is a learner of the configuration in force.
     public var isLearner: Bool {
-        raft.membership.learners.contains(memberID) || raft.membership.learnersNext.contains(memberID)
+        engine.membership.learners.contains(memberID) || engine.membership.learnersNext.contains(memberID)
     }
 
     /// Every member: ids, names, URLs, and whether each is a learner (as
     /// Raft's configuration in force says).
     public func memberList() -> [MemberRecord] {
-        let learners = raft.membership.learners.union(raft.membership.learnersNext)
+        let learners = engine.membership.learners.union(engine.membership.learnersNext)
         return registry.sortedMembers.map { member in
             var member = member
             member.isLearner = learners.contains(member.id)
@@ -168,7 +168,7 @@ public struct ServerCore: Sendable {
     /// snapshot file holds it, with the revision and applied index it
     /// reflects.
     public func stateSnapshot() -> (data: [UInt8], revision: Int64, appliedIndex: UInt64) {
-        (state.snapshot(), state.store.currentRevision, raft.appliedIndex)
+        (state.snapshot(), state.store.currentRevision, engine.appliedIndex)
     }
 
     /// A 32-bit FNV-1a hash of every retained version of every key with a
@@ -191,8 +191,8 @@ public struct ServerCore: Sendable {
         advance(now)
         var output = ServerOutput()
         reconcileMembership(&output)
-        if raft.membership.voters == [memberID] && !raft.membership.isJoint {
-            absorb(raft.campaign(), &output)
+        if engine.membership.voters == [memberID] && !engine.membership.isJoint {
+            absorb(engine.campaign(), &output)
         }
         finish(&output)
         return output
@@ -202,7 +202,7 @@ public struct ServerCore: Sendable {
     public mutating func onTick(nowMilliseconds now: Int64) -> ServerOutput {
         advance(now)
         var output = ServerOutput()
-        absorb(raft.tick(), &output)
+        absorb(engine.tick(), &output)
         expireRequests(&output)
         retryMemberChanges(&output)
         revokeExpiredLeases(&output)
@@ -218,7 +218,7 @@ public struct ServerCore: Sendable {
     public mutating func onPersisted(upTo sequence: UInt64, nowMilliseconds now: Int64) -> ServerOutput {
         advance(now)
         var output = ServerOutput()
-        absorb(raft.onPersisted(upTo: sequence), &output)
+        absorb(engine.onPersisted(upTo: sequence), &output)
         finish(&output)
         return output
     }
@@ -236,7 +236,9 @@ public struct ServerCore: Sendable {
         peerActivity.heard(from: sender, now: now)
         switch addressed.frame {
         case .raft(let message):
-            absorb(raft.step(message), &output)
+            absorb(engine.step(.raft(message)), &output)
+        case .multiPaxos(let message):
+            absorb(engine.step(.multiPaxos(message)), &output)
         case .leaseRequest(let requestID, let request):
             let answer = answerLease(request)
             output.frames.append(OutgoingFrame(to: sender, frame: .leaseResponse(requestID: requestID, answer)))
@@ -257,7 +259,7 @@ public struct ServerCore: Sendable {
         return output
     }
 
-    /// Hands every queued proposal to Raft, in batches of at most
+    /// Hands every queued proposal to the engine, in batches of at most
     /// `proposalBatchBytesMax`: the proposals of all clients that arrived
     /// since the last flush travel together.
     public mutating func onFlush(nowMilliseconds now: Int64) -> ServerOutput {
@@ -280,28 +282,28 @@ public struct ServerCore: Sendable {
         return nextRequestNumber
     }
 
-    /// Performs a Raft output in the order `RaftOutput` documents.
-    mutating func absorb(_ raftOutput: RaftOutput, _ output: inout ServerOutput) {
-        if let request = raftOutput.persist { output.persist.append(request) }
-        for message in raftOutput.messages {
-            output.frames.append(OutgoingFrame(to: message.to, frame: .raft(message)))
+    /// Performs an engine's output in the order `ConsensusOutput` documents.
+    mutating func absorb(_ engineOutput: ConsensusOutput, _ output: inout ServerOutput) {
+        if let request = engineOutput.persist { output.persist.append(request) }
+        for message in engineOutput.messages {
+            output.frames.append(OutgoingFrame(to: message.to, frame: PeerFrame(message)))
         }
-        if let snapshot = raftOutput.snapshotToInstall {
+        if let snapshot = engineOutput.snapshotToInstall {
             install(snapshot, &output)
             if output.fatal != nil { return }
         }
-        for entry in raftOutput.committedEntries { apply(entry, &output) }
-        if !raftOutput.committedEntries.isEmpty { takeSnapshotIfDue(&output) }
+        for entry in engineOutput.committedEntries { apply(entry, &output) }
+        if !engineOutput.committedEntries.isEmpty { takeSnapshotIfDue(&output) }
         var roundsToStart: [UInt64] = []
-        for readState in raftOutput.readStates {
+        for readState in engineOutput.readStates {
             if let next = readRounds.readIndex(readState.index, context: readState.context, nowMilliseconds: nowMilliseconds) {
                 roundsToStart.append(next)
             }
         }
-        if !raftOutput.readStates.isEmpty || !raftOutput.committedEntries.isEmpty || raftOutput.snapshotToInstall != nil {
+        if !engineOutput.readStates.isEmpty || !engineOutput.committedEntries.isEmpty || engineOutput.snapshotToInstall != nil {
             serveReads(&output)
         }
-        if let change = raftOutput.roleChange { roleChanged(change, &output) }
+        if let change = engineOutput.roleChange { roleChanged(change, &output) }
         for context in roundsToStart { startReadRound(context, &output) }
     }
 
@@ -315,7 +317,7 @@ public struct ServerCore: Sendable {
     }
 
     mutating func reply(_ id: ClientRequestID, _ result: Result<ClientAnswer, RequestFailure>, _ output: inout ServerOutput) {
-        output.replies.append(ServerReply(request: id, result: result, term: raft.term, revision: state.store.currentRevision))
+        output.replies.append(ServerReply(request: id, result: result, term: engine.term, revision: state.store.currentRevision))
     }
 
     mutating func fail(_ id: ClientRequestID, _ failure: RequestFailure, _ output: inout ServerOutput) {

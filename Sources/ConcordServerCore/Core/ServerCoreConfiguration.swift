@@ -41,8 +41,11 @@ public struct ServerCoreConfiguration: Sendable {
 
     /// Milliseconds between ticks.
     public var tickMilliseconds: Int = 50
+    /// The replication engine (`concord server --consensus`).
+    public var consensus: ConsensusEngineKind = .raft
     /// Raft's settings: timeouts in ticks, message and in-flight limits,
-    /// test-only Raft bugs. Its `id` is `memberID`.
+    /// test-only Raft bugs. Its `id` is `memberID`. Multi-Paxos takes the
+    /// settings both engines share from here (`multiPaxosSettings`).
     public var raft: RaftConfiguration
     /// How long a client request may wait for its answer, in milliseconds.
     public var requestTimeoutMilliseconds: Int = 5000
@@ -99,6 +102,9 @@ public struct ServerCoreConfiguration: Sendable {
         if snapshotEveryEntries < 1 { problems.append("the snapshot interval must be positive") }
         if proposalBatchBytesMax < 1 { problems.append("the proposal batch limit must be positive") }
         if appliedProposalsRemembered < 1 { problems.append("the duplicate filter must remember at least one proposal") }
+        if consensus == .multiPaxos && joinedRunningCluster {
+            problems.append("a member cannot join a running Multi-Paxos cluster: its replicas are fixed")
+        }
         return problems
     }
 

@@ -115,6 +115,9 @@ public enum MembershipError: Error, Sendable, Hashable, CustomStringConvertible 
     case unhealthy
     /// Adding a voter would leave too few started voters for a quorum.
     case notEnoughStarted
+    /// The cluster replicates with an engine whose replicas are fixed
+    /// (Multi-Paxos): members cannot be added, removed or promoted.
+    case fixedReplicas
 
     /// etcd's message.
     public var message: String {
@@ -130,6 +133,7 @@ public enum MembershipError: Error, Sendable, Hashable, CustomStringConvertible 
         case .badURLs: "etcdserver: given member URLs are invalid"
         case .unhealthy: "etcdserver: unhealthy cluster"
         case .notEnoughStarted: "etcdserver: re-configuration failed due to not enough started members"
+        case .fixedReplicas: "etcdserver: membership changes are not supported: this cluster runs Multi-Paxos, whose replicas are fixed"
         }
     }
 

@@ -1,4 +1,5 @@
 import ConcordFoundation
+import ConcordPaxos
 import ConcordRaft
 
 /// Everything one Concord server sends another over the peer connection, in
@@ -10,6 +11,8 @@ public enum PeerFrame: Sendable, Hashable {
     case leaseRequest(requestID: UInt64, LeaseForwardRequest)
     /// The leader's answer to a forwarded lease request.
     case leaseResponse(requestID: UInt64, LeaseForwardResponse)
+    /// A Multi-Paxos message (sender and receiver are member ids).
+    case multiPaxos(MultiPaxosMessage)
 
     /// The format version written and accepted. Version 1 was the untyped
     /// Raft and lease frames of earlier releases; it is refused.
@@ -22,6 +25,7 @@ public enum PeerFrame: Sendable, Hashable {
         case raft = 1
         case leaseRequest = 2
         case leaseResponse = 3
+        case multiPaxos = 4
     }
 
     /// A decoded frame with its header.
@@ -46,6 +50,7 @@ public enum PeerFrame: Sendable, Hashable {
         case .raft: .raft
         case .leaseRequest: .leaseRequest
         case .leaseResponse: .leaseResponse
+        case .multiPaxos: .multiPaxos
         }
     }
 
@@ -53,9 +58,10 @@ public enum PeerFrame: Sendable, Hashable {
     ///
     /// Layout: version byte (2), the cluster id, sender and receiver
     /// (8 bytes each, little-endian), a kind byte (1 Raft message, 2 lease
-    /// request, 3 lease response), then the body (`RaftMessageCoding`,
-    /// `LeaseForwardCoding`). A Raft message's sender and receiver are the
-    /// header's.
+    /// request, 3 lease response, 4 Multi-Paxos message), then the body
+    /// (`RaftMessageCoding`, `LeaseForwardCoding`,
+    /// `MultiPaxosMessageCoding`). A Raft or Multi-Paxos message's sender
+    /// and receiver are the header's.
     public func encoded(from: UInt64, to: UInt64, clusterID: UInt64) -> [UInt8] {
         var writer = BinaryWriter(capacity: 64)
         writer.writeByte(Self.version)
@@ -72,8 +78,18 @@ public enum PeerFrame: Sendable, Hashable {
         case .leaseResponse(let requestID, let response):
             writer.writeFixed(requestID)
             LeaseForwardCoding.write(response, to: &writer)
+        case .multiPaxos(let message):
+            MultiPaxosMessageCoding.write(message, to: &writer)
         }
         return writer.bytes
+    }
+
+    /// The frame carrying a consensus engine's message.
+    public init(_ message: ConsensusMessage) {
+        switch message {
+        case .raft(let message): self = .raft(message)
+        case .multiPaxos(let message): self = .multiPaxos(message)
+        }
     }
 
     /// The bytes of a Raft message frame, addressed as the message is.
@@ -107,6 +123,8 @@ public enum PeerFrame: Sendable, Hashable {
             let requestID = try reader.wireUInt64()
             frame = .leaseResponse(requestID: requestID, try LeaseForwardCoding.readResponse(&reader))
             try reader.wireEnd("lease forwarding response")
+        case .multiPaxos:
+            frame = .multiPaxos(try MultiPaxosMessageCoding.read(from: from, to: to, &reader))
         }
         return Addressed(from: from, to: to, frame: frame)
     }
