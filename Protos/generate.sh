@@ -16,6 +16,6 @@ protoc -I Protos \
   --swift_opt=Visibility=Public --swift_opt=FileNaming=PathToUnderscores \
   --grpc-swift-2_out="$out" \
   --grpc-swift-2_opt=Visibility=Public --grpc-swift-2_opt=FileNaming=PathToUnderscores \
-  mvccpb/kv.proto etcdserverpb/rpc.proto \
+  mvccpb/kv.proto authpb/auth.proto etcdserverpb/rpc.proto \
   v3lockpb/v3lock.proto v3electionpb/v3election.proto
 echo "generated into $out"
