@@ -111,9 +111,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .systemLibrary(name: "CLibCrypt", path: "Sources/CLibCrypt", providers: [.apt(["libcrypt-dev"])]),
         .target(
             name: "ConcordServer",
             dependencies: [
+                "CLibCrypt",
                 "ConcordFoundation", "ConcordRaft", "ConcordKV", "ConcordServerCore", "ConcordStorage", "ConcordTransport", "ConcordEtcdAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

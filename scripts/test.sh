@@ -17,9 +17,10 @@ for argument in "$@"; do
 done
 
 # libsqlite3-dev, zlib1g-dev: link-time libraries of the package's dependencies.
+# libcrypt-dev: libxcrypt's bcrypt, which hashes the auth store's passwords.
 # etcd-client, etcd-server: etcdctl and etcd, the acceptance tests' reference.
 # chromium: renders the space-time diagrams in their test. openssl: TLS test certificates.
-packages=(libsqlite3-dev zlib1g-dev etcd-client etcd-server chromium openssl)
+packages=(libsqlite3-dev zlib1g-dev libcrypt-dev etcd-client etcd-server chromium openssl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -135,6 +135,15 @@ public struct WatchHub: Sendable {
         return .success(id)
     }
 
+    /// Refuses a create request the caller may not make: queues the
+    /// created-and-canceled response with watch ID -1 and `reason`, as
+    /// etcd answers a watch its auth store refuses, and registers nothing.
+    public mutating func onRefusedCreate(stream streamID: Int64, reason: String) {
+        var stream = streams[streamID] ?? Stream()
+        stream.queue.append(.control(WatchResponse(revision: currentRevision, watchID: -1, created: true, canceled: true, cancelReason: reason)))
+        streams[streamID] = stream
+    }
+
     /// Handles a cancel request: removes the watcher, drops its queued
     /// events and queues the `canceled` response. An unknown ID is ignored,
     /// as etcd ignores it.

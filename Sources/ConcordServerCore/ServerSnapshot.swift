@@ -1,13 +1,17 @@
 import ConcordFoundation
 
 /// What a Concord Raft snapshot's data holds: the member registry, the
-/// duplicate filter of applied proposals, and the key-value state machine.
+/// duplicate filter of applied proposals, the auth store, and the
+/// key-value state machine.
 ///
-/// Layout: the magic `CNSM` (0x43 0x4E 0x53 0x4D), a version byte (2), the
+/// Layout: the magic `CNSM` (0x43 0x4E 0x53 0x4D), a version byte (3), the
 /// encoded `MemberRegistry` as a 4-byte length and its bytes, the applied
-/// proposals (`AppliedProposals.write(to:)`), then the encoded
-/// `KVStateMachine` to the end (empty for an empty store). Version 1 had no
-/// applied proposals; it is still read, with an empty filter.
+/// proposals (`AppliedProposals.write(to:)`), the auth store
+/// (`AuthStore.write(to:)`) as a 4-byte length and its bytes, then the
+/// encoded `KVStateMachine` to the end (empty for an empty store).
+/// Version 2 had no auth store and version 1 no applied proposals either;
+/// both are still read, with an empty auth store (auth disabled) and an
+/// empty filter.
 ///
 /// Data directories written before the registry existed hold the bare
 /// state machine (which starts with its own version byte, 1) or nothing;
@@ -15,23 +19,28 @@ import ConcordFoundation
 /// rebuilds the registry from `--initial-cluster`.
 public struct ServerSnapshot: Sendable, Hashable {
     static let magic: [UInt8] = [0x43, 0x4E, 0x53, 0x4D]
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
 
     /// The member registry; nil for data written before it existed.
     public var registry: MemberRegistry?
     /// The replicated duplicate filter.
     var appliedProposals: AppliedProposals
+    /// The users, roles and permissions, and whether auth is enabled.
+    public var auth: AuthStore
     /// The encoded `KVStateMachine`; empty for an empty store.
     public var stateMachine: [UInt8]
 
     /// A snapshot with an empty duplicate filter.
-    public init(registry: MemberRegistry?, stateMachine: [UInt8], appliedProposalsRemembered: Int = 131_072) {
-        self.init(registry: registry, appliedProposals: AppliedProposals(capacity: appliedProposalsRemembered), stateMachine: stateMachine)
+    public init(registry: MemberRegistry?, auth: AuthStore = AuthStore(), stateMachine: [UInt8], appliedProposalsRemembered: Int = 131_072) {
+        self.init(
+            registry: registry, appliedProposals: AppliedProposals(capacity: appliedProposalsRemembered), auth: auth,
+            stateMachine: stateMachine)
     }
 
-    init(registry: MemberRegistry?, appliedProposals: AppliedProposals, stateMachine: [UInt8]) {
+    init(registry: MemberRegistry?, appliedProposals: AppliedProposals, auth: AuthStore = AuthStore(), stateMachine: [UInt8]) {
         self.registry = registry
         self.appliedProposals = appliedProposals
+        self.auth = auth
         self.stateMachine = stateMachine
     }
 
@@ -43,6 +52,9 @@ public struct ServerSnapshot: Sendable, Hashable {
         writer.writeByte(Self.version)
         writer.writeFixedLengthBytes(registry.encoded)
         appliedProposals.write(to: &writer)
+        var authWriter = BinaryWriter(capacity: 64)
+        auth.write(to: &authWriter)
+        writer.writeFixedLengthBytes(authWriter.bytes)
         writer.writeRaw(stateMachine)
         return writer.bytes
     }
@@ -57,12 +69,18 @@ public struct ServerSnapshot: Sendable, Hashable {
         }
         var reader = BinaryReader(bytes[Self.magic.count...])
         let version = try reader.wireByte()
-        guard version == 1 || version == Self.version else { throw .invalid("unsupported server snapshot version \(version)") }
+        guard (1...Self.version).contains(version) else { throw .invalid("unsupported server snapshot version \(version)") }
         let registry = try MemberRegistry(decoding: try reader.wireBytes())
         let applied =
             version == 1
             ? AppliedProposals(capacity: appliedProposalsRemembered)
             : try AppliedProposals(reading: &reader, capacity: appliedProposalsRemembered)
-        self.init(registry: registry, appliedProposals: applied, stateMachine: Array(reader.readRest()))
+        var auth = AuthStore()
+        if version >= 3 {
+            var authReader = BinaryReader(try reader.wireBytes())
+            auth = try AuthStore(reading: &authReader)
+            try authReader.wireEnd("auth store")
+        }
+        self.init(registry: registry, appliedProposals: applied, auth: auth, stateMachine: Array(reader.readRest()))
     }
 }

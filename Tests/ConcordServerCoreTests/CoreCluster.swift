@@ -131,16 +131,16 @@ struct CoreCluster {
     }
 
     /// Sends `request` to `member`; returns its id.
-    mutating func send(_ request: ClientRequest, to member: UInt64) -> ClientRequestID {
+    mutating func send(_ request: ClientRequest, to member: UInt64, caller: AuthCaller? = nil) -> ClientRequestID {
         let id = nextRequest
         nextRequest += 1
-        perform(member, cores[member]!.onRequest(id, request, nowMilliseconds: now))
+        perform(member, cores[member]!.onRequest(id, request, caller: caller, nowMilliseconds: now))
         return id
     }
 
     /// Sends `request` to `member` and ticks until it is answered.
-    mutating func ask(_ request: ClientRequest, to member: UInt64, ticksMax: Int = 500) -> ServerReply? {
-        let id = send(request, to: member)
+    mutating func ask(_ request: ClientRequest, to member: UInt64, caller: AuthCaller? = nil, ticksMax: Int = 500) -> ServerReply? {
+        let id = send(request, to: member, caller: caller)
         settle()
         _ = tick(until: { $0.replies[id] != nil }, ticksMax: ticksMax)
         return replies[id]

@@ -130,7 +130,7 @@ struct ServerLabClient {
                 }
             case .server:
                 history.complete(index, .fail, at: context.trueTime)
-            case .kv, .lease, .membership:
+            case .kv, .lease, .membership, .auth:
                 unexpected.append("c\(id) \(operation.function) \(operation.key): \(failure.error)")
                 history.complete(index, .fail, at: context.trueTime)
             }

@@ -57,6 +57,8 @@ enum ServerLabDescription {
         case .memberUpdate(let id, _): "member-update \(id)"
         case .memberPromote(let id): "member-promote \(id)"
         case .moveLeader(let target): "move-leader \(target)"
+        case .auth(let command): "auth \(command)"
+        case .authQuery(let query): "auth-query \(query)"
         }
     }
 
@@ -74,6 +76,8 @@ enum ServerLabDescription {
             case .leaseIDs(let ids): "ok leases \(ids)"
             case .members(let members): "ok members \(members.map(\.id))"
             case .leaderMoved: "ok moved"
+            case .authApplied: "ok auth"
+            case .auth(let answer): "ok \(answer)"
             }
         case .failure(let failure): "failed \(failure.error)"
         }

@@ -196,6 +196,8 @@ enum EtcdTranslation {
             return RPCError(code: code(error.grpcStatusCode), message: error.message)
         case let error as LeaseError:
             return RPCError(code: code(error.grpcStatusCode), message: error.message)
+        case let error as AuthError:
+            return RPCError(code: code(error.grpcStatusCode), message: error.message)
         default:
             return RPCError(code: .internalError, message: "etcdserver: \(error)")
         }
@@ -205,10 +207,12 @@ enum EtcdTranslation {
         switch number {
         case 3: .invalidArgument
         case 5: .notFound
+        case 7: .permissionDenied
         case 8: .resourceExhausted
         case 9: .failedPrecondition
         case 11: .outOfRange
         case 14: .unavailable
+        case 16: .unauthenticated
         default: .unknown
         }
     }

@@ -63,6 +63,8 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     private let forward: @Sendable (ForwardedCall) -> Bool
     private var context: ChannelHandlerContext?
     private var calls: [HTTP2StreamID: Call] = [:]
+    /// The `token` metadata of direct calls that sent one.
+    private var tokens: [HTTP2StreamID: String] = [:]
     private var windowConsumed: [HTTP2StreamID: Int] = [:]
     private var connectionConsumed = 0
     /// Window updates written during this read and not yet flushed.
@@ -120,6 +122,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         let open = calls
         calls.removeAll()
+        tokens.removeAll()
         windowConsumed.removeAll()
         for (_, call) in open { Self.abandon(call, reason: "connection closed") }
         context.fireChannelInactive()
@@ -128,6 +131,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let closed = event as? StreamClosedEvent {
             // The stream is gone (reset by the client, or closed both ways).
+            tokens.removeValue(forKey: closed.streamID)
             if let call = calls.removeValue(forKey: closed.streamID) {
                 Self.abandon(call, reason: "stream closed by the client")
             }
@@ -182,6 +186,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             return
         }
         if let direct = configuration.directMethods[path] {
+            if let token = headers.first(name: "token") { tokens[streamID] = token }
             calls[streamID] = .direct(direct, GRPCMessageDeframer(messageBytesMax: configuration.messageBytesMax), message: nil)
             if endStream { endOfRequest(streamID) }
             return
@@ -269,7 +274,10 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         guard let context else { return }
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let promise = context.eventLoop.makePromise(of: [UInt8].self)
-        promise.completeWithTask { try await method.handle(message) }
+        let token = tokens.removeValue(forKey: streamID)
+        promise.completeWithTask {
+            try await RequestCredentials.$token.withValue(token) { try await method.handle(message) }
+        }
         promise.futureResult.whenComplete { result in
             handler.value.finishDirect(streamID, result)
         }

@@ -37,6 +37,8 @@ public actor ConcordNode {
     private nonisolated let persistedSequences: AsyncStream<UInt64>
     private var transport: PeerTransport?
     private var waiters: [ClientRequestID: CheckedContinuation<ServerReply, Never>] = [:]
+    /// The number of the last token issued here.
+    var tokenSequence: UInt64 = 0
     private var nextClientRequest: ClientRequestID = 1
     private var flushScheduled = false
     private var tasks: [Task<Void, Never>] = []
@@ -253,11 +255,12 @@ public actor ConcordNode {
     /// Asks the core and waits for its answer.
     /// - Throws: the error the core answered with (`KVError`, `LeaseError`,
     ///   `MembershipError` or `ServerError`).
-    private func ask(_ request: ClientRequest) async throws -> (ClientAnswer, ServerReply) {
+    func ask(_ request: ClientRequest) async throws -> (ClientAnswer, ServerReply) {
         guard !stopped else { throw ServerError.stopping }
+        let caller = try self.caller()
         let id = nextClientRequest
         nextClientRequest &+= 1
-        let output = core.onRequest(id, request, nowMilliseconds: nowMilliseconds)
+        let output = core.onRequest(id, request, caller: caller, nowMilliseconds: nowMilliseconds)
         let reply: ServerReply
         if let immediate = output.replies.first(where: { $0.request == id }) {
             perform(output)
@@ -273,6 +276,19 @@ public actor ConcordNode {
         case .failure(let failure): throw failure.error
         }
     }
+
+    /// The caller the current call's token names: nil without a token or
+    /// while auth is disabled (etcd then ignores tokens).
+    /// - Throws: `AuthError.invalidAuthToken` for a token this member did
+    ///   not issue, or one that expired or whose user changed.
+    func caller() throws(AuthError) -> AuthCaller? {
+        guard core.authStore.isEnabled, let token = RequestCredentials.token else { return nil }
+        guard let caller = core.caller(forToken: token, nowMilliseconds: nowMilliseconds) else { throw .invalidAuthToken }
+        return caller
+    }
+
+    /// The replicated auth store as this member has applied it.
+    var authStore: AuthStore { core.authStore }
 
     /// Reads a range: after a ReadIndex round unless the request is serializable.
     public func range(_ request: RangeRequest) async throws -> (RangeResponse, term: UInt64) {
@@ -381,7 +397,20 @@ public actor ConcordNode {
     /// Handles one request of watch stream `id`.
     func watchRequest(stream id: Int64, _ request: WatchStreamRequest) {
         guard watchWakers[id] != nil else { return }
-        if core.onWatchRequest(stream: id, request) { watchWakers[id]?.yield() }
+        let hasWork: Bool
+        do {
+            // Found first: `caller()` reads the core, which the call below modifies.
+            let caller = try self.caller()
+            hasWork = core.onWatchRequest(stream: id, request, caller: caller)
+        } catch {
+            // An unknown token: a create is refused, a cancel still cancels.
+            if case .create = request {
+                hasWork = core.refuseWatchCreate(stream: id, error)
+            } else {
+                hasWork = core.onWatchRequest(stream: id, request)
+            }
+        }
+        if hasWork { watchWakers[id]?.yield() }
     }
 
     /// Takes the next responses of watch stream `id` (the stream is woken

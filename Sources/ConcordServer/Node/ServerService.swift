@@ -65,7 +65,8 @@ public struct ServerService: Service {
         let kv = KVService(node: node)
         let transport = ConcordServerTransport(
             host: Self.listenHost(configuration.clientListen), port: configuration.clientListen.port, group: group,
-            directMethods: kv.directMethods, messageBytesMax: configuration.requestBytesMax + Self.grpcOverheadBytes,
+            directMethods: kv.directMethods.merging(AuthService(node: node).directMethods) { kvMethod, _ in kvMethod },
+            messageBytesMax: configuration.requestBytesMax + Self.grpcOverheadBytes,
             tls: configuration.clientTLS)
         var metricsServer: MetricsHTTPServer?
         do {
@@ -106,7 +107,7 @@ public struct ServerService: Service {
             MaintenanceService(node: node),
             ClusterService(node: node),
             LockService(node: node), ElectionService(node: node),
-        ])
+        ], interceptors: [TokenInterceptor()])
         let logger = self.logger
         let tls = [configuration.clientTLS, configuration.peerTLS].compactMap { $0 }
         let (shutdownRequests, requestShutdown) = AsyncStream<Void>.makeStream()

@@ -34,6 +34,11 @@ public enum ClientRequest: Sendable, Hashable {
     case memberPromote(id: UInt64)
     /// Hands leadership to another voter (etcd's MoveLeader).
     case moveLeader(to: UInt64)
+    /// Proposes a change to the auth store (etcd's Auth service; password
+    /// hashes, never passwords).
+    case auth(AuthCommand)
+    /// Reads the auth store after a ReadIndex round.
+    case authQuery(AuthQuery)
 
     /// True for requests that need a known leader before anything happens.
     var needsLeader: Bool {
@@ -68,6 +73,10 @@ public enum ClientAnswer: Sendable, Hashable {
     case members([MemberRecord])
     /// Leadership moved to the requested member.
     case leaderMoved
+    /// The auth command was applied.
+    case authApplied
+    /// The answer to an auth query.
+    case auth(AuthAnswer)
 }
 
 /// Why a request failed: the store's, the lease table's, membership's or
@@ -77,6 +86,7 @@ public enum RequestFailure: Error, Sendable, Hashable {
     case lease(LeaseError)
     case membership(MembershipError)
     case server(ServerError)
+    case auth(AuthError)
 
     /// The error inside, for a shell that throws it.
     public var error: any Error {
@@ -85,6 +95,7 @@ public enum RequestFailure: Error, Sendable, Hashable {
         case .lease(let error): error
         case .membership(let error): error
         case .server(let error): error
+        case .auth(let error): error
         }
     }
 }

@@ -8,6 +8,7 @@ extension ServerCore {
         var registry: MemberRegistry
         var state: KVStateMachine
         var appliedProposals: AppliedProposals
+        var auth: AuthStore
     }
 
     /// The durable state a new data directory starts from: the founding
@@ -48,7 +49,7 @@ extension ServerCore {
             : try KVStateMachine(
                 snapshot: decoded.stateMachine, limits: KVLimits(requestBytesMax: configuration.requestBytesMax),
                 ttlSecondsMin: configuration.leaseTTLSecondsMin)
-        return Restored(registry: registry, state: state, appliedProposals: decoded.appliedProposals)
+        return Restored(registry: registry, state: state, appliedProposals: decoded.appliedProposals, auth: decoded.auth)
     }
 
     // MARK: Applying
@@ -70,6 +71,7 @@ extension ServerCore {
         switch payload {
         case .store(let id, let command): applyStore(id, command, &output)
         case .member(let id, let command): applyMember(id, command, index: entry.index, &output)
+        case .auth(let id, let command): applyAuth(id, command, &output)
         }
     }
 
@@ -112,6 +114,33 @@ extension ServerCore {
         }
     }
 
+    /// Applies an auth command; a command that fails changes nothing and
+    /// is answered with etcd's error.
+    private mutating func applyAuth(_ id: ProposalID, _ command: AuthCommand, _ output: inout ServerOutput) {
+        let result: Result<ClientAnswer, RequestFailure>
+        do throws(AuthError) {
+            try auth.apply(command)
+            switch command {
+            case .assignToken(let token, let user, let revision):
+                if let hash = auth.users[user]?.passwordHash {
+                    tokens.issue(token, to: AuthCaller(name: user, revision: revision), passwordHash: hash, nowMilliseconds: nowMilliseconds)
+                }
+            case .disable:
+                tokens.removeAll()
+            default:
+                break
+            }
+            result = .success(.authApplied)
+        } catch {
+            result = .failure(.auth(error))
+        }
+        guard id.proposer == memberID, let pending = proposals.removeValue(forKey: id.request) else { return }
+        if case .client(let client) = pending.purpose {
+            output.proposalsCommitted += 1
+            reply(client, result, &output)
+        }
+    }
+
     // MARK: Snapshots
 
     mutating func install(_ snapshot: RaftSnapshot, _ output: inout ServerOutput) {
@@ -124,6 +153,7 @@ extension ServerCore {
         }
         state = restored.state
         appliedProposals = restored.appliedProposals
+        auth = restored.auth
         registry = restored.registry
         hub.onRestored(store: state.store)
         watchWorkMayWait = true
@@ -136,7 +166,7 @@ extension ServerCore {
 
     mutating func takeSnapshotIfDue(_ output: inout ServerOutput) {
         guard engine.appliedIndex >= engine.snapshotIndex + configuration.snapshotEveryEntries else { return }
-        let data = ServerSnapshot(registry: registry, appliedProposals: appliedProposals, stateMachine: state.snapshot()).encoded
+        let data = ServerSnapshot(registry: registry, appliedProposals: appliedProposals, auth: auth, stateMachine: state.snapshot()).encoded
         do throws(ConsensusRequestError) {
             let engineOutput = try engine.compact(upTo: engine.appliedIndex, snapshotData: data)
             output.events.append(.snapshotTaken(index: engine.appliedIndex, revision: state.store.currentRevision))

@@ -10,6 +10,7 @@ extension ServerCore {
     struct ParkedRequest: Sendable {
         var client: ClientRequestID
         var request: ClientRequest
+        var caller: AuthCaller?
         var deadline: Int64
     }
 
@@ -46,6 +47,7 @@ extension ServerCore {
             case range(RangeRequest)
             case txn(TxnRequest)
             case leaseIDs
+            case auth(AuthQuery, AuthCaller?)
         }
 
         var client: ClientRequestID
@@ -54,9 +56,14 @@ extension ServerCore {
 
     // MARK: Dispatch
 
-    mutating func dispatch(_ id: ClientRequestID, _ request: ClientRequest, deadline: Int64, _ output: inout ServerOutput) {
+    mutating func dispatch(
+        _ id: ClientRequestID, _ request: ClientRequest, caller: AuthCaller?, deadline: Int64, _ output: inout ServerOutput
+    ) {
+        if let refusal = auth.refusal(request, caller: caller) ?? leaseRefusal(request, caller) {
+            return fail(id, .auth(refusal), &output)
+        }
         if request.needsLeader && engine.leader == nil && !readsLocally(request) {
-            parked.append(ParkedRequest(client: id, request: request, deadline: deadline))
+            parked.append(ParkedRequest(client: id, request: request, caller: caller, deadline: deadline))
             return
         }
         switch request {
@@ -102,7 +109,29 @@ extension ServerCore {
             promoteMember(id, memberID, deadline: deadline, &output)
         case .moveLeader(let target):
             moveLeader(id, to: target, deadline: deadline, &output)
+        case .auth(let command):
+            // Refused here when it would fail, so that bad input never
+            // enters the log; applying checks again in log order.
+            var scratch = auth
+            do throws(AuthError) {
+                try scratch.apply(command)
+            } catch {
+                return fail(id, .auth(error), &output)
+            }
+            proposeAuth(command, client: id, deadline: deadline, &output)
+        case .authQuery(let query):
+            startRead(id, .auth(query, caller), deadline: deadline, &output)
         }
+    }
+
+    /// Why `caller` may not revoke a lease: as etcd's `checkLeasePuts`, it
+    /// needs write permission on every key attached to the lease.
+    private func leaseRefusal(_ request: ClientRequest, _ caller: AuthCaller?) -> AuthError? {
+        guard auth.isEnabled, case .leaseRevoke(let leaseID) = request else { return nil }
+        for key in state.leases.keys(leaseID) ?? [] {
+            if let refusal = auth.keyRefusal(caller, .write, key: key, rangeEnd: []) { return refusal }
+        }
+        return nil
     }
 
     /// Whether a read is answered from the local store at once.
@@ -119,7 +148,7 @@ extension ServerCore {
         let waiting = parked
         parked = []
         for request in waiting {
-            dispatch(request.client, request.request, deadline: request.deadline, &output)
+            dispatch(request.client, request.request, caller: request.caller, deadline: request.deadline, &output)
         }
     }
 
@@ -139,6 +168,19 @@ extension ServerCore {
             pending.purpose = .answered
         }
         proposals[proposal.request] = pending
+        queuedProposals.append(proposal.request)
+        if !flushPending {
+            flushPending = true
+            output.flushRequested = true
+        }
+    }
+
+    /// Queues an auth command for the next flush.
+    private mutating func proposeAuth(_ command: AuthCommand, client: ClientRequestID, deadline: Int64, _ output: inout ServerOutput) {
+        let proposal = ProposalID(proposer: memberID, request: takeRequestNumber())
+        let data = LogPayload.auth(proposal, command).encoded()
+        guard data.count <= configuration.requestBytesMax else { return fail(client, .kv(.requestTooLarge), &output) }
+        proposals[proposal.request] = PendingProposal(purpose: .client(client), data: data, deadline: deadline)
         queuedProposals.append(proposal.request)
         if !flushPending {
             flushPending = true
@@ -289,6 +331,12 @@ extension ServerCore {
             case .range(let range): reply(id, .success(.range(try state.store.range(range))), &output)
             case .txn(let txn): reply(id, .success(.txn(try state.store.readOnlyTxn(txn))), &output)
             case .leaseIDs: reply(id, .success(.leaseIDs(state.leases.leaseIDs)), &output)
+            case .auth(let query, let caller):
+                do throws(AuthError) {
+                    reply(id, .success(.auth(try auth.answer(query, caller: caller))), &output)
+                } catch {
+                    fail(id, .auth(error), &output)
+                }
             }
         } catch {
             fail(id, .kv(error), &output)

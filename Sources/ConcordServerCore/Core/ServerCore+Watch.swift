@@ -24,14 +24,31 @@ extension ServerCore {
     }
 
     /// Handles one request of watch stream `stream`.
+    /// - Parameter caller: the user the stream's token names; while auth
+    ///   is enabled a watcher needs read permission on its range, or the
+    ///   create is answered created-and-canceled with etcd's reason.
     /// - Returns: true when the stream has responses to take.
-    public mutating func onWatchRequest(stream: Int64, _ request: WatchStreamRequest) -> Bool {
+    public mutating func onWatchRequest(stream: Int64, _ request: WatchStreamRequest, caller: AuthCaller? = nil) -> Bool {
         guard watchStreams.contains(stream) else { return false }
+        if case .create(let create) = request,
+            let refusal = auth.keyRefusal(caller, .read, key: create.key.isEmpty ? [0] : create.key, rangeEnd: create.rangeEnd)
+        {
+            hub.onRefusedCreate(stream: stream, reason: refusal.grpcErrorText)
+            return true
+        }
         switch request {
         case .create(let create): _ = hub.onCreate(stream: stream, create, store: state.store)
         case .cancel(let watchID): _ = hub.onCancel(stream: stream, watchID: watchID)
         case .progress: hub.onProgressRequest(stream: stream)
         }
+        return true
+    }
+
+    /// Refuses a create request whose token this member does not know.
+    /// - Returns: true when the stream has responses to take.
+    public mutating func refuseWatchCreate(stream: Int64, _ error: AuthError) -> Bool {
+        guard watchStreams.contains(stream) else { return false }
+        hub.onRefusedCreate(stream: stream, reason: error.grpcErrorText)
         return true
     }
 

@@ -43,6 +43,10 @@ public struct ServerCore: Sendable {
     var hub: WatchHub
     var registry: MemberRegistry
     var appliedProposals: AppliedProposals
+    var auth: AuthStore
+    /// The simple tokens assigned through the log, with their expiry on
+    /// this member's clock; not replicated state (not in snapshots).
+    var tokens = SimpleTokens()
     var random: SeededRandom
     var nowMilliseconds: Int64
     var nextRequestNumber: UInt64
@@ -107,6 +111,7 @@ public struct ServerCore: Sendable {
         registry = restored.registry
         state = restored.state
         appliedProposals = restored.appliedProposals
+        auth = restored.auth
         hub = WatchHub(currentRevision: state.store.currentRevision)
         nextRequestNumber = random.next(below: UInt64.max / 2) + 1
         readRounds = ReadRounds(
@@ -143,6 +148,16 @@ public struct ServerCore: Sendable {
     public var stateMachine: KVStateMachine { state }
     /// The replicated member registry.
     public var memberRegistry: MemberRegistry { registry }
+    /// The replicated auth store: users, roles, permissions.
+    public var authStore: AuthStore { auth }
+
+    /// The caller a simple token stands for, renewing it; nil for a
+    /// token this member does not know, or one that expired or whose user
+    /// was deleted or changed password.
+    public mutating func caller(forToken token: String, nowMilliseconds now: Int64) -> AuthCaller? {
+        advance(now)
+        return tokens.resolve(token, store: auth, nowMilliseconds: nowMilliseconds)
+    }
     /// What the engine's own checks tolerated (for the simulator's monitor).
     public var toleratedViolations: [String] { engine.toleratedViolations }
     /// The committed entry at `index`, while the log still holds it.
@@ -251,10 +266,15 @@ public struct ServerCore: Sendable {
 
     /// A client request. Serializable reads and refusals are answered in
     /// the returned output; everything else later.
-    public mutating func onRequest(_ id: ClientRequestID, _ request: ClientRequest, nowMilliseconds now: Int64) -> ServerOutput {
+    /// - Parameter caller: the user the request's token (or client
+    ///   certificate) names, nil for none; while auth is enabled the
+    ///   request must be allowed to it (`AuthStore.refusal`).
+    public mutating func onRequest(
+        _ id: ClientRequestID, _ request: ClientRequest, caller: AuthCaller? = nil, nowMilliseconds now: Int64
+    ) -> ServerOutput {
         advance(now)
         var output = ServerOutput()
-        dispatch(id, request, deadline: now + Int64(configuration.requestTimeoutMilliseconds), &output)
+        dispatch(id, request, caller: caller, deadline: now + Int64(configuration.requestTimeoutMilliseconds), &output)
         finish(&output)
         return output
     }

@@ -33,11 +33,13 @@ public enum LogPayload: Sendable, Hashable {
     case store(ProposalID, StoreCommand)
     /// A change to the member registry.
     case member(ProposalID, MemberCommand)
+    /// A change to the auth store.
+    case auth(ProposalID, AuthCommand)
 
     /// The id of the proposal the payload carries.
     public var proposalID: ProposalID {
         switch self {
-        case .store(let id, _), .member(let id, _): id
+        case .store(let id, _), .member(let id, _), .auth(let id, _): id
         }
     }
 
@@ -51,14 +53,16 @@ public enum LogPayload: Sendable, Hashable {
     enum Kind: UInt8 {
         case store = 1
         case member = 2
+        case auth = 3
     }
 
     /// The payload's bytes.
     ///
-    /// Layout: version byte (2), kind byte (1 store, 2 member), proposer
-    /// and request id (8 bytes each, little-endian), then the body: a store
-    /// command as `StoreCommand.encoded()` writes it, to the end; a member
-    /// command as `MemberCommand.write(to:)` writes it.
+    /// Layout: version byte (2), kind byte (1 store, 2 member, 3 auth),
+    /// proposer and request id (8 bytes each, little-endian), then the
+    /// body: a store command as `StoreCommand.encoded()` writes it, to the
+    /// end; a member command as `MemberCommand.write(to:)` writes it; an
+    /// auth command as `AuthCommand.write(to:)` writes it.
     public func encoded() -> [UInt8] {
         switch self {
         case .store(let id, let command):
@@ -70,6 +74,11 @@ public enum LogPayload: Sendable, Hashable {
         case .member(let id, let command):
             var writer = BinaryWriter(capacity: 128)
             Self.writeHeader(.member, id, to: &writer)
+            command.write(to: &writer)
+            return writer.bytes
+        case .auth(let id, let command):
+            var writer = BinaryWriter(capacity: 128)
+            Self.writeHeader(.auth, id, to: &writer)
             command.write(to: &writer)
             return writer.bytes
         }
@@ -102,6 +111,9 @@ public enum LogPayload: Sendable, Hashable {
         case .member:
             self = .member(id, try MemberCommand(reading: &reader))
             try reader.wireEnd("member command")
+        case .auth:
+            self = .auth(id, try AuthCommand(reading: &reader))
+            try reader.wireEnd("auth command")
         }
     }
 }

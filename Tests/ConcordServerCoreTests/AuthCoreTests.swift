@@ -1,0 +1,103 @@
+import ConcordKV
+import Testing
+
+@testable import ConcordServerCore
+
+/// The auth store inside a cluster of server cores: changes go through
+/// the log to every member, survive snapshots and restarts, and the core
+/// refuses what the store does not allow before proposing anything.
+@Suite struct AuthCoreTests {
+    private static let setup: [AuthCommand] = [
+        .userAdd(name: "root", passwordHash: "$2b$10$root", noPassword: false),
+        .userGrantRole(user: "root", role: "root"),
+        .roleAdd(name: "root"),
+        .userAdd(name: "alice", passwordHash: "$2b$10$alice", noPassword: false),
+        .roleAdd(name: "reader"),
+        .roleGrantPermission(role: "reader", permission: KeyPermission(access: .readWrite, key: Array("app/".utf8), rangeEnd: Array("app0".utf8))),
+        .userGrantRole(user: "alice", role: "reader"),
+        .enable,
+    ]
+
+    private func enable(_ cluster: inout CoreCluster, at member: UInt64) {
+        for command in Self.setup {
+            let reply = cluster.ask(.auth(command), to: member)
+            #expect(reply?.isSuccess == true, "\(command): \(String(describing: reply?.result))")
+        }
+    }
+
+    @Test func authChangesReachEveryMemberAndAreEnforcedEverywhere() throws {
+        var cluster = CoreCluster()
+        let leader = cluster.electLeader()
+        let follower = cluster.ids.first { $0 != leader }!
+        enable(&cluster, at: follower)
+        cluster.tick(5)
+        let store = cluster.cores[leader]!.authStore
+        #expect(store.isEnabled)
+        for member in cluster.ids { #expect(cluster.cores[member]!.authStore == store, "n\(member) applied the same store") }
+        let alice = AuthCaller(name: "alice", revision: store.revision)
+        for member in cluster.ids {
+            #expect(cluster.ask(CoreCluster.put("app/\(member)", "v"), to: member, caller: alice)?.isSuccess == true)
+            let refused = cluster.ask(CoreCluster.put("other", "v"), to: member, caller: alice)
+            #expect(refused?.failure == .auth(.permissionDenied))
+            #expect(cluster.ask(CoreCluster.get("app/1"), to: member)?.failure == .auth(.userEmpty))
+        }
+        // Refusals propose nothing: the revision counts only alice's three puts.
+        #expect(cluster.cores[leader]!.revision == 4)
+        // A token issued before a change is old.
+        #expect(cluster.ask(.auth(.roleAdd(name: "writer")), to: leader, caller: AuthCaller(name: "root", revision: store.revision))?.isSuccess == true)
+        #expect(cluster.ask(CoreCluster.get("app/1"), to: leader, caller: alice)?.failure == .auth(.authOldRevision))
+        // Management needs root.
+        let current = cluster.cores[leader]!.authStore.revision
+        #expect(
+            cluster.ask(.auth(.roleAdd(name: "x")), to: leader, caller: AuthCaller(name: "alice", revision: current))?.failure
+                == .auth(.permissionDenied))
+        #expect(
+            cluster.ask(.authQuery(.userList), to: follower, caller: AuthCaller(name: "root", revision: current))?.result
+                == .success(.auth(.names(["alice", "root"]))))
+    }
+
+    @Test func aTokenAssignedThroughTheLogIsKnownToEveryMemberUntilAuthIsDisabled() throws {
+        var cluster = CoreCluster()
+        let leader = cluster.electLeader()
+        let follower = cluster.ids.first { $0 != leader }!
+        enable(&cluster, at: leader)
+        let revision = cluster.cores[leader]!.authStore.revision
+        #expect(cluster.ask(.auth(.assignToken(token: "t.1", user: "alice", revision: revision)), to: follower)?.isSuccess == true)
+        cluster.tick(2)
+        #expect(cluster.cores[leader]!.authStore.revision == revision, "a token changes nothing in the store")
+        for member in cluster.ids {
+            #expect(cluster.cores[member]!.caller(forToken: "t.1", nowMilliseconds: cluster.now) == AuthCaller(name: "alice", revision: revision))
+            #expect(cluster.cores[member]!.caller(forToken: "t.2", nowMilliseconds: cluster.now) == nil)
+        }
+        let root = AuthCaller(name: "root", revision: revision)
+        #expect(cluster.ask(.auth(.disable), to: leader, caller: root)?.isSuccess == true)
+        cluster.tick(2)
+        for member in cluster.ids {
+            #expect(cluster.cores[member]!.caller(forToken: "t.1", nowMilliseconds: cluster.now) == nil)
+        }
+    }
+
+    @Test func aBadAuthCommandIsRefusedBeforeTheLogAndChangesNothing() throws {
+        var cluster = CoreCluster()
+        let leader = cluster.electLeader()
+        let before = cluster.cores[leader]!.commitIndex
+        #expect(cluster.ask(.auth(.enable), to: leader)?.failure == .auth(.rootUserNotExist))
+        #expect(cluster.ask(.auth(.userGrantRole(user: "ghost", role: "root")), to: leader)?.failure == .auth(.userNotFound))
+        #expect(cluster.cores[leader]!.commitIndex == before, "nothing was proposed")
+        #expect(cluster.cores[leader]!.authStore == AuthStore())
+    }
+
+    @Test func theAuthStoreSurvivesSnapshotsAndRestarts() throws {
+        var cluster = CoreCluster { $0.snapshotEveryEntries = 3 }
+        let leader = cluster.electLeader()
+        enable(&cluster, at: leader)
+        for index in 0..<6 { _ = cluster.ask(CoreCluster.put("app/\(index)", "v"), to: leader, caller: AuthCaller(name: "root", revision: cluster.cores[leader]!.authStore.revision)) }
+        let store = cluster.cores[leader]!.authStore
+        #expect(cluster.cores[leader]!.snapshotIndex > 0, "a snapshot was taken")
+        for member in cluster.ids {
+            try cluster.restart(member, seed: 100 + member)
+        }
+        _ = cluster.electLeader()
+        for member in cluster.ids { #expect(cluster.cores[member]!.authStore == store, "n\(member) restored the store") }
+    }
+}
