@@ -163,7 +163,7 @@ let package = Package(
             name: "concord",
             dependencies: [
                 "ConcordFoundation", "ConcordLab", "ConcordChecker", "ConcordSimulation", "ConcordStorage", "ConcordOutbox",
-                "ConcordServer", "ConcordTransport", "ConcordClient",
+                "ConcordServer", "ConcordServerCore", "ConcordTransport", "ConcordClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -209,7 +209,7 @@ let package = Package(
             name: "ConcordServerTests",
             dependencies: [
                 "ConcordServer", "ConcordRaft", "ConcordKV", "ConcordChecker", "ConcordEtcdAPI", "ConcordTransport",
-                "ConcordSimulation", "ConcordFoundation", "ConcordServerCore",
+                "ConcordSimulation", "ConcordFoundation", "ConcordServerCore", "ConcordPaxos", "ConcordStorage",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

@@ -11,7 +11,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("store-command", [concord("ConcordKV")]),
     ("store-snapshot", [concord("ConcordKV")]),
     ("log-payload", [concord("ConcordServerCore"), concord("ConcordKV")]),
-    ("peer-frame", [concord("ConcordServerCore"), concord("ConcordKV"), concord("ConcordRaft")]),
+    ("peer-frame", [concord("ConcordServerCore"), concord("ConcordKV"), concord("ConcordRaft"), concord("ConcordPaxos")]),
     ("data-directory", [concord("ConcordStorage")]),
     ("snapshot-file", [concord("ConcordServer"), concord("ConcordKV")]),
     ("grpc-framing", [concord("ConcordServer"), nio("NIOCore")]),

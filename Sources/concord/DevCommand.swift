@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConcordServer
+import ConcordServerCore
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -25,6 +26,19 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "warning"
 
+    @Option(
+        name: .customLong("consensus"),
+        help: "The replication engine, raft or multi-paxos; the data directory keeps the one that wrote it.")
+    var consensus: String = "raft"
+
+    func validate() throws {
+        do {
+            _ = try ConsensusEngineKind.parse(flag: consensus)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .warning
         LoggingSystem.bootstrap { label in
@@ -32,6 +46,7 @@ struct DevCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        let engine = try ConsensusEngineKind.parse(flag: consensus)
         let names = ["node1", "node2", "node3"]
         let members = names.enumerated().map { index, name in
             ClusterMember(name: name, peerHost: "127.0.0.1", peerPort: basePort + 10 * index + 1)
@@ -41,12 +56,13 @@ struct DevCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var endpoints: [String] = []
         for (index, name) in names.enumerated() {
-            let configuration = NodeConfiguration(
+            var configuration = NodeConfiguration(
                 name: name, dataDirectory: "\(dataDir)/\(name)",
                 peerListen: Endpoint(host: "127.0.0.1", port: basePort + 10 * index + 1),
                 clientListen: Endpoint(host: "127.0.0.1", port: basePort + 10 * index),
                 metricsListen: Endpoint(host: "127.0.0.1", port: basePort + 10 * index + 2),
                 members: members)
+            configuration.consensus = engine
             endpoints.append("127.0.0.1:\(basePort + 10 * index)")
             let allEndpoints = names.indices.map { "127.0.0.1:\(basePort + 10 * $0)" }.joined(separator: ",")
             let metricsURL = "http://127.0.0.1:\(basePort + 2)/metrics"
@@ -59,7 +75,7 @@ struct DevCommand: AsyncParsableCommand {
                 guard count == names.count else { return }
                 print(
                     """
-                    Concord dev cluster: 3 nodes on loopback, data in \(dataDir)/
+                    Concord dev cluster: 3 nodes on loopback (\(engine)), data in \(dataDir)/
                       endpoints: \(allEndpoints)
                       metrics:   \(metricsURL) (and /health)
                       try:       ETCDCTL_API=3 etcdctl --endpoints=\(allEndpoints) put greeting hello

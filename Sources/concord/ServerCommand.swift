@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConcordServer
+import ConcordServerCore
 import ConcordTransport
 import Foundation
 import Logging
@@ -26,6 +27,10 @@ struct ServerCommand: AsyncParsableCommand {
             To add a member: `etcdctl member add n4 --peer-urls=http://host:port`, then
             start it with the printed ETCD_INITIAL_CLUSTER as --initial-cluster and
             --initial-cluster-state existing.
+            --consensus multi-paxos runs the same etcd API on Multi-Paxos instead of Raft
+            (every member must use the same engine; its replicas are fixed: member add,
+            remove and promote are refused). The data directory records its engine at
+            the first start and refuses the other one afterwards.
             """
     )
 
@@ -71,6 +76,11 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
+
+    @Option(
+        name: .customLong("consensus"),
+        help: "The replication engine, raft or multi-paxos; every member runs the same one, and a data directory keeps the one that wrote it.")
+    var consensus: String = "raft"
 
     @Option(name: .customLong("cert-file"), help: "The client listener's TLS certificate (PEM).")
     var certFile: String?
@@ -159,6 +169,7 @@ struct ServerCommand: AsyncParsableCommand {
                 clientListen: try Endpoint.parse(firstURL(listenClientURLs), flag: "--listen-client-urls"),
                 metricsListen: try listenMetricsURLs.map { try Endpoint.parse(firstURL($0), flag: "--listen-metrics-urls") },
                 members: try ClusterMember.parseCluster(initialCluster), clusterState: state)
+            configuration.consensus = try ConsensusEngineKind.parse(flag: consensus)
             configuration.requestBytesMax = maxRequestBytes
             configuration.snapshotEveryEntries = snapshotCount
             configuration.tickMilliseconds = heartbeatInterval

@@ -1,4 +1,5 @@
 import ConcordEtcdAPI
+import ConcordServerCore
 import Foundation
 import Testing
 
@@ -6,8 +7,9 @@ import Testing
 /// cluster: the outputs are etcd's.
 extension ProcessClusterTests {
 @Suite struct EtcdctlAcceptanceTests {
-    @Test func etcdctlPutGetDeleteTxnAndCompactionBehaveAsEtcd() async throws {
-        try await ProcessCluster.withRunningCluster(size: 3) { try await exercise($0) }
+    @Test(arguments: ConsensusEngineKind.allCases)
+    func etcdctlPutGetDeleteTxnAndCompactionBehaveAsEtcd(engine: ConsensusEngineKind) async throws {
+        try await ProcessCluster.withRunningCluster(size: 3, consensus: engine) { try await exercise($0) }
     }
 
     private func ok(_ cluster: ProcessCluster, _ arguments: [String], input: String? = nil, endpoints: String? = nil) async throws -> String {

@@ -1,3 +1,4 @@
+import ConcordServerCore
 import Foundation
 import Testing
 
@@ -5,8 +6,9 @@ import Testing
 /// endpoint only: the follower forwards them to the leader.
 extension ProcessClusterTests {
 @Suite struct EtcdctlLeaseFollowerTests {
-    @Test func keepAliveAndTimeToLiveThroughAFollowerEndpointBehaveAsOnTheLeader() async throws {
-        try await ProcessCluster.withRunningCluster(size: 3) { try await exercise($0) }
+    @Test(arguments: ConsensusEngineKind.allCases)
+    func keepAliveAndTimeToLiveThroughAFollowerEndpointBehaveAsOnTheLeader(engine: ConsensusEngineKind) async throws {
+        try await ProcessCluster.withRunningCluster(size: 3, consensus: engine) { try await exercise($0) }
     }
 
     private func exercise(_ cluster: ProcessCluster) async throws {

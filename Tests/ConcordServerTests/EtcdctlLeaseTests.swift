@@ -1,11 +1,13 @@
+import ConcordServerCore
 import Foundation
 import Testing
 
 /// etcdctl 3.4's lease commands against a three-process Concord cluster.
 extension ProcessClusterTests {
 @Suite struct EtcdctlLeaseTests {
-    @Test func etcdctlLeaseGrantAttachKeepAliveRevokeAndExpiryBehaveAsEtcd() async throws {
-        try await ProcessCluster.withRunningCluster(size: 3) { try await exercise($0) }
+    @Test(arguments: ConsensusEngineKind.allCases)
+    func etcdctlLeaseGrantAttachKeepAliveRevokeAndExpiryBehaveAsEtcd(engine: ConsensusEngineKind) async throws {
+        try await ProcessCluster.withRunningCluster(size: 3, consensus: engine) { try await exercise($0) }
     }
 
     private func ok(_ cluster: ProcessCluster, _ arguments: [String], input: String? = nil, endpoints: String? = nil) async throws -> String {

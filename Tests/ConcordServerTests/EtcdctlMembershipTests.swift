@@ -1,4 +1,5 @@
 import ConcordServer
+import ConcordServerCore
 import Foundation
 import Testing
 
@@ -173,6 +174,31 @@ extension ProcessClusterTests {
             #expect(try await cluster.etcdctlOK(["put", "after-leader-removal", "8"], endpoints: Self.endpoints(cluster, survivors)) == "OK\n")
             #expect(Self.rows(try await cluster.etcdctlOK(["member", "list"], endpoints: Self.endpoints(cluster, survivors))).count == 3)
             #expect(try await cluster.etcdctlOK(["put", "after-restart", "7"], endpoints: founders) == "OK\n")
+        }
+    }
+
+    /// A Multi-Paxos cluster has the replicas it was founded with: etcdctl's
+    /// member add, remove and promote get the fixed-replicas refusal and
+    /// change nothing, while member update (a normal entry) still works.
+    @Test func aMultiPaxosClusterRefusesMemberAddRemoveAndPromoteClearly() async throws {
+        try await ProcessCluster.withRunningCluster(size: 3, consensus: .multiPaxos) { cluster in
+            let founders = Self.endpoints(cluster, [0, 1, 2])
+            try await Self.waitForStartedMembers(cluster, [0, 1, 2], endpoint: cluster.endpoint(0))
+            let before = try await cluster.etcdctlOK(["member", "list"], endpoints: founders)
+            let n2 = Self.hex(ClusterMember.id(forName: "n2"))
+            let fixed = "etcdserver: membership changes are not supported: this cluster runs Multi-Paxos, whose replicas are fixed"
+            let refused: [[String]] = [
+                ["member", "add", "n4", "--peer-urls=http://127.0.0.1:1"],
+                ["member", "add", "n4", "--learner", "--peer-urls=http://127.0.0.1:1"],
+                ["member", "remove", n2],
+                ["member", "promote", n2],
+            ]
+            for arguments in refused {
+                let error = try await Self.refusal(cluster, arguments, endpoints: founders)
+                #expect(error.contains(fixed), "etcdctl \(arguments): \(error)")
+            }
+            #expect(try await cluster.etcdctlOK(["member", "list"], endpoints: founders) == before)
+            #expect(try await cluster.etcdctlOK(["put", "still", "serving"], endpoints: founders) == "OK\n")
         }
     }
 

@@ -1,11 +1,13 @@
+import ConcordServerCore
 import Foundation
 import Testing
 
 /// etcdctl 3.4's `watch` against a three-process Concord cluster.
 extension ProcessClusterTests {
 @Suite struct EtcdctlWatchTests {
-    @Test func etcdctlWatchOnPrefixFromRevisionWithPrevKVPrintsEtcdsEvents() async throws {
-        try await ProcessCluster.withRunningCluster(size: 3) { cluster in
+    @Test(arguments: ConsensusEngineKind.allCases)
+    func etcdctlWatchOnPrefixFromRevisionWithPrevKVPrintsEtcdsEvents(engine: ConsensusEngineKind) async throws {
+        try await ProcessCluster.withRunningCluster(size: 3, consensus: engine) { cluster in
             var watchers: [WatchProcess] = []
             defer { for watcher in watchers { watcher.stop() } }
             try await exercise(cluster, &watchers)

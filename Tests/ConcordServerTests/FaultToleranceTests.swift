@@ -1,4 +1,5 @@
 import ConcordChecker
+import ConcordServerCore
 import Foundation
 import Synchronization
 import Testing
@@ -45,9 +46,10 @@ extension ProcessClusterTests {
     /// two-core CI machine running a debug build.
     static let failoverBoundSeconds: Double = 10
 
-    @Test func killingLeaderThenFollowerLosesNoAcknowledgedWriteAndStaysLinearizable() async throws {
+    @Test(arguments: ConsensusEngineKind.allCases)
+    func killingLeaderThenFollowerLosesNoAcknowledgedWriteAndStaysLinearizable(engine: ConsensusEngineKind) async throws {
         let cluster = try ProcessCluster(
-            size: 3, extraArguments: ["--snapshot-count", "25", "--request-timeout", "2000"])
+            size: 3, extraArguments: ["--snapshot-count", "25", "--request-timeout", "2000"], consensus: engine)
         try cluster.startAll()
         let clients = try cluster.nodes.map { try EtcdClient(port: $0.clientPort) }
         do {

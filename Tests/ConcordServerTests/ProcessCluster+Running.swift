@@ -1,12 +1,14 @@
+import ConcordServerCore
 import Testing
 
 extension ProcessCluster {
     /// Starts a cluster of `size` processes, waits for a leader, runs `body`,
     /// and shuts the cluster down; a failure is recorded with every node's log.
     static func withRunningCluster(
-        size: Int, extraArguments: [String] = [], tls: TLS? = nil, _ body: (ProcessCluster) async throws -> Void
+        size: Int, extraArguments: [String] = [], tls: TLS? = nil, consensus: ConsensusEngineKind = .raft,
+        _ body: (ProcessCluster) async throws -> Void
     ) async throws {
-        let cluster = try ProcessCluster(size: size, extraArguments: extraArguments, tls: tls)
+        let cluster = try ProcessCluster(size: size, extraArguments: extraArguments, tls: tls, consensus: consensus)
         try cluster.startAll()
         do {
             try await cluster.waitForLeader(seconds: 20)

@@ -1,3 +1,4 @@
+import ConcordServerCore
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -135,14 +136,18 @@ final class ProcessCluster: @unchecked Sendable {
     let root: URL
     private(set) var nodes: [Node]
     let extraArguments: [String]
+    /// The replication engine every node runs (`--consensus`, given only
+    /// for Multi-Paxos, so Raft clusters also check the default).
+    var consensus: ConsensusEngineKind
     /// Set for a cluster whose client and peer URLs are https, with mutual
     /// TLS on both (metrics stay plaintext, for the harness).
     let tls: TLS?
     private let binary: URL
 
     /// Creates (without starting) a cluster of `size` nodes.
-    init(size: Int = 3, extraArguments: [String] = [], tls: TLS? = nil) throws {
+    init(size: Int = 3, extraArguments: [String] = [], tls: TLS? = nil, consensus: ConsensusEngineKind = .raft) throws {
         self.tls = tls
+        self.consensus = consensus
         binary = try concordBinary()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("concord-cluster-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -232,6 +237,7 @@ final class ProcessCluster: @unchecked Sendable {
                 "--peer-client-cert-auth",
             ]
         }
+        if consensus != .raft { arguments += ["--consensus", consensus.rawValue] }
         return arguments + extraArguments
     }
 

@@ -1,11 +1,12 @@
 import ConcordKV
+import ConcordPaxos
 import ConcordRaft
 import ConcordServerCore
 import FuzzSupport
 
-/// A frame from a peer as a member decodes it (`PeerFrame`: Raft messages
-/// and forwarded lease requests): decoding refuses bad bytes with an error;
-/// what decodes encodes back to the same frame.
+/// A frame from a peer as a member decodes it (`PeerFrame`: Raft messages,
+/// forwarded lease requests and Multi-Paxos messages): decoding refuses bad
+/// bytes with an error; what decodes encodes back to the same frame.
 enum PeerFrameFuzzing: FuzzTarget {
     static let clusterID: UInt64 = 0xC0FFEE
 
@@ -32,6 +33,29 @@ enum PeerFrameFuzzing: FuzzTarget {
             .leaseResponse(requestID: 1, .timeToLive(LeaseTimeToLive(id: 42, ttlSeconds: 3, grantedTTLSeconds: 60, keys: [[1, 2]]))),
             .leaseResponse(requestID: 2, .refused(.leaseNotFound)),
         ]
+        // Multi-Paxos (kind 4): both phases, with a promise that carries a
+        // snapshot and every slot kind, and the leader's other messages.
+        let ballot = Ballot(round: 3, replica: 1)
+        let multiPaxos: [MultiPaxosMessage.Body] = [
+            .prepare(.init(fromSlot: 12, isLeadershipTransfer: true)),
+            .promise(
+                .init(
+                    commit: 7, snapshot: MultiPaxosSnapshot(index: 5, data: [4, 5, 6]),
+                    entries: [
+                        MultiPaxosLogEntry(slot: 8, ballot: Ballot(round: 2, replica: 2), kind: .command, data: [1, 2]),
+                        MultiPaxosLogEntry.vacant(9),
+                        MultiPaxosLogEntry(slot: 10, ballot: ballot, kind: .noop),
+                    ])),
+            .reject(promised: Ballot(round: 9, replica: 3)),
+            .accept(.init(firstSlot: 4, entries: [MultiPaxosLogEntry(slot: 4, ballot: ballot, data: [1, 2, 3])], leaderCommit: 3)),
+            .acceptResponse(.init(agreedThrough: 4, lastReceived: 6, commit: 3)),
+            .heartbeat(.init(commit: 5, readRound: 11, sentTick: 99)),
+            .heartbeatResponse(.init(readRound: 11, sentTick: 99, agreedThrough: 5, commit: 5)),
+            .snapshotChunk(.init(index: 40, offset: 0, data: [9], isLast: true)),
+            .forwardedProposal([[1], [2, 3]]),
+            .readIndexResponse(index: 12, context: 77),
+        ]
+        frames += multiPaxos.map { .multiPaxos(MultiPaxosMessage(from: 1, to: 2, ballot: ballot, body: $0)) }
         return frames.map { $0.encoded(from: 1, to: 2, clusterID: clusterID) }
     }
 }

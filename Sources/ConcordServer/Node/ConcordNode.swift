@@ -69,6 +69,9 @@ public actor ConcordNode {
         guard problems.isEmpty else { throw ServerConfigurationError.invalid(problems.joined(separator: "; ")) }
         var configuration = configuration
         try Self.createDirectory(configuration.dataDirectory)
+        // Before anything else is written: a directory of the other engine
+        // is refused unchanged.
+        try EngineRecord.bind(directory: configuration.dataDirectory, to: configuration.consensus)
         try Self.resolveIdentity(&configuration, hasData: Self.directoryHasData(configuration.dataDirectory))
         self.configuration = configuration
         self.metrics = metrics
@@ -110,7 +113,7 @@ public actor ConcordNode {
             metadata: [
                 "id": "\(String(configuration.memberID, radix: 16))", "data-dir": "\(configuration.dataDirectory)",
                 "snapshot-index": "\(durable.snapshot.metadata.index)", "log-entries": "\(durable.entries.count)",
-                "term": "\(durable.hardState.term)", "commit": "\(durable.hardState.commit)",
+                "consensus": "\(configuration.consensus)", "term": "\(durable.hardState.term)", "commit": "\(durable.hardState.commit)",
             ])
     }
 
@@ -127,6 +130,7 @@ public actor ConcordNode {
             },
             clientURLs: ["\(configuration.clientListen)"])
         core.tickMilliseconds = configuration.tickMilliseconds
+        core.consensus = configuration.consensus
         core.raft.electionTimeoutTicks = configuration.electionTimeoutTicks
         core.raft.heartbeatIntervalTicks = configuration.heartbeatIntervalTicks
         core.raft.bytesPerMessageMax = 1 << 20

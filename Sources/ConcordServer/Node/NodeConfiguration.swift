@@ -1,3 +1,4 @@
+import ConcordServerCore
 import ConcordTransport
 import Synchronization
 
@@ -38,6 +39,10 @@ public struct NodeConfiguration: Sendable {
     public var members: [ClusterMember]
     /// `--initial-cluster-state`.
     public var clusterState: ClusterState = .new
+    /// The replication engine (`--consensus`). Every member of a cluster
+    /// runs the same one; the data directory records it at the first start
+    /// and refuses the other engine afterwards.
+    public var consensus: ConsensusEngineKind = .raft
     /// TLS for the client listener, and for the metrics listener when its
     /// URL is https (`--cert-file`, `--key-file`, `--trusted-ca-file`,
     /// `--client-cert-auth`); nil for plaintext.
@@ -115,6 +120,10 @@ public struct NodeConfiguration: Sendable {
         if tickMilliseconds < 1 { problems.append("the tick must be at least 1 ms") }
         if requestBytesMax < 1 { problems.append("--max-request-bytes must be positive") }
         if snapshotEveryEntries < 1 { problems.append("--snapshot-count must be positive") }
+        if consensus == .multiPaxos && clusterState == .existing {
+            problems.append(
+                "--initial-cluster-state existing cannot be used with --consensus multi-paxos: a Multi-Paxos cluster's replicas are fixed")
+        }
         problems += tlsProblems
         return problems
     }
@@ -146,5 +155,17 @@ public struct NodeConfiguration: Sendable {
                     + " as --listen-peer-urls does (peers speak TLS to every member or to none)")
         }
         return problems
+    }
+}
+
+extension ConsensusEngineKind {
+    /// The engine a command-line flag names.
+    /// - Throws: `ServerConfigurationError` listing the engines for any other value.
+    public static func parse(flag value: String) throws(ServerConfigurationError) -> ConsensusEngineKind {
+        guard let engine = ConsensusEngineKind(rawValue: value) else {
+            let names = allCases.map(\.rawValue).joined(separator: " or ")
+            throw .invalid("--consensus must be \(names), not '\(value)'")
+        }
+        return engine
     }
 }

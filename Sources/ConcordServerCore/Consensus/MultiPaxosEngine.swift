@@ -18,9 +18,11 @@ import ConcordRaft
 ///   `storedData` is the kind byte then the command; a persist request
 ///   rewrites every slot from the lowest one changed, so the store's
 ///   "replace from the first index" rule keeps the log contiguous.
-/// - **Snapshots.** A snapshot gets the ballot its last slot was stored
-///   with as its term, so the store keeps the slots after it (an acceptor
-///   never forgets an accepted slot); its configuration is the fixed group.
+/// - **Snapshots.** A snapshot gets as its term the ballot the store holds
+///   at its index when it saves the snapshot (what the persist requests
+///   handed out before it wrote there), so the store keeps the slots after
+///   it (an acceptor never forgets an accepted slot); its configuration is
+///   the fixed group.
 /// - **Committed entries** are the chosen commands as normal entries with
 ///   term 0 (a chosen value is stored under different ballots on different
 ///   replicas; its ballot says nothing about the value). No-ops and vacant
@@ -35,8 +37,23 @@ public struct MultiPaxosEngine: ConsensusEngine {
     /// The fixed configuration: every member votes.
     public let membership: ConfigurationState
     /// The ballot the slot at a snapshot's index held before the snapshot
-    /// replaced it, for the snapshot's term.
+    /// replaced it, for the snapshot's term when the store holds no slot
+    /// there.
     private var snapshotTerms: [UInt64: UInt64] = [:]
+    /// The store as the persist requests handed out so far leave it: its
+    /// snapshot index and the term of every slot after it, from
+    /// `storedTermsFirst` on.
+    ///
+    /// Invariant: a persist request's snapshot carries the term the store
+    /// holds at the snapshot's index when it saves the snapshot, whenever it
+    /// holds that slot. Taking the node's newest ballot instead would make
+    /// the store discard its whole log when that ballot is not yet durable
+    /// (a slot re-accepted in a new ballot, or a snapshot installed from the
+    /// leader over accepted slots), and a crash before the same request's
+    /// entries were written again would forget accepted slots.
+    private var storedSnapshotIndex: UInt64
+    private var storedTermsFirst: UInt64
+    private var storedTerms: [UInt64]
 
     /// Why a durable state cannot be opened by this engine.
     public enum OpeningError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -95,6 +112,9 @@ public struct MultiPaxosEngine: ConsensusEngine {
             entries: entries)
         self.members = members
         membership = ConfigurationState(voters: Set(members))
+        storedSnapshotIndex = durable.snapshot.metadata.index
+        storedTermsFirst = durable.entries.first?.index ?? durable.snapshot.metadata.index + 1
+        storedTerms = durable.entries.map(\.term)
         node = MultiPaxosNode(configuration: nodeSettings, restoring: restored, random: random)
     }
 
@@ -214,11 +234,12 @@ public struct MultiPaxosEngine: ConsensusEngine {
         if let request = paxos.persist {
             var persist = PersistRequest(sequence: request.sequence, entries: request.entries.map(Self.stored))
             if let snapshot = request.snapshot {
-                let term = snapshotTerms[snapshot.index] ?? 0
+                let term = storeSavesSnapshot(at: snapshot.index) ?? snapshotTerms[snapshot.index] ?? 0
                 persist.snapshot = RaftSnapshot(
                     metadata: SnapshotMetadata(index: snapshot.index, term: term, configuration: membership), data: snapshot.data)
                 snapshotTerms = [:]
             }
+            storeAppends(persist.entries)
             if let hardState = request.hardState {
                 persist.hardState = HardState(term: hardState.promised.rawValue, vote: nil, commit: hardState.commit)
             }
@@ -248,6 +269,45 @@ public struct MultiPaxosEngine: ConsensusEngine {
             output.roleChange = RoleState(role: role, leader: change.leader.flatMap(member), term: change.ballot.rawValue)
         }
         return output
+    }
+
+    /// The term of the slot at `index` that the store holds once every
+    /// persist request handed out so far is written, nil when it holds none.
+    func storedTerm(at index: UInt64) -> UInt64? {
+        guard index >= storedTermsFirst, index - storedTermsFirst < UInt64(storedTerms.count) else { return nil }
+        return storedTerms[Int(index - storedTermsFirst)]
+    }
+
+    /// Follows the store saving a snapshot at `index` (`RaftLogStore`: the
+    /// slots after it are kept when it holds the slot at `index` with the
+    /// snapshot's term, else the log restarts after it).
+    /// - Returns: The term that keeps the slots, nil when the store holds
+    ///   no slot at `index`.
+    private mutating func storeSavesSnapshot(at index: UInt64) -> UInt64? {
+        guard index > storedSnapshotIndex else { return nil }
+        let held = storedTerm(at: index)
+        if held != nil {
+            storedTerms.removeFirst(Int(index - storedTermsFirst + 1))
+        } else {
+            storedTerms = []
+        }
+        storedTermsFirst = index + 1
+        storedSnapshotIndex = index
+        return held
+    }
+
+    /// Follows the store appending `entries`: those at or below its
+    /// snapshot are skipped, the others replace every slot from the first.
+    private mutating func storeAppends(_ entries: [LogEntry]) {
+        let fresh = entries.drop { $0.index <= storedSnapshotIndex }
+        guard let first = fresh.first else { return }
+        if storedTerms.isEmpty || first.index < storedTermsFirst || first.index > storedTermsFirst + UInt64(storedTerms.count) {
+            storedTermsFirst = first.index
+            storedTerms = []
+        }
+        let kept = min(Int(first.index - storedTermsFirst), storedTerms.count)
+        storedTerms.removeSubrange(kept...)
+        storedTerms.append(contentsOf: fresh.map(\.term))
     }
 
     private func carried(_ error: MultiPaxosRequestError) -> ConsensusRequestError {
