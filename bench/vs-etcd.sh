@@ -65,57 +65,7 @@ command -v etcd >/dev/null || { echo "etcd not installed (apt-get install etcd-s
 command -v etcdctl >/dev/null || { echo "etcdctl not installed (apt-get install etcd-client)" >&2; exit 1; }
 
 WORK=$(mktemp -d -t concord-vs-etcd.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-# wait_ready ENDPOINTS: until a linearizable read succeeds, or fail after the deadline.
-wait_ready() {
-    local deadline=$((SECONDS + READY_DEADLINE_SECONDS))
-    until ETCDCTL_API=3 etcdctl --endpoints "$1" --command-timeout=2s get vs-etcd-probe >/dev/null 2>&1; do
-        if ((SECONDS > deadline)); then echo "cluster at $1 not ready within ${READY_DEADLINE_SECONDS}s" >&2; exit 1; fi
-        sleep 0.2
-    done
-}
-
-# start_cluster KIND: starts three members, sets ENDPOINTS_<KIND>.
-start_cluster() {
-    local kind=$1 names=(n1 n2 n3) peers=() clients=() cluster="" i
-    for i in 0 1 2; do
-        peers[$i]=$(free_port)
-        clients[$i]=$(free_port)
-        cluster+="${cluster:+,}${names[$i]}=http://127.0.0.1:${peers[$i]}"
-    done
-    for i in 0 1 2; do
-        local dir="$WORK/$kind-${names[$i]}"
-        mkdir -p "$dir"
-        if [[ $kind == etcd ]]; then
-            etcd --name "${names[$i]}" --data-dir "$dir/data" \
-                --listen-peer-urls "http://127.0.0.1:${peers[$i]}" --initial-advertise-peer-urls "http://127.0.0.1:${peers[$i]}" \
-                --listen-client-urls "http://127.0.0.1:${clients[$i]}" --advertise-client-urls "http://127.0.0.1:${clients[$i]}" \
-                --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token vs-etcd \
-                --log-level error >"$dir/log" 2>&1 &
-        else
-            "$CONCORD_BIN" server --name "${names[$i]}" --data-dir "$dir/data" \
-                --listen-peer-urls "http://127.0.0.1:${peers[$i]}" \
-                --listen-client-urls "http://127.0.0.1:${clients[$i]}" \
-                --initial-cluster "$cluster" --initial-cluster-state new \
-                --log-level error >"$dir/log" 2>&1 &
-        fi
-        PIDS+=($!)
-    done
-    local endpoints="127.0.0.1:${clients[0]},127.0.0.1:${clients[1]},127.0.0.1:${clients[2]}"
-    wait_ready "$endpoints"
-    eval "ENDPOINTS_$kind=\$endpoints"
-}
+source bench/sides.sh
 
 KINDS=()
 [[ ${SKIP_ETCD:-0} != 1 ]] && KINDS+=(etcd)
@@ -195,7 +145,7 @@ PY
 echo "machine: $(nproc) cores, $(uname -sr); etcd $(etcd --version | head -1 | awk '{print $3}'); $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "each run: --total ${TOTAL:-max(1000, 250 x clients)} --value-size $VALUE_SIZE --key-size 8 --key-space 10000; medians of $ROUNDS alternating rounds"
 for kind in "${KINDS[@]}"; do
-    start_cluster "$kind"
+    start_side "$kind"
     endpoints=$(eval echo "\$ENDPOINTS_$kind")
     if [[ " $TOOLS " == *" concord "* ]]; then
         # The key space is written once first, for the range workloads.
