@@ -49,6 +49,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seed for key choice.")
     var seed: UInt64 = 1
 
+    @Option(help: "Range workloads: read this many consecutive keys per request, from a random key of the key space (0: one key).")
+    var rangeLimit: Int = 0
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -78,12 +81,17 @@ struct BenchCommand: AsyncParsableCommand {
         guard (4...Self.sizeMax).contains(keySize) else { throw ValidationError("--key-size must be 4...\(Self.sizeMax) bytes") }
         guard (0...Self.sizeMax).contains(valueSize) else { throw ValidationError("--value-size must be 0...\(Self.sizeMax) bytes") }
         guard keySpace >= 1 else { throw ValidationError("--key-space must be at least 1") }
+        guard rangeLimit >= 0, rangeLimit <= keySpace else { throw ValidationError("--range-limit must be 0...--key-space") }
+        if rangeLimit > 0, workload != .range, workload != .rangeSerializable {
+            throw ValidationError("--range-limit applies to the range workloads only")
+        }
         if workload == .watch, valueSize < 20 { throw ValidationError("the watch workload needs --value-size of at least 20 (it carries a timestamp)") }
     }
 
     var commandLine: String {
         "concord bench \(workload.rawValue) --endpoints \(endpoints) --clients \(clients) --connections \(connections) "
             + "--total \(total) --key-size \(keySize) --value-size \(valueSize) --key-space \(keySpace)"
+            + (rangeLimit > 0 ? " --range-limit \(rangeLimit)" : "")
     }
 
     func run() async throws {
@@ -161,6 +169,10 @@ struct BenchCommand: AsyncParsableCommand {
         let total = self.total
         let workload = self.workload
         let keySpace = self.keySpace
+        let rangeLimit = self.rangeLimit
+        // A range of `rangeLimit` keys starts where that many keys remain.
+        let startSpace = rangeLimit > 0 ? keySpace - rangeLimit + 1 : keySpace
+        let prefixEnd = keys.prefixEnd
         let clock = ContinuousClock()
         let recorder = BenchRecorder(clients: clients)
         let start = recorder.start
@@ -173,14 +185,21 @@ struct BenchCommand: AsyncParsableCommand {
                     var local = Measurement()
                     var readOptions = GetOptions()
                     readOptions.serializable = workload == .rangeSerializable
+                    readOptions.limit = Int64(rangeLimit)
                     while issued.take() < total {
-                        let index = Int(random.next() % UInt64(keySpace))
+                        let index = Int(random.next() % UInt64(startSpace))
                         let key = keys.key(index)
                         let began = clock.now
                         do {
                             switch workload {
                             case .put: try await client.put(key, value(for: index))
-                            case .range, .rangeSerializable: _ = try await client.get(.key(key), options: readOptions)
+                            case .range, .rangeSerializable:
+                                if rangeLimit > 0 {
+                                    let read = try await client.get(.range(from: key, to: prefixEnd), options: readOptions)
+                                    if read.kvs.count != rangeLimit { throw BenchRangeShortError(expected: rangeLimit, got: read.kvs.count) }
+                                } else {
+                                    _ = try await client.get(.key(key), options: readOptions)
+                                }
                             case .txnPut: _ = try await client.txn().then(.put(key, value(for: index))).commit()
                             case .watch: preconditionFailure("the watch workload is measured separately")
                             }
@@ -316,11 +335,27 @@ struct BenchKeyMaker: Sendable {
     let prefix: String
     let size: Int
 
+    /// The first key after every key this maker makes (the prefix with its
+    /// last byte raised by one; prefixes are ASCII letters).
+    var prefixEnd: String {
+        var bytes = Array(prefix.utf8)
+        bytes[bytes.count - 1] += 1
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     func key(_ index: Int) -> String {
         let digits = String(index)
         let padding = max(0, size - prefix.count - digits.count)
         return prefix + String(repeating: "0", count: padding) + digits
     }
+}
+
+/// A range read that returned fewer keys than asked for: the key space was
+/// not written, and the run would measure less than it claims.
+struct BenchRangeShortError: Error, CustomStringConvertible {
+    let expected: Int
+    let got: Int
+    var description: String { "a range read returned \(got) keys, expected \(expected) (is the key space written?)" }
 }
 
 /// A shared ticket counter: each `take` returns the next integer.
