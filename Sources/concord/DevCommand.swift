@@ -6,7 +6,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// `concord dev`: a whole three-node cluster on loopback in one process,
-/// with its data under ./.concord/. Real sockets and real files: the three
+/// with its data under ./.concord/, serving etcd's API and the Redis
+/// protocol (ports 6379, 6389, 6399). Real sockets and real files: the three
 /// nodes talk to each other over TCP exactly as three `concord server`
 /// processes would. Ctrl-C stops it cleanly; running it again resumes from
 /// the data on disk.
@@ -21,6 +22,9 @@ struct DevCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("base-port"), help: "Node i (0, 1, 2) serves clients on base+10i, peers on base+10i+1, metrics on base+10i+2.")
     var basePort: Int = 2379
+
+    @Option(name: .customLong("redis-base-port"), help: "Node i (0, 1, 2) serves Redis clients on base+10i.")
+    var redisBasePort: Int = 6379
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "warning"
@@ -41,15 +45,18 @@ struct DevCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var endpoints: [String] = []
         for (index, name) in names.enumerated() {
-            let configuration = NodeConfiguration(
+            var configuration = NodeConfiguration(
                 name: name, dataDirectory: "\(dataDir)/\(name)",
                 peerListen: Endpoint(host: "127.0.0.1", port: basePort + 10 * index + 1),
                 clientListen: Endpoint(host: "127.0.0.1", port: basePort + 10 * index),
                 metricsListen: Endpoint(host: "127.0.0.1", port: basePort + 10 * index + 2),
                 members: members)
+            configuration.redisListen = Endpoint(host: "127.0.0.1", port: redisBasePort + 10 * index)
             endpoints.append("127.0.0.1:\(basePort + 10 * index)")
             let allEndpoints = names.indices.map { "127.0.0.1:\(basePort + 10 * $0)" }.joined(separator: ",")
             let metricsURL = "http://127.0.0.1:\(basePort + 2)/metrics"
+            let redisEndpoints = names.indices.map { "127.0.0.1:\(redisBasePort + 10 * $0)" }.joined(separator: ", ")
+            let redisPort = redisBasePort
             let dataDir = self.dataDir
             let service = ServerService(configuration: configuration, logger: logger) { _ in
                 let count = ready.withLock { count -> Int in
@@ -61,9 +68,12 @@ struct DevCommand: AsyncParsableCommand {
                     """
                     Concord dev cluster: 3 nodes on loopback, data in \(dataDir)/
                       endpoints: \(allEndpoints)
+                      redis:     \(redisEndpoints) (the available store, QUORUM by default)
                       metrics:   \(metricsURL) (and /health)
                       try:       ETCDCTL_API=3 etcdctl --endpoints=\(allEndpoints) put greeting hello
                                  ETCDCTL_API=3 etcdctl --endpoints=\(allEndpoints) get greeting
+                                 redis-cli -p \(redisPort) set greeting hello
+                                 redis-cli -p \(redisPort + 10) get greeting
                     Press Ctrl-C to stop; run again to resume from disk.
                     """)
                 fflush(nil)

@@ -4,9 +4,9 @@ extension ProcessCluster {
     /// Starts a cluster of `size` processes, waits for a leader, runs `body`,
     /// and shuts the cluster down; a failure is recorded with every node's log.
     static func withRunningCluster(
-        size: Int, extraArguments: [String] = [], tls: TLS? = nil, _ body: (ProcessCluster) async throws -> Void
+        size: Int, extraArguments: [String] = [], tls: TLS? = nil, redis: Bool = false, _ body: (ProcessCluster) async throws -> Void
     ) async throws {
-        let cluster = try ProcessCluster(size: size, extraArguments: extraArguments, tls: tls)
+        let cluster = try ProcessCluster(size: size, extraArguments: extraArguments, tls: tls, redis: redis)
         try cluster.startAll()
         do {
             try await cluster.waitForLeader(seconds: 20)

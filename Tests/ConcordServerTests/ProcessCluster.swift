@@ -114,6 +114,8 @@ final class ProcessCluster: @unchecked Sendable {
         var clientPort: Int
         var peerPort: Int
         var metricsPort: Int
+        /// Where the node serves Redis clients, when the cluster has them.
+        var redisPort: Int?
         var dataDirectory: URL
         var logFile: URL
         var process: Process?
@@ -157,6 +159,7 @@ final class ProcessCluster: @unchecked Sendable {
         nodes = try (1...size).map { index in
             Node(
                 name: "n\(index)", clientPort: try port(), peerPort: try port(), metricsPort: try port(),
+                redisPort: redis ? try port() : nil,
                 dataDirectory: root.appendingPathComponent("n\(index)"), logFile: root.appendingPathComponent("n\(index).log"))
         }
         self.extraArguments = extraArguments
@@ -222,6 +225,7 @@ final class ProcessCluster: @unchecked Sendable {
             "--initial-cluster", node.joinCluster ?? initialCluster,
             "--initial-cluster-state", node.joinCluster == nil ? "new" : "existing",
         ]
+        if let redisPort = node.redisPort { arguments += ["--listen-redis-urls", "redis://127.0.0.1:\(redisPort)"] }
         if let tls {
             let pair = node.certificate ?? TestCertificates.Pair(
                 certificate: tls.certificates.path("\(node.name).crt"), key: tls.certificates.path("\(node.name).key"))
