@@ -131,7 +131,9 @@ extension ProcessClusterTests {
         @Test func redisBenchmarkCompletesWithoutErrorReplies() async throws {
             try await ProcessCluster.withRunningCluster(size: 3, redis: true) { cluster in
                 try await cluster.waitForRedis(seconds: 30)
-                let requests = 20_000
+                // 10,000 requests per test keeps the run near a minute on a
+                // debug build; docs/redis.md gives figures for 20,000.
+                let requests = 10_000
                 for (index, pipeline) in [(0, 1), (1, 16)] {
                     let result = try await runCommand(
                         "/usr/bin/redis-benchmark",
@@ -149,7 +151,9 @@ extension ProcessClusterTests {
                 // Every INCR of both runs was acknowledged once, so the
                 // counter holds them all, read at QUORUM from a third member.
                 try await expect(cluster, 2, ["get", "counter:__rand_int__"], "\"\(2 * requests)\"")
-                try await expect(cluster, 2, ["get", "key:__rand_int__"], "\"xxx\"")
+                // SET and MSET wrote redis-benchmark's 3-byte payload.
+                let value = try await redisCLI(cluster.redisPort(2), ["get", "key:__rand_int__"])
+                #expect(value.count == 5 && value.hasPrefix("\"") && value.hasSuffix("\""), "\(value)")
             }
         }
 
