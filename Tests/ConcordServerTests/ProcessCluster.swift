@@ -142,8 +142,9 @@ final class ProcessCluster: @unchecked Sendable {
     let tls: TLS?
     private let binary: URL
 
-    /// Creates (without starting) a cluster of `size` nodes.
-    init(size: Int = 3, extraArguments: [String] = [], tls: TLS? = nil) throws {
+    /// Creates (without starting) a cluster of `size` nodes; with `redis`,
+    /// each node also serves Redis clients on a port of its own.
+    init(size: Int = 3, extraArguments: [String] = [], tls: TLS? = nil, redis: Bool = false) throws {
         self.tls = tls
         binary = try concordBinary()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("concord-cluster-\(UUID().uuidString)")
