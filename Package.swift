@@ -85,7 +85,7 @@ let package = Package(
         .target(name: "ConcordRedis", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordDynamo"]),
         .target(
             name: "ConcordServerCore",
-            dependencies: ["ConcordFoundation", "ConcordRaft", "ConcordPaxos", "ConcordKV", .product(name: "DequeModule", package: "swift-collections")]
+            dependencies: ["ConcordFoundation", "ConcordRaft", "ConcordPaxos", "ConcordKV", "ConcordDynamo", .product(name: "DequeModule", package: "swift-collections")]
         ),
 
         // Runtime: files, processes, SQLite.
@@ -117,6 +117,7 @@ let package = Package(
             dependencies: [
                 "CLibCrypt",
                 "ConcordFoundation", "ConcordRaft", "ConcordKV", "ConcordServerCore", "ConcordStorage", "ConcordTransport", "ConcordEtcdAPI",
+                "ConcordDynamo", "ConcordRedis",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -181,7 +182,7 @@ let package = Package(
         .testTarget(name: "ConcordPaxosTests", dependencies: ["ConcordFoundation", "ConcordPaxos"]),
         .testTarget(
             name: "ConcordServerCoreTests",
-            dependencies: ["ConcordFoundation", "ConcordServerCore", "ConcordRaft", "ConcordPaxos", "ConcordKV"]
+            dependencies: ["ConcordFoundation", "ConcordServerCore", "ConcordRaft", "ConcordPaxos", "ConcordKV", "ConcordDynamo"]
         ),
         .testTarget(name: "ConcordTransactionsTests", dependencies: ["ConcordTransactions"]),
         .testTarget(name: "ConcordDynamoTests", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordDynamo"]),

@@ -20,7 +20,8 @@ done
 # libcrypt-dev: libxcrypt's bcrypt, which hashes the auth store's passwords.
 # etcd-client, etcd-server: etcdctl and etcd, the acceptance tests' reference.
 # chromium: renders the space-time diagrams in their test. openssl: TLS test certificates.
-packages=(libsqlite3-dev zlib1g-dev libcrypt-dev etcd-client etcd-server chromium openssl)
+# redis-tools, python3-redis: redis-cli, redis-benchmark and redis-py, the Redis face's acceptance tests.
+packages=(libsqlite3-dev zlib1g-dev libcrypt-dev etcd-client etcd-server chromium openssl redis-tools python3-redis)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

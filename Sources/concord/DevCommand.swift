@@ -7,7 +7,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// `concord dev`: a whole three-node cluster on loopback in one process,
-/// with its data under ./.concord/. Real sockets and real files: the three
+/// with its data under ./.concord/, serving etcd's API and the Redis
+/// protocol (ports 6379, 6389, 6399). Real sockets and real files: the three
 /// nodes talk to each other over TCP exactly as three `concord server`
 /// processes would. Ctrl-C stops it cleanly; running it again resumes from
 /// the data on disk.
@@ -22,6 +23,9 @@ struct DevCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("base-port"), help: "Node i (0, 1, 2) serves clients on base+10i, peers on base+10i+1, metrics on base+10i+2.")
     var basePort: Int = 2379
+
+    @Option(name: .customLong("redis-base-port"), help: "Node i (0, 1, 2) serves Redis clients on base+10i.")
+    var redisBasePort: Int = 6379
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "warning"
@@ -63,9 +67,12 @@ struct DevCommand: AsyncParsableCommand {
                 metricsListen: Endpoint(host: "127.0.0.1", port: basePort + 10 * index + 2),
                 members: members)
             configuration.consensus = engine
+            configuration.redisListen = Endpoint(host: "127.0.0.1", port: redisBasePort + 10 * index)
             endpoints.append("127.0.0.1:\(basePort + 10 * index)")
             let allEndpoints = names.indices.map { "127.0.0.1:\(basePort + 10 * $0)" }.joined(separator: ",")
             let metricsURL = "http://127.0.0.1:\(basePort + 2)/metrics"
+            let redisEndpoints = names.indices.map { "127.0.0.1:\(redisBasePort + 10 * $0)" }.joined(separator: ", ")
+            let redisPort = redisBasePort
             let dataDir = self.dataDir
             let service = ServerService(configuration: configuration, logger: logger) { _ in
                 let count = ready.withLock { count -> Int in
@@ -77,9 +84,12 @@ struct DevCommand: AsyncParsableCommand {
                     """
                     Concord dev cluster: 3 nodes on loopback (\(engine)), data in \(dataDir)/
                       endpoints: \(allEndpoints)
+                      redis:     \(redisEndpoints) (the available store, QUORUM by default)
                       metrics:   \(metricsURL) (and /health)
                       try:       ETCDCTL_API=3 etcdctl --endpoints=\(allEndpoints) put greeting hello
                                  ETCDCTL_API=3 etcdctl --endpoints=\(allEndpoints) get greeting
+                                 redis-cli -p \(redisPort) set greeting hello
+                                 redis-cli -p \(redisPort + 10) get greeting
                     Press Ctrl-C to stop; run again to resume from disk.
                     """)
                 fflush(nil)

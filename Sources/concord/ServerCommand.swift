@@ -59,6 +59,11 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("listen-metrics-urls"), help: "Where /metrics and /health are served, http://host:port.")
     var listenMetricsURLs: String?
 
+    @Option(
+        name: .customLong("listen-redis-urls"),
+        help: "Where Redis clients connect (RESP2/RESP3), redis://host:port; off unless given. Every member must give it.")
+    var listenRedisURLs: String?
+
     @Option(name: .customLong("max-request-bytes"), help: "The largest client request accepted, in bytes.")
     var maxRequestBytes: Int = 1_572_864
 
@@ -123,6 +128,9 @@ struct ServerCommand: AsyncParsableCommand {
         }
         let service = ServerService(configuration: configuration, logger: logger) { node in
             print("concord server \(node.configuration.name) serving clients on \(node.configuration.clientListen)")
+            if let redis = node.configuration.redisListen {
+                print("concord server \(node.configuration.name) serving redis clients on redis://\(redis.host):\(redis.port)")
+            }
             fflush(nil)
         }
         let group = ServiceGroup(
@@ -170,6 +178,7 @@ struct ServerCommand: AsyncParsableCommand {
                 metricsListen: try listenMetricsURLs.map { try Endpoint.parse(firstURL($0), flag: "--listen-metrics-urls") },
                 members: try ClusterMember.parseCluster(initialCluster), clusterState: state)
             configuration.consensus = try ConsensusEngineKind.parse(flag: consensus)
+            configuration.redisListen = try listenRedisURLs.map { try Self.redisEndpoint(firstURL($0)) }
             configuration.requestBytesMax = maxRequestBytes
             configuration.snapshotEveryEntries = snapshotCount
             configuration.tickMilliseconds = heartbeatInterval
@@ -195,6 +204,14 @@ struct ServerCommand: AsyncParsableCommand {
         } catch let error as ServerConfigurationError {
             throw ValidationError(error.description)
         }
+    }
+
+    /// `redis://host:port` or `host:port`.
+    private static func redisEndpoint(_ text: String) throws(ServerConfigurationError) -> Endpoint {
+        if text.hasPrefix("rediss://") { throw .invalid("--listen-redis-urls: TLS (rediss://) is not supported yet") }
+        let plain = text.hasPrefix("redis://") ? String(text.dropFirst("redis://".count)) : text
+        guard !plain.contains("://") else { throw .invalid("--listen-redis-urls: '\(text)' must be redis://host:port") }
+        return try Endpoint.parse(plain, flag: "--listen-redis-urls")
     }
 
     /// Concord listens on one URL per purpose; the first of a list is used.

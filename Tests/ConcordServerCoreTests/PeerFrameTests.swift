@@ -1,3 +1,4 @@
+import ConcordDynamo
 import ConcordFoundation
 import ConcordKV
 import ConcordPaxos
@@ -79,7 +80,15 @@ import Testing
     static var allFrames: [PeerFrame] {
         raftBodies.map { .raft(RaftMessage(from: 1, to: 2, term: 9, body: $0)) } + leaseFrames
             + multiPaxosBodies.map { .multiPaxos(MultiPaxosMessage(from: 1, to: 2, ballot: Ballot(round: 4, replica: 1), body: $0)) }
+            + dynamoMessages.map { .dynamo($0) }
     }
+
+    /// Available-store messages share the peer connection (kind 5).
+    static let dynamoMessages: [DynamoMessage] = [
+        .replicateAck(operation: 42),
+        .handoffAck(batch: 7),
+        .read(operation: 3, key: ByteString(Array("greeting".utf8)), session: nil, includeHints: true),
+    ]
 
     static func encode(_ frame: PeerFrame, clusterID: UInt64 = cluster) -> [UInt8] {
         frame.encoded(from: 1, to: 2, clusterID: clusterID)
@@ -120,7 +129,7 @@ import Testing
     }
 
     @Test func anUnknownKindIsRefused() {
-        for kind: UInt8 in [0, 5, 200] {
+        for kind: UInt8 in [0, 6, 200] {
             var bytes = Self.encode(.raft(RaftMessage(from: 1, to: 2, term: 1, body: .timeoutNow)))
             bytes[PeerFrame.headerBytes - 1] = kind
             #expect(throws: WireError.invalid("unknown peer frame kind \(kind)")) { try PeerFrame.decode(bytes, clusterID: Self.cluster) }

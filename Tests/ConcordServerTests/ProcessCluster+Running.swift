@@ -5,10 +5,10 @@ extension ProcessCluster {
     /// Starts a cluster of `size` processes, waits for a leader, runs `body`,
     /// and shuts the cluster down; a failure is recorded with every node's log.
     static func withRunningCluster(
-        size: Int, extraArguments: [String] = [], tls: TLS? = nil, consensus: ConsensusEngineKind = .raft,
+        size: Int, extraArguments: [String] = [], tls: TLS? = nil, consensus: ConsensusEngineKind = .raft, redis: Bool = false,
         _ body: (ProcessCluster) async throws -> Void
     ) async throws {
-        let cluster = try ProcessCluster(size: size, extraArguments: extraArguments, tls: tls, consensus: consensus)
+        let cluster = try ProcessCluster(size: size, extraArguments: extraArguments, tls: tls, consensus: consensus, redis: redis)
         try cluster.startAll()
         do {
             try await cluster.waitForLeader(seconds: 20)

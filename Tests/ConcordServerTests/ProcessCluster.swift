@@ -115,6 +115,8 @@ final class ProcessCluster: @unchecked Sendable {
         var clientPort: Int
         var peerPort: Int
         var metricsPort: Int
+        /// Where the node serves Redis clients, when the cluster has them.
+        var redisPort: Int?
         var dataDirectory: URL
         var logFile: URL
         var process: Process?
@@ -144,8 +146,9 @@ final class ProcessCluster: @unchecked Sendable {
     let tls: TLS?
     private let binary: URL
 
-    /// Creates (without starting) a cluster of `size` nodes.
-    init(size: Int = 3, extraArguments: [String] = [], tls: TLS? = nil, consensus: ConsensusEngineKind = .raft) throws {
+    /// Creates (without starting) a cluster of `size` nodes; with `redis`,
+    /// each node also serves Redis clients on a port of its own.
+    init(size: Int = 3, extraArguments: [String] = [], tls: TLS? = nil, consensus: ConsensusEngineKind = .raft, redis: Bool = false) throws {
         self.tls = tls
         self.consensus = consensus
         binary = try concordBinary()
@@ -162,6 +165,7 @@ final class ProcessCluster: @unchecked Sendable {
         nodes = try (1...size).map { index in
             Node(
                 name: "n\(index)", clientPort: try port(), peerPort: try port(), metricsPort: try port(),
+                redisPort: redis ? try port() : nil,
                 dataDirectory: root.appendingPathComponent("n\(index)"), logFile: root.appendingPathComponent("n\(index).log"))
         }
         self.extraArguments = extraArguments
@@ -227,6 +231,7 @@ final class ProcessCluster: @unchecked Sendable {
             "--initial-cluster", node.joinCluster ?? initialCluster,
             "--initial-cluster-state", node.joinCluster == nil ? "new" : "existing",
         ]
+        if let redisPort = node.redisPort { arguments += ["--listen-redis-urls", "redis://127.0.0.1:\(redisPort)"] }
         if let tls {
             let pair = node.certificate ?? TestCertificates.Pair(
                 certificate: tls.certificates.path("\(node.name).crt"), key: tls.certificates.path("\(node.name).key"))

@@ -36,6 +36,12 @@ public actor ConcordNode {
     private nonisolated let persistPipeline: PersistPipeline
     private nonisolated let persistedSequences: AsyncStream<UInt64>
     private var transport: PeerTransport?
+    /// The transport, for the available store's messages, which leave
+    /// from the store's actor rather than this one.
+    nonisolated let storeTransport = Mutex<PeerTransport?>(nil)
+    /// Where the available store's messages from peers go; nil while the
+    /// member runs no store (they are dropped).
+    var storeReceiver: (@Sendable (IncomingStoreMessage) -> Void)?
     private var waiters: [ClientRequestID: CheckedContinuation<ServerReply, Never>] = [:]
     /// The number of the last token issued here.
     var tokenSequence: UInt64 = 0
@@ -155,6 +161,7 @@ public actor ConcordNode {
             receiver: { sender, payload in continuation.yield((sender, payload)) })
         let port = try await transport.listen(host: configuration.peerListen.host, port: configuration.peerListen.port)
         self.transport = transport
+        storeTransport.withLock { $0 = transport }
         perform(core.start(nowMilliseconds: nowMilliseconds))
         let persistedSequences = self.persistedSequences
         tasks.append(
@@ -199,6 +206,8 @@ public actor ConcordNode {
         removalWaiters = []
         for waker in watchWakers.values { waker.finish() }
         watchWakers = [:]
+        storeReceiver = nil
+        storeTransport.withLock { $0 = nil }
         await transport?.shutdown()
         transport = nil
         let logStore = self.logStore
@@ -476,6 +485,9 @@ public actor ConcordNode {
             }
         }
         for reply in output.replies { waiters.removeValue(forKey: reply.request)?.resume(returning: reply) }
+        if let storeReceiver = storeReceiver {
+            for message in output.storeMessages { storeReceiver(message) }
+        }
         for stream in output.watchStreamsWithWork { watchWakers[stream]?.yield() }
         for change in output.peerChanges { repoint(change) }
         if output.flushRequested && !flushScheduled {

@@ -35,6 +35,11 @@ public struct NodeConfiguration: Sendable {
     /// Where Prometheus scrapes `/metrics` and probes `/health`
     /// (`--listen-metrics-urls`); nil for none.
     public var metricsListen: Endpoint?
+    /// Where Redis clients connect (`--listen-redis-urls`); nil for none.
+    /// The member then runs the available store (docs/redis.md), on a ring
+    /// of the founding members of `--initial-cluster`: every member of the
+    /// cluster must listen for Redis clients too.
+    public var redisListen: Endpoint?
     /// Every founding member, this one included (`--initial-cluster`).
     public var members: [ClusterMember]
     /// `--initial-cluster-state`.
@@ -124,6 +129,12 @@ public struct NodeConfiguration: Sendable {
             problems.append(
                 "--initial-cluster-state existing cannot be used with --consensus multi-paxos: a Multi-Paxos cluster's replicas are fixed")
         }
+        if redisListen != nil && clusterState == .existing {
+            problems.append(
+                "--listen-redis-urls is not supported yet on a member that joins a running cluster"
+                    + " (the available store's ring is the founding members)")
+        }
+        if let redisListen, redisListen.usesTLS { problems.append("--listen-redis-urls: TLS is not supported yet; use redis://host:port") }
         problems += tlsProblems
         return problems
     }

@@ -1,3 +1,5 @@
+import ConcordDynamo
+import ConcordRedis
 import ConcordServerCore
 import ConcordTransport
 import GRPCCore
@@ -7,6 +9,9 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One Concord node as a swift-service-lifecycle `Service`: opens the data
 /// directory, binds every listener, joins the peers, serves etcd's API over
@@ -69,6 +74,7 @@ public struct ServerService: Service {
             messageBytesMax: configuration.requestBytesMax + Self.grpcOverheadBytes,
             tls: configuration.clientTLS)
         var metricsServer: MetricsHTTPServer?
+        var redis: (store: AvailableStore, listener: RedisListener)?
         do {
             // Every listener binds before the node talks to its peers: a
             // port in use stops the start here, before the node joins.
@@ -79,29 +85,58 @@ public struct ServerService: Service {
                     group: group, metrics: node.metrics, health: { node.hasLeader })
                 logger.info("serving metrics", metadata: ["url": "\(endpoint)/metrics"])
             }
+            if let endpoint = configuration.redisListen {
+                redis = try await startRedis(endpoint, node: node, group: group)
+            }
             try await node.start(group: group)
         } catch {
             logger.error("node failed to start", metadata: ["error": "\(error)"])
             transport.closeNow()
             await metricsServer?.close()
+            await redis?.listener.close()
             await node.stop()
             throw error
         }
         do {
-            try await serve(node: node, kv: kv, transport: transport)
+            try await serve(node: node, kv: kv, transport: transport, redis: redis)
         } catch {
             logger.error("node failed", metadata: ["error": "\(error)"])
             transport.closeNow()
+            await redis?.store.stop()
+            await redis?.listener.close()
             await node.stop()
             await metricsServer?.close()
             throw error
         }
+        await redis?.store.stop()
+        await redis?.listener.close()
         await node.stop()
         await metricsServer?.close()
         if await node.isRemovedFromCluster { throw ServerError.removedFromCluster }
     }
 
-    private func serve(node: ConcordNode, kv: KVService, transport: ConcordServerTransport) async throws {
+    /// Binds the Redis listener and creates the member's available store,
+    /// on a ring of the founding members; the store starts (and its peer
+    /// messages flow) once the node serves.
+    private func startRedis(_ endpoint: Endpoint, node: ConcordNode, group: any EventLoopGroup) async throws
+        -> (store: AvailableStore, listener: RedisListener)
+    {
+        var settings = RedisSettings()
+        settings.infoLines = [
+            "process_id:\(getpid())", "tcp_port:\(endpoint.port)", "concord_member:\(configuration.name)",
+        ]
+        let store = try AvailableStore(
+            member: ConcordDynamo.MemberID(configuration.memberID), members: configuration.members.map { ConcordDynamo.MemberID($0.id) },
+            dataDirectory: configuration.dataDirectory, settings: settings, logger: logger,
+            send: { [node] to, message in node.sendStoreMessage(message, to: to.rawValue) })
+        let listener = try await RedisListener.bind(
+            host: Self.listenHost(endpoint), port: endpoint.port, group: group, store: store, logger: logger)
+        return (store, listener)
+    }
+
+    private func serve(
+        node: ConcordNode, kv: KVService, transport: ConcordServerTransport, redis: (store: AvailableStore, listener: RedisListener)?
+    ) async throws {
         let server = GRPCServer(transport: transport, services: [
             kv, LeaseService(node: node), WatchService(node: node),
             MaintenanceService(node: node),
@@ -112,6 +147,12 @@ public struct ServerService: Service {
         let tls = [configuration.clientTLS, configuration.peerTLS].compactMap { $0 }
         let (shutdownRequests, requestShutdown) = AsyncStream<Void>.makeStream()
         logger.info("serving clients", metadata: ["url": "\(configuration.clientListen)"])
+        let (storeMessages, deliverStoreMessage) = AsyncStream<IncomingStoreMessage>.makeStream()
+        if let redis {
+            await node.attachStore { deliverStoreMessage.yield($0) }
+            await redis.store.start()
+            logger.info("serving redis clients", metadata: ["url": "redis://\(configuration.redisListen!.host):\(redis.listener.port)"])
+        }
         onReady(node)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { tasks in
@@ -137,6 +178,12 @@ public struct ServerService: Service {
                         await node.stop()
                         return
                     }
+                }
+                if let redis {
+                    tasks.addTask {
+                        for await incoming in storeMessages { await redis.store.receive(incoming.message, from: incoming.from) }
+                    }
+                    tasks.addTask { await redis.listener.serve() }
                 }
                 for context in tls {
                     tasks.addTask { await context.watchFiles() }
@@ -166,6 +213,12 @@ public struct ServerService: Service {
             }
         } onGracefulShutdown: {
             logger.info("shutting down", metadata: ["drain-ms-max": "\(Self.drainMillisecondsMax)"])
+            if let redis {
+                Task {
+                    await redis.store.stop()
+                    await redis.listener.close()
+                }
+            }
             server.beginGracefulShutdown()
             requestShutdown.yield()
         }

@@ -259,6 +259,11 @@ public struct ServerCore: Sendable {
             output.frames.append(OutgoingFrame(to: sender, frame: .leaseResponse(requestID: requestID, answer)))
         case .leaseResponse(let requestID, let response):
             receiveLeaseAnswer(requestID, response, from: sender, &output)
+        case .dynamo(let message):
+            // The available store's message, admitted like any frame (of
+            // this cluster, from a member not removed, addressed here);
+            // the shell hands it to the member's store.
+            output.storeMessages.append(IncomingStoreMessage(from: sender, message: message))
         }
         finish(&output)
         return output

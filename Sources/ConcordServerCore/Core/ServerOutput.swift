@@ -1,3 +1,4 @@
+import ConcordDynamo
 import ConcordKV
 import ConcordRaft
 
@@ -13,6 +14,21 @@ public struct OutgoingFrame: Sendable {
     public init(to: UInt64, frame: PeerFrame) {
         self.to = to
         self.frame = frame
+    }
+}
+
+/// A message of the available store that arrived from a member and passed
+/// the core's admission (cluster id, sender, addressee).
+public struct IncomingStoreMessage: Sendable {
+    /// The sending member.
+    public var from: UInt64
+    /// The message, for the member's `DynamoNode`.
+    public var message: DynamoMessage
+
+    /// Creates an incoming store message.
+    public init(from: UInt64, message: DynamoMessage) {
+        self.from = from
+        self.message = message
     }
 }
 
@@ -89,6 +105,9 @@ public enum ServerEvent: Sendable, Hashable {
 ///    soon (after the inputs already waiting, so that proposals arriving
 ///    together travel together).
 /// 8. `events` and the counters are for logs and metrics only.
+/// 9. `storeMessages` go to the member's available store, in order (the
+///    store is independent of everything above; a shell without a store
+///    drops them).
 public struct ServerOutput: Sendable {
     /// Stop the member: the core met a state it cannot go on from.
     public var fatal: String?
@@ -117,6 +136,8 @@ public struct ServerOutput: Sendable {
     public var proposalsCommitted = 0
     /// This member's proposals that failed (refused or timed out).
     public var proposalsFailed = 0
+    /// Available-store messages from peers, for the member's `DynamoNode`.
+    public var storeMessages: [IncomingStoreMessage] = []
 
     /// An empty output.
     public init() {}

@@ -1,3 +1,4 @@
+import ConcordDynamo
 import ConcordFoundation
 import ConcordPaxos
 import ConcordRaft
@@ -13,6 +14,11 @@ public enum PeerFrame: Sendable, Hashable {
     case leaseResponse(requestID: UInt64, LeaseForwardResponse)
     /// A Multi-Paxos message (sender and receiver are member ids).
     case multiPaxos(MultiPaxosMessage)
+    /// A message of the available store (`ConcordDynamo`) between two
+    /// members' `DynamoNode`s. The store shares the members' peer
+    /// connections: its ring is the members of the cluster, so the
+    /// connections, TLS and cluster-id check it needs are already there.
+    case dynamo(DynamoMessage)
 
     /// The format version written and accepted. Version 1 was the untyped
     /// Raft and lease frames of earlier releases; it is refused.
@@ -26,6 +32,7 @@ public enum PeerFrame: Sendable, Hashable {
         case leaseRequest = 2
         case leaseResponse = 3
         case multiPaxos = 4
+        case dynamo = 5
     }
 
     /// A decoded frame with its header.
@@ -51,6 +58,7 @@ public enum PeerFrame: Sendable, Hashable {
         case .leaseRequest: .leaseRequest
         case .leaseResponse: .leaseResponse
         case .multiPaxos: .multiPaxos
+        case .dynamo: .dynamo
         }
     }
 
@@ -58,9 +66,9 @@ public enum PeerFrame: Sendable, Hashable {
     ///
     /// Layout: version byte (2), the cluster id, sender and receiver
     /// (8 bytes each, little-endian), a kind byte (1 Raft message, 2 lease
-    /// request, 3 lease response, 4 Multi-Paxos message), then the body
-    /// (`RaftMessageCoding`, `LeaseForwardCoding`,
-    /// `MultiPaxosMessageCoding`). A Raft or Multi-Paxos message's sender
+    /// request, 3 lease response, 4 Multi-Paxos message, 5 available-store
+    /// message), then the body (`RaftMessageCoding`, `LeaseForwardCoding`,
+    /// `MultiPaxosMessageCoding`, `DynamoMessage`'s own binary form). A Raft or Multi-Paxos message's sender
     /// and receiver are the header's.
     public func encoded(from: UInt64, to: UInt64, clusterID: UInt64) -> [UInt8] {
         var writer = BinaryWriter(capacity: 64)
@@ -80,6 +88,8 @@ public enum PeerFrame: Sendable, Hashable {
             LeaseForwardCoding.write(response, to: &writer)
         case .multiPaxos(let message):
             MultiPaxosMessageCoding.write(message, to: &writer)
+        case .dynamo(let message):
+            message.encode(to: &writer)
         }
         return writer.bytes
     }
@@ -125,6 +135,13 @@ public enum PeerFrame: Sendable, Hashable {
             try reader.wireEnd("lease forwarding response")
         case .multiPaxos:
             frame = .multiPaxos(try MultiPaxosMessageCoding.read(from: from, to: to, &reader))
+        case .dynamo:
+            do {
+                frame = .dynamo(try DynamoMessage(from: &reader))
+            } catch {
+                throw .invalid("available-store message: \(error)")
+            }
+            try reader.wireEnd("available-store message")
         }
         return Addressed(from: from, to: to, frame: frame)
     }

@@ -1,0 +1,304 @@
+import ConcordDynamo
+import ConcordRedis
+import Foundation
+import Logging
+
+/// The member's available store and its Redis-protocol connections: the
+/// shell that performs a `DynamoNode`'s and each `RedisConnection`'s
+/// effects with real time and real sockets, and decides nothing.
+///
+/// - The clock: `onTick` every ``tickMilliseconds``; every input carries
+///   the wall clock in nanoseconds (the store's hybrid logical clocks
+///   compare it across members).
+/// - Peer messages leave through `send` (a `PeerFrame.dynamo` on the
+///   member's peer transport) and arrive through ``receive(_:from:)``.
+/// - Each connection's bytes go to its `RedisConnection`
+///   (``receive(bytes:connection:)``); its requests go to the node with
+///   ids unique at the member (``nextRequestID``), and the node's replies
+///   go back to their connection under the connection's own id. What a
+///   connection returns is queued, in order, for its writer task.
+/// - Records: the copies live in memory (docs/redis.md, "Not done yet");
+///   only the actor epoch is made durable (`StoreEpochFile`), before any
+///   message or reply of the output that advanced it leaves.
+///
+/// Backpressure: a connection's reader waits (in ``receive(bytes:connection:)``)
+/// while more than ``queuedBytesMax`` of its replies wait to be written, or
+/// while its `RedisConnection` holds unparsed input because
+/// `commandsOpenMax` commands are open; a written chunk
+/// (``wrote(_:connection:)``) or a reply frees it.
+actor AvailableStore {
+    /// What a connection's writer task is given, in order.
+    enum Outbound: Sendable {
+        /// Bytes to write.
+        case bytes([UInt8])
+        /// Close the connection (after the bytes before it).
+        case close
+    }
+
+    private struct Client {
+        var connection: RedisConnection
+        let outbound: AsyncStream<Outbound>.Continuation
+        var queuedBytes = 0
+        var readerWaiting: CheckedContinuation<Void, Never>?
+        var inputEnded = false
+        var closed = false
+    }
+
+    /// The interval between two ticks of the store, in milliseconds.
+    static let tickMilliseconds = 10
+    /// The most reply bytes of one connection waiting to be written before
+    /// its reader stops reading.
+    static let queuedBytesMax = 4 << 20
+
+    private var node: DynamoNode
+    private let settings: RedisSettings
+    private let epochFile: StoreEpochFile
+    private let send: @Sendable (MemberID, DynamoMessage) -> Void
+    private let logger: Logger
+    private var clients: [Int64: Client] = [:]
+    /// Member-unique request id → the connection and its own id.
+    private var routes: [UInt64: (connection: Int64, id: UInt64)] = [:]
+    private var nextRequestID: UInt64 = 1
+    private var nextConnectionID: Int64 = 1
+    private var tickTask: Task<Void, Never>?
+    private var stopped = false
+    /// Node outputs not yet performed, in the order the node returned
+    /// them (a reply can make a connection send the next request, whose
+    /// output must wait for the rest of the current one).
+    private var outputs: [DynamoOutput] = []
+    private var performing = false
+
+    /// The store's settings on a real network: the simulator's 10 ms ticks,
+    /// with time limits sized for a loaded machine rather than a simulated
+    /// one, and room for redis-benchmark's pipelines.
+    static func dynamoSettings(memberCount: Int) -> DynamoSettings {
+        var settings = DynamoSettings()
+        // N = 3, or every member of a smaller cluster.
+        settings.replicationFactor = max(1, min(settings.replicationFactor, memberCount))
+        settings.escalationTicks = 30  // 300 ms without an answer: ask again, try fallbacks
+        settings.requestTimeoutTicks = 500  // 5 s: fail as unavailable
+        settings.readRepairWaitTicks = 10
+        settings.handoffIntervalTicks = 50
+        settings.antiEntropyIntervalTicks = 100
+        settings.tombstoneAgeTicksMin = 1_000
+        // The grace must exceed the longest a message stays in flight
+        // (docs/dynamo.md): 10 s on loopback or a LAN.
+        settings.reapGraceTicks = 1_000
+        settings.coordinationsMax = 65_536
+        return settings
+    }
+
+    /// Creates the store of `member` on a ring of `members`, resuming the
+    /// actor epoch recorded in `dataDirectory`.
+    /// - Throws: `ServerConfigurationError` when the ring cannot be built
+    ///   or the epoch file cannot be read.
+    init(
+        member: MemberID, members: [MemberID], dataDirectory: String, settings: RedisSettings, logger: Logger,
+        send: @escaping @Sendable (MemberID, DynamoMessage) -> Void
+    ) throws {
+        let dynamoSettings = Self.dynamoSettings(memberCount: members.count)
+        let ring: Ring
+        do {
+            ring = try Ring(members: members, virtualNodesPerMember: dynamoSettings.virtualNodesPerMember)
+        } catch {
+            throw ServerConfigurationError.invalid("the available store's ring: \(error)")
+        }
+        let epochFile = StoreEpochFile(directory: dataDirectory)
+        var stored = StoredState()
+        stored.actorEpoch = try epochFile.load()
+        self.epochFile = epochFile
+        node = DynamoNode(member: member, ring: ring, settings: dynamoSettings, stored: stored, seed: UInt64.random(in: 0...UInt64.max))
+        self.settings = settings
+        self.logger = logger
+        self.send = send
+    }
+
+    /// Wall-clock nanoseconds: the hybrid logical clocks of the store
+    /// compare them across members.
+    private nonisolated var now: Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000_000) }
+
+    // MARK: Lifecycle
+
+    /// Starts the node (moving it to a new actor epoch, recorded before
+    /// anything is sent) and its tick.
+    func start() {
+        performOrStop(node.start(now: now))
+        tickTask = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Self.tickMilliseconds))
+                guard let self else { return }
+                await self.tick()
+            }
+        }
+    }
+
+    /// Stops ticking and closes every connection.
+    func stop() {
+        stopped = true
+        tickTask?.cancel()
+        tickTask = nil
+        for id in Array(clients.keys) { finish(id) }
+    }
+
+    // MARK: Peer messages and time
+
+    /// A message from member `from`.
+    func receive(_ message: DynamoMessage, from: UInt64) {
+        guard !stopped else { return }
+        performOrStop(node.onMessage(message, from: MemberID(from), now: now))
+    }
+
+    private func tick() {
+        guard !stopped else { return }
+        performOrStop(node.onTick(now: now))
+    }
+
+    // MARK: Connections
+
+    /// Opens a connection.
+    /// - Returns: its id, and the sequence its writer task writes out.
+    func open() -> (id: Int64, outbound: AsyncStream<Outbound>) {
+        let id = nextConnectionID
+        nextConnectionID += 1
+        let (stream, continuation) = AsyncStream<Outbound>.makeStream()
+        clients[id] = Client(connection: RedisConnection(id: id, settings: settings), outbound: continuation)
+        if stopped { finish(id) }
+        return (id, stream)
+    }
+
+    /// Feeds bytes read from connection `id`, then waits while the
+    /// connection has no room (see the type's comment).
+    /// - Returns: false once the connection is closing: read no more.
+    func receive(bytes: [UInt8], connection id: Int64) async -> Bool {
+        guard var client = clients[id], !client.closed else { return false }
+        let output = client.connection.onBytes(bytes)
+        clients[id] = client
+        perform(output, connection: id)
+        while let client = clients[id], !client.closed, Self.mustWait(client) {
+            await withCheckedContinuation { continuation in
+                clients[id]?.readerWaiting = continuation
+            }
+        }
+        return clients[id].map { !$0.closed } ?? false
+    }
+
+    /// The writer of connection `id` wrote `count` bytes.
+    func wrote(_ count: Int, connection id: Int64) {
+        guard clients[id] != nil else { return }
+        clients[id]!.queuedBytes -= count
+        wakeReader(id)
+    }
+
+    /// The client of connection `id` sent its last byte (a half-close):
+    /// the connection closes once every open command is answered.
+    func inputEnded(connection id: Int64) {
+        guard clients[id] != nil else { return }
+        clients[id]!.inputEnded = true
+        closeIfDone(id)
+    }
+
+    /// Connection `id` is gone: forget it (replies still due are dropped).
+    func closed(connection id: Int64) {
+        guard let client = clients.removeValue(forKey: id) else { return }
+        client.readerWaiting?.resume()
+        client.outbound.finish()
+    }
+
+    private static func mustWait(_ client: Client) -> Bool {
+        client.queuedBytes > queuedBytesMax
+            || (client.connection.unparsedByteCount > 0
+                && client.connection.openCommandCount >= client.connection.settings.commandsOpenMax)
+    }
+
+    private func wakeReader(_ id: Int64) {
+        guard let client = clients[id], let waiting = client.readerWaiting, client.closed || !Self.mustWait(client) else { return }
+        clients[id]!.readerWaiting = nil
+        waiting.resume()
+    }
+
+    private func closeIfDone(_ id: Int64) {
+        guard let client = clients[id], client.inputEnded, client.connection.openCommandCount == 0 else { return }
+        finish(id)
+    }
+
+    /// Closes connection `id` after what is queued.
+    private func finish(_ id: Int64) {
+        guard let client = clients[id], !client.closed else { return }
+        clients[id]!.closed = true
+        client.outbound.yield(.close)
+        client.outbound.finish()
+        wakeReader(id)
+    }
+
+    // MARK: Effects
+
+    /// Performs one connection's output in the order `ConnectionOutput`
+    /// documents.
+    ///
+    /// The node's outputs for the requests are queued and performed after
+    /// this output's bytes are queued, so that a reply the node gives at
+    /// once (a refused request) is written after them.
+    private func perform(_ output: ConnectionOutput, connection id: Int64) {
+        for request in output.requests {
+            var routed = request
+            routed.id = nextRequestID
+            nextRequestID += 1
+            routes[routed.id] = (id, request.id)
+            outputs.append(node.onClientRequest(routed, now: now))
+        }
+        if !output.bytes.isEmpty, let client = clients[id], !client.closed {
+            clients[id]!.queuedBytes += output.bytes.count
+            client.outbound.yield(.bytes(output.bytes))
+        }
+        if output.closes { finish(id) }
+        closeIfDone(id)
+        wakeReader(id)
+        performQueuedOutputs()
+    }
+
+    private func performOrStop(_ output: DynamoOutput) {
+        outputs.append(output)
+        performQueuedOutputs()
+    }
+
+    /// Performs the queued node outputs in order, unless already doing so
+    /// further up the stack.
+    private func performQueuedOutputs() {
+        guard !performing, !outputs.isEmpty else { return }
+        performing = true
+        defer {
+            performing = false
+            outputs.removeAll(keepingCapacity: true)
+        }
+        do {
+            var index = 0
+            while index < outputs.count {
+                try perform(outputs[index])
+                index += 1
+            }
+        } catch {
+            // Invariant: a dot never leaves a member before the epoch that
+            // makes it unique is durable. A member that cannot record it
+            // must not go on.
+            logger.critical("cannot record the available store's actor epoch; stopping", metadata: ["error": "\(error)"])
+            fatalError("cannot record the available store's actor epoch: \(error)")
+        }
+    }
+
+    /// Performs one node output in the order `DynamoOutput` documents: the
+    /// epoch record first (synced), then messages and replies.
+    private func perform(_ output: DynamoOutput) throws {
+        for record in output.records {
+            if case .actorEpoch(let epoch) = record { try epochFile.save(epoch) }
+        }
+        for envelope in output.messages { send(envelope.to, envelope.message) }
+        for reply in output.replies {
+            guard let route = routes.removeValue(forKey: reply.id), clients[route.connection] != nil else { continue }
+            var local = reply
+            local.id = route.id
+            let more = clients[route.connection]!.connection.onReply(local)
+            perform(more, connection: route.connection)
+        }
+        for note in output.notes { logger.debug("\(note)") }
+    }
+}

@@ -1,0 +1,120 @@
+import ConcordTransport
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The Redis-protocol listener (`--listen-redis-urls`): accepts
+/// connections and, for each, runs a reader that hands the bytes to the
+/// member's ``AvailableStore`` and a writer that writes, in order, what the
+/// store queues for the connection. It decides nothing.
+///
+/// Pipelining needs nothing here: the reader hands over whatever a read
+/// returned, and the connection's core parses any number of requests from
+/// it. Backpressure: the reader reads the next chunk only once the store
+/// has taken the last (the store makes it wait while the connection has no
+/// room), and the channel stops reading from the socket while chunks wait
+/// (`NIOAsyncChannel`'s inbound watermarks); the writer waits for each
+/// write, so a client that does not read its replies stops its own input.
+final class RedisListener: Sendable {
+    private let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+    private let store: AvailableStore
+    private let logger: Logger
+
+    /// The port bound.
+    var port: Int { server.channel.localAddress?.port ?? 0 }
+
+    private init(server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>, store: AvailableStore, logger: Logger) {
+        self.server = server
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Binds `host:port`.
+    /// - Throws: `ListenError` when the address cannot be bound.
+    static func bind(host: String, port: Int, group: any EventLoopGroup, store: AvailableStore, logger: Logger) async throws
+        -> RedisListener
+    {
+        do {
+            let server = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
+                .bind(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            return RedisListener(server: server, store: store, logger: logger)
+        } catch {
+            throw ListenError(purpose: "redis", url: "redis://\(host):\(port)", host: host, port: port, error: error)
+        }
+    }
+
+    /// Serves connections until the listener is closed; then closes every
+    /// connection still open.
+    func serve() async {
+        await withDiscardingTaskGroup { connections in
+            do {
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        connections.addTask { await self.serve(connection) }
+                    }
+                }
+            } catch {
+                logger.debug("the redis listener stopped", metadata: ["error": "\(error)"])
+            }
+            connections.cancelAll()
+        }
+    }
+
+    /// Closes the listener (connections close as `serve()` ends).
+    func close() async {
+        try? await server.channel.close()
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        let store = self.store
+        let (id, outbound) = await store.open()
+        let channel = connection.channel
+        do {
+            try await connection.executeThenClose { inbound, writer in
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask {
+                        // The writer: the store's queue, in order.
+                        do {
+                            for await item in outbound {
+                                switch item {
+                                case .bytes(let bytes):
+                                    try await writer.write(ByteBuffer(bytes: bytes))
+                                    await store.wrote(bytes.count, connection: id)
+                                case .close:
+                                    try? await channel.close()
+                                    return
+                                }
+                            }
+                        } catch {
+                            // The client is gone: release a reader the
+                            // store holds for room that will never come.
+                            await store.closed(connection: id)
+                            throw error
+                        }
+                    }
+                    tasks.addTask {
+                        // The reader: every chunk to the store, in order.
+                        for try await buffer in inbound {
+                            guard await store.receive(bytes: Array(buffer.readableBytesView), connection: id) else { return }
+                        }
+                        await store.inputEnded(connection: id)
+                    }
+                    // Whichever ends first with an error ends both; a
+                    // reader done at end of input leaves the writer to
+                    // finish the replies still due.
+                    while let _ = try await tasks.next() {}
+                }
+            }
+        } catch {
+            logger.debug("redis connection closed", metadata: ["connection": "\(id)", "error": "\(error)"])
+        }
+        await store.closed(connection: id)
+    }
+}
