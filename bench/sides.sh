@@ -4,7 +4,8 @@
 #
 # Needs: WORK (a scratch directory), CONCORD_BIN (the concord binary) and
 # READY_DEADLINE_SECONDS. ETCD_FLAGS and CONCORD_FLAGS, if set, are added to
-# every etcd and `concord server` command line. Defines PIDS (every process
+# every etcd and `concord server` command line, and CONCORD_FLAGS_0..2, if
+# set, to that Concord member's alone. Defines PIDS (every process
 # started), free_port, wait_ready, start_side_member, start_side and
 # side_pid, and a trap that ends every process and removes WORK on exit.
 # A side is `etcd` or `concord`; its members are n1, n2, n3 (index 0-2).
@@ -52,7 +53,7 @@ start_side_member() {
             --listen-peer-urls "http://127.0.0.1:$peer" \
             --listen-client-urls "http://127.0.0.1:$client" \
             --initial-cluster "$cluster" --initial-cluster-state new \
-            --log-level error ${CONCORD_FLAGS:-} >>"$dir/log" 2>&1 &
+            --log-level error ${CONCORD_FLAGS:-} $(eval echo "\${CONCORD_FLAGS_$i:-}") >>"$dir/log" 2>&1 &
     fi
     PIDS+=($!)
     eval "${side}_pid_$i=$!"
