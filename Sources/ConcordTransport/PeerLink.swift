@@ -30,6 +30,9 @@ extension Transport {
         private var channel: (any Channel)?
         private var connecting = false
         private var closed = false
+        /// A drain is queued on the event loop behind the sends already
+        /// submitted, so that frames sent together leave in one write.
+        private var drainScheduled = false
         private var nextDelayMilliseconds: Int64
         private var reconnectTask: Scheduled<Void>?
         /// Frames dropped because the queue was full.
@@ -91,7 +94,19 @@ extension Transport {
             if channel == nil {
                 connectIfIdle()
             } else {
-                drain()
+                scheduleDrain()
+            }
+        }
+
+        /// Drains once the event loop has run the sends queued before this
+        /// one: a burst of frames (a node's messages of one step) becomes one
+        /// write and one flush instead of one system call per frame.
+        private func scheduleDrain() {
+            guard !drainScheduled else { return }
+            drainScheduled = true
+            eventLoop.execute {
+                self.drainScheduled = false
+                self.drain()
             }
         }
 
