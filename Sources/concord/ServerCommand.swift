@@ -67,6 +67,21 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-request-bytes"), help: "The largest client request accepted, in bytes.")
     var maxRequestBytes: Int = 1_572_864
 
+    @Option(
+        name: .customLong("max-concurrent-streams"),
+        help: "The most gRPC (HTTP/2) streams one client connection may have open; more are refused with REFUSED_STREAM.")
+    var maxConcurrentStreams: Int = 4096
+
+    @Option(
+        name: .customLong("max-client-connections"),
+        help: "Concord's own: the most client connections open at once; one more is closed when accepted.")
+    var maxClientConnections: Int = 10_000
+
+    @Option(
+        name: .customLong("max-watchers-per-stream"),
+        help: "Concord's own: the most watchers one watch stream may hold; one more create is answered canceled.")
+    var maxWatchersPerStream: Int = 10_000
+
     @Option(name: .customLong("snapshot-count"), help: "Applied entries between snapshots of the store.")
     var snapshotCount: UInt64 = 100_000
 
@@ -180,6 +195,9 @@ struct ServerCommand: AsyncParsableCommand {
             configuration.consensus = try ConsensusEngineKind.parse(flag: consensus)
             configuration.redisListen = try listenRedisURLs.map { try Self.redisEndpoint(firstURL($0)) }
             configuration.requestBytesMax = maxRequestBytes
+            configuration.concurrentStreamsMax = maxConcurrentStreams
+            configuration.clientConnectionsMax = maxClientConnections
+            configuration.watchersPerStreamMax = maxWatchersPerStream
             configuration.snapshotEveryEntries = snapshotCount
             configuration.tickMilliseconds = heartbeatInterval
             configuration.requestTimeoutMilliseconds = requestTimeout

@@ -143,6 +143,7 @@ public actor ConcordNode {
         core.requestTimeoutMilliseconds = configuration.requestTimeoutMilliseconds
         core.snapshotEveryEntries = configuration.snapshotEveryEntries
         core.requestBytesMax = configuration.requestBytesMax
+        core.watchLimits.watchersPerStreamMax = configuration.watchersPerStreamMax
         return core
     }
 

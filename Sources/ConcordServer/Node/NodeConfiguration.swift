@@ -77,6 +77,16 @@ public struct NodeConfiguration: Sendable {
     public var snapshotEveryEntries: UInt64 = 100_000
     /// The largest request accepted, in bytes (etcd's `--max-request-bytes`).
     public var requestBytesMax: Int = 1_572_864
+    /// The most HTTP/2 streams one client connection may have open at once
+    /// (etcd's `--max-concurrent-streams`; Concord's default is 4096 where
+    /// etcd's is 2^32-1, see docs/server.md).
+    public var concurrentStreamsMax: Int = 4096
+    /// The most client connections open at once (`--max-client-connections`,
+    /// Concord's own); one more is closed when it is accepted.
+    public var clientConnectionsMax: Int = 10_000
+    /// The most watchers one watch stream may hold (`--max-watchers-per-stream`,
+    /// Concord's own).
+    public var watchersPerStreamMax: Int = 10_000
 
     /// Creates a configuration.
     public init(
@@ -124,6 +134,11 @@ public struct NodeConfiguration: Sendable {
         if dataDirectory.isEmpty { problems.append("--data-dir must not be empty") }
         if tickMilliseconds < 1 { problems.append("the tick must be at least 1 ms") }
         if requestBytesMax < 1 { problems.append("--max-request-bytes must be positive") }
+        if !(1...Int(UInt32.max)).contains(concurrentStreamsMax) {
+            problems.append("--max-concurrent-streams must be between 1 and 4294967295")
+        }
+        if clientConnectionsMax < 1 { problems.append("--max-client-connections must be positive") }
+        if watchersPerStreamMax < 1 { problems.append("--max-watchers-per-stream must be positive") }
         if snapshotEveryEntries < 1 { problems.append("--snapshot-count must be positive") }
         if consensus == .multiPaxos && clusterState == .existing {
             problems.append(

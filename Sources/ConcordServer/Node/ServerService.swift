@@ -72,7 +72,9 @@ public struct ServerService: Service {
             host: Self.listenHost(configuration.clientListen), port: configuration.clientListen.port, group: group,
             directMethods: kv.directMethods.merging(AuthService(node: node).directMethods) { kvMethod, _ in kvMethod },
             messageBytesMax: configuration.requestBytesMax + Self.grpcOverheadBytes,
-            tls: configuration.clientTLS)
+            tls: configuration.clientTLS, concurrentStreamsMax: configuration.concurrentStreamsMax,
+            connectionsMax: configuration.clientConnectionsMax,
+            onConnectionRefused: { [metrics = node.metrics] in metrics.clientConnectionsRefused.increment() })
         var metricsServer: MetricsHTTPServer?
         var redis: (store: AvailableStore, listener: RedisListener)?
         do {
