@@ -61,7 +61,7 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("listen-redis-urls"),
-        help: "Where Redis clients connect (RESP2/RESP3), redis://host:port; off unless given. Every member must give it.")
+        help: "Where Redis clients connect (RESP2/RESP3), redis://host:port, or rediss://host:port for TLS with the client TLS flags; off unless given. Every member must give it.")
     var listenRedisURLs: String?
 
     @Option(name: .customLong("max-request-bytes"), help: "The largest client request accepted, in bytes.")
@@ -144,7 +144,8 @@ struct ServerCommand: AsyncParsableCommand {
         let service = ServerService(configuration: configuration, logger: logger) { node in
             print("concord server \(node.configuration.name) serving clients on \(node.configuration.clientListen)")
             if let redis = node.configuration.redisListen {
-                print("concord server \(node.configuration.name) serving redis clients on redis://\(redis.host):\(redis.port)")
+                let scheme = redis.usesTLS ? "rediss" : "redis"
+                print("concord server \(node.configuration.name) serving redis clients on \(scheme)://\(redis.host):\(redis.port)")
             }
             fflush(nil)
         }
@@ -224,12 +225,18 @@ struct ServerCommand: AsyncParsableCommand {
         }
     }
 
-    /// `redis://host:port` or `host:port`.
+    /// `redis://host:port`, `host:port`, or `rediss://host:port` for TLS.
     private static func redisEndpoint(_ text: String) throws(ServerConfigurationError) -> Endpoint {
-        if text.hasPrefix("rediss://") { throw .invalid("--listen-redis-urls: TLS (rediss://) is not supported yet") }
-        let plain = text.hasPrefix("redis://") ? String(text.dropFirst("redis://".count)) : text
-        guard !plain.contains("://") else { throw .invalid("--listen-redis-urls: '\(text)' must be redis://host:port") }
-        return try Endpoint.parse(plain, flag: "--listen-redis-urls")
+        let usesTLS = text.hasPrefix("rediss://")
+        let plain =
+            usesTLS
+            ? String(text.dropFirst("rediss://".count))
+            : text.hasPrefix("redis://") ? String(text.dropFirst("redis://".count)) : text
+        guard !plain.contains("://") else {
+            throw .invalid("--listen-redis-urls: '\(text)' must be redis://host:port or rediss://host:port")
+        }
+        let endpoint = try Endpoint.parse(plain, flag: "--listen-redis-urls")
+        return Endpoint(host: endpoint.host, port: endpoint.port, usesTLS: usesTLS)
     }
 
     /// Concord listens on one URL per purpose; the first of a list is used.

@@ -36,6 +36,8 @@ public struct NodeConfiguration: Sendable {
     /// (`--listen-metrics-urls`); nil for none.
     public var metricsListen: Endpoint?
     /// Where Redis clients connect (`--listen-redis-urls`); nil for none.
+    /// `rediss://` serves TLS with the client listener's settings
+    /// (`clientTLS`), reloaded with them.
     /// The member then runs the available store (docs/redis.md), on a ring
     /// of the founding members of `--initial-cluster`: every member of the
     /// cluster must listen for Redis clients too.
@@ -149,7 +151,6 @@ public struct NodeConfiguration: Sendable {
                 "--listen-redis-urls is not supported yet on a member that joins a running cluster"
                     + " (the available store's ring is the founding members)")
         }
-        if let redisListen, redisListen.usesTLS { problems.append("--listen-redis-urls: TLS is not supported yet; use redis://host:port") }
         problems += tlsProblems
         return problems
     }
@@ -168,6 +169,10 @@ public struct NodeConfiguration: Sendable {
         }
         if let metricsListen, metricsListen.usesTLS && clientTLS == nil {
             problems.append("TLS key/cert (--cert-file, --key-file) must be provided for metrics url \(metricsListen) with HTTPS scheme")
+        }
+        if let redisListen, redisListen.usesTLS && clientTLS == nil {
+            problems.append(
+                "TLS key/cert (--cert-file, --key-file) must be provided for redis url rediss://\(redisListen.host):\(redisListen.port)")
         }
         if peerListen.usesTLS && peerTLS == nil {
             problems.append("TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url \(peerListen) with HTTPS scheme")

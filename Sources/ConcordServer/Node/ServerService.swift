@@ -132,7 +132,8 @@ public struct ServerService: Service {
             dataDirectory: configuration.dataDirectory, settings: settings, logger: logger,
             send: { [node] to, message in node.sendStoreMessage(message, to: to.rawValue) })
         let listener = try await RedisListener.bind(
-            host: Self.listenHost(endpoint), port: endpoint.port, group: group, store: store, logger: logger)
+            host: Self.listenHost(endpoint), port: endpoint.port, group: group, tls: endpoint.usesTLS ? configuration.clientTLS : nil,
+            store: store, logger: logger)
         return (store, listener)
     }
 
@@ -153,7 +154,8 @@ public struct ServerService: Service {
         if let redis {
             await node.attachStore { deliverStoreMessage.yield($0) }
             await redis.store.start()
-            logger.info("serving redis clients", metadata: ["url": "redis://\(configuration.redisListen!.host):\(redis.listener.port)"])
+            let scheme = configuration.redisListen!.usesTLS ? "rediss" : "redis"
+            logger.info("serving redis clients", metadata: ["url": "\(scheme)://\(configuration.redisListen!.host):\(redis.listener.port)"])
         }
         onReady(node)
         try await withGracefulShutdownHandler {
