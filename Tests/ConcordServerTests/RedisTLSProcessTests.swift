@@ -5,7 +5,7 @@ import Testing
 /// by Debian's redis-cli (`--tls`).
 extension ProcessClusterTests {
 @Suite struct RedisTLSProcessTests {
-    @Test func redisCliSpeaksTLSWithAClientCertificateWhilePlaintextAndCertificatelessClientsAreRefused() async throws {
+    @Test func redisCliSpeaksTLSWithAClientCertificateWhilePlaintextAndCertificatelessClientsAreRefusedAndCertificatesReload() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("concord-tls-\(UUID().uuidString)")
         let certificates = try await TestCertificates.make(in: directory)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -35,6 +35,16 @@ extension ProcessClusterTests {
             #expect(foreignCertificate.status != 0 && !foreignCertificate.output.contains("PONG"), "\(foreignCertificate)")
             // The refusals changed nothing: the TLS client still gets in.
             #expect(try await redisCLI(port, withCertificate + ["ping"]) == "PONG")
+
+            // The Redis port reloads with the client listener: a renewed
+            // certificate is presented to the next connection.
+            let before = try await certificates.presentedSubject(port: port, client: client)
+            #expect(before?.contains("CN = n1") == true, "\(before ?? "no handshake")")
+            try await certificates.issue("n1", commonName: "n1 renewed")
+            try await waitUntil("the Redis port to present n1's renewed certificate", seconds: 10) {
+                try await certificates.presentedSubject(port: port, client: client)?.contains("CN = n1 renewed") == true
+            }
+            #expect(try await redisCLI(port, withCertificate + ["get", "over-tls"]) == "\"yes\"")
         }
     }
 }
