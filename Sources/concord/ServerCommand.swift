@@ -82,6 +82,11 @@ struct ServerCommand: AsyncParsableCommand {
         help: "Concord's own: the most watchers one watch stream may hold; one more create is answered canceled.")
     var maxWatchersPerStream: Int = 10_000
 
+    @Option(
+        name: .customLong("max-watch-lag-revisions"),
+        help: "Concord's own: how many revisions a watcher whose client stopped reading may lag before it is canceled.")
+    var maxWatchLagRevisions: Int64 = 100_000
+
     @Option(name: .customLong("snapshot-count"), help: "Applied entries between snapshots of the store.")
     var snapshotCount: UInt64 = 100_000
 
@@ -199,6 +204,7 @@ struct ServerCommand: AsyncParsableCommand {
             configuration.concurrentStreamsMax = maxConcurrentStreams
             configuration.clientConnectionsMax = maxClientConnections
             configuration.watchersPerStreamMax = maxWatchersPerStream
+            configuration.watchLagRevisionsMax = maxWatchLagRevisions
             configuration.snapshotEveryEntries = snapshotCount
             configuration.tickMilliseconds = heartbeatInterval
             configuration.requestTimeoutMilliseconds = requestTimeout

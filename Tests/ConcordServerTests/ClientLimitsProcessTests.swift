@@ -107,6 +107,78 @@ extension ProcessClusterTests {
         }
     }
 
+    /// A protobuf length-delimited field.
+    private static func field(_ number: UInt8, _ bytes: [UInt8]) -> [UInt8] {
+        var length: [UInt8] = []
+        var remaining = bytes.count
+        repeat {
+            length.append(UInt8(remaining & 0x7f) | (remaining > 0x7f ? 0x80 : 0))
+            remaining >>= 7
+        } while remaining > 0
+        return [number << 3 | 2] + length + bytes
+    }
+
+    @Test func aWatcherWhoseClientStopsReadingIsCanceledOnceItLagsBeyondMaxWatchLagRevisions() async throws {
+        try await ProcessCluster.withRunningCluster(size: 1, extraArguments: ["--max-watch-lag-revisions", "50"]) { cluster in
+            let port = cluster.nodes[0].clientPort
+            // A watch on the prefix "s" whose client reads its created
+            // response and then nothing: HTTP/2's 64 KiB window closes.
+            let watching = try RawHTTP2Connection(port: port, timeoutSeconds: 20)
+            try watching.sendPreface()
+            _ = try watching.readFrames { $0.type == Frame.settings && $0.flags & 0x1 == 0 }
+            try watching.sendGRPCHeaders(streamID: 1, path: "/etcdserverpb.Watch/Watch")
+            let create = Self.field(1, Self.field(1, Array("s".utf8)) + Self.field(2, Array("t".utf8)))
+            try watching.sendGRPCMessage(streamID: 1, create, endStream: false)
+            _ = try watching.readFrames { ($0.type == Frame.data && $0.streamID == 1) || $0.type == Frame.goAway }
+
+            // 3000 puts of 2 KiB under the prefix, 100 at a time: more than
+            // the window, the stream's 1 MiB of unwritten responses and the
+            // watcher's 1024 queued events together, then 50 revisions more.
+            let writing = try RawHTTP2Connection(port: port, timeoutSeconds: 20)
+            try writing.sendPreface()
+            _ = try writing.readFrames { $0.type == Frame.settings && $0.flags & 0x1 == 0 }
+            try writing.sendWindowUpdate(streamID: 0, increment: 0x4000_0000)
+            let value = [UInt8](repeating: 0x78, count: 2048)
+            var streamID: UInt32 = 1
+            for _ in 0..<30 {
+                var pending = Set<UInt32>()
+                for _ in 0..<100 {
+                    try writing.sendGRPCHeaders(streamID: streamID, path: "/etcdserverpb.KV/Put")
+                    try writing.sendGRPCMessage(streamID: streamID, Self.field(1, Array("s\(streamID)".utf8)) + Self.field(2, value))
+                    pending.insert(streamID)
+                    streamID += 2
+                }
+                let frames = try writing.readFrames { frame in
+                    if frame.type == Frame.headers && frame.flags & 0x1 != 0 { pending.remove(frame.streamID) }
+                    return pending.isEmpty || frame.type == Frame.rstStream || frame.type == Frame.goAway
+                }
+                #expect(pending.isEmpty, "\(frames.suffix(3))")
+            }
+            let count = try await cluster.etcdctlOK(["get", "s", "--prefix", "--keys-only", "--limit", "1", "-w", "json"])
+            #expect(count.contains("\"count\":3000"), "\(count)")
+
+            // Reading again: the events queued before the cancel, then the
+            // cancel with Concord's reason; the connection is not reset.
+            try watching.sendWindowUpdate(streamID: 0, increment: 0x4000_0000)
+            try watching.sendWindowUpdate(streamID: 1, increment: 0x4000_0000)
+            let reason = "concord: watcher canceled: its consumer fell more than 50 revisions behind; watch again from revision "
+            var tail: [UInt8] = []
+            var eventBytes = 0
+            let frames = try watching.readFrames { frame in
+                if frame.type == Frame.data && frame.streamID == 1 {
+                    eventBytes += frame.payload.count
+                    tail = Array((tail + frame.payload).suffix(8192))
+                }
+                return String(decoding: tail, as: UTF8.self).contains(reason) || frame.type == Frame.rstStream
+                    || frame.type == Frame.goAway
+            }
+            #expect(String(decoding: tail, as: UTF8.self).contains(reason), "\(frames.suffix(3))")
+            #expect(!frames.contains { $0.type == Frame.rstStream || $0.type == Frame.goAway }, "\(frames.suffix(3))")
+            // Fewer events than were written reached it before the cancel.
+            #expect(eventBytes < 3000 * 2048, "\(eventBytes) bytes of events")
+        }
+    }
+
     @Test func aWatchStreamAtMaxWatchersPerStreamAnswersOneMoreCreateCanceledAndKeepsItsWatchers() async throws {
         try await ProcessCluster.withRunningCluster(size: 1, extraArguments: ["--max-watchers-per-stream", "2"]) { cluster in
             let interactive = try InteractiveWatch(endpoints: cluster.endpoints)

@@ -92,11 +92,17 @@ final class RawHTTP2Connection {
         try send(frame: Frame(type: Frame.headers, flags: 0x4 | (endStream ? 0x1 : 0), streamID: streamID, payload: block))
     }
 
-    /// Sends one gRPC message (uncompressed) as a DATA frame that ends the stream.
-    func sendGRPCMessage(streamID: UInt32, _ message: [UInt8]) throws {
+    /// Sends one gRPC message (uncompressed) as a DATA frame, by default
+    /// ending the stream.
+    func sendGRPCMessage(streamID: UInt32, _ message: [UInt8], endStream: Bool = true) throws {
         let length = UInt32(message.count)
         let prefix: [UInt8] = [0] + withUnsafeBytes(of: length.bigEndian, Array.init)
-        try send(frame: Frame(type: Frame.data, flags: 0x1, streamID: streamID, payload: prefix + message))
+        try send(frame: Frame(type: Frame.data, flags: endStream ? 0x1 : 0, streamID: streamID, payload: prefix + message))
+    }
+
+    /// Opens the flow-control window of `streamID` (0: the connection) by `increment`.
+    func sendWindowUpdate(streamID: UInt32, increment: UInt32) throws {
+        try send(frame: Frame(type: 0x8, flags: 0, streamID: streamID, payload: withUnsafeBytes(of: increment.bigEndian, Array.init)))
     }
 
     /// Reads the next frame; nil when the server closed the connection.

@@ -144,6 +144,7 @@ public actor ConcordNode {
         core.snapshotEveryEntries = configuration.snapshotEveryEntries
         core.requestBytesMax = configuration.requestBytesMax
         core.watchLimits.watchersPerStreamMax = configuration.watchersPerStreamMax
+        core.watchLimits.slowWatcherRevisionsMax = configuration.watchLagRevisionsMax
         return core
     }
 

@@ -89,6 +89,9 @@ public struct NodeConfiguration: Sendable {
     /// The most watchers one watch stream may hold (`--max-watchers-per-stream`,
     /// Concord's own).
     public var watchersPerStreamMax: Int = 10_000
+    /// The most revisions a watcher whose consumer fell behind may lag
+    /// before it is cancelled (`--max-watch-lag-revisions`, Concord's own).
+    public var watchLagRevisionsMax: Int64 = 100_000
 
     /// Creates a configuration.
     public init(
@@ -141,6 +144,7 @@ public struct NodeConfiguration: Sendable {
         }
         if clientConnectionsMax < 1 { problems.append("--max-client-connections must be positive") }
         if watchersPerStreamMax < 1 { problems.append("--max-watchers-per-stream must be positive") }
+        if watchLagRevisionsMax < 1 { problems.append("--max-watch-lag-revisions must be positive") }
         if snapshotEveryEntries < 1 { problems.append("--snapshot-count must be positive") }
         if consensus == .multiPaxos && clusterState == .existing {
             problems.append(
