@@ -21,6 +21,10 @@
 /// `WatchLimits.pendingEventsMax` it stops taking live events and becomes
 /// *unsynced*, and `takeResponses` replays its missed revisions from the
 /// store's history once its queue drains (etcd's unsynced watcher group).
+/// Such a watcher is cancelled, with a reason naming the revision to resume
+/// from, once it lags the store by more than
+/// `WatchLimits.slowWatcherRevisionsMax` revisions: a consumer that never
+/// reads does not make its catch-up read grow without bound.
 ///
 /// A progress notification (the watcher's own, or the stream-wide one with
 /// watch ID -1) is queued only when the watchers concerned are synced, so
@@ -60,6 +64,9 @@ public struct WatchHub: Sendable {
         var synced: Bool
         /// Events queued and not yet taken.
         var queuedEvents = 0
+        /// Unsynced because its queue was full, not because it started in
+        /// the past: the lag limit applies.
+        var fellBehind = false
     }
 
     enum Entry: Sendable {
@@ -111,6 +118,11 @@ public struct WatchHub: Sendable {
         if !request.rangeEnd.isEmpty && request.rangeEnd != [0] && !request.key.lexicographicallyPrecedes(request.rangeEnd) {
             stream.queue.append(.control(refusal(.emptyRange)))
             return .failure(.emptyRange)
+        }
+        if stream.watchers.count >= limits.watchersPerStreamMax {
+            let error = WatchError.tooManyWatchers(max: limits.watchersPerStreamMax)
+            stream.queue.append(.control(refusal(error)))
+            return .failure(error)
         }
         let id: Int64
         if request.watchID != 0 {
@@ -181,7 +193,9 @@ public struct WatchHub: Sendable {
     /// Records an applied command: `revision` is the store's revision after
     /// it (equal to `currentRevision` when it changed nothing) and `events`
     /// its changes. Synced watchers queue the events they select; one whose
-    /// queue would overflow becomes unsynced.
+    /// queue would overflow becomes unsynced; one that fell behind that way
+    /// and now lags by more than `slowWatcherRevisionsMax` is cancelled
+    /// (its events already queued are still sent, then the cancel).
     /// - Precondition: `revision` is `currentRevision` or the next one, and
     ///   events belong to it.
     public mutating func onApplied(revision: Int64, events: [WatchEvent]) {
@@ -191,12 +205,20 @@ public struct WatchHub: Sendable {
         currentRevision = revision
         for streamID in streams.keys {
             var stream = streams[streamID]!
-            for id in stream.watchers.keys {
+            var cancelledSlow = false
+            for id in stream.watchers.keys.sorted() {
                 var watcher = stream.watchers[id]!
+                if !watcher.synced && watcher.fellBehind && revision - watcher.nextRevision >= limits.slowWatcherRevisionsMax {
+                    stream.watchers[id] = nil
+                    stream.queue.append(.control(tooSlow(id, resumeRevision: watcher.nextRevision)))
+                    cancelledSlow = true
+                    continue
+                }
                 guard watcher.synced, watcher.nextRevision <= revision else { continue }
                 let selected = Self.select(events, for: watcher.request)
                 if watcher.queuedEvents + selected.count > limits.pendingEventsMax && bug != .slowWatcherDropsEvents {
                     watcher.synced = false
+                    watcher.fellBehind = true
                 } else if watcher.queuedEvents + selected.count > limits.pendingEventsMax {
                     watcher.nextRevision = revision + 1
                 } else {
@@ -209,6 +231,7 @@ public struct WatchHub: Sendable {
                 stream.watchers[id] = watcher
             }
             streams[streamID] = stream
+            if cancelledSlow { queueRequestedProgress(streamID) }
         }
     }
 
@@ -312,6 +335,7 @@ public struct WatchHub: Sendable {
             }
             watcher.nextRevision = through + 1
             watcher.synced = watcher.nextRevision > currentRevision
+            if watcher.synced { watcher.fellBehind = false }
             stream.watchers[id] = watcher
         }
         streams[streamID] = stream
@@ -328,6 +352,17 @@ public struct WatchHub: Sendable {
 
     private func refusal(_ error: WatchError) -> WatchResponse {
         WatchResponse(revision: currentRevision, watchID: -1, created: true, canceled: true, cancelReason: error.message)
+    }
+
+    /// The cancellation of a watcher whose consumer fell too far behind:
+    /// every event before `resumeRevision` was queued before it, so a client
+    /// that watches again from there misses nothing.
+    private func tooSlow(_ id: Int64, resumeRevision: Int64) -> WatchResponse {
+        WatchResponse(
+            revision: currentRevision, watchID: id, canceled: true,
+            cancelReason:
+                "concord: watcher canceled: its consumer fell more than \(limits.slowWatcherRevisionsMax) revisions behind;"
+                + " watch again from revision \(resumeRevision)")
     }
 
     /// The cancellation of a watcher whose history was compacted. Its

@@ -96,12 +96,16 @@ public enum WatchError: Error, Sendable, Hashable, CustomStringConvertible {
     case duplicateWatchID
     /// The range's end is not after its start.
     case emptyRange
+    /// The stream already has `WatchLimits.watchersPerStreamMax` watchers
+    /// (Concord's limit; etcd has none, so the message is Concord's).
+    case tooManyWatchers(max: Int)
 
-    /// etcd's message, word for word.
+    /// etcd's message, word for word (Concord's own for its own limit).
     public var message: String {
         switch self {
         case .duplicateWatchID: "mvcc: duplicate watch ID provided on the WatchStream"
         case .emptyRange: "mvcc: watcher range is empty"
+        case .tooManyWatchers(let max): "concord: too many watchers on this watch stream (at most \(max))"
         }
     }
 
@@ -119,13 +123,30 @@ public struct WatchLimits: Sendable, Hashable {
     public var responseBytesMax: Int
     /// Ticks between periodic progress notifications.
     public var progressIntervalTicks: Int
+    /// The most watchers one stream may hold; one more create is refused
+    /// with `WatchError.tooManyWatchers`.
+    public var watchersPerStreamMax: Int
+    /// The most revisions a watcher whose consumer fell behind (its queue
+    /// was full when a revision it selects was applied) may lag the store
+    /// before it is cancelled. This bounds what a catch-up reads from
+    /// history for a slow consumer; a watcher created with a start revision
+    /// in the past is not counted until it has caught up once.
+    public var slowWatcherRevisionsMax: Int64
 
     /// Creates limits; the defaults follow etcd (1.5 MiB responses) with a
-    /// pending buffer of 1024 events.
-    public init(pendingEventsMax: Int = 1024, responseBytesMax: Int = 1_572_864, progressIntervalTicks: Int = 6_000) {
-        precondition(pendingEventsMax >= 1 && responseBytesMax >= 1 && progressIntervalTicks >= 1, "watch limits are positive")
+    /// pending buffer of 1024 events, 10,000 watchers per stream and
+    /// 100,000 revisions of lag for a slow consumer.
+    public init(
+        pendingEventsMax: Int = 1024, responseBytesMax: Int = 1_572_864, progressIntervalTicks: Int = 6_000,
+        watchersPerStreamMax: Int = 10_000, slowWatcherRevisionsMax: Int64 = 100_000
+    ) {
+        precondition(
+            pendingEventsMax >= 1 && responseBytesMax >= 1 && progressIntervalTicks >= 1 && watchersPerStreamMax >= 1
+                && slowWatcherRevisionsMax >= 1, "watch limits are positive")
         self.pendingEventsMax = pendingEventsMax
         self.responseBytesMax = responseBytesMax
         self.progressIntervalTicks = progressIntervalTicks
+        self.watchersPerStreamMax = watchersPerStreamMax
+        self.slowWatcherRevisionsMax = slowWatcherRevisionsMax
     }
 }

@@ -61,11 +61,31 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("listen-redis-urls"),
-        help: "Where Redis clients connect (RESP2/RESP3), redis://host:port; off unless given. Every member must give it.")
+        help: "Where Redis clients connect (RESP2/RESP3), redis://host:port, or rediss://host:port for TLS with the client TLS flags; off unless given. Every member must give it.")
     var listenRedisURLs: String?
 
     @Option(name: .customLong("max-request-bytes"), help: "The largest client request accepted, in bytes.")
     var maxRequestBytes: Int = 1_572_864
+
+    @Option(
+        name: .customLong("max-concurrent-streams"),
+        help: "The most gRPC (HTTP/2) streams one client connection may have open; more are refused with REFUSED_STREAM.")
+    var maxConcurrentStreams: Int = 4096
+
+    @Option(
+        name: .customLong("max-client-connections"),
+        help: "Concord's own: the most client connections open at once; one more is closed when accepted.")
+    var maxClientConnections: Int = 10_000
+
+    @Option(
+        name: .customLong("max-watchers-per-stream"),
+        help: "Concord's own: the most watchers one watch stream may hold; one more create is answered canceled.")
+    var maxWatchersPerStream: Int = 10_000
+
+    @Option(
+        name: .customLong("max-watch-lag-revisions"),
+        help: "Concord's own: how many revisions a watcher whose client stopped reading may lag before it is canceled.")
+    var maxWatchLagRevisions: Int64 = 100_000
 
     @Option(name: .customLong("snapshot-count"), help: "Applied entries between snapshots of the store.")
     var snapshotCount: UInt64 = 100_000
@@ -129,7 +149,8 @@ struct ServerCommand: AsyncParsableCommand {
         let service = ServerService(configuration: configuration, logger: logger) { node in
             print("concord server \(node.configuration.name) serving clients on \(node.configuration.clientListen)")
             if let redis = node.configuration.redisListen {
-                print("concord server \(node.configuration.name) serving redis clients on redis://\(redis.host):\(redis.port)")
+                let scheme = redis.usesTLS ? "rediss" : "redis"
+                print("concord server \(node.configuration.name) serving redis clients on \(scheme)://\(redis.host):\(redis.port)")
             }
             fflush(nil)
         }
@@ -180,6 +201,10 @@ struct ServerCommand: AsyncParsableCommand {
             configuration.consensus = try ConsensusEngineKind.parse(flag: consensus)
             configuration.redisListen = try listenRedisURLs.map { try Self.redisEndpoint(firstURL($0)) }
             configuration.requestBytesMax = maxRequestBytes
+            configuration.concurrentStreamsMax = maxConcurrentStreams
+            configuration.clientConnectionsMax = maxClientConnections
+            configuration.watchersPerStreamMax = maxWatchersPerStream
+            configuration.watchLagRevisionsMax = maxWatchLagRevisions
             configuration.snapshotEveryEntries = snapshotCount
             configuration.tickMilliseconds = heartbeatInterval
             configuration.requestTimeoutMilliseconds = requestTimeout
@@ -206,12 +231,18 @@ struct ServerCommand: AsyncParsableCommand {
         }
     }
 
-    /// `redis://host:port` or `host:port`.
+    /// `redis://host:port`, `host:port`, or `rediss://host:port` for TLS.
     private static func redisEndpoint(_ text: String) throws(ServerConfigurationError) -> Endpoint {
-        if text.hasPrefix("rediss://") { throw .invalid("--listen-redis-urls: TLS (rediss://) is not supported yet") }
-        let plain = text.hasPrefix("redis://") ? String(text.dropFirst("redis://".count)) : text
-        guard !plain.contains("://") else { throw .invalid("--listen-redis-urls: '\(text)' must be redis://host:port") }
-        return try Endpoint.parse(plain, flag: "--listen-redis-urls")
+        let usesTLS = text.hasPrefix("rediss://")
+        let plain =
+            usesTLS
+            ? String(text.dropFirst("rediss://".count))
+            : text.hasPrefix("redis://") ? String(text.dropFirst("redis://".count)) : text
+        guard !plain.contains("://") else {
+            throw .invalid("--listen-redis-urls: '\(text)' must be redis://host:port or rediss://host:port")
+        }
+        let endpoint = try Endpoint.parse(plain, flag: "--listen-redis-urls")
+        return Endpoint(host: endpoint.host, port: endpoint.port, usesTLS: usesTLS)
     }
 
     /// Concord listens on one URL per purpose; the first of a list is used.

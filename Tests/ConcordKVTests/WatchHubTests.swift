@@ -259,4 +259,79 @@ struct WatchHubTests {
         driver.hub.onStreamClosed(stream: 2)
         #expect(driver.take(stream: 2).isEmpty && driver.hub.watchIDs(stream: 2).isEmpty)
     }
+
+    @Test("a stream at its watcher limit refuses one more create with a reason, and changes nothing else")
+    func watchersPerStreamLimit() throws {
+        var driver = WatchDriver(limits: WatchLimits(watchersPerStreamMax: 2))
+        let first = try driver.watch(WatchCreateRequest(key: bytes("a"))).get()
+        let second = try driver.watch(WatchCreateRequest(key: bytes("b"))).get()
+        _ = driver.take()
+        let refused = driver.watch(WatchCreateRequest(key: bytes("c")))
+        #expect(refused == .failure(.tooManyWatchers(max: 2)))
+        let elsewhere = driver.watch(WatchCreateRequest(key: bytes("c")), stream: 2)
+        #expect(elsewhere == .success(0))
+        try driver.put("a", "1")
+        try driver.put("c", "1")
+        let responses = driver.take()
+        #expect(
+            responses.first
+                == WatchResponse(
+                    revision: 1, watchID: -1, created: true, canceled: true,
+                    cancelReason: "concord: too many watchers on this watch stream (at most 2)"))
+        #expect(driver.hub.watchIDs(stream: 1) == [first, second])
+        #expect(describe(events(of: responses, watchID: first)) == ["PUT a=1@2"])
+        #expect(!responses.contains { $0.events.contains { $0.kv.key == bytes("c") } })
+        let cancelled = driver.hub.onCancel(stream: 1, watchID: second)
+        #expect(cancelled)
+        let third = driver.watch(WatchCreateRequest(key: bytes("c")))
+        #expect(third == .success(second + 1))
+    }
+
+    @Test("a watcher whose consumer lags beyond the limit is cancelled with the revision to resume from; its queued events come first")
+    func slowWatcherCancelled() throws {
+        var driver = WatchDriver(limits: WatchLimits(pendingEventsMax: 2, slowWatcherRevisionsMax: 5))
+        let slow = try driver.watch(WatchCreateRequest(key: bytes("a"))).get()
+        let other = try driver.watch(WatchCreateRequest(key: bytes("b"))).get()
+        _ = driver.take()
+        for index in 1...7 { try driver.put("a", "\(index)") }
+        // Revisions 2 and 3 are queued; 4 on are not. After revision 8, 5
+        // revisions (4...8) wait: still within the limit.
+        #expect(driver.hub.isSynced(stream: 1, watchID: slow) == false)
+        #expect(driver.hub.watchIDs(stream: 1) == [slow, other])
+        try driver.put("b", "1")
+        #expect(driver.hub.watchIDs(stream: 1) == [other])
+        let responses = driver.take()
+        #expect(describe(events(of: responses, watchID: slow)) == ["PUT a=1@2", "PUT a=2@3"])
+        let cancel = try #require(responses.first { $0.canceled })
+        #expect(
+            cancel
+                == WatchResponse(
+                    revision: 9, watchID: slow, canceled: true,
+                    cancelReason: "concord: watcher canceled: its consumer fell more than 5 revisions behind; watch again from revision 4"))
+        #expect(responses.firstIndex { $0.canceled }! > responses.lastIndex { $0.watchID == slow && !$0.events.isEmpty }!)
+        #expect(describe(events(of: responses, watchID: other)) == ["PUT b=1@9"])
+        try driver.put("a", "8")
+        #expect(events(of: driver.drain(), watchID: slow).isEmpty)
+    }
+
+    @Test("a slow watcher that keeps up within the limit is never cancelled; one started in the past is not counted until it syncs")
+    func slowWatcherWithinLimit() throws {
+        var driver = WatchDriver(limits: WatchLimits(pendingEventsMax: 2, slowWatcherRevisionsMax: 5))
+        for index in 1...20 { try driver.put("a", "\(index)") }
+        let replay = try driver.watch(WatchCreateRequest(key: bytes("a"), startRevision: 2)).get()
+        let live = try driver.watch(WatchCreateRequest(key: bytes("a"))).get()
+        var received: [Int64: [Int64]] = [:]
+        for index in 21...40 {
+            try driver.put("a", "\(index)")
+            for response in driver.take(max: 2) where !response.events.isEmpty {
+                received[response.watchID, default: []] += response.events.map(\.revision)
+            }
+        }
+        for response in driver.drain() where !response.events.isEmpty {
+            received[response.watchID, default: []] += response.events.map(\.revision)
+        }
+        #expect(driver.hub.watchIDs(stream: 1) == [replay, live])
+        #expect(received[replay] == Array(2...41))
+        #expect(received[live] == Array(22...41))
+    }
 }

@@ -231,7 +231,10 @@ final class ProcessCluster: @unchecked Sendable {
             "--initial-cluster", node.joinCluster ?? initialCluster,
             "--initial-cluster-state", node.joinCluster == nil ? "new" : "existing",
         ]
-        if let redisPort = node.redisPort { arguments += ["--listen-redis-urls", "redis://127.0.0.1:\(redisPort)"] }
+        if let redisPort = node.redisPort {
+            // With TLS the Redis port takes the client TLS settings too.
+            arguments += ["--listen-redis-urls", "\(tls == nil ? "redis" : "rediss")://127.0.0.1:\(redisPort)"]
+        }
         if let tls {
             let pair = node.certificate ?? TestCertificates.Pair(
                 certificate: tls.certificates.path("\(node.name).crt"), key: tls.certificates.path("\(node.name).key"))

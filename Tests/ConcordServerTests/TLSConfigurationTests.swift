@@ -40,4 +40,12 @@ import Testing
                 + " (peers speak TLS to every member or to none)",
         ])
     }
+
+    @Test func aRedissURLNeedsTheClientCertificateAndKey() throws {
+        var configuration = try configuration(client: "http://127.0.0.1:2379", peer: "http://127.0.0.1:2380", cluster: "n1=http://127.0.0.1:2380")
+        configuration.redisListen = Endpoint(host: "127.0.0.1", port: 6380, usesTLS: true)
+        #expect(configuration.problems == ["TLS key/cert (--cert-file, --key-file) must be provided for redis url rediss://127.0.0.1:6380"])
+        configuration.redisListen = Endpoint(host: "127.0.0.1", port: 6380)
+        #expect(configuration.problems.isEmpty)
+    }
 }

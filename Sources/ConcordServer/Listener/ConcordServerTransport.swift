@@ -32,10 +32,15 @@ final class ConcordServerTransport: ServerTransport {
     private let state = Mutex(State())
     private let events: AsyncStream<ListenerEvent>
     private let sink: AsyncStream<ListenerEvent>.Continuation
+    private let connectionsMax: Int
+    private let onConnectionRefused: @Sendable () -> Void
 
     private struct State {
         var serverChannel: (any Channel)?
         var connections: [ObjectIdentifier: NIOLoopBound<GRPCConnectionHandler>] = [:]
+        /// Connections accepted and not closed, including those whose
+        /// handlers are not registered yet.
+        var admitted = 0
         var shuttingDown = false
     }
 
@@ -44,18 +49,29 @@ final class ConcordServerTransport: ServerTransport {
     ///     (`/package.Service/Method`).
     ///   - messageBytesMax: The largest request message accepted.
     ///   - tls: TLS for every connection; nil for plaintext.
+    ///   - concurrentStreamsMax: The most streams one connection may have
+    ///     open (etcd's `--max-concurrent-streams`).
+    ///   - connectionsMax: The most client connections open at once; one
+    ///     more is closed as soon as it is accepted.
+    ///   - onConnectionRefused: Called for each connection closed because
+    ///     of `connectionsMax` (for metrics).
     init(
         host: String, port: Int, group: any EventLoopGroup, directMethods: [String: DirectUnaryMethod], messageBytesMax: Int,
-        tls: ReloadingTLSContext? = nil
+        tls: ReloadingTLSContext? = nil, concurrentStreamsMax: Int = 4096, connectionsMax: Int = .max,
+        onConnectionRefused: @escaping @Sendable () -> Void = {}
     ) {
+        precondition(concurrentStreamsMax >= 1 && concurrentStreamsMax <= Int(UInt32.max), "an HTTP/2 stream limit is in 1...2^32-1")
+        precondition(connectionsMax >= 1, "at least one connection")
         self.host = host
         self.port = port
         self.group = group
         self.tls = tls
+        self.connectionsMax = connectionsMax
+        self.onConnectionRefused = onConnectionRefused
         (events, sink) = AsyncStream<ListenerEvent>.makeStream()
         self.configuration = .init(
             directMethods: directMethods, messageBytesMax: messageBytesMax,
-            connectionWindowBytes: 8 * 1024 * 1024, streamWindowBytes: 1024 * 1024)
+            connectionWindowBytes: 8 * 1024 * 1024, streamWindowBytes: 1024 * 1024, concurrentStreamsMax: concurrentStreamsMax)
         self.bound = group.any().makePromise()
     }
 
@@ -91,15 +107,22 @@ final class ConcordServerTransport: ServerTransport {
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [weak self] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard let self, self.admit(channel) else {
+                        // Over the connection limit: closed at once, before
+                        // any TLS or HTTP/2 byte; open connections go on.
+                        channel.close(promise: nil)
+                        return
+                    }
                     guard case .enqueued = sink.yield(.connection(channel)) else {
                         throw RPCError(code: .unavailable, message: "server is shutting down")
                     }
                     let handler = GRPCConnectionHandler(configuration: configuration, eventLoop: channel.eventLoop, forward: forward)
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(tls.makeServerHandler(applicationProtocols: ["h2"])) }
+                    try sync.addHandler(ConcurrentStreamsAdvertiser(advertised: UInt32(configuration.concurrentStreamsMax)))
                     try sync.addHandler(NIOHTTP2Handler(mode: .server, initialSettings: GRPCConnectionHandler.settings(configuration)))
                     try sync.addHandler(handler)
-                    self?.register(channel, handler)
+                    self.register(channel, handler)
                 }
             }
         let serverChannel: any Channel
@@ -172,6 +195,24 @@ final class ConcordServerTransport: ServerTransport {
             connection.eventLoop.execute { connection.value.closeNow() }
         }
         sink.finish()
+    }
+
+    /// Counts an accepted connection unless `connectionsMax` are open.
+    /// - Returns: false (and reports it) when the connection must be closed.
+    private func admit(_ channel: any Channel) -> Bool {
+        let admitted = state.withLock { state in
+            guard state.admitted < connectionsMax else { return false }
+            state.admitted += 1
+            return true
+        }
+        guard admitted else {
+            onConnectionRefused()
+            return false
+        }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            self?.state.withLock { $0.admitted -= 1 }
+        }
+        return true
     }
 
     private func register(_ channel: any Channel, _ handler: GRPCConnectionHandler) {

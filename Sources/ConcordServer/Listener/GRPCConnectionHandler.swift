@@ -40,6 +40,10 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         var messageBytesMax: Int
         var connectionWindowBytes: Int
         var streamWindowBytes: Int
+        /// The most streams a client may have open at once (etcd's
+        /// `--max-concurrent-streams`); one more is refused with RST_STREAM
+        /// REFUSED_STREAM.
+        var concurrentStreamsMax: Int = 4096
     }
 
     private enum Call {
@@ -66,6 +70,9 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     /// The `token` metadata of direct calls that sent one.
     private var tokens: [HTTP2StreamID: String] = [:]
     private var windowConsumed: [HTTP2StreamID: Int] = [:]
+    /// Every stream the client opened that is not closed yet, answered or
+    /// not (a stream counts towards the limit until HTTP/2 closes it).
+    private var openStreams: Set<HTTP2StreamID> = []
     private var connectionConsumed = 0
     /// Window updates written during this read and not yet flushed.
     private var windowUpdatesPending = false
@@ -92,10 +99,13 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         self.forward = forward
     }
 
-    /// The settings the server announces on every connection.
+    /// The settings given to `NIOHTTP2Handler`. The concurrent streams
+    /// value is `ConcurrentStreamsAdvertiser.internalValue`, which that
+    /// handler replaces on the wire with `concurrentStreamsMax`; this
+    /// handler enforces the limit (see `ConcurrentStreamsAdvertiser`).
     static func settings(_ configuration: Configuration) -> HTTP2Settings {
         [
-            HTTP2Setting(parameter: .maxConcurrentStreams, value: 4096),
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: ConcurrentStreamsAdvertiser.internalValue),
             HTTP2Setting(parameter: .initialWindowSize, value: configuration.streamWindowBytes),
             HTTP2Setting(parameter: .maxHeaderListSize, value: HPACKDecoder.defaultMaxHeaderListSize),
         ]
@@ -122,6 +132,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         let open = calls
         calls.removeAll()
+        openStreams.removeAll()
         tokens.removeAll()
         windowConsumed.removeAll()
         for (_, call) in open { Self.abandon(call, reason: "connection closed") }
@@ -132,6 +143,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         if let closed = event as? StreamClosedEvent {
             // The stream is gone (reset by the client, or closed both ways).
             tokens.removeValue(forKey: closed.streamID)
+            openStreams.remove(closed.streamID)
             if let call = calls.removeValue(forKey: closed.streamID) {
                 Self.abandon(call, reason: "stream closed by the client")
             }
@@ -145,7 +157,15 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         let frame = unwrapInboundIn(data)
         switch frame.payload {
         case .headers(let headers):
-            if calls[frame.streamID] == nil {
+            if !openStreams.contains(frame.streamID) && frame.streamID > highestStreamID {
+                highestStreamID = frame.streamID
+                guard openStreams.count < configuration.concurrentStreamsMax else {
+                    // RFC 9113 §5.1.2: a stream beyond the advertised limit
+                    // is refused; the client may retry it.
+                    write(frame.streamID, .rstStream(.refusedStream), flush: true)
+                    return
+                }
+                openStreams.insert(frame.streamID)
                 open(frame.streamID, headers.headers, endStream: headers.endStream)
             } else if headers.endStream {
                 endOfRequest(frame.streamID)
@@ -171,7 +191,6 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     // MARK: Calls
 
     private func open(_ streamID: HTTP2StreamID, _ headers: HPACKHeaders, endStream: Bool) {
-        highestStreamID = max(highestStreamID, streamID)
         guard let path = headers.first(name: ":path"), headers.first(name: ":method") == "POST" else {
             respondStatus(streamID, code: .unimplemented, message: "not a gRPC request")
             return

@@ -143,6 +143,8 @@ public actor ConcordNode {
         core.requestTimeoutMilliseconds = configuration.requestTimeoutMilliseconds
         core.snapshotEveryEntries = configuration.snapshotEveryEntries
         core.requestBytesMax = configuration.requestBytesMax
+        core.watchLimits.watchersPerStreamMax = configuration.watchersPerStreamMax
+        core.watchLimits.slowWatcherRevisionsMax = configuration.watchLagRevisionsMax
         return core
     }
 

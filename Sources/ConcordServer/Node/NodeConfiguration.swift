@@ -36,6 +36,8 @@ public struct NodeConfiguration: Sendable {
     /// (`--listen-metrics-urls`); nil for none.
     public var metricsListen: Endpoint?
     /// Where Redis clients connect (`--listen-redis-urls`); nil for none.
+    /// `rediss://` serves TLS with the client listener's settings
+    /// (`clientTLS`), reloaded with them.
     /// The member then runs the available store (docs/redis.md), on a ring
     /// of the founding members of `--initial-cluster`: every member of the
     /// cluster must listen for Redis clients too.
@@ -77,6 +79,19 @@ public struct NodeConfiguration: Sendable {
     public var snapshotEveryEntries: UInt64 = 100_000
     /// The largest request accepted, in bytes (etcd's `--max-request-bytes`).
     public var requestBytesMax: Int = 1_572_864
+    /// The most HTTP/2 streams one client connection may have open at once
+    /// (etcd's `--max-concurrent-streams`; Concord's default is 4096 where
+    /// etcd's is 2^32-1, see docs/server.md).
+    public var concurrentStreamsMax: Int = 4096
+    /// The most client connections open at once (`--max-client-connections`,
+    /// Concord's own); one more is closed when it is accepted.
+    public var clientConnectionsMax: Int = 10_000
+    /// The most watchers one watch stream may hold (`--max-watchers-per-stream`,
+    /// Concord's own).
+    public var watchersPerStreamMax: Int = 10_000
+    /// The most revisions a watcher whose consumer fell behind may lag
+    /// before it is cancelled (`--max-watch-lag-revisions`, Concord's own).
+    public var watchLagRevisionsMax: Int64 = 100_000
 
     /// Creates a configuration.
     public init(
@@ -124,6 +139,12 @@ public struct NodeConfiguration: Sendable {
         if dataDirectory.isEmpty { problems.append("--data-dir must not be empty") }
         if tickMilliseconds < 1 { problems.append("the tick must be at least 1 ms") }
         if requestBytesMax < 1 { problems.append("--max-request-bytes must be positive") }
+        if !(1...Int(UInt32.max)).contains(concurrentStreamsMax) {
+            problems.append("--max-concurrent-streams must be between 1 and 4294967295")
+        }
+        if clientConnectionsMax < 1 { problems.append("--max-client-connections must be positive") }
+        if watchersPerStreamMax < 1 { problems.append("--max-watchers-per-stream must be positive") }
+        if watchLagRevisionsMax < 1 { problems.append("--max-watch-lag-revisions must be positive") }
         if snapshotEveryEntries < 1 { problems.append("--snapshot-count must be positive") }
         if consensus == .multiPaxos && clusterState == .existing {
             problems.append(
@@ -134,7 +155,6 @@ public struct NodeConfiguration: Sendable {
                 "--listen-redis-urls is not supported yet on a member that joins a running cluster"
                     + " (the available store's ring is the founding members)")
         }
-        if let redisListen, redisListen.usesTLS { problems.append("--listen-redis-urls: TLS is not supported yet; use redis://host:port") }
         problems += tlsProblems
         return problems
     }
@@ -153,6 +173,10 @@ public struct NodeConfiguration: Sendable {
         }
         if let metricsListen, metricsListen.usesTLS && clientTLS == nil {
             problems.append("TLS key/cert (--cert-file, --key-file) must be provided for metrics url \(metricsListen) with HTTPS scheme")
+        }
+        if let redisListen, redisListen.usesTLS && clientTLS == nil {
+            problems.append(
+                "TLS key/cert (--cert-file, --key-file) must be provided for redis url rediss://\(redisListen.host):\(redisListen.port)")
         }
         if peerListen.usesTLS && peerTLS == nil {
             problems.append("TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url \(peerListen) with HTTPS scheme")

@@ -34,6 +34,9 @@ public final class ServerMetrics: Sendable {
     let snapshotsInstalled: Metrics.Counter
     /// Raft messages dropped because they could not be decoded.
     let badPeerMessages: Metrics.Counter
+    /// Client connections closed on arrival because `--max-client-connections`
+    /// were open.
+    let clientConnectionsRefused: Metrics.Counter
 
     /// The per-method request metrics made so far. Making a metric looks it
     /// up in the registry by label and dimensions; doing that for every
@@ -74,6 +77,7 @@ public final class ServerMetrics: Sendable {
         snapshotsTaken = Metrics.Counter(label: "concord_server_snapshots_taken_total", factory: factory)
         snapshotsInstalled = Metrics.Counter(label: "concord_server_snapshots_installed_total", factory: factory)
         badPeerMessages = Metrics.Counter(label: "concord_server_bad_peer_messages_total", factory: factory)
+        clientConnectionsRefused = Metrics.Counter(label: "concord_server_client_connections_refused_total", factory: factory)
     }
 
     /// Counts one gRPC call of `method` that ended with status `code`.

@@ -72,7 +72,9 @@ public struct ServerService: Service {
             host: Self.listenHost(configuration.clientListen), port: configuration.clientListen.port, group: group,
             directMethods: kv.directMethods.merging(AuthService(node: node).directMethods) { kvMethod, _ in kvMethod },
             messageBytesMax: configuration.requestBytesMax + Self.grpcOverheadBytes,
-            tls: configuration.clientTLS)
+            tls: configuration.clientTLS, concurrentStreamsMax: configuration.concurrentStreamsMax,
+            connectionsMax: configuration.clientConnectionsMax,
+            onConnectionRefused: { [metrics = node.metrics] in metrics.clientConnectionsRefused.increment() })
         var metricsServer: MetricsHTTPServer?
         var redis: (store: AvailableStore, listener: RedisListener)?
         do {
@@ -130,7 +132,8 @@ public struct ServerService: Service {
             dataDirectory: configuration.dataDirectory, settings: settings, logger: logger,
             send: { [node] to, message in node.sendStoreMessage(message, to: to.rawValue) })
         let listener = try await RedisListener.bind(
-            host: Self.listenHost(endpoint), port: endpoint.port, group: group, store: store, logger: logger)
+            host: Self.listenHost(endpoint), port: endpoint.port, group: group, tls: endpoint.usesTLS ? configuration.clientTLS : nil,
+            store: store, logger: logger)
         return (store, listener)
     }
 
@@ -151,7 +154,8 @@ public struct ServerService: Service {
         if let redis {
             await node.attachStore { deliverStoreMessage.yield($0) }
             await redis.store.start()
-            logger.info("serving redis clients", metadata: ["url": "redis://\(configuration.redisListen!.host):\(redis.listener.port)"])
+            let scheme = configuration.redisListen!.usesTLS ? "rediss" : "redis"
+            logger.info("serving redis clients", metadata: ["url": "\(scheme)://\(configuration.redisListen!.host):\(redis.listener.port)"])
         }
         onReady(node)
         try await withGracefulShutdownHandler {

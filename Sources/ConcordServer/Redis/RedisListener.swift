@@ -15,6 +15,12 @@ import NIOPosix
 /// room), and the channel stops reading from the socket while chunks wait
 /// (`NIOAsyncChannel`'s inbound watermarks); the writer waits for each
 /// write, so a client that does not read its replies stops its own input.
+///
+/// With TLS (`rediss://`), each connection's pipeline starts with the
+/// client listener's TLS handler (`--cert-file`, `--key-file`,
+/// `--trusted-ca-file`, `--client-cert-auth`), made from the current
+/// certificates when the connection is accepted, so a reload applies to the
+/// connections that follow it. No ALPN protocol is offered (Redis has none).
 final class RedisListener: Sendable {
     private let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
     private let store: AvailableStore
@@ -30,10 +36,11 @@ final class RedisListener: Sendable {
     }
 
     /// Binds `host:port`.
+    /// - Parameter tls: TLS for every connection; nil for plaintext.
     /// - Throws: `ListenError` when the address cannot be bound.
-    static func bind(host: String, port: Int, group: any EventLoopGroup, store: AvailableStore, logger: Logger) async throws
-        -> RedisListener
-    {
+    static func bind(
+        host: String, port: Int, group: any EventLoopGroup, tls: ReloadingTLSContext? = nil, store: AvailableStore, logger: Logger
+    ) async throws -> RedisListener {
         do {
             let server = try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -41,12 +48,14 @@ final class RedisListener: Sendable {
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        if let tls { try channel.pipeline.syncOperations.addHandler(tls.makeServerHandler()) }
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
             return RedisListener(server: server, store: store, logger: logger)
         } catch {
-            throw ListenError(purpose: "redis", url: "redis://\(host):\(port)", host: host, port: port, error: error)
+            throw ListenError(
+                purpose: "redis", url: "\(tls == nil ? "redis" : "rediss")://\(host):\(port)", host: host, port: port, error: error)
         }
     }
 

@@ -112,7 +112,7 @@ public struct ServerCore: Sendable {
         state = restored.state
         appliedProposals = restored.appliedProposals
         auth = restored.auth
-        hub = WatchHub(currentRevision: state.store.currentRevision)
+        hub = WatchHub(currentRevision: state.store.currentRevision, limits: configuration.watchLimits)
         nextRequestNumber = random.next(below: UInt64.max / 2) + 1
         readRounds = ReadRounds(
             firstContext: random.next(below: UInt64.max / 2) + 1,

@@ -1,3 +1,4 @@
+import ConcordKV
 import ConcordRaft
 
 /// A member named by `--initial-cluster`, as the server core needs it.
@@ -56,6 +57,8 @@ public struct ServerCoreConfiguration: Sendable {
     /// The most bytes of proposals handed to Raft together (they travel in
     /// one append, or one forwarded message on a follower).
     public var proposalBatchBytesMax: Int = 512 * 1024
+    /// The watch hub's limits (watchers per stream, a slow consumer's lag).
+    public var watchLimits = WatchLimits()
     /// The most expired leases the leader proposes to revoke per tick
     /// (etcd rate-limits revokes the same way).
     public var expiredLeasesPerTickMax: Int = 500
