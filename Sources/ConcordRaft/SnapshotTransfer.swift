@@ -68,9 +68,10 @@ extension RaftNode {
         }
         if chunk.offset == 0 {
             incomingSnapshot = RaftSnapshot(metadata: metadata, data: chunk.data)
-        } else if var partial = incomingSnapshot, partial.metadata == metadata, partial.data.count == chunk.offset {
-            partial.data.append(contentsOf: chunk.data)
-            incomingSnapshot = partial
+        } else if incomingSnapshot?.metadata == metadata, incomingSnapshot?.data.count == chunk.offset {
+            // Appended in place: a copy taken out of `incomingSnapshot` and
+            // put back would copy everything received so far on every chunk.
+            incomingSnapshot!.data.append(contentsOf: chunk.data)
         } else {
             let expected = incomingSnapshot.map { $0.metadata == metadata ? $0.data.count : 0 } ?? 0
             send(
