@@ -39,7 +39,7 @@ struct FrameDecoderTests {
         #expect(try afterFrame.next() == .message([1]))
         // "ruok" read as a length is 0x72756f6b bytes: not a word any more, just a frame to wait for.
         #expect(try afterFrame.next() == nil)
-        for name in ["srvr", "stat", "mntr", "isro"] {
+        for name in ["srvr", "stat", "mntr", "conf", "isro"] {
             var each = ZooKeeper.FrameDecoder(frameBytesMax: 100)
             each.append(bytes(name))
             guard case .fourLetterWord(let word)? = try each.next() else { Issue.record("\(name) not recognised"); continue }
