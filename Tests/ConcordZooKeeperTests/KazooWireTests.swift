@@ -11,7 +11,8 @@ import Testing
 /// values that were encoded.
 @Suite("Jute against kazoo")
 struct KazooWireTests {
-    /// The Python side: the recording server (a thread per connection)
+    /// The Python side: the recording server (a thread per connection,
+    /// breaking the session's connection once so that kazoo reattaches)
     /// and kazoo driving one session through the operations below. The
     /// alarm is the exchange's deadline: a hung client or server ends the
     /// process with a failure instead of hanging the test.
@@ -24,13 +25,15 @@ struct KazooWireTests {
 
         spec = json.loads(sys.argv[1])
         replies = [bytes.fromhex(reply) for reply in spec["replies"]]
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(4)
-        port = listener.getsockname()[1]
-        session = bytearray()
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        port = server.getsockname()[1]
+        connections = []
         words = bytearray()
         problems = []
+        answered = 0
+        dropped = threading.Event()
 
         def read_exactly(connection, count, record):
             data = b""
@@ -43,6 +46,7 @@ struct KazooWireTests {
             return data
 
         def handle(connection):
+            global answered
             try:
                 first = read_exactly(connection, 4, bytearray())
                 if first.isalpha():
@@ -50,16 +54,19 @@ struct KazooWireTests {
                     connection.sendall(spec["words"][first.decode()].encode())
                     connection.close()
                     return
-                session.extend(first)
-                read_exactly(connection, struct.unpack(">i", first)[0], session)
+                received = bytearray(first)
+                connections.append(received)
+                read_exactly(connection, struct.unpack(">i", first)[0], received)
                 connection.sendall(bytes.fromhex(spec["connect"]))
-                answered = 0
                 while True:
-                    length = struct.unpack(">i", read_exactly(connection, 4, session))[0]
-                    body = read_exactly(connection, length, session)
+                    length = struct.unpack(">i", read_exactly(connection, 4, received))[0]
+                    body = read_exactly(connection, length, received)
                     xid, kind = struct.unpack(">ii", body[:8])
                     if kind == 11:
                         connection.sendall(bytes.fromhex(spec["ping"]))
+                        continue
+                    if kind == 100:
+                        connection.sendall(bytes.fromhex(spec["auth"]))
                         continue
                     reply = bytearray(replies[answered])
                     reply[4:8] = struct.pack(">i", xid)
@@ -67,7 +74,11 @@ struct KazooWireTests {
                     if answered == spec["notifyAfter"]:
                         connection.sendall(bytes.fromhex(spec["notification"]))
                     answered += 1
-                    if kind == -11:
+                    if kind == -11 or answered - 1 == spec["dropAfter"]:
+                        # After dropAfter the connection breaks, and kazoo
+                        # reattaches its session on a new one.
+                        if kind != -11:
+                            dropped.set()
                         connection.close()
                         return
             except Exception as error:
@@ -75,7 +86,7 @@ struct KazooWireTests {
 
         def serve():
             while True:
-                connection, _ = listener.accept()
+                connection, _ = server.accept()
                 threading.Thread(target=handle, args=(connection,), daemon=True).start()
 
         threading.Thread(target=serve, daemon=True).start()
@@ -89,8 +100,14 @@ struct KazooWireTests {
             events.append("%s %s %s" % (event.type, event.state, event.path))
             fired.set()
 
+        reconnected = threading.Event()
+        def listener(state):
+            if state == "CONNECTED" and dropped.is_set():
+                reconnected.set()
+
         results = []
         zk = KazooClient(hosts="127.0.0.1:%d" % port, timeout=10.0)
+        zk.add_listener(listener)
         zk.start(timeout=20)
         results.append("session=%x %s" % (zk.client_id[0], zk.client_id[1].hex()))
         zk.add_auth("digest", "alice:secret")
@@ -134,11 +151,12 @@ struct KazooWireTests {
         except NotEmptyError:
             results.append("notEmpty=NotEmptyError")
         results.append("delete=%r" % (zk.delete("/concord/s", version=1),))
+        results.append("reconnected=%s" % reconnected.wait(20))
         results.append("ruok=" + zk.command(b"ruok"))
         zk.stop()
         zk.close()
         results.append("problems=" + ";".join(problems))
-        results.append("session-bytes=" + session.hex())
+        results.append("connection-bytes=" + ",".join(received.hex() for received in connections))
         results.append("word-bytes=" + words.hex())
         print("\n".join(results))
         """#
@@ -159,12 +177,17 @@ struct KazooWireTests {
     static let password: [UInt8] = Array(200..<216)
     static let digestACL = [ZooKeeper.ACL(permissions: .all, identity: aliceIdentity)]
 
-    /// What kazoo is expected to send after the connect, in order (pings
-    /// aside), with the error and body this side answers each with.
+    /// The auth packet kazoo sends after each connect once `add_auth` was
+    /// called (the script answers each with an OK header, xid -4).
+    static let authentication = ZooKeeper.Request.authenticate(scheme: "digest", credential: bytes("alice:secret"))
+
+    /// What kazoo is expected to send after the connect and its auth, in
+    /// order (pings aside), with the error and body this side answers each
+    /// with. The connection breaks after the one before last; closeSession
+    /// comes on the connection kazoo reattaches the session on.
     static var exchange: [(request: ZooKeeper.Request, error: ZooKeeper.ErrorCode, response: ZooKeeper.Response)] {
         let stat = Self.stat
         return [
-            (.authenticate(scheme: "digest", credential: bytes("alice:secret")), .ok, .empty),
             (.write(.single(.create(.init(opCode: .create, path: "/concord", data: bytes("value"), mode: .persistent)))), .ok, .path("/concord")),
             (.write(.single(.create(.init(opCode: .create, path: "/concord/e-", mode: .ephemeralSequential)))), .ok, .path("/concord/e-0000000007")),
             (.write(.single(.create(.init(opCode: .create2, path: "/concord/s", data: bytes("x"), mode: .persistent)))), .ok,
@@ -197,7 +220,9 @@ struct KazooWireTests {
     }
 
     /// The index in ``exchange`` after whose answer a watch notification follows.
-    static let notifyAfter = 8
+    static var notifyAfter: Int { exchange.firstIndex { $0.request == .read(.exists(path: "/concord", watch: true)) }! }
+    /// The index in ``exchange`` after whose answer the connection breaks.
+    static var dropAfter: Int { exchange.count - 2 }
     static let notification = ZooKeeper.WatcherEvent(type: .nodeDataChanged, path: "/concord")
 
     /// What kazoo is expected to report, line by line, from the values encoded above.
@@ -223,6 +248,7 @@ struct KazooWireTests {
             "failedMulti": "RolledBackError;NoNodeError;RuntimeInconsistency",
             "notEmpty": "NotEmptyError",
             "delete": "True",
+            "reconnected": "True",
             "ruok": ZooKeeper.FourLetterWord.ruok.respond(ZooKeeper.ServerStatistics(version: "3.8.4-concord", mode: "standalone")),
             "problems": "",
         ]
@@ -239,6 +265,8 @@ struct KazooWireTests {
         let object: [String: Any] = [
             "connect": hex(ZooKeeper.Frame.encode(connect.juteEncoded)),
             "ping": hex(ZooKeeper.Frame.reply(xid: ZooKeeper.ReservedXid.ping, zxid: 0x100, error: .ok)),
+            "auth": hex(ZooKeeper.Frame.reply(xid: ZooKeeper.ReservedXid.authentication, zxid: 0, error: .ok)),
+            "dropAfter": dropAfter,
             "replies": replies,
             "notifyAfter": notifyAfter,
             "notification": hex(ZooKeeper.Frame.notification(notification)),
@@ -299,26 +327,19 @@ struct KazooWireTests {
         return result
     }
 
-    @Test("kazoo's frames decode to the requests it was asked to send and encode back byte for byte; kazoo reads every answer")
-    func kazooSession() throws {
-        let results = try Self.runKazoo()
-
-        // kazoo read each answer as the values encoded.
-        for (key, expected) in Self.expectedResults {
-            #expect(results[key] == expected, "\(key)")
-        }
-
-        // kazoo's bytes, framed whole and one byte at a time.
-        let stream = try #require(Self.decodeHex(results["session-bytes"] ?? ""), "\(results)")
-        var whole = ZooKeeper.FrameDecoder(frameBytesMax: ZooKeeper.ServerConfiguration().frameBytesMax)
+    /// One connection's bytes from kazoo: framed whole and one byte at a
+    /// time alike, a connect request first, then requests (pings left
+    /// out), each of which must encode back to exactly kazoo's frame.
+    static func decodeConnection(_ stream: [UInt8]) throws -> (connect: ZooKeeper.ConnectRequest, requests: [(xid: Int32, request: ZooKeeper.Request)]) {
+        var whole = ZooKeeper.FrameDecoder(frameBytesMax: ZooKeeper.ServerConfiguration.defaultFrameBytesMax)
         whole.append(stream)
         var frames: [[UInt8]] = []
         while let frame = try whole.next() {
-            guard case .message(let body) = frame else { Issue.record("kazoo sent \(frame)"); return }
+            guard case .message(let body) = frame else { throw KazooError(description: "kazoo sent \(frame)") }
             frames.append(body)
         }
         #expect(whole.bufferedByteCount == 0)
-        var piecewise = ZooKeeper.FrameDecoder(frameBytesMax: ZooKeeper.ServerConfiguration().frameBytesMax)
+        var piecewise = ZooKeeper.FrameDecoder(frameBytesMax: ZooKeeper.ServerConfiguration.defaultFrameBytesMax)
         var piecewiseFrames: [[UInt8]] = []
         for byte in stream {
             piecewise.append([byte])
@@ -326,15 +347,10 @@ struct KazooWireTests {
         }
         #expect(piecewiseFrames == frames)
 
-        // The connect request: a new session, kazoo's timeout, the readOnly byte.
-        let connect = try #require(frames.first)
-        let request = try ZooKeeper.ConnectRequest(juteEncoded: connect)
-        #expect(request == ZooKeeper.ConnectRequest(
-            lastZxidSeen: 0, timeoutMilliseconds: 10_000, sessionID: 0, password: Array(repeating: 0, count: 16), readOnly: false))
-        #expect(request.juteEncoded == connect)
-
-        // Every request after it, pings aside, in order.
-        var decoded: [(xid: Int32, request: ZooKeeper.Request)] = []
+        guard let connectBody = frames.first else { throw KazooError(description: "no connect request") }
+        let connect = try ZooKeeper.ConnectRequest(juteEncoded: connectBody)
+        #expect(connect.juteEncoded == connectBody)
+        var requests: [(xid: Int32, request: ZooKeeper.Request)] = []
         for frame in frames.dropFirst() {
             var reader = ZooKeeper.JuteReader(frame)
             let header = try ZooKeeper.RequestHeader(jute: &reader)
@@ -344,12 +360,42 @@ struct KazooWireTests {
                 #expect(header.xid == ZooKeeper.ReservedXid.ping)
                 continue
             }
-            decoded.append((header.xid, request))
+            requests.append((header.xid, request))
         }
-        #expect(decoded.map(\.request) == Self.exchange.map(\.request))
-        #expect(decoded.first?.xid == ZooKeeper.ReservedXid.authentication)
-        let xids = decoded.dropFirst().map(\.xid)
+        return (connect, requests)
+    }
+
+    @Test("kazoo's frames decode to the requests it was asked to send and encode back byte for byte; kazoo reads every answer")
+    func kazooSession() throws {
+        let results = try Self.runKazoo()
+
+        // kazoo read each answer as the values encoded.
+        for (key, expected) in Self.expectedResults {
+            #expect(results[key] == expected, "\(key)")
+        }
+
+        // kazoo's two connections: the session's first, and the one it
+        // reattached on after the break.
+        let streams = try #require(results["connection-bytes"]?.split(separator: ",").map { Self.decodeHex(String($0)) }, "\(results)")
+        try #require(streams.count == 2, "\(results)")
+        let first = try Self.decodeConnection(try #require(streams[0]))
+        let second = try Self.decodeConnection(try #require(streams[1]))
+
+        // A new session: no zxid seen, kazoo's timeout, the readOnly byte.
+        #expect(first.connect == ZooKeeper.ConnectRequest(
+            lastZxidSeen: 0, timeoutMilliseconds: 10_000, sessionID: 0, password: Array(repeating: 0, count: 16), readOnly: false))
+        #expect(first.requests.map(\.request) == [Self.authentication] + Self.exchange.prefix(Self.dropAfter + 1).map(\.request))
+        #expect(first.requests.first?.xid == ZooKeeper.ReservedXid.authentication)
+        let xids = first.requests.dropFirst().map(\.xid)
         #expect(xids == Array(1...Int32(xids.count)), "kazoo numbers its requests from 1")
+
+        // The reattachment: the session and password this side granted, and
+        // the zxid of the last reply kazoo read.
+        #expect(second.connect == ZooKeeper.ConnectRequest(
+            lastZxidSeen: 0x100 + Int64(Self.dropAfter), timeoutMilliseconds: 10_000, sessionID: Self.sessionID, password: Self.password,
+            readOnly: false))
+        #expect(second.requests.map(\.request) == [Self.authentication, .closeSession])
+        #expect(second.requests.map(\.xid) == [ZooKeeper.ReservedXid.authentication, 1])
 
         // kazoo's four-letter word, on its own connection.
         var word = ZooKeeper.FrameDecoder(frameBytesMax: 100)
