@@ -100,8 +100,9 @@ extension ZooKeeper {
                 return lines.map { "zk_\($0.0)\t\($0.1)\n" }.joined()
             case .conf:
                 // A standalone server's lines, in ZooKeeper 3.8's order
-                // (`ZooKeeperServer.dumpConf`); sizes and the backlog as
-                // ZooKeeper prints them when unknown or unset.
+                // (`ZooKeeperServer.dumpConf`). One directory holds both the
+                // snapshots and the log; no secure port and the default
+                // listen backlog print -1, as ZooKeeper prints them unset.
                 let configuration = statistics.configuration
                 let lines: [(String, String)] = [
                     ("clientPort", "\(configuration.clientPort)"),
