@@ -16,6 +16,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("snapshot-file", [concord("ConcordServer"), concord("ConcordKV")]),
     ("grpc-framing", [concord("ConcordServer"), nio("NIOCore")]),
     ("redis-request", [concord("ConcordRedis"), concord("ConcordDynamo")]),
+    ("zookeeper-connection", [concord("ConcordZooKeeper"), concord("ConcordFoundation")]),
     ("grpc-connection", [concord("ConcordServer"), nio("NIOCore"), nio("NIOEmbedded"), .product(name: "NIOHTTP2", package: "swift-nio-http2")]),
 ]
 

@@ -20,6 +20,37 @@ struct FrameDecoderTests {
         #expect(decoder.bufferedByteCount == 0)
     }
 
+    @Test("many frames in one read, and every split of the stream into two reads, give the same frames")
+    func coalescedAndSplit() throws {
+        let frames = [int(0) + long(5) + int(10_000), [], bytes("x"), Array(repeating: 9, count: 70)]
+        let stream = frames.flatMap { ZooKeeper.Frame.encode($0) }
+        for split in 0...stream.count {
+            var decoder = ZooKeeper.FrameDecoder(frameBytesMax: 100)
+            var seen: [[UInt8]] = []
+            for read in [stream[..<split], stream[split...]] {
+                decoder.append(read)
+                while case .message(let body)? = try decoder.next() { seen.append(body) }
+            }
+            #expect(seen == frames, "split at \(split)")
+            #expect(decoder.bufferedByteCount == 0)
+        }
+    }
+
+    @Test("a frame of exactly the limit is taken; one byte more is refused with the length and the limit named")
+    func limitBoundary() throws {
+        var decoder = ZooKeeper.FrameDecoder(frameBytesMax: 8)
+        decoder.append(ZooKeeper.Frame.encode(Array(repeating: 1, count: 8)))
+        #expect(try decoder.next() == .message(Array(repeating: 1, count: 8)))
+        decoder.append(int(9))
+        do {
+            _ = try decoder.next()
+            Issue.record("a 9-byte frame passed an 8-byte limit")
+        } catch {
+            #expect(error.description == "frame length 9 is outside 0...8")
+        }
+        #expect(ZooKeeper.ServerConfiguration().frameBytesMax == 0xfffff + 65_536)
+    }
+
     @Test("a negative or oversized length is refused before any body is read")
     func absurdLengths() {
         for length: Int32 in [-1, -2_000_000, 1_001, .max] {
@@ -39,7 +70,7 @@ struct FrameDecoderTests {
         #expect(try afterFrame.next() == .message([1]))
         // "ruok" read as a length is 0x72756f6b bytes: not a word any more, just a frame to wait for.
         #expect(try afterFrame.next() == nil)
-        for name in ["srvr", "stat", "mntr", "isro"] {
+        for name in ["srvr", "stat", "mntr", "conf", "isro"] {
             var each = ZooKeeper.FrameDecoder(frameBytesMax: 100)
             each.append(bytes(name))
             guard case .fourLetterWord(let word)? = try each.next() else { Issue.record("\(name) not recognised"); continue }

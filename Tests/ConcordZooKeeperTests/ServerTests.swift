@@ -320,6 +320,30 @@ struct ServerTests {
         #expect([2, 3, 4].allSatisfy { cluster.closed.contains($0) })
     }
 
+    @Test("conf answers with the server's configuration in ZooKeeper's key=value lines")
+    func confWord() {
+        let configuration = ZooKeeper.ServerConfiguration(tickMilliseconds: 500, clientPort: 2181, dataDirectory: "/var/lib/concord/zk")
+        var cluster = TestCluster(count: 2, configuration: configuration)
+        cluster.ask(5, to: 1, "conf")
+        let expected = """
+            clientPort=2181
+            secureClientPort=-1
+            dataDir=/var/lib/concord/zk
+            dataDirSize=0
+            dataLogDir=/var/lib/concord/zk
+            dataLogSize=0
+            tickTime=500
+            maxClientCnxns=0
+            minSessionTimeout=1000
+            maxSessionTimeout=10000
+            clientPortListenBacklog=-1
+            serverId=2
+
+            """
+        #expect(cluster.text[5] == expected)
+        #expect(cluster.closed.contains(5))
+    }
+
     @Test("multi, multiRead, getACL, getAllChildrenNumber and getEphemerals over the wire")
     func compoundRequests() {
         var cluster = TestCluster(count: 1)

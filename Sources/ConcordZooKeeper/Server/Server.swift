@@ -147,6 +147,12 @@ extension ZooKeeper {
             statistics.ephemeralsCount = state.tree.ephemerals.values.reduce(0) { $0 + $1.count }
             statistics.approximateDataBytes = state.tree.approximateDataBytes
             statistics.sessionCount = state.sessions.count
+            statistics.configuration.tickMilliseconds = configuration.tickMilliseconds
+            statistics.configuration.sessionTimeoutMinimumMilliseconds = configuration.sessionTimeoutMinimumMilliseconds
+            statistics.configuration.sessionTimeoutMaximumMilliseconds = configuration.sessionTimeoutMaximumMilliseconds
+            statistics.configuration.serverID = serverID
+            statistics.configuration.clientPort = configuration.clientPort
+            statistics.configuration.dataDirectory = configuration.dataDirectory
             return statistics
         }
 

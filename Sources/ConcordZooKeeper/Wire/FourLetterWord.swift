@@ -1,17 +1,19 @@
 extension ZooKeeper {
     /// The four-letter words ZooKeeper answers instead of a first frame.
-    /// This server runs `ruok`, `srvr`, `stat`, `mntr` and `isro`; every other word
+    /// This server runs `ruok`, `srvr`, `stat`, `mntr`, `conf` and `isro`; every other word
     /// ZooKeeper knows is answered as ZooKeeper answers a word outside its
     /// whitelist.
     public enum FourLetterWord: Sendable, Hashable {
         case ruok, srvr, stat, mntr
+        /// The server's configuration, as `key=value` lines.
+        case conf
         /// Whether the server is read-only: `rw` (it never is).
         case isro
         /// A word ZooKeeper knows that this server does not run.
         case notEnabled(String)
 
         /// The words this server runs.
-        public static let enabled: [FourLetterWord] = [.ruok, .srvr, .stat, .mntr, .isro]
+        public static let enabled: [FourLetterWord] = [.ruok, .srvr, .stat, .mntr, .conf, .isro]
         /// Every word ZooKeeper 3.8 knows.
         public static let knownNames = [
             "conf", "cons", "crst", "dirs", "dump", "envi", "gtmk", "ruok", "stmk", "srvr", "srst", "stat",
@@ -29,6 +31,7 @@ extension ZooKeeper {
             case "srvr": self = .srvr
             case "stat": self = .stat
             case "mntr": self = .mntr
+            case "conf": self = .conf
             case "isro": self = .isro
             default: self = .notEnabled(name)
             }
@@ -41,6 +44,7 @@ extension ZooKeeper {
             case .srvr: "srvr"
             case .stat: "stat"
             case .mntr: "mntr"
+            case .conf: "conf"
             case .isro: "isro"
             case .notEnabled(let name): name
             }
@@ -94,6 +98,27 @@ extension ZooKeeper {
                     lines.append(("synced_followers", "\(statistics.syncedFollowers)"))
                 }
                 return lines.map { "zk_\($0.0)\t\($0.1)\n" }.joined()
+            case .conf:
+                // A standalone server's lines, in ZooKeeper 3.8's order
+                // (`ZooKeeperServer.dumpConf`). One directory holds both the
+                // snapshots and the log; no secure port and the default
+                // listen backlog print -1, as ZooKeeper prints them unset.
+                let configuration = statistics.configuration
+                let lines: [(String, String)] = [
+                    ("clientPort", "\(configuration.clientPort)"),
+                    ("secureClientPort", "-1"),
+                    ("dataDir", configuration.dataDirectory),
+                    ("dataDirSize", "\(configuration.dataDirectoryBytes)"),
+                    ("dataLogDir", configuration.dataDirectory),
+                    ("dataLogSize", "\(configuration.dataDirectoryBytes)"),
+                    ("tickTime", "\(configuration.tickMilliseconds)"),
+                    ("maxClientCnxns", "\(configuration.clientConnectionsPerHostMax)"),
+                    ("minSessionTimeout", "\(configuration.sessionTimeoutMinimumMilliseconds)"),
+                    ("maxSessionTimeout", "\(configuration.sessionTimeoutMaximumMilliseconds)"),
+                    ("clientPortListenBacklog", "-1"),
+                    ("serverId", "\(configuration.serverID)"),
+                ]
+                return lines.map { "\($0.0)=\($0.1)\n" }.joined()
             case .notEnabled(let name):
                 return "\(name) is not executed because it is not in the whitelist.\n"
             }

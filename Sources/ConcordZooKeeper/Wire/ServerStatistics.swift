@@ -16,6 +16,24 @@ extension ZooKeeper {
             }
         }
 
+        /// What `conf` reports.
+        public struct Configuration: Sendable, Hashable {
+            /// The port clients connect to (0 until the shell says).
+            public var clientPort: Int = 0
+            /// Where the server keeps its data (empty until the shell says).
+            public var dataDirectory: String = ""
+            /// The data directory's size in bytes, when the shell measures it.
+            public var dataDirectoryBytes: Int64 = 0
+            public var tickMilliseconds: Int32 = 0
+            /// The most connections from one host (0: no limit, as ZooKeeper prints it).
+            public var clientConnectionsPerHostMax: Int = 0
+            public var sessionTimeoutMinimumMilliseconds: Int32 = 0
+            public var sessionTimeoutMaximumMilliseconds: Int32 = 0
+            public var serverID: UInt64 = 0
+
+            public init() {}
+        }
+
         /// The version line (ZooKeeper's version this server speaks, and its own).
         public var version: String
         /// `leader`, `follower` or `standalone`.
@@ -37,6 +55,8 @@ extension ZooKeeper {
         /// For a leader: the other members, and those in step with it.
         public var learners: Int = 0
         public var syncedFollowers: Int = 0
+        /// The configuration `conf` reports.
+        public var configuration = Configuration()
 
         public init(version: String, mode: String) {
             self.version = version
