@@ -28,6 +28,14 @@ extension Storage {
         public var batchBytesMax: Int
         /// How new segments are preallocated.
         public var preallocation: Preallocation
+        /// Whether each group commit is synced before its appends complete
+        /// (the default). When false, an append completes once its records
+        /// are written to the files (the operating system's page cache:
+        /// they survive the process being killed, not a power cut) and
+        /// ``WriteAheadLog/sync(completion:)`` makes everything written
+        /// durable; segment rolls, truncation and compaction still sync.
+        /// The available store's `appendfsync everysec` and `no` use this.
+        public var syncsEachBatch: Bool = true
 
         /// Creates a configuration; the defaults suit a server.
         ///

@@ -49,11 +49,13 @@ extension Storage {
             case compact(through: UInt64, Completion)
             case reset(nextIndex: UInt64, Completion)
             case barrier(Completion)
+            case sync(Completion)
 
             var completion: Completion {
                 switch self {
                 case let .append(_, completion), let .truncate(_, completion),
-                    let .compact(_, completion), let .reset(_, completion), let .barrier(completion):
+                    let .compact(_, completion), let .reset(_, completion), let .barrier(completion),
+                    let .sync(completion):
                     return completion
                 }
             }
@@ -214,6 +216,22 @@ extension Storage {
             }
         }
 
+        /// Makes every record written so far durable, after everything
+        /// queued before it; `completion` runs on the writer thread. Needed
+        /// only when ``LogConfiguration/syncsEachBatch`` is false (otherwise
+        /// every completed append is already durable).
+        public func sync(completion: @escaping @Sendable (Result<Void, StorageError>) -> Void) {
+            condition.lock()
+            defer { condition.unlock() }
+            if let error = refusal() { return completion(.failure(error)) }
+            enqueue(.sync(completion))
+        }
+
+        /// ``sync(completion:)`` that blocks the calling thread.
+        public func syncAndWait() throws {
+            try wait { sync(completion: $0) }
+        }
+
         /// Waits for the writer to finish queued work, stops it and closes
         /// the files. Later calls fail with ``StorageError/closed``.
         public func close() {
@@ -244,7 +262,8 @@ extension Storage {
             return log.nextIndex - 1
         }
 
-        /// The index of the last entry known durable.
+        /// The index of the last entry known durable (with
+        /// ``LogConfiguration/syncsEachBatch`` false: the last written).
         public var durableLastIndex: UInt64 {
             condition.lock()
             defer { condition.unlock() }
@@ -368,7 +387,7 @@ extension Storage {
                     try perform(batch[0])
                     nextIndex = log.nextIndex
                 }
-                if isAppend { try log.sync() }
+                if isAppend && configuration.syncsEachBatch { try log.sync() }
                 condition.lock()
                 durableNextIndex = nextIndex
                 statistics.records += records
@@ -402,6 +421,8 @@ extension Storage {
                 try log.reset(nextIndex: nextIndex)
             case .barrier:
                 break
+            case .sync:
+                try log.sync()
             }
         }
     }

@@ -64,6 +64,11 @@ struct ServerCommand: AsyncParsableCommand {
         help: "Where Redis clients connect (RESP2/RESP3), redis://host:port, or rediss://host:port for TLS with the client TLS flags; off unless given. Every member must give it.")
     var listenRedisURLs: String?
 
+    @Option(
+        name: .customLong("redis-appendfsync"),
+        help: "When the available store syncs its log: always (before acknowledging), everysec (once a second), no (the OS decides).")
+    var redisAppendFsync: String = AppendFsync.default.rawValue
+
     @Option(name: .customLong("max-request-bytes"), help: "The largest client request accepted, in bytes.")
     var maxRequestBytes: Int = 1_572_864
 
@@ -200,6 +205,7 @@ struct ServerCommand: AsyncParsableCommand {
                 members: try ClusterMember.parseCluster(initialCluster), clusterState: state)
             configuration.consensus = try ConsensusEngineKind.parse(flag: consensus)
             configuration.redisListen = try listenRedisURLs.map { try Self.redisEndpoint(firstURL($0)) }
+            configuration.redisAppendFsync = try AppendFsync.parse(redisAppendFsync)
             configuration.requestBytesMax = maxRequestBytes
             configuration.concurrentStreamsMax = maxConcurrentStreams
             configuration.clientConnectionsMax = maxClientConnections

@@ -42,6 +42,9 @@ public struct NodeConfiguration: Sendable {
     /// of the founding members of `--initial-cluster`: every member of the
     /// cluster must listen for Redis clients too.
     public var redisListen: Endpoint?
+    /// When the available store syncs its write-ahead log
+    /// (`--redis-appendfsync`; Redis's default, `everysec`).
+    public var redisAppendFsync = AppendFsync.default
     /// Every founding member, this one included (`--initial-cluster`).
     public var members: [ClusterMember]
     /// `--initial-cluster-state`.

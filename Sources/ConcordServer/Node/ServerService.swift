@@ -127,9 +127,11 @@ public struct ServerService: Service {
         settings.infoLines = [
             "process_id:\(getpid())", "tcp_port:\(endpoint.port)", "concord_member:\(configuration.name)",
         ]
+        settings.configuration["appendonly"] = "yes"
+        settings.configuration["appendfsync"] = configuration.redisAppendFsync.rawValue
         let store = try AvailableStore(
             member: ConcordDynamo.MemberID(configuration.memberID), members: configuration.members.map { ConcordDynamo.MemberID($0.id) },
-            dataDirectory: configuration.dataDirectory, settings: settings, logger: logger,
+            dataDirectory: configuration.dataDirectory, appendFsync: configuration.redisAppendFsync, settings: settings, logger: logger,
             send: { [node] to, message in node.sendStoreMessage(message, to: to.rawValue) })
         let listener = try await RedisListener.bind(
             host: Self.listenHost(endpoint), port: endpoint.port, group: group, tls: endpoint.usesTLS ? configuration.clientTLS : nil,

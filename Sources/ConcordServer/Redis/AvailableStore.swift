@@ -1,5 +1,7 @@
 import ConcordDynamo
 import ConcordRedis
+import ConcordStorage
+import DequeModule
 import Foundation
 import Logging
 
@@ -17,9 +19,16 @@ import Logging
 ///   ids unique at the member (``nextRequestID``), and the node's replies
 ///   go back to their connection under the connection's own id. What a
 ///   connection returns is queued, in order, for its writer task.
-/// - Records: the copies live in memory (docs/redis.md, "Not done yet");
-///   only the actor epoch is made durable (`StoreEpochFile`), before any
-///   message or reply of the output that advanced it leaves.
+/// - Records: every node output's records are appended to the store's
+///   write-ahead log (``StoreLog``) as soon as the node returns them, in
+///   order; the actor epoch goes to `StoreEpochFile` instead, synced at
+///   once. The output's messages and replies wait (in ``waiting``) until
+///   the log reports its records, and every earlier output's, written
+///   (and, with `appendfsync always`, synced): `DynamoOutput`'s ordering
+///   contract. With `everysec` a background task syncs the log once a
+///   second; with `no` the operating system decides.
+/// - Snapshots: every `StoreLog.snapshotEveryRecords` records the node's
+///   stored state is snapshotted, off the actor, and the log compacted.
 ///
 /// Backpressure: a connection's reader waits (in ``receive(bytes:connection:)``)
 /// while more than ``queuedBytesMax`` of its replies wait to be written, or
@@ -53,6 +62,8 @@ actor AvailableStore {
     private var node: DynamoNode
     private let settings: RedisSettings
     private let epochFile: StoreEpochFile
+    private let storeLog: StoreLog
+    private var storeLogClosed = false
     private let send: @Sendable (MemberID, DynamoMessage) -> Void
     private let logger: Logger
     private var clients: [Int64: Client] = [:]
@@ -62,11 +73,21 @@ actor AvailableStore {
     private var nextConnectionID: Int64 = 1
     private var tickTask: Task<Void, Never>?
     private var stopped = false
-    /// Node outputs not yet performed, in the order the node returned
-    /// them (a reply can make a connection send the next request, whose
-    /// output must wait for the rest of the current one).
-    private var outputs: [DynamoOutput] = []
-    private var performing = false
+    /// Node outputs whose messages and replies wait for their records, in
+    /// the order the node returned them, each with the number of log
+    /// appends that must be written first (its own and every earlier one).
+    private var waiting: Deque<(appends: UInt64, output: DynamoOutput)> = []
+    /// Log appends issued, and the most reported written (synced with
+    /// `always`); appends complete in order.
+    private var appends: UInt64 = 0
+    private var writtenAppends: UInt64 = 0
+    /// Appends covered by the last background sync requested (`everysec`).
+    private var syncRequestedAppends: UInt64 = 0
+    private var syncTask: Task<Void, Never>?
+    /// True while ``release()`` runs further up the stack (a reply can make
+    /// a connection send the next request, whose output must wait for the
+    /// rest of the current one).
+    private var releasing = false
 
     /// The store's settings on a real network: the simulator's 10 ms ticks,
     /// with time limits sized for a loaded machine rather than a simulated
@@ -89,12 +110,14 @@ actor AvailableStore {
     }
 
     /// Creates the store of `member` on a ring of `members`, resuming the
-    /// actor epoch recorded in `dataDirectory`.
-    /// - Throws: `ServerConfigurationError` when the ring cannot be built
-    ///   or the epoch file cannot be read.
+    /// copies, hints and pending writes replayed from `dataDirectory`'s
+    /// store log and the actor epoch recorded there.
+    /// - Throws: `ServerConfigurationError` when the ring cannot be built,
+    ///   the epoch file cannot be read, or the store log cannot be
+    ///   recovered (naming the file and offset of the damage).
     init(
-        member: MemberID, members: [MemberID], dataDirectory: String, settings: RedisSettings, logger: Logger,
-        send: @escaping @Sendable (MemberID, DynamoMessage) -> Void
+        member: MemberID, members: [MemberID], dataDirectory: String, appendFsync: AppendFsync = .default,
+        settings: RedisSettings, logger: Logger, send: @escaping @Sendable (MemberID, DynamoMessage) -> Void
     ) throws {
         let dynamoSettings = Self.dynamoSettings(memberCount: members.count)
         let ring: Ring
@@ -104,9 +127,28 @@ actor AvailableStore {
             throw ServerConfigurationError.invalid("the available store's ring: \(error)")
         }
         let epochFile = StoreEpochFile(directory: dataDirectory)
-        var stored = StoredState()
-        stored.actorEpoch = try epochFile.load()
+        let epoch = try epochFile.load()
+        let opened: StoreLog.Opened
+        do {
+            opened = try StoreLog.open(dataDirectory: dataDirectory, appendFsync: appendFsync)
+        } catch {
+            throw ServerConfigurationError.invalid("the available store's log in \(dataDirectory)/\(StoreLog.directoryName): \(error)")
+        }
+        if let torn = opened.tornTail {
+            logger.warning(
+                "trimmed a torn tail from the available store's log",
+                metadata: ["file": "\(torn.file)", "offset": "\(torn.offset)", "reason": "\(torn.reason)"])
+        }
+        logger.info(
+            "replayed the available store",
+            metadata: [
+                "keys": "\(opened.state.objects.count)", "hints": "\(opened.state.hints.values.reduce(0) { $0 + $1.count })",
+                "records": "\(opened.replayedRecords)", "appendfsync": "\(appendFsync.rawValue)",
+            ])
+        var stored = opened.state
+        stored.actorEpoch = epoch
         self.epochFile = epochFile
+        storeLog = opened.log
         node = DynamoNode(member: member, ring: ring, settings: dynamoSettings, stored: stored, seed: UInt64.random(in: 0...UInt64.max))
         self.settings = settings
         self.logger = logger
@@ -130,14 +172,30 @@ actor AvailableStore {
                 await self.tick()
             }
         }
+        if storeLog.appendFsync == .everysec {
+            syncTask = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    guard let self else { return }
+                    await self.syncInBackground()
+                }
+            }
+        }
     }
 
-    /// Stops ticking and closes every connection.
+    /// Stops ticking, closes every connection, and closes the store log
+    /// (waiting for a snapshot being written, and syncing what is written).
     func stop() {
         stopped = true
         tickTask?.cancel()
         tickTask = nil
+        syncTask?.cancel()
+        syncTask = nil
         for id in Array(clients.keys) { finish(id) }
+        if !storeLogClosed {
+            storeLogClosed = true
+            storeLog.close()
+        }
     }
 
     // MARK: Peer messages and time
@@ -244,7 +302,7 @@ actor AvailableStore {
             routed.id = nextRequestID
             nextRequestID += 1
             routes[routed.id] = (id, request.id)
-            outputs.append(node.onClientRequest(routed, now: now))
+            submit(node.onClientRequest(routed, now: now))
         }
         if !output.bytes.isEmpty, let client = clients[id], !client.closed {
             clients[id]!.queuedBytes += output.bytes.count
@@ -253,44 +311,99 @@ actor AvailableStore {
         if output.closes { finish(id) }
         closeIfDone(id)
         wakeReader(id)
-        performQueuedOutputs()
+        release()
     }
 
     private func performOrStop(_ output: DynamoOutput) {
-        outputs.append(output)
-        performQueuedOutputs()
+        submit(output)
+        release()
     }
 
-    /// Performs the queued node outputs in order, unless already doing so
-    /// further up the stack.
-    private func performQueuedOutputs() {
-        guard !performing, !outputs.isEmpty else { return }
-        performing = true
-        defer {
-            performing = false
-            outputs.removeAll(keepingCapacity: true)
-        }
+    /// Makes a node output's records durable as far as `appendfsync`
+    /// asks (the epoch synced now, the rest appended to the log) and
+    /// queues its messages and replies behind them. Called right after
+    /// every node input, so the log holds the records in the node's order
+    /// and the node's state is always the replay of what was appended.
+    private func submit(_ output: DynamoOutput) {
         do {
-            var index = 0
-            while index < outputs.count {
-                try perform(outputs[index])
-                index += 1
+            for record in output.records {
+                if case .actorEpoch(let epoch) = record { try epochFile.save(epoch) }
             }
         } catch {
             // Invariant: a dot never leaves a member before the epoch that
             // makes it unique is durable. A member that cannot record it
             // must not go on.
-            logger.critical("cannot record the available store's actor epoch; stopping", metadata: ["error": "\(error)"])
-            fatalError("cannot record the available store's actor epoch: \(error)")
+            stopOnStorageFailure("cannot record the available store's actor epoch", error)
+        }
+        if !storeLogClosed {
+            let appended = storeLog.append(output.records) { [weak self] result in
+                Task { await self?.written(result) }
+            }
+            if appended { appends += 1 }
+        }
+        if !output.messages.isEmpty || !output.replies.isEmpty || !output.notes.isEmpty {
+            waiting.append((appends, output))
+        }
+        if !storeLogClosed, storeLog.wantsSnapshot {
+            let logger = self.logger
+            storeLog.snapshot(node.storedState) { error in
+                if let error {
+                    logger.error("cannot snapshot the available store; the log keeps growing", metadata: ["error": "\(error)"])
+                }
+            }
         }
     }
 
-    /// Performs one node output in the order `DynamoOutput` documents: the
-    /// epoch record first (synced), then messages and replies.
-    private func perform(_ output: DynamoOutput) throws {
-        for record in output.records {
-            if case .actorEpoch(let epoch) = record { try epochFile.save(epoch) }
+    /// One more log append is written (appends complete in order, so
+    /// every earlier one is too): release what waited for it.
+    private func written(_ result: Result<Void, Storage.StorageError>) {
+        if case .failure(let error) = result {
+            guard !stopped else { return }
+            stopOnStorageFailure("cannot write the available store's log", error)
         }
+        writtenAppends += 1
+        release()
+    }
+
+    /// `everysec`: syncs what was written since the last sync, off the
+    /// actor (the log's writer thread does it between batches).
+    private func syncInBackground() {
+        guard !stopped, !storeLogClosed, syncRequestedAppends < appends else { return }
+        syncRequestedAppends = appends
+        storeLog.sync { [weak self] result in
+            guard case .failure(let error) = result else { return }
+            Task { await self?.syncFailed(error) }
+        }
+    }
+
+    private func syncFailed(_ error: Storage.StorageError) {
+        guard !stopped else { return }
+        stopOnStorageFailure("cannot sync the available store's log", error)
+    }
+
+    /// After a failed write or sync the page cache can no longer be
+    /// trusted (docs/storage.md): a member that went on could acknowledge
+    /// what a restart forgets. It stops; a restart recovers from the disk.
+    private func stopOnStorageFailure(_ what: String, _ error: any Error) -> Never {
+        logger.critical("\(what); stopping", metadata: ["error": "\(error)"])
+        fatalError("\(what): \(error)")
+    }
+
+    /// Performs, in order, the waiting outputs whose records are written,
+    /// unless already doing so further up the stack.
+    private func release() {
+        guard !releasing else { return }
+        releasing = true
+        defer { releasing = false }
+        while let first = waiting.first, first.appends <= writtenAppends {
+            waiting.removeFirst()
+            if !stopped { perform(first.output) }
+        }
+    }
+
+    /// Sends one node output's messages and replies, once its records are
+    /// written (``release()``).
+    private func perform(_ output: DynamoOutput) {
         for envelope in output.messages { send(envelope.to, envelope.message) }
         for reply in output.replies {
             guard let route = routes.removeValue(forKey: reply.id), clients[route.connection] != nil else { continue }

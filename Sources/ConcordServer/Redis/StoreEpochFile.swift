@@ -8,8 +8,9 @@ import Darwin
 /// (`.dynamo-actor-epoch`, the epoch as decimal text; hidden, as the
 /// storage recovery expects of files that are not its own).
 ///
-/// The store keeps its copies in memory, but the epoch must survive a
-/// crash: a member restarted on an epoch it used before would mint dots
+/// The store's copies go to its log (`StoreLog`), synced as
+/// `--redis-appendfsync` says; the epoch must survive any crash, whatever
+/// that setting: a member restarted on an epoch it used before would mint dots
 /// that name earlier writes (docs/dynamo.md, "Actors and epochs"). The
 /// file is written to a temporary name, synced, renamed over the old one,
 /// and the directory synced, before the member sends anything in the new
