@@ -302,6 +302,10 @@ public actor ConcordNode {
         guard let token = RequestCredentials.token else {
             return RequestCredentials.certificateUser.map { AuthCaller(name: $0, revision: core.authStore.revision) }
         }
+        if let jwt = configuration.jwtTokens {
+            guard let caller = jwt.verify(token, nowSeconds: JWTTokens.wallClockSeconds()) else { throw .invalidAuthToken }
+            return caller
+        }
         guard let caller = core.caller(forToken: token, nowMilliseconds: nowMilliseconds) else { throw .invalidAuthToken }
         return caller
     }
