@@ -149,6 +149,32 @@ import Testing
         }
     }
 
+    /// An auth command is checked for root when applied: a member that has
+    /// not applied the revoke of a user's root role cannot let that user
+    /// manage the store (etcd 3.4's `IsAdminPermitted` in its applier).
+    @Test func anAuthCommandThroughALaggingMemberIsCheckedForRootWhenApplied() throws {
+        var cluster = CoreCluster()
+        let leader = cluster.electLeader()
+        let lagging = cluster.ids.first { $0 != leader }!
+        enable(&cluster, at: leader)
+        var revision = cluster.cores[leader]!.authStore.revision
+        let root = AuthCaller(name: "root", revision: revision)
+        #expect(cluster.ask(.auth(.userGrantRole(user: "alice", role: "root")), to: leader, caller: root)?.isSuccess == true)
+        cluster.tick(5)
+        revision = cluster.cores[lagging]!.authStore.revision
+        let alice = AuthCaller(name: "alice", revision: revision)
+        cluster.isolated.insert(lagging)
+        #expect(cluster.ask(.auth(.userRevokeRole(user: "alice", role: "root")), to: leader, caller: root)?.isSuccess == true)
+        cluster.isolated.remove(lagging)
+        let command = cluster.send(.auth(.roleAdd(name: "sneaky")), to: lagging, caller: alice)
+        cluster.settle()
+        let answered = cluster.tick(until: { $0.replies[command] != nil })
+        #expect(answered, "the command is answered")
+        #expect(cluster.replies[command]?.failure == .auth(.permissionDenied), "\(String(describing: cluster.replies[command]?.result))")
+        cluster.tick(5)
+        for member in cluster.ids { #expect(cluster.cores[member]!.authStore.roles["sneaky"] == nil, "n\(member) has no such role") }
+    }
+
     /// A linearizable read through a member that has not applied an
     /// acknowledged permission change is checked once its read index is
     /// applied, which includes the change.

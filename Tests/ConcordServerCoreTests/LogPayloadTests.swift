@@ -45,6 +45,24 @@ import Testing
         }
     }
 
+    @Test func aCheckedAuthCommandRoundTripsWithAndWithoutACaller() throws {
+        let commands: [AuthCommand] = [.enable, .roleAdd(name: "reader"), .userGrantRole(user: "alice", role: "reader")]
+        for command in commands {
+            for caller in [nil, AuthCaller(name: "root", revision: 4)] {
+                let payload = LogPayload.checkedAuth(Self.id, caller, command)
+                let bytes = payload.encoded()
+                #expect(try LogPayload(decoding: bytes) == payload)
+                for length in 0..<bytes.count {
+                    #expect(throws: WireError.self, "prefix of \(length) bytes") { try LogPayload(decoding: Array(bytes.prefix(length))) }
+                }
+                #expect(throws: WireError.self) { try LogPayload(decoding: bytes + [0]) }
+            }
+        }
+        var bytes = LogPayload.checkedAuth(Self.id, nil, .enable).encoded()
+        bytes[LogPayload.headerBytes] = 7
+        #expect(throws: WireError.invalid("checked auth command: caller flag 7")) { try LogPayload(decoding: bytes) }
+    }
+
     @Test func aCheckedStoreCommandWithABadCallerIsRefused() {
         var bytes = LogPayload.checkedStore(Self.id, nil, .lease(.revoke(id: 1))).encoded()
         bytes[LogPayload.headerBytes] = 2
@@ -65,7 +83,7 @@ import Testing
     }
 
     @Test func anUnknownKindIsRefused() {
-        for kind: UInt8 in [0, 5, 99] {
+        for kind: UInt8 in [0, 6, 99] {
             var bytes = LogPayload.store(Self.id, .lease(.revoke(id: 1))).encoded()
             bytes[1] = kind
             #expect(throws: WireError.invalid("unknown log payload kind \(kind)")) { try LogPayload(decoding: bytes) }

@@ -78,6 +78,12 @@ extension ServerCore {
                 return answerProposal(id, .failure(.auth(refusal)), &output)
             }
             applyStore(id, command, &output)
+        case .checkedAuth(let id, let caller, let command):
+            // Root is needed, judged by the store as this entry finds it.
+            if let refusal = auth.refusal(.auth(command), caller: caller) {
+                return answerProposal(id, .failure(.auth(refusal)), &output)
+            }
+            applyAuth(id, command, &output)
         }
     }
 

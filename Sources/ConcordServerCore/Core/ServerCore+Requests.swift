@@ -63,14 +63,11 @@ extension ServerCore {
     mutating func dispatch(
         _ id: ClientRequestID, _ request: ClientRequest, caller: AuthCaller?, deadline: Int64, _ output: inout ServerOutput
     ) {
-        // Only auth commands are checked on arrival. Reads are checked
-        // when answered, after their ReadIndex round; writes and lease
-        // revokes when applied (`applyRefusal`): etcd 3.4's moments, at
+        // Nothing is checked on arrival. Reads are checked when answered,
+        // after their ReadIndex round; writes, lease revokes and auth
+        // commands when applied (`applyRefusal`): etcd 3.4's moments, at
         // which this member's store has every change acknowledged before
         // the request arrived, however far behind the member was.
-        if case .auth = request, let refusal = auth.refusal(request, caller: caller) {
-            return fail(id, .auth(refusal), &output)
-        }
         if request.needsLeader && engine.leader == nil && !readsLocally(request) {
             parked.append(ParkedRequest(client: id, request: request, caller: caller, deadline: deadline))
             return
@@ -121,13 +118,14 @@ extension ServerCore {
         case .moveLeader(let target):
             moveLeader(id, to: target, deadline: deadline, &output)
         case .auth(let command):
-            // Decided when applied, in log order, as etcd decides it: this
-            // member's copy of the auth store may not have applied an
-            // earlier command yet (etcdctl's `auth enable` adds the root
-            // role through one member and retries the enable through the
-            // next), so a check here could refuse what the log accepts.
-            // A command that fails when applied changes nothing.
-            proposeAuth(command, client: id, deadline: deadline, &output)
+            // Checked for root and decided when applied, in log order, as
+            // etcd decides it: this member's copy of the auth store may not
+            // have applied an earlier command yet (etcdctl's `auth enable`
+            // adds the root role through one member and retries the enable
+            // through the next, and a root role just revoked may not be
+            // revoked here yet), so a check here could judge otherwise
+            // than the log. A command that fails when applied changes nothing.
+            proposeAuth(command, caller: caller, client: id, deadline: deadline, &output)
         case .authQuery(let query):
             startRead(PendingRead(client: id, query: .auth(query, caller)), deadline: deadline, &output)
         }
@@ -189,9 +187,11 @@ extension ServerCore {
     }
 
     /// Queues an auth command for the next flush.
-    private mutating func proposeAuth(_ command: AuthCommand, client: ClientRequestID, deadline: Int64, _ output: inout ServerOutput) {
+    private mutating func proposeAuth(
+        _ command: AuthCommand, caller: AuthCaller?, client: ClientRequestID, deadline: Int64, _ output: inout ServerOutput
+    ) {
         let proposal = ProposalID(proposer: memberID, request: takeRequestNumber())
-        let data = LogPayload.auth(proposal, command).encoded()
+        let data = LogPayload.checkedAuth(proposal, caller, command).encoded()
         guard data.count <= configuration.requestBytesMax else { return fail(client, .kv(.requestTooLarge), &output) }
         proposals[proposal.request] = PendingProposal(purpose: .client(client), data: data, deadline: deadline)
         queuedProposals.append(proposal.request)

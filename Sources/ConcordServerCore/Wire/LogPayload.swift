@@ -40,11 +40,15 @@ public enum LogPayload: Sendable, Hashable {
     /// against the auth store when applied, as etcd 3.4 checks writes
     /// with the `AuthInfo` in the request header.
     case checkedStore(ProposalID, AuthCaller?, StoreCommand)
+    /// A client's change to the auth store with the caller it is made as:
+    /// checked for root when applied, as etcd 3.4's `IsAdminPermitted`
+    /// in its applier.
+    case checkedAuth(ProposalID, AuthCaller?, AuthCommand)
 
     /// The id of the proposal the payload carries.
     public var proposalID: ProposalID {
         switch self {
-        case .store(let id, _), .member(let id, _), .auth(let id, _), .checkedStore(let id, _, _): id
+        case .store(let id, _), .member(let id, _), .auth(let id, _), .checkedStore(let id, _, _), .checkedAuth(let id, _, _): id
         }
     }
 
@@ -60,19 +64,21 @@ public enum LogPayload: Sendable, Hashable {
         case member = 2
         case auth = 3
         case checkedStore = 4
+        case checkedAuth = 5
     }
 
     /// The payload's bytes.
     ///
     /// Layout: version byte (2), kind byte (1 store, 2 member, 3 auth,
-    /// 4 checked store), proposer and request id (8 bytes each,
+    /// 4 checked store, 5 checked auth), proposer and request id (8 bytes each,
     /// little-endian), then the body: a store command as
     /// `StoreCommand.encoded()` writes it, to the end; a member command as
     /// `MemberCommand.write(to:)` writes it; an auth command as
     /// `AuthCommand.write(to:)` writes it; a checked store command as its
     /// caller (a byte, 0 for none or 1, then the name as a 4-byte length
     /// and UTF-8 bytes and the auth revision in 8 bytes) and then the
-    /// store command, to the end.
+    /// store command, to the end; a checked auth command as its caller, the
+    /// same way, and then the auth command.
     public func encoded() -> [UInt8] {
         switch self {
         case .store(let id, let command):
@@ -93,6 +99,12 @@ public enum LogPayload: Sendable, Hashable {
             return writer.bytes
         case .checkedStore(let id, let caller, let command):
             return Self.encodedCheckedStore(id, caller: caller, commandBytes: command.encoded())
+        case .checkedAuth(let id, let caller, let command):
+            var writer = BinaryWriter(capacity: 128)
+            Self.writeHeader(.checkedAuth, id, to: &writer)
+            Self.writeCaller(caller, to: &writer)
+            command.write(to: &writer)
+            return writer.bytes
         }
     }
 
@@ -101,6 +113,12 @@ public enum LogPayload: Sendable, Hashable {
     static func encodedCheckedStore(_ id: ProposalID, caller: AuthCaller?, commandBytes: [UInt8]) -> [UInt8] {
         var writer = BinaryWriter(capacity: headerBytes + 1 + (caller.map { 12 + $0.name.utf8.count } ?? 0) + commandBytes.count)
         writeHeader(.checkedStore, id, to: &writer)
+        writeCaller(caller, to: &writer)
+        writer.writeRaw(commandBytes)
+        return writer.bytes
+    }
+
+    private static func writeCaller(_ caller: AuthCaller?, to writer: inout BinaryWriter) {
         if let caller {
             writer.writeByte(1)
             AuthCommand.writeText(caller.name, &writer)
@@ -108,8 +126,14 @@ public enum LogPayload: Sendable, Hashable {
         } else {
             writer.writeByte(0)
         }
-        writer.writeRaw(commandBytes)
-        return writer.bytes
+    }
+
+    private static func readCaller(_ reader: inout BinaryReader, of what: String) throws(WireError) -> AuthCaller? {
+        switch try reader.wireByte() {
+        case 0: return nil
+        case 1: return AuthCaller(name: try AuthCommand.readText(&reader), revision: try reader.wireUInt64())
+        case let flag: throw .invalid("\(what): caller flag \(flag)")
+        }
     }
 
     private static func writeHeader(_ kind: Kind, _ id: ProposalID, to writer: inout BinaryWriter) {
@@ -143,17 +167,16 @@ public enum LogPayload: Sendable, Hashable {
             self = .auth(id, try AuthCommand(reading: &reader))
             try reader.wireEnd("auth command")
         case .checkedStore:
-            let caller: AuthCaller?
-            switch try reader.wireByte() {
-            case 0: caller = nil
-            case 1: caller = AuthCaller(name: try AuthCommand.readText(&reader), revision: try reader.wireUInt64())
-            case let flag: throw .invalid("checked store command: caller flag \(flag)")
-            }
+            let caller = try Self.readCaller(&reader, of: "checked store command")
             do {
                 self = .checkedStore(id, caller, try StoreCommand(decoding: Array(reader.readRest())))
             } catch {
                 throw .invalid("checked store command: \(error)")
             }
+        case .checkedAuth:
+            let caller = try Self.readCaller(&reader, of: "checked auth command")
+            self = .checkedAuth(id, caller, try AuthCommand(reading: &reader))
+            try reader.wireEnd("checked auth command")
         }
     }
 }
