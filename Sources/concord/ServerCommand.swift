@@ -136,6 +136,11 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(name: .customLong("peer-client-cert-auth"), help: "Refuse peers without a certificate signed by --peer-trusted-ca-file.")
     var peerClientCertAuth = false
 
+    @Option(
+        name: .customLong("auth-token"),
+        help: "simple (the default), or jwt,pub-key=PATH,priv-key=PATH,sign-method=ES256|RS256[,ttl=5m] as etcd spells it.")
+    var authToken = "simple"
+
     func run() async throws {
         ShutdownWatchdog.start(command: "concord server")
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -218,6 +223,7 @@ struct ServerCommand: AsyncParsableCommand {
                 throw ServerConfigurationError.invalid("--election-timeout must be at least twice --heartbeat-interval")
             }
             configuration.electionTimeoutTicks = electionTimeout / heartbeatInterval
+            if let options = try JWTTokens.parseOption(authToken) { configuration.jwtTokens = try JWTTokens(options) }
             if let files = try Self.tlsFiles(
                 certificate: certFile, key: keyFile, trustedCA: trustedCAFile, clientCertificateRequired: clientCertAuth, prefix: "")
             {

@@ -186,6 +186,9 @@ extension ProcessClusterTests {
             // Revoking a lease needs write permission on every key attached to it.
             let lease = try ProcessCluster.grantedLeaseID(try await cluster.etcdctlOK(["--user=root:rootpw", "lease", "grant", "100"]))
             _ = try await cluster.etcdctlOK(["--user=root:rootpw", "put", "--lease=\(lease)", "d", "v"])
+            // Nor may carol attach a key of hers to that lease (etcd's checkLeasePuts on Put).
+            let attach = try await cluster.etcdctl(["--user=carol:carolpw", "put", "--lease=\(lease)", "c/leased", "v"])
+            #expect(AuthStep.observed(attach).error == "Error: etcdserver: permission denied")
             let revoke = try await cluster.etcdctl(["--user=carol:carolpw", "lease", "revoke", lease])
             #expect(AuthStep.observed(revoke).error == "Error: failed to revoke lease (etcdserver: permission denied)")
             #expect(try await cluster.etcdctlOK(["--user=root:rootpw", "lease", "revoke", lease]) == "lease \(lease) revoked\n")

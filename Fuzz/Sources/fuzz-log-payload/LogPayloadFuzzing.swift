@@ -2,8 +2,9 @@ import ConcordKV
 import ConcordServerCore
 import FuzzSupport
 
-/// A log entry as every replica decodes it (`LogPayload`: a store command or
-/// a member change, with its proposal id): decoding refuses bad bytes with an
+/// A log entry as every replica decodes it (`LogPayload`: a store command,
+/// a member change, an auth command, or a client's store command with its
+/// caller, with its proposal id): decoding refuses bad bytes with an
 /// error; what decodes encodes back to the same bytes' meaning.
 enum LogPayloadFuzzing: FuzzTarget {
     static func check(_ bytes: [UInt8]) {
@@ -22,6 +23,8 @@ enum LogPayloadFuzzing: FuzzTarget {
             .member(id, .remove(id: 9)),
             .member(id, .update(id: 9, peerURLs: ["http://a:1", "http://b:2"])),
             .member(id, .publish(id: 9, name: "n9", clientURLs: ["http://127.0.0.1:2379"])),
+            .checkedStore(id, AuthCaller(name: "alice", revision: 9), .kv(.put(PutRequest(key: Array("k".utf8), value: Array("v".utf8), lease: 7)))),
+            .checkedStore(id, nil, .kv(.deleteRange(DeleteRangeRequest(key: Array("a".utf8), rangeEnd: Array("b".utf8))))),
         ]
         return payloads.map { $0.encoded() }
     }

@@ -19,12 +19,17 @@ extension ConcordNode {
         return (result, reply)
     }
 
-    /// Issues a simple token for a user whose password was checked
+    /// Issues a token for a user whose password was checked: a JWT with
+    /// `--auth-token jwt,…`; otherwise a simple token
     /// against `credentials`: 16 random letters from swift-crypto's
     /// secure generator, a dot and a sequence number, as etcd's look. The
     /// token is assigned through the log, so every member knows it; this
     /// returns once this member applied it.
     func issueToken(for name: String, _ credentials: AuthCredentials) async throws -> String {
+        if let jwt = configuration.jwtTokens {
+            // Signed here, verified by every member with the public key.
+            return jwt.sign(user: name, revision: credentials.revision, nowSeconds: JWTTokens.wallClockSeconds())
+        }
         let key = SymmetricKey(size: .bits128)
         let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
         let text = key.withUnsafeBytes { bytes in String(bytes.map { letters[Int($0) % letters.count] }) }

@@ -71,7 +71,8 @@ final class ConcordServerTransport: ServerTransport {
         (events, sink) = AsyncStream<ListenerEvent>.makeStream()
         self.configuration = .init(
             directMethods: directMethods, messageBytesMax: messageBytesMax,
-            connectionWindowBytes: 8 * 1024 * 1024, streamWindowBytes: 1024 * 1024, concurrentStreamsMax: concurrentStreamsMax)
+            connectionWindowBytes: 8 * 1024 * 1024, streamWindowBytes: 1024 * 1024, concurrentStreamsMax: concurrentStreamsMax,
+            certificateNamesUser: tls?.files.clientCertificateRequired ?? false)
         self.bound = group.any().makePromise()
     }
 
@@ -157,7 +158,11 @@ final class ConcordServerTransport: ServerTransport {
             for await event in events {
                 switch event {
                 case .call(let call):
-                    group.addTask { await streamHandler(call.stream, call.context) }
+                    group.addTask {
+                        await RequestCredentials.$certificateUser.withValue(call.certificateUser) {
+                            await streamHandler(call.stream, call.context)
+                        }
+                    }
                 case .connection(let channel):
                     group.addTask { try? await channel.closeFuture.get() }
                 }

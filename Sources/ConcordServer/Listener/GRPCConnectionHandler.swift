@@ -3,6 +3,8 @@ import GRPCCore
 import NIOCore
 import NIOHPACK
 import NIOHTTP2
+import NIOSSL
+import ConcordTransport
 
 /// A unary method answered on the connection itself: the request message's
 /// bytes in, the response message's bytes out. Errors thrown become the
@@ -17,6 +19,10 @@ struct DirectUnaryMethod: Sendable {
 struct ForwardedCall: Sendable {
     let stream: RPCStream<RPCAsyncSequence<RPCRequestPart<[UInt8]>, any Error>, RPCWriter<RPCResponsePart<[UInt8]>>.Closable>
     let context: ServerContext
+    /// The common name of the connection's verified client certificate,
+    /// when client certificates name users (see
+    /// `GRPCConnectionHandler.Configuration.certificateNamesUser`).
+    let certificateUser: String?
 }
 
 /// One client connection's gRPC calls over HTTP/2 frames, without a child
@@ -44,6 +50,10 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         /// `--max-concurrent-streams`); one more is refused with RST_STREAM
         /// REFUSED_STREAM.
         var concurrentStreamsMax: Int = 4096
+        /// True with `--client-cert-auth`: the subject common name of the
+        /// client's verified certificate is the user of calls that send no
+        /// token, as in etcd.
+        var certificateNamesUser = false
     }
 
     private enum Call {
@@ -69,6 +79,8 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     private var calls: [HTTP2StreamID: Call] = [:]
     /// The `token` metadata of direct calls that sent one.
     private var tokens: [HTTP2StreamID: String] = [:]
+    /// The certificate user of direct calls, while the connection has one.
+    private var certificateUsers: [HTTP2StreamID: String] = [:]
     private var windowConsumed: [HTTP2StreamID: Int] = [:]
     /// Every stream the client opened that is not closed yet, answered or
     /// not (a stream counts towards the limit until HTTP/2 closes it).
@@ -84,6 +96,9 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
     private var writesWhileDraining = 0
     private var localPeer = ""
     private var remotePeer = ""
+    /// The client certificate's common name, read at the first call; the
+    /// outer optional is nil until then.
+    private var certificateUser: String??
 
     private static let responseHeaders: HPACKHeaders = [":status": "200", "content-type": "application/grpc"]
     private static let okTrailers: HPACKHeaders = ["grpc-status": "0"]
@@ -134,6 +149,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         calls.removeAll()
         openStreams.removeAll()
         tokens.removeAll()
+        certificateUsers.removeAll()
         windowConsumed.removeAll()
         for (_, call) in open { Self.abandon(call, reason: "connection closed") }
         context.fireChannelInactive()
@@ -144,6 +160,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             // The stream is gone (reset by the client, or closed both ways).
             tokens.removeValue(forKey: closed.streamID)
             openStreams.remove(closed.streamID)
+            certificateUsers.removeValue(forKey: closed.streamID)
             if let call = calls.removeValue(forKey: closed.streamID) {
                 Self.abandon(call, reason: "stream closed by the client")
             }
@@ -204,8 +221,10 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             respondStatus(streamID, code: .unimplemented, message: "compression \(encoding) is not supported")
             return
         }
+        let certificateUser = connectionCertificateUser()
         if let direct = configuration.directMethods[path] {
             if let token = headers.first(name: "token") { tokens[streamID] = token }
+            if let certificateUser { certificateUsers[streamID] = certificateUser }
             calls[streamID] = .direct(direct, GRPCMessageDeframer(messageBytesMax: configuration.messageBytesMax), message: nil)
             if endStream { endOfRequest(streamID) }
             return
@@ -223,7 +242,8 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             stream: RPCStream(
                 descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: inbound),
                 outbound: RPCWriter.Closable(wrapping: writer)),
-            context: ServerContext(descriptor: descriptor, remotePeer: remotePeer, localPeer: localPeer, cancellation: cancellation))
+            context: ServerContext(descriptor: descriptor, remotePeer: remotePeer, localPeer: localPeer, cancellation: cancellation),
+            certificateUser: certificateUser)
         continuation.yield(.metadata(Self.metadata(headers)))
         calls[streamID] = .forwarded(Forwarded(
             deframer: GRPCMessageDeframer(messageBytesMax: configuration.messageBytesMax),
@@ -294,8 +314,11 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let promise = context.eventLoop.makePromise(of: [UInt8].self)
         let token = tokens.removeValue(forKey: streamID)
+        let certificateUser = certificateUsers.removeValue(forKey: streamID)
         promise.completeWithTask {
-            try await RequestCredentials.$token.withValue(token) { try await method.handle(message) }
+            try await RequestCredentials.$certificateUser.withValue(certificateUser) {
+                try await RequestCredentials.$token.withValue(token) { try await method.handle(message) }
+            }
         }
         promise.futureResult.whenComplete { result in
             handler.value.finishDirect(streamID, result)
@@ -495,6 +518,24 @@ final class GRPCConnectionHandler: ChannelInboundHandler {
             }
         }
         return metadata
+    }
+
+    /// The common name of the client's verified certificate, read once per
+    /// connection: nil unless `certificateNamesUser`, without TLS, without
+    /// a client certificate, or when its subject names no single user
+    /// (then calls without a token are refused as anonymous ones are).
+    /// The handshake is over by the first call: HTTP/2 frames follow it.
+    private func connectionCertificateUser() -> String? {
+        if let certificateUser { return certificateUser }
+        var found: String?
+        if configuration.certificateNamesUser, let context,
+            let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+            let certificate = tls.peerCertificate
+        {
+            found = try? CertificateSubject.commonName(of: certificate)
+        }
+        certificateUser = .some(found)
+        return found
     }
 
     private static func padded(_ base64: String) -> String {

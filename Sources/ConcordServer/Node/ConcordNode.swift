@@ -292,12 +292,22 @@ public actor ConcordNode {
         }
     }
 
-    /// The caller the current call's token names: nil without a token or
-    /// while auth is disabled (etcd then ignores tokens).
+    /// The caller the current call's token names; without a token, the
+    /// common name of the client's verified certificate with
+    /// `--client-cert-auth` (etcd's `AuthInfoFromTLS`), checked against the
+    /// store as it is now; nil without either, or while auth is disabled
+    /// (etcd then ignores tokens).
     /// - Throws: `AuthError.invalidAuthToken` for a token this member did
     ///   not issue, or one that expired or whose user changed.
     func caller() throws(AuthError) -> AuthCaller? {
-        guard core.authStore.isEnabled, let token = RequestCredentials.token else { return nil }
+        guard core.authStore.isEnabled else { return nil }
+        guard let token = RequestCredentials.token else {
+            return RequestCredentials.certificateUser.map { AuthCaller(name: $0, revision: core.authStore.revision) }
+        }
+        if let jwt = configuration.jwtTokens {
+            guard let caller = jwt.verify(token, nowSeconds: JWTTokens.wallClockSeconds()) else { throw .invalidAuthToken }
+            return caller
+        }
         guard let caller = core.caller(forToken: token, nowMilliseconds: nowMilliseconds) else { throw .invalidAuthToken }
         return caller
     }

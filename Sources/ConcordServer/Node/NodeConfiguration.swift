@@ -61,6 +61,9 @@ public struct NodeConfiguration: Sendable {
     /// `--peer-key-file`, `--peer-trusted-ca-file`, `--peer-client-cert-auth`);
     /// nil for plaintext.
     public var peerTLS: ReloadingTLSContext?
+    /// JWT tokens (`--auth-token jwt,…`); nil for etcd's simple tokens,
+    /// the default.
+    public var jwtTokens: JWTTokens?
 
     /// The wall-clock length of one Raft tick, in milliseconds.
     public var tickMilliseconds: Int = 50

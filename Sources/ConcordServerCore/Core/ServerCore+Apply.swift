@@ -72,6 +72,60 @@ extension ServerCore {
         case .store(let id, let command): applyStore(id, command, &output)
         case .member(let id, let command): applyMember(id, command, index: entry.index, &output)
         case .auth(let id, let command): applyAuth(id, command, &output)
+        case .checkedStore(let id, let caller, let command):
+            if let refusal = applyRefusal(command, caller) {
+                // Refused in log order on every member alike: nothing changes.
+                return answerProposal(id, .failure(.auth(refusal)), &output)
+            }
+            applyStore(id, command, &output)
+        case .checkedAuth(let id, let caller, let command):
+            // Root is needed, judged by the store as this entry finds it.
+            if let refusal = auth.refusal(.auth(command), caller: caller) {
+                return answerProposal(id, .failure(.auth(refusal)), &output)
+            }
+            applyAuth(id, command, &output)
+        }
+    }
+
+    /// Why `caller` may not make a client's write or lease revoke, judged
+    /// by the auth store as this entry finds it, as etcd 3.4's
+    /// `authApplierV3` does: the caller's auth revision must not be older
+    /// than the store's (`revision of auth store is old`), a write needs
+    /// its permissions (`AuthStore.refusal`), a put that attaches its key
+    /// to a lease needs write permission on every key already attached to
+    /// that lease, and revoking a lease needs write permission on every
+    /// key attached to it (etcd's `checkLeasePuts`: a user must not attach
+    /// a key to a lease it could not revoke).
+    func applyRefusal(_ command: StoreCommand, _ caller: AuthCaller?) -> AuthError? {
+        guard auth.isEnabled else { return nil }
+        switch command {
+        case .kv(let kv):
+            if let refusal = auth.refusal(.write(kv), caller: caller) { return refusal }
+            if case .put(let put) = kv, put.lease != 0 { return leaseKeysRefusal(put.lease, caller) }
+            return nil
+        case .lease(.revoke(let leaseID)):
+            return leaseKeysRefusal(leaseID, caller)
+        case .lease(.grant):
+            return nil
+        }
+    }
+
+    /// Why `caller` may not write every key attached to lease `leaseID`:
+    /// nil for a lease without keys, or one that does not exist (applying
+    /// then fails with etcd's lease error), as in etcd.
+    private func leaseKeysRefusal(_ leaseID: Int64, _ caller: AuthCaller?) -> AuthError? {
+        for key in state.leases.keys(leaseID) ?? [] {
+            if let refusal = auth.keyRefusal(caller, .write, key: key, rangeEnd: []) { return refusal }
+        }
+        return nil
+    }
+
+    /// Answers the client waiting for this member's proposal `id`, if any.
+    private mutating func answerProposal(_ id: ProposalID, _ result: Result<ClientAnswer, RequestFailure>, _ output: inout ServerOutput) {
+        guard id.proposer == memberID, let pending = proposals.removeValue(forKey: id.request) else { return }
+        if case .client(let client) = pending.purpose {
+            output.proposalsCommitted += 1
+            reply(client, result, &output)
         }
     }
 

@@ -52,6 +52,10 @@ extension ServerCore {
 
         var client: ClientRequestID
         var query: Query
+        /// Who asks: a range or transaction is checked against the auth
+        /// store once the read's index is applied, just before it is
+        /// answered.
+        var caller: AuthCaller?
     }
 
     // MARK: Dispatch
@@ -59,27 +63,31 @@ extension ServerCore {
     mutating func dispatch(
         _ id: ClientRequestID, _ request: ClientRequest, caller: AuthCaller?, deadline: Int64, _ output: inout ServerOutput
     ) {
-        if let refusal = auth.refusal(request, caller: caller) ?? leaseRefusal(request, caller) {
-            return fail(id, .auth(refusal), &output)
-        }
+        // Nothing is checked on arrival. Reads are checked when answered,
+        // after their ReadIndex round; writes, lease revokes and auth
+        // commands when applied (`applyRefusal`): etcd 3.4's moments, at
+        // which this member's store has every change acknowledged before
+        // the request arrived, however far behind the member was.
         if request.needsLeader && engine.leader == nil && !readsLocally(request) {
             parked.append(ParkedRequest(client: id, request: request, caller: caller, deadline: deadline))
             return
         }
         switch request {
         case .range(let range):
-            if readsLocally(request) { return answerRead(id, .range(range), &output) }
-            startRead(id, .range(range), deadline: deadline, &output)
+            let read = PendingRead(client: id, query: .range(range), caller: caller)
+            if readsLocally(request) { return answerRead(read, &output) }
+            startRead(read, deadline: deadline, &output)
         case .readOnlyTxn(let txn, _):
-            if readsLocally(request) { return answerRead(id, .txn(txn), &output) }
-            startRead(id, .txn(txn), deadline: deadline, &output)
+            let read = PendingRead(client: id, query: .txn(txn), caller: caller)
+            if readsLocally(request) { return answerRead(read, &output) }
+            startRead(read, deadline: deadline, &output)
         case .write(let command):
             do throws(KVError) {
                 try state.store.validate(command)
             } catch {
                 return fail(id, .kv(error), &output)
             }
-            proposeStore(.kv(command), purpose: .client(id), deadline: deadline, &output)
+            proposeStore(.kv(command), purpose: .client(id), checkedAs: .some(caller), deadline: deadline, &output)
         case .leaseGrant(let leaseID, let ttlSeconds):
             let chosen = leaseID != 0 ? leaseID : state.leases.unusedID(using: &random)
             do throws(LeaseError) {
@@ -92,13 +100,13 @@ extension ServerCore {
             if configuration.bugs.contains(.unreplicatedLeaseRevoke) && engine.role == .leader {
                 return revokeLocally(id, leaseID, &output)
             }
-            proposeStore(.lease(.revoke(id: leaseID)), purpose: .client(id), deadline: deadline, &output)
+            proposeStore(.lease(.revoke(id: leaseID)), purpose: .client(id), checkedAs: .some(caller), deadline: deadline, &output)
         case .leaseKeepAlive(let leaseID):
             leaseRequest(id, .keepAlive(leaseID: leaseID), deadline: deadline, &output)
         case .leaseTimeToLive(let leaseID, let keys):
             leaseRequest(id, .timeToLive(leaseID: leaseID, keys: keys), deadline: deadline, &output)
         case .leaseList:
-            startRead(id, .leaseIDs, deadline: deadline, &output)
+            startRead(PendingRead(client: id, query: .leaseIDs), deadline: deadline, &output)
         case .memberAdd(let member):
             addMember(id, member, deadline: deadline, &output)
         case .memberRemove(let memberID):
@@ -110,26 +118,17 @@ extension ServerCore {
         case .moveLeader(let target):
             moveLeader(id, to: target, deadline: deadline, &output)
         case .auth(let command):
-            // Decided when applied, in log order, as etcd decides it: this
-            // member's copy of the auth store may not have applied an
-            // earlier command yet (etcdctl's `auth enable` adds the root
-            // role through one member and retries the enable through the
-            // next), so a check here could refuse what the log accepts.
-            // A command that fails when applied changes nothing.
-            proposeAuth(command, client: id, deadline: deadline, &output)
+            // Checked for root and decided when applied, in log order, as
+            // etcd decides it: this member's copy of the auth store may not
+            // have applied an earlier command yet (etcdctl's `auth enable`
+            // adds the root role through one member and retries the enable
+            // through the next, and a root role just revoked may not be
+            // revoked here yet), so a check here could judge otherwise
+            // than the log. A command that fails when applied changes nothing.
+            proposeAuth(command, caller: caller, client: id, deadline: deadline, &output)
         case .authQuery(let query):
-            startRead(id, .auth(query, caller), deadline: deadline, &output)
+            startRead(PendingRead(client: id, query: .auth(query, caller)), deadline: deadline, &output)
         }
-    }
-
-    /// Why `caller` may not revoke a lease: as etcd's `checkLeasePuts`, it
-    /// needs write permission on every key attached to the lease.
-    private func leaseRefusal(_ request: ClientRequest, _ caller: AuthCaller?) -> AuthError? {
-        guard auth.isEnabled, case .leaseRevoke(let leaseID) = request else { return nil }
-        for key in state.leases.keys(leaseID) ?? [] {
-            if let refusal = auth.keyRefusal(caller, .write, key: key, rangeEnd: []) { return refusal }
-        }
-        return nil
     }
 
     /// Whether a read is answered from the local store at once.
@@ -153,14 +152,28 @@ extension ServerCore {
     // MARK: Proposals
 
     /// Queues a store command for the next flush.
-    mutating func proposeStore(_ command: StoreCommand, purpose: PendingProposal.Purpose, deadline: Int64, _ output: inout ServerOutput) {
+    /// - Parameter caller: For a client's write or lease revoke, the caller
+    ///   it is made as (`.some(nil)` for an anonymous one): the command is
+    ///   then checked against the auth store when applied. `nil` for the
+    ///   member's own commands (an expired lease's revoke) and lease
+    ///   grants, which etcd does not check.
+    mutating func proposeStore(
+        _ command: StoreCommand, purpose: PendingProposal.Purpose, checkedAs caller: AuthCaller?? = nil, deadline: Int64,
+        _ output: inout ServerOutput
+    ) {
         let body = command.encoded()
         guard body.count <= configuration.requestBytesMax else {
             if case .client(let id) = purpose { fail(id, .kv(.requestTooLarge), &output) }
             return
         }
         let proposal = ProposalID(proposer: memberID, request: takeRequestNumber())
-        var pending = PendingProposal(purpose: purpose, data: LogPayload.encodedStore(proposal, commandBytes: body), deadline: deadline)
+        let data =
+            if let caller {
+                LogPayload.encodedCheckedStore(proposal, caller: caller, commandBytes: body)
+            } else {
+                LogPayload.encodedStore(proposal, commandBytes: body)
+            }
+        var pending = PendingProposal(purpose: purpose, data: data, deadline: deadline)
         if configuration.bugs.contains(.acknowledgeBeforeQuorum), engine.role == .leader, case .client(let id) = purpose {
             answerEarly(id, command, &output)
             pending.purpose = .answered
@@ -174,9 +187,11 @@ extension ServerCore {
     }
 
     /// Queues an auth command for the next flush.
-    private mutating func proposeAuth(_ command: AuthCommand, client: ClientRequestID, deadline: Int64, _ output: inout ServerOutput) {
+    private mutating func proposeAuth(
+        _ command: AuthCommand, caller: AuthCaller?, client: ClientRequestID, deadline: Int64, _ output: inout ServerOutput
+    ) {
         let proposal = ProposalID(proposer: memberID, request: takeRequestNumber())
-        let data = LogPayload.auth(proposal, command).encoded()
+        let data = LogPayload.checkedAuth(proposal, caller, command).encoded()
         guard data.count <= configuration.requestBytesMax else { return fail(client, .kv(.requestTooLarge), &output) }
         proposals[proposal.request] = PendingProposal(purpose: .client(client), data: data, deadline: deadline)
         queuedProposals.append(proposal.request)
@@ -296,9 +311,9 @@ extension ServerCore {
 
     // MARK: Reads
 
-    private mutating func startRead(_ id: ClientRequestID, _ query: PendingRead.Query, deadline: Int64, _ output: inout ServerOutput) {
+    private mutating func startRead(_ read: PendingRead, deadline: Int64, _ output: inout ServerOutput) {
         let number = takeRequestNumber()
-        reads[number] = PendingRead(client: id, query: query)
+        reads[number] = read
         if let context = readRounds.add(ReadRounds.Read(id: number, deadlineMilliseconds: deadline), nowMilliseconds: nowMilliseconds) {
             startReadRound(context, &output)
         }
@@ -319,13 +334,24 @@ extension ServerCore {
     mutating func serveReads(_ output: inout ServerOutput) {
         for read in readRounds.servable(appliedIndex: engine.appliedIndex) {
             guard let pending = reads.removeValue(forKey: read.id) else { continue }
-            answerRead(pending.client, pending.query, &output)
+            answerRead(pending, &output)
         }
     }
 
-    private mutating func answerRead(_ id: ClientRequestID, _ query: PendingRead.Query, _ output: inout ServerOutput) {
+    /// Answers a read from the store as applied now, once its caller is
+    /// allowed to make it (etcd 3.4 checks a range after its read index is
+    /// reached, in `doSerialize`).
+    private mutating func answerRead(_ read: PendingRead, _ output: inout ServerOutput) {
+        let id = read.client
+        let refusal: AuthError? =
+            switch read.query {
+            case .range(let range): auth.refusal(.range(range), caller: read.caller)
+            case .txn(let txn): auth.refusal(.readOnlyTxn(txn, serializable: false), caller: read.caller)
+            case .leaseIDs, .auth: nil
+            }
+        if let refusal { return fail(id, .auth(refusal), &output) }
         do throws(KVError) {
-            switch query {
+            switch read.query {
             case .range(let range): reply(id, .success(.range(try state.store.range(range))), &output)
             case .txn(let txn): reply(id, .success(.txn(try state.store.readOnlyTxn(txn))), &output)
             case .leaseIDs: reply(id, .success(.leaseIDs(state.leases.leaseIDs)), &output)

@@ -35,11 +35,20 @@ public enum LogPayload: Sendable, Hashable {
     case member(ProposalID, MemberCommand)
     /// A change to the auth store.
     case auth(ProposalID, AuthCommand)
+    /// A client's key-value write or lease revoke with the caller it is
+    /// made as (nil for a call without a token or certificate): checked
+    /// against the auth store when applied, as etcd 3.4 checks writes
+    /// with the `AuthInfo` in the request header.
+    case checkedStore(ProposalID, AuthCaller?, StoreCommand)
+    /// A client's change to the auth store with the caller it is made as:
+    /// checked for root when applied, as etcd 3.4's `IsAdminPermitted`
+    /// in its applier.
+    case checkedAuth(ProposalID, AuthCaller?, AuthCommand)
 
     /// The id of the proposal the payload carries.
     public var proposalID: ProposalID {
         switch self {
-        case .store(let id, _), .member(let id, _), .auth(let id, _): id
+        case .store(let id, _), .member(let id, _), .auth(let id, _), .checkedStore(let id, _, _), .checkedAuth(let id, _, _): id
         }
     }
 
@@ -54,15 +63,22 @@ public enum LogPayload: Sendable, Hashable {
         case store = 1
         case member = 2
         case auth = 3
+        case checkedStore = 4
+        case checkedAuth = 5
     }
 
     /// The payload's bytes.
     ///
-    /// Layout: version byte (2), kind byte (1 store, 2 member, 3 auth),
-    /// proposer and request id (8 bytes each, little-endian), then the
-    /// body: a store command as `StoreCommand.encoded()` writes it, to the
-    /// end; a member command as `MemberCommand.write(to:)` writes it; an
-    /// auth command as `AuthCommand.write(to:)` writes it.
+    /// Layout: version byte (2), kind byte (1 store, 2 member, 3 auth,
+    /// 4 checked store, 5 checked auth), proposer and request id (8 bytes each,
+    /// little-endian), then the body: a store command as
+    /// `StoreCommand.encoded()` writes it, to the end; a member command as
+    /// `MemberCommand.write(to:)` writes it; an auth command as
+    /// `AuthCommand.write(to:)` writes it; a checked store command as its
+    /// caller (a byte, 0 for none or 1, then the name as a 4-byte length
+    /// and UTF-8 bytes and the auth revision in 8 bytes) and then the
+    /// store command, to the end; a checked auth command as its caller, the
+    /// same way, and then the auth command.
     public func encoded() -> [UInt8] {
         switch self {
         case .store(let id, let command):
@@ -81,6 +97,42 @@ public enum LogPayload: Sendable, Hashable {
             Self.writeHeader(.auth, id, to: &writer)
             command.write(to: &writer)
             return writer.bytes
+        case .checkedStore(let id, let caller, let command):
+            return Self.encodedCheckedStore(id, caller: caller, commandBytes: command.encoded())
+        case .checkedAuth(let id, let caller, let command):
+            var writer = BinaryWriter(capacity: 128)
+            Self.writeHeader(.checkedAuth, id, to: &writer)
+            Self.writeCaller(caller, to: &writer)
+            command.write(to: &writer)
+            return writer.bytes
+        }
+    }
+
+    /// The bytes of `.checkedStore(id, caller, command)` from the
+    /// command's bytes, without encoding the command again.
+    static func encodedCheckedStore(_ id: ProposalID, caller: AuthCaller?, commandBytes: [UInt8]) -> [UInt8] {
+        var writer = BinaryWriter(capacity: headerBytes + 1 + (caller.map { 12 + $0.name.utf8.count } ?? 0) + commandBytes.count)
+        writeHeader(.checkedStore, id, to: &writer)
+        writeCaller(caller, to: &writer)
+        writer.writeRaw(commandBytes)
+        return writer.bytes
+    }
+
+    private static func writeCaller(_ caller: AuthCaller?, to writer: inout BinaryWriter) {
+        if let caller {
+            writer.writeByte(1)
+            AuthCommand.writeText(caller.name, &writer)
+            writer.writeFixed(caller.revision)
+        } else {
+            writer.writeByte(0)
+        }
+    }
+
+    private static func readCaller(_ reader: inout BinaryReader, of what: String) throws(WireError) -> AuthCaller? {
+        switch try reader.wireByte() {
+        case 0: return nil
+        case 1: return AuthCaller(name: try AuthCommand.readText(&reader), revision: try reader.wireUInt64())
+        case let flag: throw .invalid("\(what): caller flag \(flag)")
         }
     }
 
@@ -114,6 +166,17 @@ public enum LogPayload: Sendable, Hashable {
         case .auth:
             self = .auth(id, try AuthCommand(reading: &reader))
             try reader.wireEnd("auth command")
+        case .checkedStore:
+            let caller = try Self.readCaller(&reader, of: "checked store command")
+            do {
+                self = .checkedStore(id, caller, try StoreCommand(decoding: Array(reader.readRest())))
+            } catch {
+                throw .invalid("checked store command: \(error)")
+            }
+        case .checkedAuth:
+            let caller = try Self.readCaller(&reader, of: "checked auth command")
+            self = .checkedAuth(id, caller, try AuthCommand(reading: &reader))
+            try reader.wireEnd("checked auth command")
         }
     }
 }
