@@ -84,6 +84,10 @@ extension ClientOperation: BinaryCodable {
         case .update(let update):
             writer.writeByte(3)
             update.encode(to: &writer)
+        case .expire(let change, let condition):
+            writer.writeByte(4)
+            change.encode(to: &writer)
+            writer.writeByte(condition.rawValue)
         }
     }
 
@@ -105,6 +109,13 @@ extension ClientOperation: BinaryCodable {
             self = .put(value, context: context, mode: mode, condition: condition)
         case 2: self = .delete(context: try WriteContext(from: &reader))
         case 3: self = .update(try CRDTUpdate(from: &reader))
+        case 4:
+            let change = try ExpiryChange(from: &reader)
+            let conditionAt = reader.offset
+            guard let condition = ExpiryCondition(rawValue: try reader.readByte()) else {
+                throw .invalidValue("unknown expiry condition", offset: conditionAt)
+            }
+            self = .expire(change, condition: condition)
         default: throw .invalidValue("unknown client operation", offset: start)
         }
     }
@@ -117,6 +128,7 @@ extension ClientRequest: BinaryCodable {
         operation.encode(to: &writer)
         consistency.encode(to: &writer)
         session.encode(to: &writer)
+        expiry.encode(to: &writer)
     }
 
     public init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
@@ -124,7 +136,36 @@ extension ClientRequest: BinaryCodable {
         let key = try ByteString(from: &reader)
         let operation = try ClientOperation(from: &reader)
         let consistency = try RequestConsistency(from: &reader)
-        self.init(id: id, key: key, operation: operation, consistency: consistency, session: try SessionToken?(from: &reader))
+        let session = try SessionToken?(from: &reader)
+        self.init(
+            id: id, key: key, operation: operation, consistency: consistency, session: session,
+            expiry: try ExpiryChange(from: &reader))
+    }
+}
+
+extension ExpiryChange: BinaryCodable {
+    public func encode(to writer: inout BinaryWriter) {
+        switch self {
+        case .keep: writer.writeByte(0)
+        case .clear: writer.writeByte(1)
+        case .at(let instant):
+            writer.writeByte(2)
+            writer.writeSignedVarint(instant)
+        case .after(let milliseconds):
+            writer.writeByte(3)
+            writer.writeSignedVarint(milliseconds)
+        }
+    }
+
+    public init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
+        let start = reader.offset
+        switch try reader.readByte() {
+        case 0: self = .keep
+        case 1: self = .clear
+        case 2: self = .at(try reader.readSignedVarint())
+        case 3: self = .after(try reader.readSignedVarint())
+        default: throw .invalidValue("unknown expiry change", offset: start)
+        }
     }
 }
 

@@ -16,17 +16,23 @@ public struct ClientRequest: Hashable, Sendable {
     public var consistency: RequestConsistency
     /// The session's token, for session guarantees (required in causal mode).
     public var session: SessionToken?
+    /// How a `put`, `delete` or `update` changes the key's deadline
+    /// (``Expiry``); `.keep` by default. A write to a key that has expired
+    /// at the coordinator's time starts it afresh without a deadline unless
+    /// this sets one.
+    public var expiry: ExpiryChange
 
     /// A request.
     public init(
         id: UInt64, key: ByteString, operation: ClientOperation, consistency: RequestConsistency = .quorum,
-        session: SessionToken? = nil
+        session: SessionToken? = nil, expiry: ExpiryChange = .keep
     ) {
         self.id = id
         self.key = key
         self.operation = operation
         self.consistency = consistency
         self.session = session
+        self.expiry = expiry
     }
 
     /// Whether the operation writes.
@@ -48,6 +54,11 @@ public enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
     case delete(context: WriteContext = .none)
     /// Applies a CRDT operation, merged on the server.
     case update(CRDTUpdate)
+    /// Sets or clears the key's deadline (`.keep` changes nothing), if the
+    /// key exists at the coordinator's time (after a read at R) and the
+    /// condition holds; otherwise answers `conditionNotMet` and writes
+    /// nothing. Redis's `EXPIRE` family and `PERSIST`.
+    case expire(ExpiryChange, condition: ExpiryCondition = .always)
 
     public var description: String {
         switch self {
@@ -56,6 +67,7 @@ public enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
             "put \(value) \(context)" + (mode == .lastWriterWins ? " lww" : "") + (condition == .always ? "" : " \(condition)")
         case .delete(let context): "delete \(context)"
         case .update(let update): "\(update)"
+        case .expire(let change, let condition): "expire \(change)" + (condition == .always ? "" : " \(condition)")
         }
     }
 }
@@ -163,12 +175,16 @@ public struct ClientReply: Hashable, Sendable {
     /// The request's token extended with what this reply showed (nil when
     /// the request carried none).
     public var session: SessionToken?
+    /// For a read of a key with a deadline: the milliseconds it has left
+    /// at the coordinator's time (nil: no deadline, or absent).
+    public var timeToLive: Int64?
 
     /// A reply.
-    public init(id: UInt64, outcome: ClientOutcome, session: SessionToken?) {
+    public init(id: UInt64, outcome: ClientOutcome, session: SessionToken?, timeToLive: Int64? = nil) {
         self.id = id
         self.outcome = outcome
         self.session = session
+        self.timeToLive = timeToLive
     }
 }
 

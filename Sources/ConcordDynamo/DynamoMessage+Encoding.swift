@@ -5,8 +5,11 @@ import ConcordClocks
 /// then the fields in declaration order. A server frames these on its peer
 /// connections; the simulator counts their bytes.
 extension DynamoMessage: BinaryCodable {
-    /// The format version written first.
-    public static let formatVersion: UInt8 = 1
+    /// The format version written first. Version 2 added expiry (copies
+    /// may carry an ``Expiry``; requests carry an ``ExpiryChange`` and may
+    /// be `expire`); members of different versions refuse each other's
+    /// messages rather than misread them.
+    public static let formatVersion: UInt8 = 2
 
     public func encode(to writer: inout BinaryWriter) {
         writer.writeByte(Self.formatVersion)

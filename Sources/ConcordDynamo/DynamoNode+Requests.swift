@@ -27,7 +27,7 @@ extension DynamoNode {
             return .invalidRequest("causal mode needs a session token")
         }
         switch request.operation {
-        case .get, .delete:
+        case .get, .delete, .expire:
             return nil
         case .put(let value, _, _, _):
             return value.count > valueBytesMax ? .invalidRequest("value of \(value.count) bytes; at most \(valueBytesMax)") : nil
@@ -129,10 +129,13 @@ extension DynamoNode {
     }
 
     /// Sends an outcome where the request came from.
-    func answer(_ origin: Coordination.Origin, _ outcome: ClientOutcome, session: SessionToken?, _ output: inout DynamoOutput) {
+    func answer(
+        _ origin: Coordination.Origin, _ outcome: ClientOutcome, session: SessionToken?, timeToLive: Int64? = nil,
+        _ output: inout DynamoOutput
+    ) {
         switch origin {
         case .client(let requestID):
-            output.replies.append(ClientReply(id: requestID, outcome: outcome, session: session))
+            output.replies.append(ClientReply(id: requestID, outcome: outcome, session: session, timeToLive: timeToLive))
         case .forwarded(let from, let coordination):
             output.send(.forwardReply(coordination: coordination, outcome: outcome, session: session), to: from)
         }

@@ -13,7 +13,8 @@ struct KeyTask: Hashable, Sendable {
         case stringOrNil
         case exists
         case type
-        case timeToLive
+        /// TTL (seconds, rounded) or PTTL (milliseconds).
+        case timeToLive(milliseconds: Bool)
         case members
         case isMember(ByteString)
         case cardinality
@@ -31,6 +32,8 @@ struct KeyTask: Hashable, Sendable {
         case counter
         /// CONCORD.PUT: the key's siblings and context after the write.
         case siblings
+        /// 1 when written, 0 when the condition was not met (EXPIRE, PERSIST).
+        case flag
     }
 
     /// A write decided by what a read found.
@@ -60,6 +63,8 @@ struct KeyTask: Hashable, Sendable {
 
     var key: ByteString
     var work: Work
+    /// How the task's write changes the key's time to live.
+    var expiry: ExpiryChange = .keep
     var phase: Phase = .notStarted
 
     var reply: RESPValue? {
@@ -81,7 +86,7 @@ struct KeyTask: Hashable, Sendable {
 
     /// Takes the outcome of the request in flight; returns the next
     /// operation to send, if any.
-    mutating func take(_ outcome: ClientOutcome) -> ClientOperation? {
+    mutating func take(_ outcome: ClientOutcome, timeToLive: Int64? = nil) -> ClientOperation? {
         switch phase {
         case .reading:
             guard case .read(let value, let context) = outcome else {
@@ -90,7 +95,7 @@ struct KeyTask: Hashable, Sendable {
             }
             switch work {
             case .read(let shows):
-                phase = .finished(Self.show(value, context: context, as: shows))
+                phase = .finished(Self.show(value, context: context, as: shows, timeToLive: timeToLive))
                 return nil
             case .readThenWrite(let change):
                 let (reply, operation) = Self.decide(change, after: value)
@@ -106,7 +111,7 @@ struct KeyTask: Hashable, Sendable {
         case .writing(let shows, let reply):
             switch outcome {
             case .failed(let error): phase = .finished(StoreRendering.error(error))
-            case .conditionNotMet: phase = .finished(reply ?? .null)
+            case .conditionNotMet: phase = .finished(reply ?? (shows == .flag ? .integer(0) : .null))
             case .written(let value, let version):
                 if let reply {
                     phase = .finished(reply)
@@ -126,7 +131,7 @@ struct KeyTask: Hashable, Sendable {
         return .error("ERR unexpected answer from the store")
     }
 
-    static func show(_ value: ReadValue, context: VersionVector, as shows: ReadShows) -> RESPValue {
+    static func show(_ value: ReadValue, context: VersionVector, as shows: ReadShows, timeToLive: Int64? = nil) -> RESPValue {
         switch shows {
         case .string, .stringOrNil:
             switch StoreRendering.string(value) {
@@ -135,7 +140,11 @@ struct KeyTask: Hashable, Sendable {
             }
         case .exists: return .integer(value == .absent ? 0 : 1)
         case .type: return .simpleString(StoreRendering.typeName(value))
-        case .timeToLive: return .integer(value == .absent ? -2 : -1)
+        case .timeToLive(let milliseconds):
+            // ttlGenericCommand in expire.c: seconds are rounded to the nearest.
+            guard value != .absent else { return .integer(-2) }
+            guard let timeToLive else { return .integer(-1) }
+            return .integer(milliseconds ? timeToLive : (timeToLive + 500) / 1000)
         case .members, .isMember, .cardinality:
             let elements: [ByteString]
             switch value {
@@ -177,6 +186,7 @@ struct KeyTask: Hashable, Sendable {
             guard case .counter(let count) = value else { return RedisError.wrongType.reply }
             return .integer(count)
         case .siblings: return StoreRendering.siblings(value, context: version)
+        case .flag: return .integer(1)
         }
     }
 
