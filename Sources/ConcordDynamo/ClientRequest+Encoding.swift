@@ -187,6 +187,8 @@ extension DynamoRequestError: BinaryCodable {
             writer.writeVarint(UInt64(required))
         case .overloaded: writer.writeByte(4)
         case .clockBehind: writer.writeByte(5)
+        case .notAnInteger: writer.writeByte(6)
+        case .overflow: writer.writeByte(7)
         }
     }
 
@@ -204,6 +206,8 @@ extension DynamoRequestError: BinaryCodable {
             self = .unavailable(answered: answered, required: try DynamoMessage.readSmall(&reader, limit: UInt64(Ring.membersMax) + 1))
         case 4: self = .overloaded
         case 5: self = .clockBehind
+        case 6: self = .notAnInteger
+        case 7: self = .overflow
         default: throw .invalidValue("unknown request error", offset: start)
         }
     }

@@ -227,6 +227,12 @@ public enum DynamoRequestError: Error, Hashable, Sendable, CustomStringConvertib
     /// A last-writer-wins write carried a session timestamp further ahead
     /// of this member's clock than the configured offset allows. Nothing was done.
     case clockBehind
+    /// An increment of a key holding a string that is not an integer
+    /// (Redis's INCR on "abc"). Nothing was done.
+    case notAnInteger
+    /// An increment that would take the coordinator's counter out of the
+    /// 64-bit range. Nothing was done.
+    case overflow
 
     public var description: String {
         switch self {
@@ -236,6 +242,8 @@ public enum DynamoRequestError: Error, Hashable, Sendable, CustomStringConvertib
         case .unavailable(let answered, let required): "unavailable: \(answered) of \(required) replicas answered"
         case .overloaded: "overloaded"
         case .clockBehind: "the session's timestamp is too far ahead of this member's clock"
+        case .notAnInteger: "the key's value is not an integer"
+        case .overflow: "the increment would overflow"
         }
     }
 

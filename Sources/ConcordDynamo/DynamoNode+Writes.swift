@@ -291,7 +291,9 @@ extension DynamoNode {
                 result = .write(removeObserved(base!), nil)
             }
         case .update(let update):
-            result = apply(update, to: base)
+            // An expired string does not become the start of a counter.
+            let expiredValue = supersedesBase && base.map { Self.isValueMode($0.kind) } == true
+            result = apply(update, to: expiredValue ? nil : base)
         case .expire(let change, let condition):
             guard let base, shownBefore != .absent else { return .conditionNotMet(.absent) }
             let current = base.expiry.deadline
@@ -374,13 +376,28 @@ extension DynamoNode {
     }
 
     /// A CRDT update applied to `base` (or to the empty CRDT of its kind).
+    ///
+    /// Kinds are guarded as Redis guards them: an update of a key that holds
+    /// a value of another kind fails with `wrongType` and changes nothing,
+    /// except an increment of a string holding an integer, which becomes a
+    /// counter starting from it (``counter(startingFrom:)``). A tombstone of
+    /// an earlier kind takes any update (the key is absent).
     func apply(_ update: CRDTUpdate, to base: StoredObject?) -> WriteResult {
         if let base, base.kind > update.kind { return .failed(.wrongType(base.kind)) }
-        let current = base?.kind == update.kind ? base?.value : nil
+        var current = base?.kind == update.kind ? base?.value : nil
+        if let base, base.kind < update.kind, !base.isTombstone {
+            guard case .increment = update, Self.isValueMode(base.kind) else { return .failed(.wrongType(base.kind)) }
+            switch Self.counter(startingFrom: base) {
+            case .success(let counter): current = .counter(counter)
+            case .failure(let error): return .failed(error)
+            }
+        }
         switch update {
         case .increment(let amount):
             var counter = PNCounter()
             if case .counter(let existing)? = current { counter = existing }
+            // Per coordinator: concurrent increments elsewhere are not seen.
+            guard !counter.value.addingReportingOverflow(amount).overflow else { return .failed(.overflow) }
             if amount >= 0 {
                 counter.increment(by: UInt64(amount), at: actor)
             } else {

@@ -91,6 +91,8 @@ enum StoreRendering {
             .error("UNAVAILABLE \(answered) of \(required) replicas answered in time; a write may still have taken effect")
         case .overloaded: .error("OVERLOADED the member coordinates too many requests; try again")
         case .clockBehind: .error("ERR the session's timestamp is too far ahead of this member's clock; try again")
+        case .notAnInteger: RedisError.notAnInteger.reply
+        case .overflow: RedisError.overflow.reply
         }
     }
 }

@@ -407,11 +407,20 @@ import Testing
     // What the store does not do yet, asserted so that a change shows here
     // (docs/redis.md, "What the store must add").
 
-    @Test func incrOnAStringKeyReplacesTheStringUntilTheStoreGuardsKinds() {
+    @Test func incrOnAStringHoldingAnIntegerContinuesFromIt() {
         var store = StoreHarness()
         #expect(store.one("SET", "n", "10") == .ok)
-        #expect(store.one("INCR", "n") == .integer(1), "Redis would answer 11")
+        #expect(store.one("INCR", "n", on: 1) == .integer(11))
+        #expect(store.one("INCRBY", "n", "5", on: 2) == .integer(16))
+        #expect(store.one("GET", "n") == bulk("16"))
         #expect(store.one("TYPE", "n") == .simpleString("string"))
+        #expect(store.one("SET", "negative", "-7") == .ok)
+        #expect(store.one("DECR", "negative", on: 1) == .integer(-8))
+        #expect(store.one("SET", "word", "abc") == .ok)
+        #expect(store.one("INCR", "word", on: 2) == .error("ERR value is not an integer or out of range"))
+        #expect(store.one("SET", "padded", "010") == .ok)
+        #expect(store.one("INCR", "padded") == .error("ERR value is not an integer or out of range"), "string2ll refuses a leading zero")
+        #expect(store.one("GET", "word", on: 1) == bulk("abc"), "a refused INCR changes nothing")
     }
 
     @Test func aDeletedSetStillRefusesAStringUntilTombstonesForgetTheirKind() {
@@ -430,9 +439,16 @@ import Testing
         #expect(store.one("EXISTS", "c") == .integer(1))
     }
 
-    @Test func anIncrementPastTheLargestIntegerIsClampedUntilTheStoreRefusesIt() {
+    @Test func anIncrementPastEitherEndOfTheIntegersIsRefused() {
         var store = StoreHarness()
+        let overflow = RESPValue.error("ERR increment or decrement would overflow")
         #expect(store.one("INCRBY", "big", "9223372036854775807") == .integer(.max))
-        #expect(store.one("INCR", "big") == .integer(.max), "Redis would answer ERR increment or decrement would overflow")
+        #expect(store.one("INCR", "big", on: 1) == overflow)
+        #expect(store.one("GET", "big", on: 2) == bulk("9223372036854775807"), "a refused increment changes nothing")
+        #expect(store.one("DECRBY", "big", "1") == .integer(.max - 1))
+        #expect(store.one("INCRBY", "small", "-9223372036854775808") == .integer(.min))
+        #expect(store.one("DECR", "small", on: 2) == overflow)
+        #expect(store.one("SET", "edge", "9223372036854775807") == .ok)
+        #expect(store.one("INCR", "edge", on: 1) == overflow, "a string at the edge is refused too")
     }
 }

@@ -188,6 +188,34 @@ extension ProcessClusterTests {
             }
         }
 
+        @Test func redisCliIncrementsStringsGuardsKindsAndRefusesOverflowAsRedisDoes() async throws {
+            try await ProcessCluster.withRunningCluster(size: 3, redis: true) { cluster in
+                try await cluster.waitForRedis(seconds: 30)
+                let wrongType = "(error) WRONGTYPE Operation against a key holding the wrong kind of value"
+
+                // INCR on a string holding an integer continues from it.
+                try await expect(cluster, 0, ["set", "n", "10"], "OK")
+                try await expect(cluster, 1, ["incr", "n"], "(integer) 11")
+                try await expect(cluster, 2, ["incrby", "n", "5"], "(integer) 16")
+                try await expect(cluster, 0, ["get", "n"], "\"16\"")
+                try await expect(cluster, 1, ["set", "word", "abc"], "OK")
+                try await expect(cluster, 2, ["incr", "word"], "(error) ERR value is not an integer or out of range")
+                try await expect(cluster, 0, ["get", "word"], "\"abc\"")
+
+                // Updates of a key holding another kind are refused.
+                try await expect(cluster, 0, ["sadd", "tags", "a"], "(integer) 1")
+                try await expect(cluster, 1, ["incr", "tags"], wrongType)
+                try await expect(cluster, 2, ["hset", "word", "f", "v"], wrongType)
+
+                // Increments past either end of the integers are refused.
+                try await expect(cluster, 0, ["incrby", "big", "9223372036854775807"], "(integer) 9223372036854775807")
+                try await expect(cluster, 1, ["incr", "big"], "(error) ERR increment or decrement would overflow")
+                try await expect(cluster, 2, ["get", "big"], "\"9223372036854775807\"")
+                try await expect(cluster, 0, ["decrby", "small", "9223372036854775807"], "(integer) -9223372036854775807")
+                try await expect(cluster, 1, ["decrby", "small", "2"], "(error) ERR increment or decrement would overflow")
+            }
+        }
+
         @Test func redisBenchmarkCompletesWithoutErrorReplies() async throws {
             try await ProcessCluster.withRunningCluster(size: 3, redis: true) { cluster in
                 try await cluster.waitForRedis(seconds: 30)
