@@ -50,7 +50,8 @@ public enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
     case put(ByteString, context: WriteContext = .none, mode: VersioningMode = .siblings, condition: WriteCondition = .always)
     /// Deletes the key: a tombstone version in sibling and last-writer-wins
     /// mode; for a CRDT, removes what the coordinator has observed (a
-    /// counter is brought back to zero).
+    /// counter is brought back to zero and marked deleted by its expiry:
+    /// see ``Expiry/deletedDeadline``).
     case delete(context: WriteContext = .none)
     /// Applies a CRDT operation, merged on the server.
     case update(CRDTUpdate)

@@ -8,6 +8,13 @@
 /// tombstone to the other replicas, and the reaper collects it like any
 /// other (docs/dynamo.md). Only one member writes the deletion, so expiry
 /// adds one version per key, not one per replica.
+///
+/// The tombstone's deadline is cleared (it reads as absent because it is a
+/// tombstone): if a copy of it outlived the collection somewhere (a lost
+/// collect message) and came back, it could not hide a later write of the
+/// key behind a passed deadline. A counter cannot be a tombstone: it is
+/// brought to zero and keeps its passed deadline, which is what makes it
+/// read as absent; such counters are kept, not collected.
 extension DynamoNode {
     /// The most expired copies turned into tombstones per tick.
     static let expiriesPerTickMax = 256
@@ -41,10 +48,17 @@ extension DynamoNode {
         case .lastWriterWins(var value):
             value.write(nil, timestamp: hybridClock.now(), actor: actor)
             result = .lastWriterWins(value)
+        case .counter:
+            result = removeObserved(object)
+            result.expiry = object.expiry
+            return result
         default:
             result = removeObserved(object)
         }
         result.expiry = object.expiry
+        if object.expiry.deadline != nil {
+            result.expiry.write(nil, timestamp: expiryStamp(after: object.expiry), actor: actor)
+        }
         return result
     }
 }

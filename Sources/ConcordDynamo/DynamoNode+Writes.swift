@@ -228,6 +228,10 @@ extension DynamoNode {
         var change = coordination.request.expiry
         if case .expire(let requested, _) = coordination.request.operation { change = requested }
         if expired, change == .keep { change = .clear }
+        // A counter cannot show a deletion in its value: its deadline does
+        // (the earliest instant, passed at every time), and the next write
+        // starts it afresh, as after any expiry.
+        if case .delete = coordination.request.operation, object.kind == .counter { change = .at(Expiry.deletedDeadline) }
         switch change {
         case .keep:
             break

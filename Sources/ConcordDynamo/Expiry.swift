@@ -20,6 +20,9 @@ public struct Expiry: Hashable, Sendable {
     /// The winning change.
     public private(set) var register: LWWRegister<Int64?>
 
+    /// The deadline a deleted counter carries: passed at every time.
+    public static let deletedDeadline = Int64.min
+
     /// No deadline, never set.
     public init() {
         register = LWWRegister()

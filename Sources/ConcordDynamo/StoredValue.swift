@@ -160,7 +160,8 @@ public enum StoredValue: Hashable, Sendable {
     /// True when nothing is visible: every sibling is a deletion, the
     /// last write deleted, or the collection, register or flag is empty.
     /// Such a value is a tombstone, collected once every member has it
-    /// (see docs/dynamo.md). Counters are never tombstones.
+    /// (see docs/dynamo.md). Counters are never tombstones (a deleted
+    /// counter is marked by its ``Expiry``).
     public var isTombstone: Bool {
         switch self {
         case .siblings(let siblings): siblings.siblings.allSatisfy { $0.value.isDeletion }

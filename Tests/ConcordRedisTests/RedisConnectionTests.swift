@@ -431,12 +431,19 @@ import Testing
         #expect(store.one("SET", "k", "v") == .error(RedisError.wrongType.message), "Redis would answer OK")
     }
 
-    @Test func aDeletedCounterReadsAsZeroUntilCountersCanBeTombstones() {
+    @Test func aDeletedCounterIsAbsentAndStartsAgainFromZero() {
         var store = StoreHarness()
         #expect(store.one("INCRBY", "c", "5") == .integer(5))
-        #expect(store.one("DEL", "c") == .integer(1))
-        #expect(store.one("GET", "c") == bulk("0"), "Redis would answer nil")
-        #expect(store.one("EXISTS", "c") == .integer(1))
+        #expect(store.one("DEL", "c", on: 1) == .integer(1))
+        #expect(store.one("GET", "c", on: 2) == .null)
+        #expect(store.one("EXISTS", "c") == .integer(0))
+        #expect(store.one("TYPE", "c", on: 1) == .simpleString("none"))
+        #expect(store.one("TTL", "c") == .integer(-2))
+        #expect(store.one("DEL", "c") == .integer(0))
+        #expect(store.one("INCR", "c", on: 2) == .integer(1), "a new counter, not 6")
+        #expect(store.one("TTL", "c") == .integer(-1))
+        store.tick(100)
+        #expect(store.one("GET", "c", on: 1) == bulk("1"))
     }
 
     @Test func anIncrementPastEitherEndOfTheIntegersIsRefused() {

@@ -213,6 +213,14 @@ extension ProcessClusterTests {
                 try await expect(cluster, 2, ["get", "big"], "\"9223372036854775807\"")
                 try await expect(cluster, 0, ["decrby", "small", "9223372036854775807"], "(integer) -9223372036854775807")
                 try await expect(cluster, 1, ["decrby", "small", "2"], "(error) ERR increment or decrement would overflow")
+
+                // A deleted counter is gone, and starts again from zero.
+                try await expect(cluster, 2, ["incrby", "hits", "5"], "(integer) 5")
+                try await expect(cluster, 0, ["del", "hits"], "(integer) 1")
+                try await expect(cluster, 1, ["exists", "hits"], "(integer) 0")
+                try await expect(cluster, 2, ["get", "hits"], "(nil)")
+                try await expect(cluster, 0, ["type", "hits"], "none")
+                try await expect(cluster, 1, ["incr", "hits"], "(integer) 1")
             }
         }
 
