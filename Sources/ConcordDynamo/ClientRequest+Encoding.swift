@@ -88,6 +88,10 @@ extension ClientOperation: BinaryCodable {
             writer.writeByte(4)
             change.encode(to: &writer)
             writer.writeByte(condition.rawValue)
+        case .listKeys(let after, let limit):
+            writer.writeByte(5)
+            after.encode(to: &writer)
+            writer.writeVarint(UInt64(limit))
         }
     }
 
@@ -116,6 +120,14 @@ extension ClientOperation: BinaryCodable {
                 throw .invalidValue("unknown expiry condition", offset: conditionAt)
             }
             self = .expire(change, condition: condition)
+        case 5:
+            let after = try UInt64?(from: &reader)
+            let limitAt = reader.offset
+            let limit = try reader.readVarint()
+            guard limit >= 1, limit <= UInt64(DynamoNode.listKeysLimitMax) else {
+                throw .invalidValue("key listing limit out of range", offset: limitAt)
+            }
+            self = .listKeys(after: after, limit: Int(limit))
         default: throw .invalidValue("unknown client operation", offset: start)
         }
     }
@@ -230,6 +242,10 @@ extension ClientOutcome: BinaryCodable {
         case .failed(let error):
             writer.writeByte(3)
             error.encode(to: &writer)
+        case .keys(let keys, let next):
+            writer.writeByte(4)
+            encodeList(keys, to: &writer)
+            next.encode(to: &writer)
         }
     }
 
@@ -244,6 +260,9 @@ extension ClientOutcome: BinaryCodable {
             self = .written(value, version: try VersionVector(from: &reader))
         case 2: self = .conditionNotMet(try ReadValue(from: &reader))
         case 3: self = .failed(try DynamoRequestError(from: &reader))
+        case 4:
+            let keys: [ListedKey] = try decodeList(from: &reader)
+            self = .keys(keys, next: try UInt64?(from: &reader))
         default: throw .invalidValue("unknown outcome", offset: start)
         }
     }

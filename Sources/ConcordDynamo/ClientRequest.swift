@@ -37,8 +37,10 @@ public struct ClientRequest: Hashable, Sendable {
 
     /// Whether the operation writes.
     public var isWrite: Bool {
-        if case .get = operation { return false }
-        return true
+        switch operation {
+        case .get, .listKeys: false
+        default: true
+        }
     }
 }
 
@@ -60,6 +62,14 @@ public enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
     /// condition holds; otherwise answers `conditionNotMet` and writes
     /// nothing. Redis's `EXPIRE` family and `PERSIST`.
     case expire(ExpiryChange, condition: ExpiryCondition = .always)
+    /// Lists keys (the request's key is ignored): the keys a live replica
+    /// holds in the ring arc after ring position `after` (nil: from
+    /// position 0), from that position to the arc's end, in order of
+    /// position then bytes, at most about `limit` (a page never splits
+    /// keys of one position); tombstones and keys expired at the
+    /// coordinator's time left out. Answered by ``ClientOutcome/keys(_:next:)``.
+    /// Redis's KEYS, SCAN and DBSIZE.
+    case listKeys(after: UInt64?, limit: Int)
 
     public var description: String {
         switch self {
@@ -69,6 +79,7 @@ public enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
         case .delete(let context): "delete \(context)"
         case .update(let update): "\(update)"
         case .expire(let change, let condition): "expire \(change)" + (condition == .always ? "" : " \(condition)")
+        case .listKeys(let after, let limit): "list keys after \(after.map(String.init) ?? "start") limit \(limit)"
         }
     }
 }
@@ -200,6 +211,9 @@ public enum ClientOutcome: Hashable, Sendable, CustomStringConvertible {
     case conditionNotMet(ReadValue)
     /// The request failed; see the error for whether it may have taken effect.
     case failed(DynamoRequestError)
+    /// A page of keys (``ClientOperation/listKeys(after:limit:)``); `next`
+    /// is the position to list after next, nil once the ring's end is reached.
+    case keys([ListedKey], next: UInt64?)
 
     public var description: String {
         switch self {
@@ -207,6 +221,7 @@ public enum ClientOutcome: Hashable, Sendable, CustomStringConvertible {
         case .written(let value, let version): "written \(value) v\(version)"
         case .conditionNotMet(let value): "condition not met (\(value))"
         case .failed(let error): "failed: \(error)"
+        case .keys(let keys, let next): "keys \(keys.count) next \(next.map(String.init) ?? "end")"
         }
     }
 }

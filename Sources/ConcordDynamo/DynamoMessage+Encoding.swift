@@ -89,6 +89,17 @@ extension DynamoMessage: BinaryCodable {
             writer.writeByte(16)
             writer.writeVarint(check)
             writer.writeBool(covered)
+        case .listKeys(let listing, let after, let limit, let now):
+            writer.writeByte(17)
+            writer.writeVarint(listing)
+            after.encode(to: &writer)
+            writer.writeVarint(UInt64(limit))
+            writer.writeSignedVarint(now)
+        case .listKeysReply(let listing, let keys, let next):
+            writer.writeByte(18)
+            writer.writeVarint(listing)
+            encodeList(keys, to: &writer)
+            next.encode(to: &writer)
         }
     }
 
@@ -156,6 +167,15 @@ extension DynamoMessage: BinaryCodable {
         case 16:
             let check = try reader.readVarint()
             self = .dependencyAnswer(check: check, covered: try reader.readBool())
+        case 17:
+            let listing = try reader.readVarint()
+            let after = try UInt64?(from: &reader)
+            let limit = try DynamoMessage.readSmall(&reader, limit: UInt64(DynamoNode.listKeysLimitMax) + 1)
+            self = .listKeys(listing: listing, after: after, limit: max(limit, 1), now: try reader.readSignedVarint())
+        case 18:
+            let listing = try reader.readVarint()
+            let keys: [ListedKey] = try decodeList(from: &reader)
+            self = .listKeysReply(listing: listing, keys: keys, next: try UInt64?(from: &reader))
         default:
             throw .invalidValue("unknown message tag", offset: tagAt)
         }

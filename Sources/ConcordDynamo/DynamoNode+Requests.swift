@@ -13,8 +13,12 @@ extension DynamoNode {
             output.replies.append(ClientReply(id: request.id, outcome: .failed(problem), session: request.session))
             return
         }
-        guard coordinations.count < settings.coordinationsMax else {
+        guard coordinations.count < settings.coordinationsMax, listings.count < settings.coordinationsMax else {
             output.replies.append(ClientReply(id: request.id, outcome: .failed(.overloaded), session: request.session))
+            return
+        }
+        if case .listKeys(let after, let limit) = request.operation {
+            startListing(request, after: after, limit: limit, &output)
             return
         }
         begin(request, origin: .client(request.id), &output)
@@ -29,6 +33,8 @@ extension DynamoNode {
         switch request.operation {
         case .get, .delete, .expire:
             return nil
+        case .listKeys(_, let limit):
+            return (1...listKeysLimitMax).contains(limit) ? nil : .invalidRequest("a key listing of \(limit) keys; 1 to \(listKeysLimitMax)")
         case .put(let value, _, _, _):
             return value.count > valueBytesMax ? .invalidRequest("value of \(value.count) bytes; at most \(valueBytesMax)") : nil
         case .update(let update):

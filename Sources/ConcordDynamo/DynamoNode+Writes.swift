@@ -23,7 +23,7 @@ extension DynamoNode {
     func needsReadPhase(_ coordination: Coordination) -> Bool {
         let hasSession = coordination.session != nil && !has(.sessionTokenIgnored)
         switch coordination.request.operation {
-        case .get: return false
+        case .get, .listKeys: return false
         case .put(_, let context, _, let condition): return condition != .always || context == .current
         case .delete(let context): return context == .current || hasSession
         case .update(let update): return update.observes && hasSession
@@ -271,8 +271,8 @@ extension DynamoNode {
         if supersedesBase, let base { sessionContext.merge(base.version) }
         let result: WriteResult
         switch request.operation {
-        case .get:
-            preconditionFailure("a get is not a write")
+        case .get, .listKeys:
+            preconditionFailure("not a write")
         case .put(let value, let context, let mode, let condition):
             let present = shownBefore != .absent
             if condition == .ifAbsent && present || condition == .ifPresent && !present {

@@ -55,6 +55,8 @@ public struct DynamoNode: Sendable {
     /// Keys whose copy here has a deadline (see ``Expiry``): the ones to
     /// check for expiry on each tick.
     var expiring: Set<ByteString> = []
+    /// Key listings this member coordinates, by listing id.
+    var listings: [UInt64: Listing] = [:]
     /// Members that left a request unanswered past its escalation time and
     /// have not been heard from since: writes are not forwarded to them.
     var suspected: Set<MemberID> = []
@@ -164,6 +166,11 @@ public struct DynamoNode: Sendable {
             output.send(.dependencyAnswer(check: check, covered: isVisible(dependency)), to: from)
         case .dependencyAnswer(let check, let covered):
             onDependencyAnswer(check: check, covered: covered, from: from, &output)
+        case .listKeys(let listing, let after, let limit, let now):
+            let (keys, next) = listLocalKeys(after: after, limit: limit, now: now)
+            output.send(.listKeysReply(listing: listing, keys: keys, next: next), to: from)
+        case .listKeysReply(let listing, let keys, let next):
+            onListKeysReply(listing: listing, keys: keys, next: next, from: from, &output)
         }
         return output
     }
@@ -180,6 +187,7 @@ public struct DynamoNode: Sendable {
         if ticks % UInt64(settings.antiEntropyIntervalTicks) == 0 { startAntiEntropy(&output) }
         if ticks % UInt64(settings.dependencyCheckIntervalTicks) == 0 { checkDependencies(&output) }
         expireDueCopies(&output)
+        tickListings(&output)
         tickReaper(&output)
         return output
     }

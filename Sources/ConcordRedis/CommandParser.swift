@@ -46,11 +46,11 @@ public enum CommandParser {
             return .select(index)
         case "quit": return .quit
         case "info": return .info
-        case "dbsize": return .unsupported(.notSupported("DBSIZE", needs: "key listing"))
+        case "dbsize": return .dbSize
         case "exists": return .exists(arguments.dropFirst().map(ByteString.init))
         case "type": return .type(key)
-        case "keys": return .unsupported(.notSupported("KEYS", needs: "key listing"))
-        case "scan": return .unsupported(.notSupported("SCAN", needs: "key listing"))
+        case "keys": return .keys(pattern: key)
+        case "scan": return try scan(arguments)
         case "del": return .delete(arguments.dropFirst().map(ByteString.init))
         case "expire": return try expire(arguments, unit: 1000, name: "expire")
         case "pexpire": return try expire(arguments, unit: 1, name: "pexpire")
@@ -230,6 +230,34 @@ public enum CommandParser {
             : seen.contains("LT") ? (seen.contains("XX") ? .ifSetAndEarlier : .ifEarlier)
             : seen.contains("XX") ? .ifSet : .always
         return .expire(ByteString(arguments[1]), .after(amount * unit), condition)
+    }
+
+    /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`
+    /// (`scanGenericCommand` in db.c). The cursor is the ring position of
+    /// the last key returned, plus one (0: start, and the end).
+    private static func scan(_ arguments: Arguments) throws(RedisError) -> RedisCommand {
+        guard let cursor = UInt64(String(decoding: arguments[1], as: UTF8.self)), arguments[1].first != UInt8(ascii: "+") else {
+            throw RedisError("ERR invalid cursor")
+        }
+        var match: ByteString?
+        var count = 10
+        var type: String?
+        var index = 2
+        while index < arguments.count {
+            guard index + 1 < arguments.count else { throw .syntax }
+            let value = arguments[index + 1]
+            switch word(arguments[index]) {
+            case "MATCH": match = ByteString(value)
+            case "COUNT":
+                guard let number = RedisInteger.parse(value) else { throw .notAnInteger }
+                guard number >= 1 else { throw .syntax }
+                count = Int(min(number, Int64(DynamoNode.listKeysLimitMax)))
+            case "TYPE": type = String(decoding: value, as: UTF8.self).lowercased()
+            default: throw .syntax
+            }
+            index += 2
+        }
+        return .scan(cursor: cursor, match: match, count: count, type: type)
     }
 
     /// `CONCORD.WITH options… command args…`.

@@ -28,6 +28,9 @@ public indirect enum RedisCommand: Hashable, Sendable {
     case ttl(ByteString, milliseconds: Bool)
     case persist(ByteString)
     case expire(ByteString, ExpiryChange, ExpiryCondition)
+    case keys(pattern: ByteString)
+    case scan(cursor: UInt64, match: ByteString?, count: Int, type: String?)
+    case dbSize
     // Strings and counters.
     case get(ByteString)
     case set(ByteString, ByteString, SetOptions)

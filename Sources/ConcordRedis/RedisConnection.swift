@@ -218,11 +218,19 @@ public struct RedisConnection: Sendable {
         command == .sessionToken
     }
 
+    private static func lists(_ command: RedisCommand) -> Bool {
+        switch command {
+        case .keys, .scan, .dbSize: true
+        case .with(_, let inner): lists(inner)
+        default: false
+        }
+    }
+
     private static func isStoreCommand(_ command: RedisCommand) -> Bool {
         switch command {
         case .exists, .type, .delete, .ttl, .persist, .expire, .get, .set, .getMany, .setMany, .increment, .setAdd,
             .setRemove, .setMembers, .setIsMember, .setCardinality, .hashSet, .hashGet, .hashDelete, .hashGetAll,
-            .hashLength, .siblings, .put:
+            .hashLength, .siblings, .put, .keys, .scan, .dbSize:
             true
         default: false
         }
@@ -254,7 +262,8 @@ public struct RedisConnection: Sendable {
 
     private func mayStart(_ index: Int) -> Bool {
         let entry = entries[index]
-        let barrier = entry.usesSession || Self.isBarrier(entry.command)
+        // A key listing waits for every earlier command, whose keys it may list.
+        let barrier = entry.usesSession || Self.isBarrier(entry.command) || Self.lists(entry.command)
         let keys = Set(entry.command.keys)
         for earlier in entries[head..<index] where !earlier.isDone {
             if barrier || earlier.usesSession { return false }
@@ -314,6 +323,10 @@ public struct RedisConnection: Sendable {
         case .delete(let keys):
             return (KeyTask.unique(keys).map { KeyTask(key: $0, work: .readThenWrite(.delete)) }, .sum)
         case .ttl(let key, let milliseconds): return one(key, .read(.timeToLive(milliseconds: milliseconds)))
+        case .keys(let pattern): return one("", .list(KeyTask.Listing(pattern: pattern, type: nil, shows: .keys)))
+        case .dbSize: return one("", .list(KeyTask.Listing(pattern: nil, type: nil, shows: .count)))
+        case .scan(let cursor, let match, let count, let type):
+            return one("", .list(KeyTask.Listing(pattern: match, type: type, shows: .page(cursor: cursor, count: count))))
         case .persist(let key): return one(key, .write(.expire(.clear), .flag))
         case .expire(let key, let change, let condition): return one(key, .write(.expire(change, condition: condition), .flag))
         case .get(let key): return one(key, .read(.string))

@@ -35,6 +35,16 @@ enum StoreRendering {
         }
     }
 
+    /// TYPE's answer for a key of `kind`.
+    static func typeName(of kind: ObjectKind) -> String {
+        switch kind {
+        case .siblings, .lastWriterWins, .counter, .register: "string"
+        case .set: "set"
+        case .map: "hash"
+        case .flag: "flag"
+        }
+    }
+
     /// TYPE's answer.
     static func typeName(_ value: ReadValue) -> String {
         switch value {

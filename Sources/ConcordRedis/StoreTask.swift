@@ -46,7 +46,35 @@ struct KeyTask: Hashable, Sendable {
         case setReturningPrevious(ByteString, WriteCondition)
     }
 
+    /// A walk over the ring's keys (KEYS, SCAN, DBSIZE).
+    struct Listing: Hashable, Sendable {
+        enum Shows: Hashable, Sendable {
+            /// KEYS: every matching key, the whole ring walked.
+            case keys
+            /// DBSIZE: how many keys, the whole ring walked.
+            case count
+            /// SCAN: one page from `cursor`.
+            case page(cursor: UInt64, count: Int)
+        }
+
+        var pattern: ByteString?
+        var type: String?
+        var shows: Shows
+        /// Keys found so far (a walk's pages).
+        var found: [ByteString] = []
+        var counted: Int64 = 0
+
+        /// The keys of one page the listing keeps.
+        func kept(_ keys: [ListedKey]) -> [ByteString] {
+            keys.filter { listed in
+                (type == nil || StoreRendering.typeName(of: listed.kind) == type)
+                    && (pattern.map { GlobPattern.matches($0.bytes, listed.key.bytes) } ?? true)
+            }.map(\.key)
+        }
+    }
+
     enum Work: Hashable, Sendable {
+        case list(Listing)
         case read(ReadShows)
         case write(ClientOperation, WriteShows)
         case readThenWrite(Change)
@@ -75,6 +103,12 @@ struct KeyTask: Hashable, Sendable {
     /// Starts the task: the first operation to send.
     mutating func start() -> ClientOperation {
         switch work {
+        case .list(let listing):
+            phase = .reading
+            if case .page(let cursor, let count) = listing.shows {
+                return .listKeys(after: cursor == 0 ? nil : cursor - 1, limit: count)
+            }
+            return .listKeys(after: nil, limit: DynamoNode.listKeysLimitMax)
         case .read, .readThenWrite:
             phase = .reading
             return .get
@@ -87,6 +121,29 @@ struct KeyTask: Hashable, Sendable {
     /// Takes the outcome of the request in flight; returns the next
     /// operation to send, if any.
     mutating func take(_ outcome: ClientOutcome, timeToLive: Int64? = nil) -> ClientOperation? {
+        if case .list(var listing) = work, case .reading = phase {
+            guard case .keys(let keys, let next) = outcome else {
+                phase = .finished(Self.failure(outcome))
+                return nil
+            }
+            let kept = listing.kept(keys)
+            switch listing.shows {
+            case .page:
+                let cursor = next.map { $0 == .max ? 0 : $0 + 1 } ?? 0
+                phase = .finished(.array([.bulk(String(cursor)), .array(kept.map { .bulkString($0.bytes) })]))
+                return nil
+            case .keys, .count:
+                listing.found += listing.shows == .keys ? kept : []
+                listing.counted += Int64(kept.count)
+                work = .list(listing)
+                guard let next, next != .max else {
+                    phase = .finished(
+                        listing.shows == .keys ? .array(listing.found.map { .bulkString($0.bytes) }) : .integer(listing.counted))
+                    return nil
+                }
+                return .listKeys(after: next, limit: DynamoNode.listKeysLimitMax)
+            }
+        }
         switch phase {
         case .reading:
             guard case .read(let value, let context) = outcome else {
@@ -105,8 +162,8 @@ struct KeyTask: Hashable, Sendable {
                 }
                 phase = .writing(shows: nil, reply: reply)
                 return operation
-            case .write:
-                preconditionFailure("a write task never reads")
+            case .write, .list:
+                preconditionFailure("a write task never reads; a listing is taken above")
             }
         case .writing(let shows, let reply):
             switch outcome {
@@ -118,7 +175,7 @@ struct KeyTask: Hashable, Sendable {
                 } else {
                     phase = .finished(Self.show(value, version: version, as: shows ?? .ok))
                 }
-            case .read: phase = .finished(.error("ERR unexpected answer from the store"))
+            case .read, .keys: phase = .finished(.error("ERR unexpected answer from the store"))
             }
             return nil
         case .notStarted, .finished:

@@ -143,7 +143,7 @@ extension ClientOutcome {
     var readValue: ReadValue? {
         switch self {
         case .read(let value, _), .written(let value, _), .conditionNotMet(let value): value
-        case .failed: nil
+        case .failed, .keys: nil
         }
     }
 

@@ -162,10 +162,34 @@ import Testing
         #expect(parse("PTTL", "k") == .success(.ttl("k", milliseconds: true)))
     }
 
-    @Test func keyListingCommandsAreRefusedUntilTheStoreListsKeys() {
-        #expect(unsupportedMessage(parse("KEYS", "*")) == "ERR KEYS is not supported yet: the store has no key listing")
-        #expect(unsupportedMessage(parse("SCAN", "0")) == "ERR SCAN is not supported yet: the store has no key listing")
-        #expect(unsupportedMessage(parse("DBSIZE")) == "ERR DBSIZE is not supported yet: the store has no key listing")
+    @Test func keyListingCommandsParseTheirOptionsAsRedisDoes() {
+        #expect(parse("KEYS", "user:*") == .success(.keys(pattern: "user:*")))
+        #expect(parse("DBSIZE") == .success(.dbSize))
+        #expect(parse("SCAN", "0") == .success(.scan(cursor: 0, match: nil, count: 10, type: nil)))
+        #expect(
+            parse("SCAN", "18446744073709551615", "match", "a*", "COUNT", "5", "type", "SET")
+                == .success(.scan(cursor: .max, match: "a*", count: 5, type: "set")))
+        #expect(parse("SCAN", "0", "COUNT", "100000") == .success(.scan(cursor: 0, match: nil, count: 1_000, type: nil)))
+        #expect(error("SCAN", "-1") == "ERR invalid cursor")
+        #expect(error("SCAN", "abc") == "ERR invalid cursor")
+        #expect(error("SCAN", "0", "COUNT", "0") == "ERR syntax error")
+        #expect(error("SCAN", "0", "COUNT", "many") == "ERR value is not an integer or out of range")
+        #expect(error("SCAN", "0", "MATCH") == "ERR syntax error")
+        #expect(error("SCAN", "0", "LIMIT", "3") == "ERR syntax error")
+    }
+
+    @Test func globPatternsMatchAsRedisMatchesThem() {
+        func match(_ pattern: String, _ string: String) -> Bool { GlobPattern.matches(Array(pattern.utf8), Array(string.utf8)) }
+        #expect(match("*", ""))
+        #expect(match("user:*", "user:1"))
+        #expect(!match("user:*", "users"))
+        #expect(match("h?llo", "hello") && !match("h?llo", "hllo"))
+        #expect(match("h[ae]llo", "hallo") && !match("h[ae]llo", "hillo"))
+        #expect(match("h[^e]llo", "hallo") && !match("h[^e]llo", "hello"))
+        #expect(match("h[a-c]llo", "hbllo") && match("h[c-a]llo", "hbllo") && !match("h[a-c]llo", "hdllo"))
+        #expect(match("a\\*b", "a*b") && !match("a\\*b", "axb"))
+        #expect(match("*a*b*c*", "xxaxxbxxcxx") && !match("*a*b*c*", "xxaxxcxxbxx"))
+        #expect(!match("Hello", "hello"), "bytes compare exactly")
     }
 
     private func unsupportedMessage(_ result: Result<RedisCommand, RedisError>) -> String? {

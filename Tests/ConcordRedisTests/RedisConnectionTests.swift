@@ -21,7 +21,6 @@ import Testing
         #expect(store.one("AUTH", "pw") == .error(RedisError.noPasswordConfigured.message))
         #expect(store.one("AUTH", "default", "anything") == .ok)
         #expect(store.one("AUTH", "alice", "pw") == .error("WRONGPASS invalid username-password pair or user is disabled."))
-        #expect(store.one("KEYS", "*") == .error("ERR KEYS is not supported yet: the store has no key listing"))
         #expect(store.one("NOPE", "a") == .error("ERR unknown command 'NOPE', with args beginning with: 'a' "))
         #expect(store.sent.isEmpty, "none of these reached the store")
     }
@@ -135,6 +134,67 @@ import Testing
         store.tick(200)
         #expect(store.one("GET", "short", on: 1) == bulk("again"))
         #expect(store.one("SMEMBERS", "tags", on: 2) == .array([bulk("c")]))
+    }
+
+    @Test func keysScanAndDbsizeListTheLiveKeysOfTheRing() {
+        var store = StoreHarness()
+        for index in 0..<12 { #expect(store.one("SET", "user:\(index)", "v", on: index % 3) == .ok) }
+        #expect(store.one("SADD", "tags", "a") == .integer(1))
+        #expect(store.one("HSET", "profile", "f", "v") == .integer(1))
+        #expect(store.one("INCR", "hits") == .integer(1))
+        #expect(store.one("SET", "gone", "v") == .ok)
+        #expect(store.one("DEL", "gone") == .integer(1))
+        #expect(store.one("INCR", "deleted-counter") == .integer(1))
+        #expect(store.one("DEL", "deleted-counter") == .integer(1))
+        #expect(store.one("SET", "expired", "v", "PX", "10") == .ok)
+        store.tick(2)
+        let live = Set((0..<12).map { "user:\($0)" } + ["tags", "profile", "hits"])
+        #expect(store.one("DBSIZE", on: 1) == .integer(Int64(live.count)))
+        #expect(Self.keys(store.one("KEYS", "*", on: 2)) == live)
+        #expect(Self.keys(store.one("KEYS", "user:1*")) == ["user:1", "user:10", "user:11"])
+        #expect(Self.keys(store.one("KEYS", "[pt]*")) == ["profile", "tags"])
+        #expect(store.one("KEYS", "nothing*") == .array([]))
+        // SCAN walks every live key exactly once, a few at a time.
+        var cursor = "0"
+        var seen: [String] = []
+        var pages = 0
+        repeat {
+            guard case .array(let reply)? = store.one("SCAN", cursor, "COUNT", "2", on: pages % 3), reply.count == 2,
+                case .bulkString(let next) = reply[0], case .array(let keys) = reply[1]
+            else {
+                Issue.record("not a SCAN reply")
+                return
+            }
+            cursor = String(decoding: next, as: UTF8.self)
+            seen += keys.compactMap { if case .bulkString(let key) = $0 { String(decoding: key, as: UTF8.self) } else { nil } }
+            pages += 1
+        } while cursor != "0" && pages < 1_000
+        #expect(seen.count == live.count && Set(seen) == live, "every key once: \(seen)")
+        #expect(pages > 1)
+        #expect(Self.scanAll(&store, ["TYPE", "set"]) == ["tags"])
+        #expect(Self.scanAll(&store, ["TYPE", "hash"]) == ["profile"])
+        #expect(Self.scanAll(&store, ["MATCH", "user:?", "COUNT", "100"]).count == 10)
+        #expect(store.one("SCAN", "x") == .error("ERR invalid cursor"))
+    }
+
+    private static func keys(_ reply: RESPValue?) -> Set<String> {
+        guard case .array(let elements)? = reply else { return [] }
+        return Set(elements.compactMap { if case .bulkString(let key) = $0 { String(decoding: key, as: UTF8.self) } else { nil } })
+    }
+
+    private static func scanAll(_ store: inout StoreHarness, _ options: [String]) -> Set<String> {
+        var cursor = "0"
+        var found: Set<String> = []
+        var pages = 0
+        repeat {
+            let words = ["SCAN", cursor] + options
+            store.send(StoreHarness.multibulk(words))
+            guard case .array(let reply)? = store.replies().last, case .bulkString(let next) = reply[0] else { return [] }
+            cursor = String(decoding: next, as: UTF8.self)
+            found.formUnion(keys(reply[1]))
+            pages += 1
+        } while cursor != "0" && pages < 1_000
+        return found
     }
 
     @Test func setNxXxAndGetFollowRedis() {

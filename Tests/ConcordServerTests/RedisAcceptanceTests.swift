@@ -224,6 +224,55 @@ extension ProcessClusterTests {
             }
         }
 
+        @Test func redisCliListsKeysWithKeysScanAndDbsize() async throws {
+            try await ProcessCluster.withRunningCluster(size: 3, redis: true) { cluster in
+                try await cluster.waitForRedis(seconds: 30)
+                func lines(_ text: String) -> Set<String> {
+                    Set(text.split(separator: "\n").map { line in
+                        var word = String(line.split(separator: " ").last ?? "")
+                        if word.hasPrefix("\""), word.hasSuffix("\""), word.count >= 2 { word = String(word.dropFirst().dropLast()) }
+                        return word
+                    })
+                }
+                let written = (0..<25).map { "list:\($0)" }
+                for (index, key) in written.enumerated() {
+                    try await expect(cluster, index % 3, ["set", key, "v"], "OK")
+                }
+                try await expect(cluster, 0, ["sadd", "list:set", "a"], "(integer) 1")
+                try await expect(cluster, 1, ["incr", "list:counter"], "(integer) 1")
+                try await expect(cluster, 2, ["set", "list:gone", "v"], "OK")
+                try await expect(cluster, 0, ["del", "list:gone"], "(integer) 1")
+                let expected = Set(written + ["list:set", "list:counter"])
+                // waitForRedis wrote ready:0, ready:1 and ready:2.
+                try await expect(cluster, 1, ["dbsize"], "(integer) \(expected.count + 3)")
+                let keys = try await redisCLI(cluster.redisPort(2), ["keys", "list:*"])
+                #expect(lines(keys) == expected, "\(keys)")
+                let digits = try await redisCLI(cluster.redisPort(0), ["keys", "list:1?"])
+                #expect(lines(digits) == Set((10..<20).map { "list:\($0)" }), "\(digits)")
+                // redis-cli's own SCAN loop follows the cursor to its end.
+                let scanned = try await runCommand(
+                    "/usr/bin/redis-cli", ["-p", "\(cluster.redisPort(1))", "--scan", "--pattern", "list:*"], timeoutSeconds: 20)
+                let scannedLines = scanned.output.split(separator: "\n").map(String.init)
+                #expect(scannedLines.count == expected.count && lines(scanned.output) == expected, "\(scanned.output)")
+                // SCAN by hand, two keys a page, filtered by type.
+                var cursor = "0"
+                var sets: Set<String> = []
+                var pages = 0
+                repeat {
+                    let page = try await redisCLI(cluster.redisPort(2), ["scan", cursor, "type", "set", "count", "2"])
+                    let pageLines = page.split(separator: "\n").map(String.init)
+                    guard let first = pageLines.first, first.hasPrefix("1) \"") else {
+                        Issue.record("not a SCAN reply: \(page)")
+                        return
+                    }
+                    cursor = String(first.dropFirst(4).dropLast())
+                    sets.formUnion(lines(pageLines.dropFirst().joined(separator: "\n")).filter { $0.hasPrefix("list:") })
+                    pages += 1
+                } while cursor != "0" && pages < 500
+                #expect(sets == ["list:set"], "\(sets)")
+            }
+        }
+
         @Test func redisBenchmarkCompletesWithoutErrorReplies() async throws {
             try await ProcessCluster.withRunningCluster(size: 3, redis: true) { cluster in
                 try await cluster.waitForRedis(seconds: 30)
