@@ -216,7 +216,13 @@ extension DynamoNode {
     ) -> WriteResult {
         let now = nowMilliseconds
         let expired = base?.hasExpired(at: now) ?? false
-        let shownBefore = visible?.readValue(at: now) ?? .absent
+        // What a read would show, for conditions; only puts and expires
+        // need it (building it sorts a set's elements).
+        let shownBefore: ReadValue
+        switch coordination.request.operation {
+        case .put, .expire: shownBefore = visible?.readValue(at: now) ?? .absent
+        default: shownBefore = .absent
+        }
         var base = base
         if expired, let old = base, !Self.isValueMode(old.kind) {
             base = StoredObject(removeObserved(old).value, expiry: old.expiry)
