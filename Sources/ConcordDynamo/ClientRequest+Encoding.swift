@@ -84,6 +84,14 @@ extension ClientOperation: BinaryCodable {
         case .update(let update):
             writer.writeByte(3)
             update.encode(to: &writer)
+        case .expire(let change, let condition):
+            writer.writeByte(4)
+            change.encode(to: &writer)
+            writer.writeByte(condition.rawValue)
+        case .listKeys(let after, let limit):
+            writer.writeByte(5)
+            after.encode(to: &writer)
+            writer.writeVarint(UInt64(limit))
         }
     }
 
@@ -105,6 +113,21 @@ extension ClientOperation: BinaryCodable {
             self = .put(value, context: context, mode: mode, condition: condition)
         case 2: self = .delete(context: try WriteContext(from: &reader))
         case 3: self = .update(try CRDTUpdate(from: &reader))
+        case 4:
+            let change = try ExpiryChange(from: &reader)
+            let conditionAt = reader.offset
+            guard let condition = ExpiryCondition(rawValue: try reader.readByte()) else {
+                throw .invalidValue("unknown expiry condition", offset: conditionAt)
+            }
+            self = .expire(change, condition: condition)
+        case 5:
+            let after = try UInt64?(from: &reader)
+            let limitAt = reader.offset
+            let limit = try reader.readVarint()
+            guard limit >= 1, limit <= UInt64(DynamoNode.listKeysLimitMax) else {
+                throw .invalidValue("key listing limit out of range", offset: limitAt)
+            }
+            self = .listKeys(after: after, limit: Int(limit))
         default: throw .invalidValue("unknown client operation", offset: start)
         }
     }
@@ -117,6 +140,7 @@ extension ClientRequest: BinaryCodable {
         operation.encode(to: &writer)
         consistency.encode(to: &writer)
         session.encode(to: &writer)
+        expiry.encode(to: &writer)
     }
 
     public init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
@@ -124,7 +148,36 @@ extension ClientRequest: BinaryCodable {
         let key = try ByteString(from: &reader)
         let operation = try ClientOperation(from: &reader)
         let consistency = try RequestConsistency(from: &reader)
-        self.init(id: id, key: key, operation: operation, consistency: consistency, session: try SessionToken?(from: &reader))
+        let session = try SessionToken?(from: &reader)
+        self.init(
+            id: id, key: key, operation: operation, consistency: consistency, session: session,
+            expiry: try ExpiryChange(from: &reader))
+    }
+}
+
+extension ExpiryChange: BinaryCodable {
+    public func encode(to writer: inout BinaryWriter) {
+        switch self {
+        case .keep: writer.writeByte(0)
+        case .clear: writer.writeByte(1)
+        case .at(let instant):
+            writer.writeByte(2)
+            writer.writeSignedVarint(instant)
+        case .after(let milliseconds):
+            writer.writeByte(3)
+            writer.writeSignedVarint(milliseconds)
+        }
+    }
+
+    public init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
+        let start = reader.offset
+        switch try reader.readByte() {
+        case 0: self = .keep
+        case 1: self = .clear
+        case 2: self = .at(try reader.readSignedVarint())
+        case 3: self = .after(try reader.readSignedVarint())
+        default: throw .invalidValue("unknown expiry change", offset: start)
+        }
     }
 }
 
@@ -146,6 +199,8 @@ extension DynamoRequestError: BinaryCodable {
             writer.writeVarint(UInt64(required))
         case .overloaded: writer.writeByte(4)
         case .clockBehind: writer.writeByte(5)
+        case .notAnInteger: writer.writeByte(6)
+        case .overflow: writer.writeByte(7)
         }
     }
 
@@ -163,6 +218,8 @@ extension DynamoRequestError: BinaryCodable {
             self = .unavailable(answered: answered, required: try DynamoMessage.readSmall(&reader, limit: UInt64(Ring.membersMax) + 1))
         case 4: self = .overloaded
         case 5: self = .clockBehind
+        case 6: self = .notAnInteger
+        case 7: self = .overflow
         default: throw .invalidValue("unknown request error", offset: start)
         }
     }
@@ -185,6 +242,10 @@ extension ClientOutcome: BinaryCodable {
         case .failed(let error):
             writer.writeByte(3)
             error.encode(to: &writer)
+        case .keys(let keys, let next):
+            writer.writeByte(4)
+            encodeList(keys, to: &writer)
+            next.encode(to: &writer)
         }
     }
 
@@ -199,6 +260,9 @@ extension ClientOutcome: BinaryCodable {
             self = .written(value, version: try VersionVector(from: &reader))
         case 2: self = .conditionNotMet(try ReadValue(from: &reader))
         case 3: self = .failed(try DynamoRequestError(from: &reader))
+        case 4:
+            let keys: [ListedKey] = try decodeList(from: &reader)
+            self = .keys(keys, next: try UInt64?(from: &reader))
         default: throw .invalidValue("unknown outcome", offset: start)
         }
     }

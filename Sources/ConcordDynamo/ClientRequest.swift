@@ -16,23 +16,31 @@ public struct ClientRequest: Hashable, Sendable {
     public var consistency: RequestConsistency
     /// The session's token, for session guarantees (required in causal mode).
     public var session: SessionToken?
+    /// How a `put`, `delete` or `update` changes the key's deadline
+    /// (``Expiry``); `.keep` by default. A write to a key that has expired
+    /// at the coordinator's time starts it afresh without a deadline unless
+    /// this sets one.
+    public var expiry: ExpiryChange
 
     /// A request.
     public init(
         id: UInt64, key: ByteString, operation: ClientOperation, consistency: RequestConsistency = .quorum,
-        session: SessionToken? = nil
+        session: SessionToken? = nil, expiry: ExpiryChange = .keep
     ) {
         self.id = id
         self.key = key
         self.operation = operation
         self.consistency = consistency
         self.session = session
+        self.expiry = expiry
     }
 
     /// Whether the operation writes.
     public var isWrite: Bool {
-        if case .get = operation { return false }
-        return true
+        switch operation {
+        case .get, .listKeys: false
+        default: true
+        }
     }
 }
 
@@ -44,10 +52,24 @@ public enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
     case put(ByteString, context: WriteContext = .none, mode: VersioningMode = .siblings, condition: WriteCondition = .always)
     /// Deletes the key: a tombstone version in sibling and last-writer-wins
     /// mode; for a CRDT, removes what the coordinator has observed (a
-    /// counter is brought back to zero).
+    /// counter is brought back to zero and marked deleted by its expiry:
+    /// see ``Expiry/deletedDeadline``).
     case delete(context: WriteContext = .none)
     /// Applies a CRDT operation, merged on the server.
     case update(CRDTUpdate)
+    /// Sets or clears the key's deadline (`.keep` changes nothing), if the
+    /// key exists at the coordinator's time (after a read at R) and the
+    /// condition holds; otherwise answers `conditionNotMet` and writes
+    /// nothing. Redis's `EXPIRE` family and `PERSIST`.
+    case expire(ExpiryChange, condition: ExpiryCondition = .always)
+    /// Lists keys (the request's key is ignored): the keys a live replica
+    /// holds in the ring arc after ring position `after` (nil: from
+    /// position 0), from that position to the arc's end, in order of
+    /// position then bytes, at most about `limit` (a page never splits
+    /// keys of one position); tombstones and keys expired at the
+    /// coordinator's time left out. Answered by ``ClientOutcome/keys(_:next:)``.
+    /// Redis's KEYS, SCAN and DBSIZE.
+    case listKeys(after: UInt64?, limit: Int)
 
     public var description: String {
         switch self {
@@ -56,6 +78,8 @@ public enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
             "put \(value) \(context)" + (mode == .lastWriterWins ? " lww" : "") + (condition == .always ? "" : " \(condition)")
         case .delete(let context): "delete \(context)"
         case .update(let update): "\(update)"
+        case .expire(let change, let condition): "expire \(change)" + (condition == .always ? "" : " \(condition)")
+        case .listKeys(let after, let limit): "list keys after \(after.map(String.init) ?? "start") limit \(limit)"
         }
     }
 }
@@ -163,12 +187,16 @@ public struct ClientReply: Hashable, Sendable {
     /// The request's token extended with what this reply showed (nil when
     /// the request carried none).
     public var session: SessionToken?
+    /// For a read of a key with a deadline: the milliseconds it has left
+    /// at the coordinator's time (nil: no deadline, or absent).
+    public var timeToLive: Int64?
 
     /// A reply.
-    public init(id: UInt64, outcome: ClientOutcome, session: SessionToken?) {
+    public init(id: UInt64, outcome: ClientOutcome, session: SessionToken?, timeToLive: Int64? = nil) {
         self.id = id
         self.outcome = outcome
         self.session = session
+        self.timeToLive = timeToLive
     }
 }
 
@@ -183,6 +211,9 @@ public enum ClientOutcome: Hashable, Sendable, CustomStringConvertible {
     case conditionNotMet(ReadValue)
     /// The request failed; see the error for whether it may have taken effect.
     case failed(DynamoRequestError)
+    /// A page of keys (``ClientOperation/listKeys(after:limit:)``); `next`
+    /// is the position to list after next, nil once the ring's end is reached.
+    case keys([ListedKey], next: UInt64?)
 
     public var description: String {
         switch self {
@@ -190,6 +221,7 @@ public enum ClientOutcome: Hashable, Sendable, CustomStringConvertible {
         case .written(let value, let version): "written \(value) v\(version)"
         case .conditionNotMet(let value): "condition not met (\(value))"
         case .failed(let error): "failed: \(error)"
+        case .keys(let keys, let next): "keys \(keys.count) next \(next.map(String.init) ?? "end")"
         }
     }
 }
@@ -211,6 +243,12 @@ public enum DynamoRequestError: Error, Hashable, Sendable, CustomStringConvertib
     /// A last-writer-wins write carried a session timestamp further ahead
     /// of this member's clock than the configured offset allows. Nothing was done.
     case clockBehind
+    /// An increment of a key holding a string that is not an integer
+    /// (Redis's INCR on "abc"). Nothing was done.
+    case notAnInteger
+    /// An increment that would take the coordinator's counter out of the
+    /// 64-bit range. Nothing was done.
+    case overflow
 
     public var description: String {
         switch self {
@@ -220,6 +258,8 @@ public enum DynamoRequestError: Error, Hashable, Sendable, CustomStringConvertib
         case .unavailable(let answered, let required): "unavailable: \(answered) of \(required) replicas answered"
         case .overloaded: "overloaded"
         case .clockBehind: "the session's timestamp is too far ahead of this member's clock"
+        case .notAnInteger: "the key's value is not an integer"
+        case .overflow: "the increment would overflow"
         }
     }
 

@@ -5,8 +5,11 @@ import ConcordClocks
 /// then the fields in declaration order. A server frames these on its peer
 /// connections; the simulator counts their bytes.
 extension DynamoMessage: BinaryCodable {
-    /// The format version written first.
-    public static let formatVersion: UInt8 = 1
+    /// The format version written first. Version 2 added expiry (copies
+    /// may carry an ``Expiry``; requests carry an ``ExpiryChange`` and may
+    /// be `expire`); members of different versions refuse each other's
+    /// messages rather than misread them.
+    public static let formatVersion: UInt8 = 2
 
     public func encode(to writer: inout BinaryWriter) {
         writer.writeByte(Self.formatVersion)
@@ -86,6 +89,17 @@ extension DynamoMessage: BinaryCodable {
             writer.writeByte(16)
             writer.writeVarint(check)
             writer.writeBool(covered)
+        case .listKeys(let listing, let after, let limit, let now):
+            writer.writeByte(17)
+            writer.writeVarint(listing)
+            after.encode(to: &writer)
+            writer.writeVarint(UInt64(limit))
+            writer.writeSignedVarint(now)
+        case .listKeysReply(let listing, let keys, let next):
+            writer.writeByte(18)
+            writer.writeVarint(listing)
+            encodeList(keys, to: &writer)
+            next.encode(to: &writer)
         }
     }
 
@@ -153,6 +167,15 @@ extension DynamoMessage: BinaryCodable {
         case 16:
             let check = try reader.readVarint()
             self = .dependencyAnswer(check: check, covered: try reader.readBool())
+        case 17:
+            let listing = try reader.readVarint()
+            let after = try UInt64?(from: &reader)
+            let limit = try DynamoMessage.readSmall(&reader, limit: UInt64(DynamoNode.listKeysLimitMax) + 1)
+            self = .listKeys(listing: listing, after: after, limit: max(limit, 1), now: try reader.readSignedVarint())
+        case 18:
+            let listing = try reader.readVarint()
+            let keys: [ListedKey] = try decodeList(from: &reader)
+            self = .listKeysReply(listing: listing, keys: keys, next: try UInt64?(from: &reader))
         default:
             throw .invalidValue("unknown message tag", offset: tagAt)
         }

@@ -103,6 +103,14 @@ public enum DynamoMessage: Hashable, Sendable, CustomStringConvertible {
     /// The answer.
     case dependencyAnswer(check: UInt64, covered: Bool)
 
+    // Key listing.
+    /// List your keys after ring position `after` to the end of its arc
+    /// (see ``ClientOperation/listKeys(after:limit:)``), leaving out keys
+    /// expired at `now` (the coordinator's milliseconds).
+    case listKeys(listing: UInt64, after: UInt64?, limit: Int, now: Int64)
+    /// A page of keys and where the next page starts (nil: the ring's end).
+    case listKeysReply(listing: UInt64, keys: [ListedKey], next: UInt64?)
+
     /// Deterministic and short: copies appear as their kind and digest.
     public var description: String {
         switch self {
@@ -131,6 +139,9 @@ public enum DynamoMessage: Hashable, Sendable, CustomStringConvertible {
         case .reap(let candidates): "reap \(candidates.count) keys"
         case .dependencyCheck(let check, let dependency): "dep-check #\(check) \(dependency)"
         case .dependencyAnswer(let check, let covered): "dep-answer #\(check) \(covered)"
+        case .listKeys(let listing, let after, let limit, _):
+            "list-keys #\(listing) after \(after.map(String.init) ?? "start") limit \(limit)"
+        case .listKeysReply(let listing, let keys, let next): "list-keys-reply #\(listing) \(keys.count) keys next \(next.map(String.init) ?? "end")"
         }
     }
 

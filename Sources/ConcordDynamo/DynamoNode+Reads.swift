@@ -126,7 +126,11 @@ extension DynamoNode {
         let version = shown?.version ?? VersionVector()
         coordination.session?.observe(coordination.request.key, version: version)
         coordination.session?.inherit(shown?.dependencies ?? [])
-        answer(coordination.origin, .read(shown?.readValue ?? .absent, context: version), session: coordination.session, &output)
+        let now = nowMilliseconds
+        let value = shown?.readValue(at: now) ?? .absent
+        let timeToLive = value == .absent ? nil : shown?.expiry.remaining(at: now)
+        answer(
+            coordination.origin, .read(value, context: version), session: coordination.session, timeToLive: timeToLive, &output)
         coordination.phase = .repairing
         coordination.repairUntil = ticks + UInt64(settings.readRepairWaitTicks)
         coordinations[id] = coordination
@@ -218,7 +222,7 @@ extension DynamoNode {
         guard let oldest = copies.min(by: { $0.version.entries.values.reduce(0, &+) < $1.version.entries.values.reduce(0, &+) }) else {
             return nil
         }
-        switch (merged, oldest) {
+        switch (merged.value, oldest.value) {
         case (.siblings(var siblings), .siblings(let old)):
             guard let value = old.siblings.first?.value else { return nil }
 

@@ -13,8 +13,12 @@ extension DynamoNode {
             output.replies.append(ClientReply(id: request.id, outcome: .failed(problem), session: request.session))
             return
         }
-        guard coordinations.count < settings.coordinationsMax else {
+        guard coordinations.count < settings.coordinationsMax, listings.count < settings.coordinationsMax else {
             output.replies.append(ClientReply(id: request.id, outcome: .failed(.overloaded), session: request.session))
+            return
+        }
+        if case .listKeys(let after, let limit) = request.operation {
+            startListing(request, after: after, limit: limit, &output)
             return
         }
         begin(request, origin: .client(request.id), &output)
@@ -27,8 +31,10 @@ extension DynamoNode {
             return .invalidRequest("causal mode needs a session token")
         }
         switch request.operation {
-        case .get, .delete:
+        case .get, .delete, .expire:
             return nil
+        case .listKeys(_, let limit):
+            return (1...listKeysLimitMax).contains(limit) ? nil : .invalidRequest("a key listing of \(limit) keys; 1 to \(listKeysLimitMax)")
         case .put(let value, _, _, _):
             return value.count > valueBytesMax ? .invalidRequest("value of \(value.count) bytes; at most \(valueBytesMax)") : nil
         case .update(let update):
@@ -129,10 +135,13 @@ extension DynamoNode {
     }
 
     /// Sends an outcome where the request came from.
-    func answer(_ origin: Coordination.Origin, _ outcome: ClientOutcome, session: SessionToken?, _ output: inout DynamoOutput) {
+    func answer(
+        _ origin: Coordination.Origin, _ outcome: ClientOutcome, session: SessionToken?, timeToLive: Int64? = nil,
+        _ output: inout DynamoOutput
+    ) {
         switch origin {
         case .client(let requestID):
-            output.replies.append(ClientReply(id: requestID, outcome: outcome, session: session))
+            output.replies.append(ClientReply(id: requestID, outcome: outcome, session: session, timeToLive: timeToLive))
         case .forwarded(let from, let coordination):
             output.send(.forwardReply(coordination: coordination, outcome: outcome, session: session), to: from)
         }

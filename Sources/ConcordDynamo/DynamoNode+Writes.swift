@@ -23,10 +23,11 @@ extension DynamoNode {
     func needsReadPhase(_ coordination: Coordination) -> Bool {
         let hasSession = coordination.session != nil && !has(.sessionTokenIgnored)
         switch coordination.request.operation {
-        case .get: return false
+        case .get, .listKeys: return false
         case .put(_, let context, _, let condition): return condition != .always || context == .current
         case .delete(let context): return context == .current || hasSession
         case .update(let update): return update.observes && hasSession
+        case .expire: return true
         }
     }
 
@@ -130,7 +131,9 @@ extension DynamoNode {
             coordination.session?.observe(coordination.request.key, version: version)
             coordination.session?.inherit(object.dependencies)
             if let timestamp = coordination.writtenTimestamp { coordination.session?.observe(timestamp: timestamp) }
-            answer(coordination.origin, .written(object.readValue, version: version), session: coordination.session, &output)
+            answer(
+                coordination.origin, .written(object.readValue(at: nowMilliseconds), version: version), session: coordination.session,
+                &output)
             coordination.replied = true
             coordinations[id] = coordination
         }
@@ -201,40 +204,121 @@ extension DynamoNode {
 
     /// The coordinator's copy after the write: `base` (visible copy and any
     /// pending writes) changed by the request, with dots of this member's
-    /// current actor. `visible` decides conditions.
+    /// current actor, and its expiry changed as the request says. `visible`
+    /// decides conditions.
+    ///
+    /// A key that has expired at this member's time is absent: a write
+    /// starts it afresh (its old values superseded, for a CRDT removed as a
+    /// deletion removes them) and without a deadline unless the request
+    /// sets one; `expire` finds nothing to change.
     mutating func makeWrite(
         _ coordination: Coordination, visible: StoredObject?, base: StoredObject?, dependencies: [Dependency]
     ) -> WriteResult {
+        let now = nowMilliseconds
+        let expired = base?.hasExpired(at: now) ?? false
+        // What a read would show, for conditions; only puts and expires
+        // need it (building it sorts a set's elements).
+        let shownBefore: ReadValue
+        switch coordination.request.operation {
+        case .put, .expire: shownBefore = visible?.readValue(at: now) ?? .absent
+        default: shownBefore = .absent
+        }
+        var base = base
+        if expired, let old = base, !Self.isValueMode(old.kind) {
+            base = StoredObject(removeObserved(old).value, expiry: old.expiry)
+        }
+        let result = makeValueWrite(
+            coordination, visible: visible, shownBefore: shownBefore, base: base, supersedesBase: expired,
+            dependencies: dependencies)
+        guard case .write(var object, let timestamp) = result else { return result }
+        var change = coordination.request.expiry
+        if case .expire(let requested, _) = coordination.request.operation { change = requested }
+        if expired, change == .keep { change = .clear }
+        // A counter cannot show a deletion in its value: its deadline does
+        // (the earliest instant, passed at every time), and the next write
+        // starts it afresh, as after any expiry.
+        if case .delete = coordination.request.operation, object.kind == .counter { change = .at(Expiry.deletedDeadline) }
+        switch change {
+        case .keep:
+            break
+        case .clear:
+            if object.expiry.deadline != nil { object.expiry.write(nil, timestamp: expiryStamp(after: object.expiry), actor: actor) }
+        case .at, .after:
+            object.expiry.write(change.deadline(at: now), timestamp: expiryStamp(after: object.expiry), actor: actor)
+        }
+        return .write(object, timestamp)
+    }
+
+    /// A stamp for a change of `expiry` later than the change it replaces:
+    /// a change made after seeing another wins over it whatever the
+    /// members' clocks say (as a session's writes follow its token);
+    /// concurrent changes are ordered by their stamps.
+    mutating func expiryStamp(after expiry: Expiry) -> HybridTimestamp {
+        let stamp = hybridClock.now()
+        guard let observed = expiry.register.winner?.stamp.timestamp, stamp <= observed else { return stamp }
+        if observed.logical == .max { return HybridTimestamp(wallNanoseconds: observed.wallNanoseconds + 1) }
+        return HybridTimestamp(wallNanoseconds: observed.wallNanoseconds, logical: observed.logical + 1)
+    }
+
+    static func isValueMode(_ kind: ObjectKind) -> Bool {
+        kind == .siblings || kind == .lastWriterWins
+    }
+
+    /// The write of the request's value or update on `base`, keeping
+    /// `base`'s expiry. With `supersedesBase` a sibling write supersedes
+    /// every version of `base` (the key had expired).
+    mutating func makeValueWrite(
+        _ coordination: Coordination, visible: StoredObject?, shownBefore: ReadValue, base: StoredObject?,
+        supersedesBase: Bool, dependencies: [Dependency]
+    ) -> WriteResult {
         let request = coordination.request
         let session = has(.sessionTokenIgnored) ? nil : coordination.session
-        let sessionContext = session?.writeContext(for: request.key) ?? VersionVector()
+        var sessionContext = session?.writeContext(for: request.key) ?? VersionVector()
+        if supersedesBase, let base { sessionContext.merge(base.version) }
+        let result: WriteResult
         switch request.operation {
-        case .get:
-            preconditionFailure("a get is not a write")
+        case .get, .listKeys:
+            preconditionFailure("not a write")
         case .put(let value, let context, let mode, let condition):
-            let present = (visible?.readValue ?? .absent) != .absent
+            let present = shownBefore != .absent
             if condition == .ifAbsent && present || condition == .ifPresent && !present {
-                return .conditionNotMet(visible?.readValue ?? .absent)
+                return .conditionNotMet(shownBefore)
             }
-            return writeValue(
+            result = writeValue(
                 value, context: context, mode: mode, visible: visible, base: base, sessionContext: sessionContext, session: session,
                 dependencies: dependencies)
         case .delete(let context):
-            switch base {
+            switch base?.value {
             case nil, .siblings?:
-                return writeValue(
+                result = writeValue(
                     nil, context: context, mode: .siblings, visible: visible, base: base, sessionContext: sessionContext, session: session,
                     dependencies: dependencies)
             case .lastWriterWins?:
-                return writeValue(
+                result = writeValue(
                     nil, context: context, mode: .lastWriterWins, visible: visible, base: base, sessionContext: sessionContext,
                     session: session, dependencies: [])
-            case .some(let object):
-                return .write(removeObserved(object), nil)
+            case .some:
+                result = .write(removeObserved(base!), nil)
             }
         case .update(let update):
-            return apply(update, to: base)
+            // An expired string does not become the start of a counter.
+            let expiredValue = supersedesBase && base.map { Self.isValueMode($0.kind) } == true
+            result = apply(update, to: expiredValue ? nil : base)
+        case .expire(let change, let condition):
+            guard let base, shownBefore != .absent else { return .conditionNotMet(.absent) }
+            let current = base.expiry.deadline
+            let deadline = change.deadline(at: nowMilliseconds)
+            switch change {
+            case .keep: return .conditionNotMet(shownBefore)
+            case .clear: guard current != nil else { return .conditionNotMet(shownBefore) }
+            case .at, .after: break
+            }
+            guard condition.allows(from: current, to: deadline) else { return .conditionNotMet(shownBefore) }
+            return .write(base, nil)
         }
+        guard case .write(var object, let timestamp) = result else { return result }
+        object.expiry = base?.expiry ?? Expiry()
+        return .write(object, timestamp)
     }
 
     /// A sibling or last-writer-wins write of `value` (nil: a deletion).
@@ -244,6 +328,7 @@ extension DynamoNode {
     ) -> WriteResult {
         let kind: ObjectKind = mode == .siblings ? .siblings : .lastWriterWins
         if let base, base.kind > kind { return .failed(.wrongType(base.kind)) }
+        let base = base?.value
         switch mode {
         case .siblings:
             var writeContext = sessionContext
@@ -274,7 +359,7 @@ extension DynamoNode {
 
     /// A CRDT deletion: removes what this copy has observed.
     func removeObserved(_ object: StoredObject) -> StoredObject {
-        switch object {
+        switch object.value {
         case .counter(var counter):
             let value = counter.value
             if value > 0 {
@@ -301,13 +386,28 @@ extension DynamoNode {
     }
 
     /// A CRDT update applied to `base` (or to the empty CRDT of its kind).
+    ///
+    /// Kinds are guarded as Redis guards them: an update of a key that holds
+    /// a value of another kind fails with `wrongType` and changes nothing,
+    /// except an increment of a string holding an integer, which becomes a
+    /// counter starting from it (``counter(startingFrom:)``). A tombstone of
+    /// an earlier kind takes any update (the key is absent).
     func apply(_ update: CRDTUpdate, to base: StoredObject?) -> WriteResult {
         if let base, base.kind > update.kind { return .failed(.wrongType(base.kind)) }
-        let current = base?.kind == update.kind ? base : nil
+        var current = base?.kind == update.kind ? base?.value : nil
+        if let base, base.kind < update.kind, !base.isTombstone {
+            guard case .increment = update, Self.isValueMode(base.kind) else { return .failed(.wrongType(base.kind)) }
+            switch Self.counter(startingFrom: base) {
+            case .success(let counter): current = .counter(counter)
+            case .failure(let error): return .failed(error)
+            }
+        }
         switch update {
         case .increment(let amount):
             var counter = PNCounter()
             if case .counter(let existing)? = current { counter = existing }
+            // Per coordinator: concurrent increments elsewhere are not seen.
+            guard !counter.value.addingReportingOverflow(amount).overflow else { return .failed(.overflow) }
             if amount >= 0 {
                 counter.increment(by: UInt64(amount), at: actor)
             } else {

@@ -52,6 +52,11 @@ public struct DynamoNode: Sendable {
     var causal = CausalState()
     /// When each local tombstone was first held, in ticks.
     var tombstoneSince: [ByteString: UInt64] = [:]
+    /// Keys whose copy here has a deadline (see ``Expiry``): the ones to
+    /// check for expiry on each tick.
+    var expiring: Set<ByteString> = []
+    /// Key listings this member coordinates, by listing id.
+    var listings: [UInt64: Listing] = [:]
     /// Members that left a request unanswered past its escalation time and
     /// have not been heard from since: writes are not forwarded to them.
     var suspected: Set<MemberID> = []
@@ -100,6 +105,9 @@ public struct DynamoNode: Sendable {
         nextIdentifier = actorEpoch << 32 + 1
         for key in objects.keys.sorted() where objects[key]!.isTombstone {
             tombstoneSince[key] = 0
+        }
+        for (key, object) in objects where object.expiry.deadline != nil {
+            expiring.insert(key)
         }
         reconcileOwnership(previous: nil, &output)
         return output
@@ -158,6 +166,11 @@ public struct DynamoNode: Sendable {
             output.send(.dependencyAnswer(check: check, covered: isVisible(dependency)), to: from)
         case .dependencyAnswer(let check, let covered):
             onDependencyAnswer(check: check, covered: covered, from: from, &output)
+        case .listKeys(let listing, let after, let limit, let now):
+            let (keys, next) = listLocalKeys(after: after, limit: limit, now: now)
+            output.send(.listKeysReply(listing: listing, keys: keys, next: next), to: from)
+        case .listKeysReply(let listing, let keys, let next):
+            onListKeysReply(listing: listing, keys: keys, next: next, from: from, &output)
         }
         return output
     }
@@ -173,6 +186,8 @@ public struct DynamoNode: Sendable {
         if ticks % UInt64(settings.handoffIntervalTicks) == 0 { offerHandoffs(&output) }
         if ticks % UInt64(settings.antiEntropyIntervalTicks) == 0 { startAntiEntropy(&output) }
         if ticks % UInt64(settings.dependencyCheckIntervalTicks) == 0 { checkDependencies(&output) }
+        expireDueCopies(&output)
+        tickListings(&output)
         tickReaper(&output)
         return output
     }
@@ -194,6 +209,12 @@ public struct DynamoNode: Sendable {
     mutating func prepare(_ now: Int64) {
         precondition(started, "start(now:) must be called first")
         hybridClock.physicalClock.nanoseconds = now
+    }
+
+    /// The member's time as its last input gave it, in milliseconds of the
+    /// Unix epoch: what deadlines are compared with (``Expiry``).
+    var nowMilliseconds: Int64 {
+        hybridClock.physicalClock.nanoseconds / 1_000_000
     }
 
     mutating func makeIdentifier() -> UInt64 {
@@ -236,6 +257,7 @@ public struct DynamoNode: Sendable {
         } else {
             tombstoneSince[key] = nil
         }
+        if object.expiry.deadline != nil { expiring.insert(key) } else { expiring.remove(key) }
     }
 
     /// Merges `object` into this member's copy of `key`. Returns whether
@@ -253,6 +275,7 @@ public struct DynamoNode: Sendable {
     mutating func dropCopy(_ key: ByteString, _ output: inout DynamoOutput) {
         guard objects.removeValue(forKey: key) != nil else { return }
         tombstoneSince[key] = nil
+        expiring.remove(key)
         epochIsStale = true
         output.records.append(.objectRemoved(key))
     }

@@ -6,7 +6,28 @@ import ConcordCRDT
 /// because every collection is walked in sorted order. Merkle trees and
 /// read repair compare these.
 extension StoredObject {
-    /// The object's digest.
+    /// The object's digest: its value's, then its expiry's (nothing when
+    /// the expiry was never set, so copies without one hash as before).
+    public var digest: UInt64 {
+        var digest = Digest()
+        digest.combine(value.digest)
+        if let write = expiry.register.winner {
+            digest.combine(UInt64(bitPattern: write.stamp.timestamp.wallNanoseconds))
+            digest.combine(UInt64(write.stamp.timestamp.logical))
+            digest.combine(write.stamp.replica.rawValue)
+            if let deadline = write.value {
+                digest.combine(1)
+                digest.combine(UInt64(bitPattern: deadline))
+            } else {
+                digest.combine(0)
+            }
+        }
+        return digest.value
+    }
+}
+
+extension StoredValue {
+    /// The value's digest.
     public var digest: UInt64 {
         var digest = Digest()
         digest.combine(UInt64(kind.rawValue))

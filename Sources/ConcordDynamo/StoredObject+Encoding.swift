@@ -2,11 +2,41 @@ import ConcordFoundation
 import ConcordClocks
 import ConcordCRDT
 
-/// The binary form of a copy: its kind as one byte, then the kind's own
-/// encoding (ConcordCRDT's and ConcordClocks' binary forms).
+/// The binary form of a copy, in the durable records and in the members'
+/// messages: a first byte holding the value's kind in its low bits and
+/// ``StoredObject/hasExpiryFlag`` when an expiry follows, then the kind's
+/// own encoding (ConcordCRDT's and ConcordClocks' binary forms), then the
+/// expiry if flagged.
+///
+/// Versions: format 1 (before expiry) wrote the kind byte alone, with the
+/// flag clear; it reads back unchanged as a copy without an expiry, so
+/// records written by format 1 replay as they were. A copy whose expiry was
+/// never written is still written in format 1.
 extension StoredObject: BinaryCodable {
+    /// The bit of the first byte that says an expiry follows the value.
+    public static let hasExpiryFlag: UInt8 = 0x80
+
     public func encode(to writer: inout BinaryWriter) {
-        writer.writeByte(kind.rawValue)
+        writer.writeByte(kind.rawValue | (expiry.isWritten ? Self.hasExpiryFlag : 0))
+        value.encodeBody(to: &writer)
+        if expiry.isWritten { expiry.encode(to: &writer) }
+    }
+
+    public init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
+        let start = reader.offset
+        let first = try reader.readByte()
+        guard let kind = ObjectKind(rawValue: first & ~Self.hasExpiryFlag) else {
+            throw .invalidValue("unknown object kind", offset: start)
+        }
+        let value = try StoredValue(kind: kind, from: &reader)
+        let expiry = first & Self.hasExpiryFlag != 0 ? try Expiry(from: &reader) : Expiry()
+        self.init(value, expiry: expiry)
+    }
+}
+
+extension StoredValue {
+    /// The value without its kind byte.
+    func encodeBody(to writer: inout BinaryWriter) {
         switch self {
         case .siblings(let siblings): siblings.encode(to: &writer)
         case .lastWriterWins(let value): value.encode(to: &writer)
@@ -18,11 +48,8 @@ extension StoredObject: BinaryCodable {
         }
     }
 
-    public init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
-        let start = reader.offset
-        guard let kind = ObjectKind(rawValue: try reader.readByte()) else {
-            throw .invalidValue("unknown object kind", offset: start)
-        }
+    /// Reads a value of `kind` written by ``encodeBody(to:)``.
+    init(kind: ObjectKind, from reader: inout BinaryReader) throws(BinaryDecodingError) {
         switch kind {
         case .siblings: self = .siblings(try Siblings(from: &reader))
         case .lastWriterWins: self = .lastWriterWins(try LastWriterWinsValue(from: &reader))

@@ -1,139 +1,49 @@
 import ConcordClocks
 import ConcordCRDT
 
-/// The sibling form of a key: concurrent versions, each a value or a
-/// deletion, tagged with dotted version vectors.
-public typealias Siblings = SiblingSet<SiblingValue>
+/// What a replica stores under one key: the value (``StoredValue``, one of
+/// the store's kinds) and the key's ``Expiry`` beside it. Both parts are
+/// join semilattices and merge independently, so the whole is one too:
+/// replicas that have merged the same copies hold equal objects.
+public struct StoredObject: Hashable, Sendable {
+    /// The value.
+    public var value: StoredValue
+    /// The key's deadline.
+    public var expiry: Expiry
 
-/// The map CRDT of the store: fields to multi-value registers (Riak's map,
-/// Redis hashes).
-public typealias CRDTMap = ORMap<ByteString, MVRegister<ByteString>>
-
-/// The kind of a stored object, in the order that settles a conflict
-/// between kinds (see ``StoredObject/merge(_:)``).
-public enum ObjectKind: UInt8, Hashable, Sendable, CaseIterable, Comparable, CustomStringConvertible {
-    case siblings = 1
-    case lastWriterWins = 2
-    case counter = 3
-    case set = 4
-    case map = 5
-    case register = 6
-    case flag = 7
-
-    public static func < (lhs: ObjectKind, rhs: ObjectKind) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    public var description: String {
-        switch self {
-        case .siblings: "siblings"
-        case .lastWriterWins: "last-writer-wins"
-        case .counter: "counter"
-        case .set: "set"
-        case .map: "map"
-        case .register: "register"
-        case .flag: "flag"
-        }
+    /// A copy holding `value` with `expiry`.
+    public init(_ value: StoredValue, expiry: Expiry = Expiry()) {
+        self.value = value
+        self.expiry = expiry
     }
-}
 
-/// What a replica stores under one key: a join semilattice in every kind,
-/// so replicas that have merged the same copies hold equal objects.
-///
-/// Two copies of different kinds (written concurrently as different types)
-/// resolve to the kind later in ``ObjectKind``'s order, whole: the type of a
-/// key can only move forward in that order, and a write of an earlier kind
-/// is refused once the coordinator sees a later one (``DynamoRequestError/wrongType(_:)``).
-public enum StoredObject: Hashable, Sendable {
     /// Riak's model: dotted version vectors with siblings.
-    case siblings(Siblings)
+    public static func siblings(_ siblings: Siblings) -> StoredObject { StoredObject(.siblings(siblings)) }
     /// Last writer wins by hybrid logical clock.
-    case lastWriterWins(LastWriterWinsValue)
+    public static func lastWriterWins(_ value: LastWriterWinsValue) -> StoredObject { StoredObject(.lastWriterWins(value)) }
     /// A PN-counter.
-    case counter(PNCounter)
+    public static func counter(_ counter: PNCounter) -> StoredObject { StoredObject(.counter(counter)) }
     /// An add-wins observed-remove set.
-    case set(ORSet<ByteString>)
+    public static func set(_ set: ORSet<ByteString>) -> StoredObject { StoredObject(.set(set)) }
     /// A map of multi-value registers.
-    case map(CRDTMap)
+    public static func map(_ map: CRDTMap) -> StoredObject { StoredObject(.map(map)) }
     /// A multi-value register.
-    case register(MVRegister<ByteString>)
+    public static func register(_ register: MVRegister<ByteString>) -> StoredObject { StoredObject(.register(register)) }
     /// An enable-wins flag.
-    case flag(EnableWinsFlag)
+    public static func flag(_ flag: EnableWinsFlag) -> StoredObject { StoredObject(.flag(flag)) }
 
-    /// The object's kind.
-    public var kind: ObjectKind {
-        switch self {
-        case .siblings: .siblings
-        case .lastWriterWins: .lastWriterWins
-        case .counter: .counter
-        case .set: .set
-        case .map: .map
-        case .register: .register
-        case .flag: .flag
-        }
-    }
+    /// The value's kind.
+    public var kind: ObjectKind { value.kind }
 
     /// Joins `other` into this object.
     public mutating func merge(_ other: StoredObject) {
         merge(other, dropsConcurrentSibling: false)
     }
 
-    /// Joins `other`; with `dropsConcurrentSibling` (the bug switch
-    /// ``DynamoBug/mergeDropsSibling``) siblings are compared by flattened
-    /// version vectors instead of their dots, the mistake dotted version
-    /// vectors exist to prevent.
+    /// Joins `other`; see ``StoredValue/merge(_:dropsConcurrentSibling:)``.
     mutating func merge(_ other: StoredObject, dropsConcurrentSibling: Bool) {
-        if other.kind != kind {
-            if other.kind > kind { self = other }
-            return
-        }
-        switch (self, other) {
-        case (.siblings(var mine), .siblings(let theirs)):
-            if dropsConcurrentSibling {
-                mine = Self.mergeByFlattenedVectors(mine, theirs)
-            } else {
-                mine.merge(theirs)
-            }
-            self = .siblings(mine)
-        case (.lastWriterWins(var mine), .lastWriterWins(let theirs)):
-            mine.merge(theirs)
-            self = .lastWriterWins(mine)
-        case (.counter(var mine), .counter(let theirs)):
-            mine.merge(theirs)
-            self = .counter(mine)
-        case (.set(var mine), .set(let theirs)):
-            mine.merge(theirs)
-            self = .set(mine)
-        case (.map(var mine), .map(let theirs)):
-            mine.merge(theirs)
-            self = .map(mine)
-        case (.register(var mine), .register(let theirs)):
-            mine.merge(theirs)
-            self = .register(mine)
-        case (.flag(var mine), .flag(let theirs)):
-            mine.merge(theirs)
-            self = .flag(mine)
-        default:
-            preconditionFailure("kinds checked above")
-        }
-    }
-
-    /// The bug: a sibling is dropped when another copy's flattened vector
-    /// counts past its dot, even if that copy never saw it.
-    static func mergeByFlattenedVectors(_ mine: Siblings, _ theirs: Siblings) -> Siblings {
-        let all = mine.siblings + theirs.siblings.filter { sibling in
-            !mine.siblings.contains { $0.clock.dot == sibling.clock.dot }
-        }
-        let kept = all.filter { sibling in
-            !all.contains { other in
-                other.clock.dot != sibling.clock.dot && other.clock.flattened.contains(sibling.clock.dot)
-            }
-        }
-        return Siblings(siblings: kept) ?? mine
-    }
-
-    /// The dependencies of the visible siblings (causal mode), by key.
-    public var dependencies: [Dependency] {
-        guard case .siblings(let siblings) = self else { return [] }
-        return siblings.siblings.flatMap(\.value.dependencies)
+        value.merge(other.value, dropsConcurrentSibling: dropsConcurrentSibling)
+        expiry.merge(other.expiry)
     }
 
     /// The object after merging `other`.
@@ -143,66 +53,24 @@ public enum StoredObject: Hashable, Sendable {
         return result
     }
 
-    /// Every update merged in, as a version vector: what a session token
-    /// compares against (see ``SessionToken``). A copy *covers* a version
-    /// when its own version is at or above it in every entry.
-    public var version: VersionVector {
-        switch self {
-        case .siblings(let siblings): siblings.read().context
-        case .lastWriterWins(let value): value.seen
-        case .counter(let counter):
-            // Each actor's increments and decrements only grow, and copies
-            // travel whole, so their sum orders an actor's states.
-            VersionVector(counter.increments.entries.merging(counter.decrements.entries) { first, second in
-                let (sum, overflow) = first.addingReportingOverflow(second)
-                return overflow ? UInt64.max : sum
-            })
-        case .set(let set): set.context.versionVector
-        case .map(let map): map.context.versionVector
-        case .register(let register): register.context.versionVector
-        case .flag(let flag): flag.context.versionVector
-        }
-    }
+    /// The value's dependencies (causal mode).
+    public var dependencies: [Dependency] { value.dependencies }
 
-    /// True when nothing is visible: every sibling is a deletion, the
-    /// last write deleted, or the collection, register or flag is empty.
-    /// Such an object is a tombstone, collected once every member has it
-    /// (see docs/dynamo.md). Counters are never tombstones.
-    public var isTombstone: Bool {
-        switch self {
-        case .siblings(let siblings): siblings.siblings.allSatisfy { $0.value.isDeletion }
-        case .lastWriterWins(let value): value.value == nil
-        case .counter: false
-        case .set(let set): set.store.isEmpty
-        case .map(let map): map.store.isEmpty
-        case .register(let register): register.store.isEmpty
-        case .flag(let flag): flag.store.isEmpty
-        }
-    }
+    /// The value's version (see ``StoredValue/version``). Changes of the
+    /// expiry alone do not move it: session guarantees cover values.
+    public var version: VersionVector { value.version }
 
-    /// What a read of this object returns.
-    public var readValue: ReadValue {
-        switch self {
-        case .siblings(let siblings):
-            let values = siblings.siblings.compactMap(\.value.bytes)
-            let deleted = siblings.siblings.contains { $0.value.isDeletion }
-            return values.isEmpty ? .absent : .siblings(values, includesDeletion: deleted)
-        case .lastWriterWins(let value):
-            return value.value.map { .value($0) } ?? .absent
-        case .counter(let counter):
-            return .counter(counter.value)
-        case .set(let set):
-            return set.store.isEmpty ? .absent : .set(set.elements.sorted())
-        case .map(let map):
-            guard !map.store.isEmpty else { return .absent }
-            let fields = map.keys.sorted().map { field in
-                MapField(field: field, values: map[field].map { Array($0.values) } ?? [])
-            }
-            return .map(fields)
-        case .register(let register):
-            return register.store.isEmpty ? .absent : .register(register.values)
-        case .flag(let flag):
-            return .flag(flag.isEnabled)
-        }
+    /// Whether the value shows nothing (see ``StoredValue/isTombstone``).
+    public var isTombstone: Bool { value.isTombstone }
+
+    /// What a read of the value returns, ignoring the expiry.
+    public var readValue: ReadValue { value.readValue }
+
+    /// Whether the key is expired at `now` (milliseconds of the Unix epoch).
+    public func hasExpired(at now: Int64) -> Bool { expiry.hasExpired(at: now) }
+
+    /// What a read at `now` returns: absent once expired.
+    public func readValue(at now: Int64) -> ReadValue {
+        hasExpired(at: now) ? .absent : value.readValue
     }
 }

@@ -46,14 +46,16 @@ public enum CommandParser {
             return .select(index)
         case "quit": return .quit
         case "info": return .info
-        case "dbsize": return .unsupported(.notSupported("DBSIZE", needs: "key listing"))
+        case "dbsize": return .dbSize
         case "exists": return .exists(arguments.dropFirst().map(ByteString.init))
         case "type": return .type(key)
-        case "keys": return .unsupported(.notSupported("KEYS", needs: "key listing"))
-        case "scan": return .unsupported(.notSupported("SCAN", needs: "key listing"))
+        case "keys": return .keys(pattern: key)
+        case "scan": return try scan(arguments)
         case "del": return .delete(arguments.dropFirst().map(ByteString.init))
-        case "expire": return try expire(arguments)
-        case "ttl": return .ttl(key)
+        case "expire": return try expire(arguments, unit: 1000, name: "expire")
+        case "pexpire": return try expire(arguments, unit: 1, name: "pexpire")
+        case "ttl": return .ttl(key, milliseconds: false)
+        case "pttl": return .ttl(key, milliseconds: true)
         case "persist": return .persist(key)
         case "get": return .get(key)
         case "set": return try set(arguments)
@@ -196,14 +198,16 @@ public enum CommandParser {
             guard let amount = RedisInteger.parse(expiry.value) else { throw .notAnInteger }
             let seconds = expiry.word == "EX" || expiry.word == "EXAT"
             guard amount > 0, !seconds || amount <= Int64.max / 1000 else { throw .invalidExpireTime("set") }
-            return .unsupported(.notSupported("SET with an expiry", needs: "expiry"))
+            let milliseconds = seconds ? amount * 1000 : amount
+            options.expiry = expiry.word.hasSuffix("AT") ? .at(milliseconds) : .after(milliseconds)
         }
         return .set(ByteString(arguments[1]), ByteString(arguments[2]), options)
     }
 
-    /// `EXPIRE key seconds [NX | XX | GT | LT]` (`expireGenericCommand` in
-    /// expire.c): options first, then the number, then refused.
-    private static func expire(_ arguments: Arguments) throws(RedisError) -> RedisCommand {
+    /// `EXPIRE key seconds [NX | XX | GT | LT]` and `PEXPIRE key
+    /// milliseconds …` (`expireGenericCommand` in expire.c): options first,
+    /// then the number. The coordinator adds its own time.
+    private static func expire(_ arguments: Arguments, unit: Int64, name: String) throws(RedisError) -> RedisCommand {
         var seen: Set<String> = []
         for argument in arguments.dropFirst(3) {
             let option = word(argument)
@@ -218,9 +222,42 @@ public enum CommandParser {
         if seen.contains("GT"), seen.contains("LT") {
             throw RedisError("ERR GT and LT options at the same time are not compatible")
         }
-        guard let seconds = RedisInteger.parse(arguments[2]) else { throw .notAnInteger }
-        guard seconds <= Int64.max / 1000, seconds >= Int64.min / 1000 else { throw .invalidExpireTime("expire") }
-        return .unsupported(.notSupported("EXPIRE", needs: "expiry"))
+        guard let amount = RedisInteger.parse(arguments[2]) else { throw .notAnInteger }
+        guard amount <= Int64.max / unit, amount >= Int64.min / unit else { throw .invalidExpireTime(name) }
+        let condition: ExpiryCondition =
+            seen.contains("NX") ? .ifNone
+            : seen.contains("GT") ? .ifLater
+            : seen.contains("LT") ? (seen.contains("XX") ? .ifSetAndEarlier : .ifEarlier)
+            : seen.contains("XX") ? .ifSet : .always
+        return .expire(ByteString(arguments[1]), .after(amount * unit), condition)
+    }
+
+    /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`
+    /// (`scanGenericCommand` in db.c). The cursor is the ring position of
+    /// the last key returned, plus one (0: start, and the end).
+    private static func scan(_ arguments: Arguments) throws(RedisError) -> RedisCommand {
+        guard let cursor = UInt64(String(decoding: arguments[1], as: UTF8.self)), arguments[1].first != UInt8(ascii: "+") else {
+            throw RedisError("ERR invalid cursor")
+        }
+        var match: ByteString?
+        var count = 10
+        var type: String?
+        var index = 2
+        while index < arguments.count {
+            guard index + 1 < arguments.count else { throw .syntax }
+            let value = arguments[index + 1]
+            switch word(arguments[index]) {
+            case "MATCH": match = ByteString(value)
+            case "COUNT":
+                guard let number = RedisInteger.parse(value) else { throw .notAnInteger }
+                guard number >= 1 else { throw .syntax }
+                count = Int(min(number, Int64(DynamoNode.listKeysLimitMax)))
+            case "TYPE": type = String(decoding: value, as: UTF8.self).lowercased()
+            default: throw .syntax
+            }
+            index += 2
+        }
+        return .scan(cursor: cursor, match: match, count: count, type: type)
     }
 
     /// `CONCORD.WITH options… command args…`.

@@ -25,8 +25,12 @@ public indirect enum RedisCommand: Hashable, Sendable {
     case exists([ByteString])
     case type(ByteString)
     case delete([ByteString])
-    case ttl(ByteString)
+    case ttl(ByteString, milliseconds: Bool)
     case persist(ByteString)
+    case expire(ByteString, ExpiryChange, ExpiryCondition)
+    case keys(pattern: ByteString)
+    case scan(cursor: UInt64, match: ByteString?, count: Int, type: String?)
+    case dbSize
     // Strings and counters.
     case get(ByteString)
     case set(ByteString, ByteString, SetOptions)
@@ -61,7 +65,7 @@ public indirect enum RedisCommand: Hashable, Sendable {
     public var keys: [ByteString] {
         switch self {
         case .exists(let keys), .delete(let keys), .getMany(let keys): keys
-        case .type(let key), .ttl(let key), .get(let key), .set(let key, _, _), .increment(let key, _),
+        case .type(let key), .ttl(let key, _), .persist(let key), .expire(let key, _, _), .get(let key), .set(let key, _, _), .increment(let key, _),
             .setAdd(let key, _), .setRemove(let key, _), .setMembers(let key), .setIsMember(let key, _),
             .setCardinality(let key), .hashSet(let key, _), .hashGet(let key, _), .hashDelete(let key, _),
             .hashGetAll(let key), .hashLength(let key), .siblings(let key), .put(let key, _, _):
@@ -75,7 +79,7 @@ public indirect enum RedisCommand: Hashable, Sendable {
     /// Whether the command changes the store.
     public var writes: Bool {
         switch self {
-        case .delete, .set, .setMany, .increment, .setAdd, .setRemove, .hashSet, .hashDelete, .put: true
+        case .delete, .set, .setMany, .increment, .setAdd, .setRemove, .hashSet, .hashDelete, .put, .persist, .expire: true
         case .with(_, let command): command.writes
         default: false
         }
@@ -102,8 +106,15 @@ public struct SetOptions: Hashable, Sendable {
     public var condition: WriteCondition = .always
     /// GET: reply with the value before the write.
     public var returnsPrevious = false
-    /// KEEPTTL (always true here: the store keeps no time to live).
+    /// KEEPTTL: the key keeps its time to live (else SET clears it).
     public var keepsTimeToLive = false
+    /// EX, PX, EXAT or PXAT: the deadline to set.
+    public var expiry: ExpiryChange?
+
+    /// How the SET changes the key's time to live.
+    public var expiryChange: ExpiryChange {
+        expiry ?? (keepsTimeToLive ? .keep : .clear)
+    }
 }
 
 /// Consistency options (``RedisCommand/consistency(_:)`` and ``RedisCommand/with(_:_:)``),

@@ -89,8 +89,8 @@ public struct RedisConnection: Sendable {
         if entries[index].usesSession, let token = reply.session, session != nil {
             session!.merge(token)
         }
-        if let next = tasks[owner.task].take(reply.outcome) {
-            send(next, key: tasks[owner.task].key, entry: owner.entry, task: owner.task, &output)
+        if let next = tasks[owner.task].take(reply.outcome, timeToLive: reply.timeToLive) {
+            send(next, key: tasks[owner.task].key, expiry: tasks[owner.task].expiry, entry: owner.entry, task: owner.task, &output)
         }
         let replies = tasks.compactMap(\.reply)
         if replies.count == tasks.count {
@@ -218,11 +218,19 @@ public struct RedisConnection: Sendable {
         command == .sessionToken
     }
 
+    private static func lists(_ command: RedisCommand) -> Bool {
+        switch command {
+        case .keys, .scan, .dbSize: true
+        case .with(_, let inner): lists(inner)
+        default: false
+        }
+    }
+
     private static func isStoreCommand(_ command: RedisCommand) -> Bool {
         switch command {
-        case .exists, .type, .delete, .ttl, .get, .set, .getMany, .setMany, .increment, .setAdd, .setRemove,
-            .setMembers, .setIsMember, .setCardinality, .hashSet, .hashGet, .hashDelete, .hashGetAll, .hashLength,
-            .siblings, .put:
+        case .exists, .type, .delete, .ttl, .persist, .expire, .get, .set, .getMany, .setMany, .increment, .setAdd,
+            .setRemove, .setMembers, .setIsMember, .setCardinality, .hashSet, .hashGet, .hashDelete, .hashGetAll,
+            .hashLength, .siblings, .put, .keys, .scan, .dbSize:
             true
         default: false
         }
@@ -245,7 +253,7 @@ public struct RedisConnection: Sendable {
             var running = tasks
             for task in running.indices {
                 let operation = running[task].start()
-                send(operation, key: running[task].key, entry: firstSequence + index, task: task, &output)
+                send(operation, key: running[task].key, expiry: running[task].expiry, entry: firstSequence + index, task: task, &output)
             }
             entries[index].state = .running(running, combine)
         }
@@ -254,7 +262,8 @@ public struct RedisConnection: Sendable {
 
     private func mayStart(_ index: Int) -> Bool {
         let entry = entries[index]
-        let barrier = entry.usesSession || Self.isBarrier(entry.command)
+        // A key listing waits for every earlier command, whose keys it may list.
+        let barrier = entry.usesSession || Self.isBarrier(entry.command) || Self.lists(entry.command)
         let keys = Set(entry.command.keys)
         for earlier in entries[head..<index] where !earlier.isDone {
             if barrier || earlier.usesSession { return false }
@@ -264,7 +273,9 @@ public struct RedisConnection: Sendable {
         return true
     }
 
-    private mutating func send(_ operation: ClientOperation, key: ByteString, entry: Int, task: Int, _ output: inout ConnectionOutput) {
+    private mutating func send(
+        _ operation: ClientOperation, key: ByteString, expiry: ExpiryChange, entry: Int, task: Int, _ output: inout ConnectionOutput
+    ) {
         let requestID = nextRequestID
         nextRequestID += 1
         let index = entry - firstSequence
@@ -272,7 +283,7 @@ public struct RedisConnection: Sendable {
         output.requests.append(
             ClientRequest(
                 id: requestID, key: key, operation: operation, consistency: entries[index].consistency,
-                session: entries[index].usesSession ? session : nil))
+                session: entries[index].usesSession ? session : nil, expiry: operation == .get ? .keep : expiry))
     }
 
     /// Writes out the finished entries at the head; true if any.
@@ -311,17 +322,26 @@ public struct RedisConnection: Sendable {
         case .type(let key): return one(key, .read(.type))
         case .delete(let keys):
             return (KeyTask.unique(keys).map { KeyTask(key: $0, work: .readThenWrite(.delete)) }, .sum)
-        case .ttl(let key): return one(key, .read(.timeToLive))
+        case .ttl(let key, let milliseconds): return one(key, .read(.timeToLive(milliseconds: milliseconds)))
+        case .keys(let pattern): return one("", .list(KeyTask.Listing(pattern: pattern, type: nil, shows: .keys)))
+        case .dbSize: return one("", .list(KeyTask.Listing(pattern: nil, type: nil, shows: .count)))
+        case .scan(let cursor, let match, let count, let type):
+            return one("", .list(KeyTask.Listing(pattern: match, type: type, shows: .page(cursor: cursor, count: count))))
+        case .persist(let key): return one(key, .write(.expire(.clear), .flag))
+        case .expire(let key, let change, let condition): return one(key, .write(.expire(change, condition: condition), .flag))
         case .get(let key): return one(key, .read(.string))
         case .set(let key, let value, let options):
-            if options.returnsPrevious { return one(key, .readThenWrite(.setReturningPrevious(value, options.condition))) }
-            return one(key, .write(.put(value, context: .current, condition: options.condition), .ok))
+            let work: KeyTask.Work =
+                options.returnsPrevious
+                ? .readThenWrite(.setReturningPrevious(value, options.condition))
+                : .write(.put(value, context: .current, condition: options.condition), .ok)
+            return ([KeyTask(key: key, work: work, expiry: options.expiryChange)], .single)
         case .getMany(let keys): return (keys.map { KeyTask(key: $0, work: .read(.stringOrNil)) }, .array)
         case .setMany(let pairs):
             var latest: [ByteString: ByteString] = [:]
             for pair in pairs { latest[pair.key] = pair.value }
             let keys = KeyTask.unique(pairs.map(\.key))
-            return (keys.map { KeyTask(key: $0, work: .write(.put(latest[$0]!, context: .current), .ok)) }, .allOK)
+            return (keys.map { KeyTask(key: $0, work: .write(.put(latest[$0]!, context: .current), .ok), expiry: .clear) }, .allOK)
         case .increment(let key, let amount): return one(key, .write(.update(.increment(amount)), .counter))
         case .setAdd(let key, let members): return one(key, .readThenWrite(.add(members)))
         case .setRemove(let key, let members): return one(key, .readThenWrite(.remove(members)))
@@ -384,7 +404,6 @@ public struct RedisConnection: Sendable {
                 }
             }
             return .map(pairs)
-        case .persist: return .integer(0)
         case .consistency(let options):
             guard let options else { return consistencyReply }
             let chosen = options.applied(to: consistency, default: settings.defaultConsistency)

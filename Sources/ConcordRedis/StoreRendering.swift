@@ -35,6 +35,16 @@ enum StoreRendering {
         }
     }
 
+    /// TYPE's answer for a key of `kind`.
+    static func typeName(of kind: ObjectKind) -> String {
+        switch kind {
+        case .siblings, .lastWriterWins, .counter, .register: "string"
+        case .set: "set"
+        case .map: "hash"
+        case .flag: "flag"
+        }
+    }
+
     /// TYPE's answer.
     static func typeName(_ value: ReadValue) -> String {
         switch value {
@@ -91,6 +101,8 @@ enum StoreRendering {
             .error("UNAVAILABLE \(answered) of \(required) replicas answered in time; a write may still have taken effect")
         case .overloaded: .error("OVERLOADED the member coordinates too many requests; try again")
         case .clockBehind: .error("ERR the session's timestamp is too far ahead of this member's clock; try again")
+        case .notAnInteger: RedisError.notAnInteger.reply
+        case .overflow: RedisError.overflow.reply
         }
     }
 }

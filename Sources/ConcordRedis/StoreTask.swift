@@ -13,7 +13,8 @@ struct KeyTask: Hashable, Sendable {
         case stringOrNil
         case exists
         case type
-        case timeToLive
+        /// TTL (seconds, rounded) or PTTL (milliseconds).
+        case timeToLive(milliseconds: Bool)
         case members
         case isMember(ByteString)
         case cardinality
@@ -31,6 +32,8 @@ struct KeyTask: Hashable, Sendable {
         case counter
         /// CONCORD.PUT: the key's siblings and context after the write.
         case siblings
+        /// 1 when written, 0 when the condition was not met (EXPIRE, PERSIST).
+        case flag
     }
 
     /// A write decided by what a read found.
@@ -43,7 +46,35 @@ struct KeyTask: Hashable, Sendable {
         case setReturningPrevious(ByteString, WriteCondition)
     }
 
+    /// A walk over the ring's keys (KEYS, SCAN, DBSIZE).
+    struct Listing: Hashable, Sendable {
+        enum Shows: Hashable, Sendable {
+            /// KEYS: every matching key, the whole ring walked.
+            case keys
+            /// DBSIZE: how many keys, the whole ring walked.
+            case count
+            /// SCAN: one page from `cursor`.
+            case page(cursor: UInt64, count: Int)
+        }
+
+        var pattern: ByteString?
+        var type: String?
+        var shows: Shows
+        /// Keys found so far (a walk's pages).
+        var found: [ByteString] = []
+        var counted: Int64 = 0
+
+        /// The keys of one page the listing keeps.
+        func kept(_ keys: [ListedKey]) -> [ByteString] {
+            keys.filter { listed in
+                (type == nil || StoreRendering.typeName(of: listed.kind) == type)
+                    && (pattern.map { GlobPattern.matches($0.bytes, listed.key.bytes) } ?? true)
+            }.map(\.key)
+        }
+    }
+
     enum Work: Hashable, Sendable {
+        case list(Listing)
         case read(ReadShows)
         case write(ClientOperation, WriteShows)
         case readThenWrite(Change)
@@ -60,6 +91,8 @@ struct KeyTask: Hashable, Sendable {
 
     var key: ByteString
     var work: Work
+    /// How the task's write changes the key's time to live.
+    var expiry: ExpiryChange = .keep
     var phase: Phase = .notStarted
 
     var reply: RESPValue? {
@@ -70,6 +103,12 @@ struct KeyTask: Hashable, Sendable {
     /// Starts the task: the first operation to send.
     mutating func start() -> ClientOperation {
         switch work {
+        case .list(let listing):
+            phase = .reading
+            if case .page(let cursor, let count) = listing.shows {
+                return .listKeys(after: cursor == 0 ? nil : cursor - 1, limit: count)
+            }
+            return .listKeys(after: nil, limit: DynamoNode.listKeysLimitMax)
         case .read, .readThenWrite:
             phase = .reading
             return .get
@@ -81,7 +120,30 @@ struct KeyTask: Hashable, Sendable {
 
     /// Takes the outcome of the request in flight; returns the next
     /// operation to send, if any.
-    mutating func take(_ outcome: ClientOutcome) -> ClientOperation? {
+    mutating func take(_ outcome: ClientOutcome, timeToLive: Int64? = nil) -> ClientOperation? {
+        if case .list(var listing) = work, case .reading = phase {
+            guard case .keys(let keys, let next) = outcome else {
+                phase = .finished(Self.failure(outcome))
+                return nil
+            }
+            let kept = listing.kept(keys)
+            switch listing.shows {
+            case .page:
+                let cursor = next.map { $0 == .max ? 0 : $0 + 1 } ?? 0
+                phase = .finished(.array([.bulk(String(cursor)), .array(kept.map { .bulkString($0.bytes) })]))
+                return nil
+            case .keys, .count:
+                listing.found += listing.shows == .keys ? kept : []
+                listing.counted += Int64(kept.count)
+                work = .list(listing)
+                guard let next, next != .max else {
+                    phase = .finished(
+                        listing.shows == .keys ? .array(listing.found.map { .bulkString($0.bytes) }) : .integer(listing.counted))
+                    return nil
+                }
+                return .listKeys(after: next, limit: DynamoNode.listKeysLimitMax)
+            }
+        }
         switch phase {
         case .reading:
             guard case .read(let value, let context) = outcome else {
@@ -90,7 +152,7 @@ struct KeyTask: Hashable, Sendable {
             }
             switch work {
             case .read(let shows):
-                phase = .finished(Self.show(value, context: context, as: shows))
+                phase = .finished(Self.show(value, context: context, as: shows, timeToLive: timeToLive))
                 return nil
             case .readThenWrite(let change):
                 let (reply, operation) = Self.decide(change, after: value)
@@ -100,20 +162,20 @@ struct KeyTask: Hashable, Sendable {
                 }
                 phase = .writing(shows: nil, reply: reply)
                 return operation
-            case .write:
-                preconditionFailure("a write task never reads")
+            case .write, .list:
+                preconditionFailure("a write task never reads; a listing is taken above")
             }
         case .writing(let shows, let reply):
             switch outcome {
             case .failed(let error): phase = .finished(StoreRendering.error(error))
-            case .conditionNotMet: phase = .finished(reply ?? .null)
+            case .conditionNotMet: phase = .finished(reply ?? (shows == .flag ? .integer(0) : .null))
             case .written(let value, let version):
                 if let reply {
                     phase = .finished(reply)
                 } else {
                     phase = .finished(Self.show(value, version: version, as: shows ?? .ok))
                 }
-            case .read: phase = .finished(.error("ERR unexpected answer from the store"))
+            case .read, .keys: phase = .finished(.error("ERR unexpected answer from the store"))
             }
             return nil
         case .notStarted, .finished:
@@ -126,7 +188,7 @@ struct KeyTask: Hashable, Sendable {
         return .error("ERR unexpected answer from the store")
     }
 
-    static func show(_ value: ReadValue, context: VersionVector, as shows: ReadShows) -> RESPValue {
+    static func show(_ value: ReadValue, context: VersionVector, as shows: ReadShows, timeToLive: Int64? = nil) -> RESPValue {
         switch shows {
         case .string, .stringOrNil:
             switch StoreRendering.string(value) {
@@ -135,7 +197,11 @@ struct KeyTask: Hashable, Sendable {
             }
         case .exists: return .integer(value == .absent ? 0 : 1)
         case .type: return .simpleString(StoreRendering.typeName(value))
-        case .timeToLive: return .integer(value == .absent ? -2 : -1)
+        case .timeToLive(let milliseconds):
+            // ttlGenericCommand in expire.c: seconds are rounded to the nearest.
+            guard value != .absent else { return .integer(-2) }
+            guard let timeToLive else { return .integer(-1) }
+            return .integer(milliseconds ? timeToLive : (timeToLive + 500) / 1000)
         case .members, .isMember, .cardinality:
             let elements: [ByteString]
             switch value {
@@ -177,6 +243,7 @@ struct KeyTask: Hashable, Sendable {
             guard case .counter(let count) = value else { return RedisError.wrongType.reply }
             return .integer(count)
         case .siblings: return StoreRendering.siblings(value, context: version)
+        case .flag: return .integer(1)
         }
     }
 

@@ -63,13 +63,14 @@ struct TestCluster {
     @discardableResult
     mutating func request(
         _ key: ByteString, _ operation: ClientOperation, at member: MemberID, consistency: RequestConsistency = .quorum,
-        session: SessionToken? = nil, deliver: Bool = true
+        session: SessionToken? = nil, expiry: ExpiryChange = .keep, deliver: Bool = true
     ) -> UInt64 {
         let id = nextRequest
         nextRequest += 1
         var node = nodes[member]!
         let output = node.onClientRequest(
-            ClientRequest(id: id, key: key, operation: operation, consistency: consistency, session: session), now: now)
+            ClientRequest(id: id, key: key, operation: operation, consistency: consistency, session: session, expiry: expiry),
+            now: now)
         nodes[member] = node
         perform(output, from: member)
         if deliver { deliverAll() }
@@ -142,7 +143,7 @@ extension ClientOutcome {
     var readValue: ReadValue? {
         switch self {
         case .read(let value, _), .written(let value, _), .conditionNotMet(let value): value
-        case .failed: nil
+        case .failed, .keys: nil
         }
     }
 

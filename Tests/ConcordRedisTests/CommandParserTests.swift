@@ -82,14 +82,24 @@ import Testing
         }
     }
 
-    @Test func setExpiriesAreCheckedThenRefused() {
+    @Test func setExpiriesAreCheckedThenCarriedToTheStore() {
         #expect(error("SET", "k", "v", "EX", "ten") == "ERR value is not an integer or out of range")
         #expect(error("SET", "k", "v", "EX", "0") == "ERR invalid expire time in 'set' command")
         #expect(error("SET", "k", "v", "PX", "-5") == "ERR invalid expire time in 'set' command")
         #expect(error("SET", "k", "v", "EX", "9223372036854776") == "ERR invalid expire time in 'set' command")
-        #expect(
-            parse("SET", "k", "v", "EX", "10")
-                == .success(.unsupported(RedisError("ERR SET with an expiry is not supported yet: the store has no expiry"))))
+        func expiring(_ change: ExpiryChange) -> Result<RedisCommand, RedisError> {
+            var options = SetOptions()
+            options.expiry = change
+            return .success(.set("k", "v", options))
+        }
+        #expect(parse("SET", "k", "v", "EX", "10") == expiring(.after(10_000)))
+        #expect(parse("SET", "k", "v", "PX", "250") == expiring(.after(250)))
+        #expect(parse("SET", "k", "v", "EXAT", "1700000000") == expiring(.at(1_700_000_000_000)))
+        #expect(parse("SET", "k", "v", "PXAT", "1700000000123") == expiring(.at(1_700_000_000_123)))
+        #expect(SetOptions().expiryChange == .clear, "a plain SET clears the time to live, as Redis's does")
+        var keep = SetOptions()
+        keep.keepsTimeToLive = true
+        #expect(keep.expiryChange == .keep)
     }
 
     @Test func integersAreReadStrictly() {
@@ -134,18 +144,52 @@ import Testing
         #expect(error("CLIENT", "SETINFO", "color", "red") == "ERR Unrecognized option 'color'")
     }
 
-    @Test func expireChecksItsOptionsThenRefuses() {
+    @Test func expireChecksItsOptionsThenCarriesTheirCondition() {
         #expect(error("EXPIRE", "k", "10", "NX", "XX") == "ERR NX and XX, GT or LT options at the same time are not compatible")
         #expect(error("EXPIRE", "k", "10", "GT", "LT") == "ERR GT and LT options at the same time are not compatible")
         #expect(error("EXPIRE", "k", "10", "SOON") == "ERR Unsupported option SOON")
         #expect(error("EXPIRE", "k", "ten") == "ERR value is not an integer or out of range")
-        #expect(unsupportedMessage(parse("EXPIRE", "k", "10")) == "ERR EXPIRE is not supported yet: the store has no expiry")
+        #expect(error("EXPIRE", "k", "9223372036854776") == "ERR invalid expire time in 'expire' command")
+        #expect(parse("EXPIRE", "k", "10") == .success(.expire("k", .after(10_000), .always)))
+        #expect(parse("EXPIRE", "k", "10", "nx") == .success(.expire("k", .after(10_000), .ifNone)))
+        #expect(parse("EXPIRE", "k", "10", "XX") == .success(.expire("k", .after(10_000), .ifSet)))
+        #expect(parse("EXPIRE", "k", "10", "XX", "GT") == .success(.expire("k", .after(10_000), .ifLater)))
+        #expect(parse("EXPIRE", "k", "10", "LT", "XX") == .success(.expire("k", .after(10_000), .ifSetAndEarlier)))
+        #expect(parse("EXPIRE", "k", "-1") == .success(.expire("k", .after(-1_000), .always)))
+        #expect(parse("PEXPIRE", "k", "1500", "LT") == .success(.expire("k", .after(1_500), .ifEarlier)))
+        #expect(parse("PERSIST", "k") == .success(.persist("k")))
+        #expect(parse("TTL", "k") == .success(.ttl("k", milliseconds: false)))
+        #expect(parse("PTTL", "k") == .success(.ttl("k", milliseconds: true)))
     }
 
-    @Test func keyListingCommandsAreRefusedUntilTheStoreListsKeys() {
-        #expect(unsupportedMessage(parse("KEYS", "*")) == "ERR KEYS is not supported yet: the store has no key listing")
-        #expect(unsupportedMessage(parse("SCAN", "0")) == "ERR SCAN is not supported yet: the store has no key listing")
-        #expect(unsupportedMessage(parse("DBSIZE")) == "ERR DBSIZE is not supported yet: the store has no key listing")
+    @Test func keyListingCommandsParseTheirOptionsAsRedisDoes() {
+        #expect(parse("KEYS", "user:*") == .success(.keys(pattern: "user:*")))
+        #expect(parse("DBSIZE") == .success(.dbSize))
+        #expect(parse("SCAN", "0") == .success(.scan(cursor: 0, match: nil, count: 10, type: nil)))
+        #expect(
+            parse("SCAN", "18446744073709551615", "match", "a*", "COUNT", "5", "type", "SET")
+                == .success(.scan(cursor: .max, match: "a*", count: 5, type: "set")))
+        #expect(parse("SCAN", "0", "COUNT", "100000") == .success(.scan(cursor: 0, match: nil, count: 1_000, type: nil)))
+        #expect(error("SCAN", "-1") == "ERR invalid cursor")
+        #expect(error("SCAN", "abc") == "ERR invalid cursor")
+        #expect(error("SCAN", "0", "COUNT", "0") == "ERR syntax error")
+        #expect(error("SCAN", "0", "COUNT", "many") == "ERR value is not an integer or out of range")
+        #expect(error("SCAN", "0", "MATCH") == "ERR syntax error")
+        #expect(error("SCAN", "0", "LIMIT", "3") == "ERR syntax error")
+    }
+
+    @Test func globPatternsMatchAsRedisMatchesThem() {
+        func match(_ pattern: String, _ string: String) -> Bool { GlobPattern.matches(Array(pattern.utf8), Array(string.utf8)) }
+        #expect(match("*", ""))
+        #expect(match("user:*", "user:1"))
+        #expect(!match("user:*", "users"))
+        #expect(match("h?llo", "hello") && !match("h?llo", "hllo"))
+        #expect(match("h[ae]llo", "hallo") && !match("h[ae]llo", "hillo"))
+        #expect(match("h[^e]llo", "hallo") && !match("h[^e]llo", "hello"))
+        #expect(match("h[a-c]llo", "hbllo") && match("h[c-a]llo", "hbllo") && !match("h[a-c]llo", "hdllo"))
+        #expect(match("a\\*b", "a*b") && !match("a\\*b", "axb"))
+        #expect(match("*a*b*c*", "xxaxxbxxcxx") && !match("*a*b*c*", "xxaxxcxxbxx"))
+        #expect(!match("Hello", "hello"), "bytes compare exactly")
     }
 
     private func unsupportedMessage(_ result: Result<RedisCommand, RedisError>) -> String? {

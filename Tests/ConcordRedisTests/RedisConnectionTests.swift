@@ -21,8 +21,6 @@ import Testing
         #expect(store.one("AUTH", "pw") == .error(RedisError.noPasswordConfigured.message))
         #expect(store.one("AUTH", "default", "anything") == .ok)
         #expect(store.one("AUTH", "alice", "pw") == .error("WRONGPASS invalid username-password pair or user is disabled."))
-        #expect(store.one("PERSIST", "k") == .integer(0))
-        #expect(store.one("KEYS", "*") == .error("ERR KEYS is not supported yet: the store has no key listing"))
         #expect(store.one("NOPE", "a") == .error("ERR unknown command 'NOPE', with args beginning with: 'a' "))
         #expect(store.sent.isEmpty, "none of these reached the store")
     }
@@ -79,6 +77,124 @@ import Testing
         #expect(store.one("DEL", "greeting", "nothing", "greeting", "a") == .integer(2))
         #expect(store.one("GET", "greeting", on: 2) == .null)
         #expect(store.one("EXISTS", "greeting", "a") == .integer(0))
+    }
+
+    @Test func expiryFollowsRedis() {
+        var store = StoreHarness()
+        #expect(store.one("SET", "k", "v", "EX", "10") == .ok)
+        #expect(store.one("TTL", "k", on: 1) == .integer(10))
+        #expect(store.one("PTTL", "k", on: 2) == .integer(10_000))
+        store.tick(100)
+        #expect(store.one("TTL", "k") == .integer(9), "one second later")
+        #expect(store.one("EXPIRE", "k", "100", "NX") == .integer(0))
+        #expect(store.one("EXPIRE", "k", "100", "GT", on: 1) == .integer(1))
+        #expect(store.one("TTL", "k", on: 2) == .integer(100))
+        #expect(store.one("EXPIRE", "k", "50", "GT") == .integer(0))
+        #expect(store.one("EXPIRE", "k", "50", "LT") == .integer(1))
+        #expect(store.one("PERSIST", "k", on: 2) == .integer(1))
+        #expect(store.one("PERSIST", "k") == .integer(0))
+        #expect(store.one("TTL", "k", on: 1) == .integer(-1))
+        #expect(store.one("EXPIRE", "k", "10", "XX") == .integer(0))
+        #expect(store.one("EXPIRE", "missing", "10") == .integer(0))
+        #expect(store.one("PERSIST", "missing") == .integer(0))
+        #expect(store.one("TTL", "missing") == .integer(-2))
+        #expect(store.one("PTTL", "missing") == .integer(-2))
+        #expect(store.one("EXPIRE", "k", "10") == .integer(1))
+        #expect(store.one("SET", "k", "w", "KEEPTTL") == .ok)
+        #expect(store.one("TTL", "k", on: 1) == .integer(10), "KEEPTTL keeps it")
+        #expect(store.one("INCR", "n") == .integer(1))
+        #expect(store.one("PEXPIRE", "n", "5000") == .integer(1))
+        #expect(store.one("INCR", "n") == .integer(2))
+        #expect(store.one("PTTL", "n", on: 1) == .integer(5_000), "INCR keeps it")
+        #expect(store.one("SET", "k", "x") == .ok)
+        #expect(store.one("TTL", "k", on: 2) == .integer(-1), "a plain SET clears it")
+        #expect(store.one("SET", "at", "v", "PXAT", String(store.now / 1_000_000 + 2_000)) == .ok)
+        #expect(store.one("PTTL", "at") == .integer(2_000))
+    }
+
+    @Test func anExpiredKeyIsAbsentAndStartsAfresh() {
+        var store = StoreHarness()
+        #expect(store.one("SET", "short", "v", "PX", "250") == .ok)
+        #expect(store.one("SADD", "tags", "a", "b") == .integer(2))
+        #expect(store.one("PEXPIRE", "tags", "250", on: 1) == .integer(1))
+        #expect(store.one("INCRBY", "n", "5") == .integer(5))
+        #expect(store.one("EXPIRE", "n", "0") == .integer(1), "a deadline in the past deletes the key")
+        #expect(store.one("EXISTS", "n") == .integer(0))
+        #expect(store.one("EXISTS", "short", "tags", on: 2) == .integer(2))
+        store.tick(30)
+        #expect(store.one("GET", "short") == .null)
+        #expect(store.one("EXISTS", "short", "tags", on: 1) == .integer(0))
+        #expect(store.one("TTL", "short", on: 2) == .integer(-2))
+        #expect(store.one("TYPE", "tags") == .simpleString("none"))
+        #expect(store.one("SET", "short", "again", "NX") == .ok, "NX finds the expired key absent")
+        #expect(store.one("SADD", "tags", "c", on: 2) == .integer(1))
+        #expect(store.one("SMEMBERS", "tags", on: 1) == .array([bulk("c")]), "the expired members do not come back")
+        #expect(store.one("INCR", "n", on: 1) == .integer(1))
+        #expect(store.one("TTL", "tags") == .integer(-1))
+        store.tick(200)
+        #expect(store.one("GET", "short", on: 1) == bulk("again"))
+        #expect(store.one("SMEMBERS", "tags", on: 2) == .array([bulk("c")]))
+    }
+
+    @Test func keysScanAndDbsizeListTheLiveKeysOfTheRing() {
+        var store = StoreHarness()
+        for index in 0..<12 { #expect(store.one("SET", "user:\(index)", "v", on: index % 3) == .ok) }
+        #expect(store.one("SADD", "tags", "a") == .integer(1))
+        #expect(store.one("HSET", "profile", "f", "v") == .integer(1))
+        #expect(store.one("INCR", "hits") == .integer(1))
+        #expect(store.one("SET", "gone", "v") == .ok)
+        #expect(store.one("DEL", "gone") == .integer(1))
+        #expect(store.one("INCR", "deleted-counter") == .integer(1))
+        #expect(store.one("DEL", "deleted-counter") == .integer(1))
+        #expect(store.one("SET", "expired", "v", "PX", "10") == .ok)
+        store.tick(2)
+        let live = Set((0..<12).map { "user:\($0)" } + ["tags", "profile", "hits"])
+        #expect(store.one("DBSIZE", on: 1) == .integer(Int64(live.count)))
+        #expect(Self.keys(store.one("KEYS", "*", on: 2)) == live)
+        #expect(Self.keys(store.one("KEYS", "user:1*")) == ["user:1", "user:10", "user:11"])
+        #expect(Self.keys(store.one("KEYS", "[pt]*")) == ["profile", "tags"])
+        #expect(store.one("KEYS", "nothing*") == .array([]))
+        // SCAN walks every live key exactly once, a few at a time.
+        var cursor = "0"
+        var seen: [String] = []
+        var pages = 0
+        repeat {
+            guard case .array(let reply)? = store.one("SCAN", cursor, "COUNT", "2", on: pages % 3), reply.count == 2,
+                case .bulkString(let next) = reply[0], case .array(let keys) = reply[1]
+            else {
+                Issue.record("not a SCAN reply")
+                return
+            }
+            cursor = String(decoding: next, as: UTF8.self)
+            seen += keys.compactMap { if case .bulkString(let key) = $0 { String(decoding: key, as: UTF8.self) } else { nil } }
+            pages += 1
+        } while cursor != "0" && pages < 1_000
+        #expect(seen.count == live.count && Set(seen) == live, "every key once: \(seen)")
+        #expect(pages > 1)
+        #expect(Self.scanAll(&store, ["TYPE", "set"]) == ["tags"])
+        #expect(Self.scanAll(&store, ["TYPE", "hash"]) == ["profile"])
+        #expect(Self.scanAll(&store, ["MATCH", "user:?", "COUNT", "100"]).count == 10)
+        #expect(store.one("SCAN", "x") == .error("ERR invalid cursor"))
+    }
+
+    private static func keys(_ reply: RESPValue?) -> Set<String> {
+        guard case .array(let elements)? = reply else { return [] }
+        return Set(elements.compactMap { if case .bulkString(let key) = $0 { String(decoding: key, as: UTF8.self) } else { nil } })
+    }
+
+    private static func scanAll(_ store: inout StoreHarness, _ options: [String]) -> Set<String> {
+        var cursor = "0"
+        var found: Set<String> = []
+        var pages = 0
+        repeat {
+            let words = ["SCAN", cursor] + options
+            store.send(StoreHarness.multibulk(words))
+            guard case .array(let reply)? = store.replies().last, case .bulkString(let next) = reply[0] else { return [] }
+            cursor = String(decoding: next, as: UTF8.self)
+            found.formUnion(keys(reply[1]))
+            pages += 1
+        } while cursor != "0" && pages < 1_000
+        return found
     }
 
     @Test func setNxXxAndGetFollowRedis() {
@@ -351,11 +467,20 @@ import Testing
     // What the store does not do yet, asserted so that a change shows here
     // (docs/redis.md, "What the store must add").
 
-    @Test func incrOnAStringKeyReplacesTheStringUntilTheStoreGuardsKinds() {
+    @Test func incrOnAStringHoldingAnIntegerContinuesFromIt() {
         var store = StoreHarness()
         #expect(store.one("SET", "n", "10") == .ok)
-        #expect(store.one("INCR", "n") == .integer(1), "Redis would answer 11")
+        #expect(store.one("INCR", "n", on: 1) == .integer(11))
+        #expect(store.one("INCRBY", "n", "5", on: 2) == .integer(16))
+        #expect(store.one("GET", "n") == bulk("16"))
         #expect(store.one("TYPE", "n") == .simpleString("string"))
+        #expect(store.one("SET", "negative", "-7") == .ok)
+        #expect(store.one("DECR", "negative", on: 1) == .integer(-8))
+        #expect(store.one("SET", "word", "abc") == .ok)
+        #expect(store.one("INCR", "word", on: 2) == .error("ERR value is not an integer or out of range"))
+        #expect(store.one("SET", "padded", "010") == .ok)
+        #expect(store.one("INCR", "padded") == .error("ERR value is not an integer or out of range"), "string2ll refuses a leading zero")
+        #expect(store.one("GET", "word", on: 1) == bulk("abc"), "a refused INCR changes nothing")
     }
 
     @Test func aDeletedSetStillRefusesAStringUntilTombstonesForgetTheirKind() {
@@ -366,17 +491,31 @@ import Testing
         #expect(store.one("SET", "k", "v") == .error(RedisError.wrongType.message), "Redis would answer OK")
     }
 
-    @Test func aDeletedCounterReadsAsZeroUntilCountersCanBeTombstones() {
+    @Test func aDeletedCounterIsAbsentAndStartsAgainFromZero() {
         var store = StoreHarness()
         #expect(store.one("INCRBY", "c", "5") == .integer(5))
-        #expect(store.one("DEL", "c") == .integer(1))
-        #expect(store.one("GET", "c") == bulk("0"), "Redis would answer nil")
-        #expect(store.one("EXISTS", "c") == .integer(1))
+        #expect(store.one("DEL", "c", on: 1) == .integer(1))
+        #expect(store.one("GET", "c", on: 2) == .null)
+        #expect(store.one("EXISTS", "c") == .integer(0))
+        #expect(store.one("TYPE", "c", on: 1) == .simpleString("none"))
+        #expect(store.one("TTL", "c") == .integer(-2))
+        #expect(store.one("DEL", "c") == .integer(0))
+        #expect(store.one("INCR", "c", on: 2) == .integer(1), "a new counter, not 6")
+        #expect(store.one("TTL", "c") == .integer(-1))
+        store.tick(100)
+        #expect(store.one("GET", "c", on: 1) == bulk("1"))
     }
 
-    @Test func anIncrementPastTheLargestIntegerIsClampedUntilTheStoreRefusesIt() {
+    @Test func anIncrementPastEitherEndOfTheIntegersIsRefused() {
         var store = StoreHarness()
+        let overflow = RESPValue.error("ERR increment or decrement would overflow")
         #expect(store.one("INCRBY", "big", "9223372036854775807") == .integer(.max))
-        #expect(store.one("INCR", "big") == .integer(.max), "Redis would answer ERR increment or decrement would overflow")
+        #expect(store.one("INCR", "big", on: 1) == overflow)
+        #expect(store.one("GET", "big", on: 2) == bulk("9223372036854775807"), "a refused increment changes nothing")
+        #expect(store.one("DECRBY", "big", "1") == .integer(.max - 1))
+        #expect(store.one("INCRBY", "small", "-9223372036854775808") == .integer(.min))
+        #expect(store.one("DECR", "small", on: 2) == overflow)
+        #expect(store.one("SET", "edge", "9223372036854775807") == .ok)
+        #expect(store.one("INCR", "edge", on: 1) == overflow, "a string at the edge is refused too")
     }
 }

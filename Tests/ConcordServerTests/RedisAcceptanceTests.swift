@@ -130,6 +130,149 @@ extension ProcessClusterTests {
             }
         }
 
+        /// Asserts that `redis-cli` prints one of `expected` (a time to
+        /// live read a moment later may have lost a second).
+        private func expectOneOf(
+            _ cluster: ProcessCluster, _ index: Int, _ arguments: [String], _ expected: [String],
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) async throws {
+            let output = try await redisCLI(cluster.redisPort(index), arguments)
+            #expect(expected.contains(output), "redis-cli \(arguments.joined(separator: " ")): \(output)", sourceLocation: sourceLocation)
+        }
+
+        @Test func redisCliSeesTimesToLiveAndExpiryAsRedisDoes() async throws {
+            try await ProcessCluster.withRunningCluster(size: 3, redis: true) { cluster in
+                try await cluster.waitForRedis(seconds: 30)
+
+                // A deadline set on one member is seen on the others, and
+                // changed as Redis's options say.
+                try await expect(cluster, 0, ["set", "session:1", "alice", "ex", "100"], "OK")
+                try await expectOneOf(cluster, 1, ["ttl", "session:1"], ["(integer) 100", "(integer) 99"])
+                try await expect(cluster, 2, ["expire", "session:1", "50", "gt"], "(integer) 0")
+                try await expect(cluster, 2, ["expire", "session:1", "50", "lt"], "(integer) 1")
+                try await expectOneOf(cluster, 0, ["ttl", "session:1"], ["(integer) 50", "(integer) 49"])
+                try await expect(cluster, 1, ["expire", "session:1", "70", "nx"], "(integer) 0")
+                try await expect(cluster, 1, ["persist", "session:1"], "(integer) 1")
+                try await expect(cluster, 2, ["ttl", "session:1"], "(integer) -1")
+                try await expect(cluster, 0, ["persist", "session:1"], "(integer) 0")
+                try await expect(cluster, 0, ["get", "session:1"], "\"alice\"")
+                try await expect(cluster, 1, ["expire", "nothing-here", "10"], "(integer) 0")
+                try await expect(cluster, 1, ["ttl", "nothing-here"], "(integer) -2")
+                try await expect(cluster, 2, ["expire", "session:1", "30"], "(integer) 1")
+                try await expect(cluster, 2, ["set", "session:1", "bob", "keepttl"], "OK")
+                try await expectOneOf(cluster, 0, ["ttl", "session:1"], ["(integer) 30", "(integer) 29"])
+                try await expect(cluster, 1, ["set", "session:1", "carol"], "OK")
+                try await expect(cluster, 2, ["ttl", "session:1"], "(integer) -1")
+                try await expect(cluster, 0, ["incr", "visits"], "(integer) 1")
+                try await expect(cluster, 1, ["pexpire", "visits", "60000"], "(integer) 1")
+                try await expect(cluster, 2, ["incr", "visits"], "(integer) 2")
+                try await expectOneOf(cluster, 0, ["ttl", "visits"], ["(integer) 60", "(integer) 59"])
+
+                // A key written with a short time to live disappears from
+                // every member once it passes, and not before.
+                let written = ContinuousClock.now
+                try await expect(cluster, 0, ["set", "temp", "soon-gone", "px", "1500"], "OK")
+                try await expect(cluster, 1, ["get", "temp"], "\"soon-gone\"")
+                try await expect(cluster, 2, ["exists", "temp"], "(integer) 1")
+                try await waitUntil("temp to expire on every member", seconds: 15) {
+                    for index in 0..<3 where try await redisCLI(cluster.redisPort(index), ["exists", "temp"]) != "(integer) 0" {
+                        return false
+                    }
+                    return true
+                }
+                #expect(ContinuousClock.now - written >= .milliseconds(1_400), "gone only after its time to live")
+                try await expect(cluster, 1, ["get", "temp"], "(nil)")
+                try await expect(cluster, 2, ["ttl", "temp"], "(integer) -2")
+                try await expect(cluster, 0, ["set", "temp", "back", "nx"], "OK")
+                try await expect(cluster, 1, ["ttl", "temp"], "(integer) -1")
+            }
+        }
+
+        @Test func redisCliIncrementsStringsGuardsKindsAndRefusesOverflowAsRedisDoes() async throws {
+            try await ProcessCluster.withRunningCluster(size: 3, redis: true) { cluster in
+                try await cluster.waitForRedis(seconds: 30)
+                let wrongType = "(error) WRONGTYPE Operation against a key holding the wrong kind of value"
+
+                // INCR on a string holding an integer continues from it.
+                try await expect(cluster, 0, ["set", "n", "10"], "OK")
+                try await expect(cluster, 1, ["incr", "n"], "(integer) 11")
+                try await expect(cluster, 2, ["incrby", "n", "5"], "(integer) 16")
+                try await expect(cluster, 0, ["get", "n"], "\"16\"")
+                try await expect(cluster, 1, ["set", "word", "abc"], "OK")
+                try await expect(cluster, 2, ["incr", "word"], "(error) ERR value is not an integer or out of range")
+                try await expect(cluster, 0, ["get", "word"], "\"abc\"")
+
+                // Updates of a key holding another kind are refused.
+                try await expect(cluster, 0, ["sadd", "tags", "a"], "(integer) 1")
+                try await expect(cluster, 1, ["incr", "tags"], wrongType)
+                try await expect(cluster, 2, ["hset", "word", "f", "v"], wrongType)
+
+                // Increments past either end of the integers are refused.
+                try await expect(cluster, 0, ["incrby", "big", "9223372036854775807"], "(integer) 9223372036854775807")
+                try await expect(cluster, 1, ["incr", "big"], "(error) ERR increment or decrement would overflow")
+                try await expect(cluster, 2, ["get", "big"], "\"9223372036854775807\"")
+                try await expect(cluster, 0, ["decrby", "small", "9223372036854775807"], "(integer) -9223372036854775807")
+                try await expect(cluster, 1, ["decrby", "small", "2"], "(error) ERR increment or decrement would overflow")
+
+                // A deleted counter is gone, and starts again from zero.
+                try await expect(cluster, 2, ["incrby", "hits", "5"], "(integer) 5")
+                try await expect(cluster, 0, ["del", "hits"], "(integer) 1")
+                try await expect(cluster, 1, ["exists", "hits"], "(integer) 0")
+                try await expect(cluster, 2, ["get", "hits"], "(nil)")
+                try await expect(cluster, 0, ["type", "hits"], "none")
+                try await expect(cluster, 1, ["incr", "hits"], "(integer) 1")
+            }
+        }
+
+        @Test func redisCliListsKeysWithKeysScanAndDbsize() async throws {
+            try await ProcessCluster.withRunningCluster(size: 3, redis: true) { cluster in
+                try await cluster.waitForRedis(seconds: 30)
+                func lines(_ text: String) -> Set<String> {
+                    Set(text.split(separator: "\n").map { line in
+                        var word = String(line.split(separator: " ").last ?? "")
+                        if word.hasPrefix("\""), word.hasSuffix("\""), word.count >= 2 { word = String(word.dropFirst().dropLast()) }
+                        return word
+                    })
+                }
+                let written = (0..<25).map { "list:\($0)" }
+                for (index, key) in written.enumerated() {
+                    try await expect(cluster, index % 3, ["set", key, "v"], "OK")
+                }
+                try await expect(cluster, 0, ["sadd", "list:set", "a"], "(integer) 1")
+                try await expect(cluster, 1, ["incr", "list:counter"], "(integer) 1")
+                try await expect(cluster, 2, ["set", "list:gone", "v"], "OK")
+                try await expect(cluster, 0, ["del", "list:gone"], "(integer) 1")
+                let expected = Set(written + ["list:set", "list:counter"])
+                // waitForRedis wrote ready:0, ready:1 and ready:2.
+                try await expect(cluster, 1, ["dbsize"], "(integer) \(expected.count + 3)")
+                let keys = try await redisCLI(cluster.redisPort(2), ["keys", "list:*"])
+                #expect(lines(keys) == expected, "\(keys)")
+                let digits = try await redisCLI(cluster.redisPort(0), ["keys", "list:1?"])
+                #expect(lines(digits) == Set((10..<20).map { "list:\($0)" }), "\(digits)")
+                // redis-cli's own SCAN loop follows the cursor to its end.
+                let scanned = try await runCommand(
+                    "/usr/bin/redis-cli", ["-p", "\(cluster.redisPort(1))", "--scan", "--pattern", "list:*"], timeoutSeconds: 20)
+                let scannedLines = scanned.output.split(separator: "\n").map(String.init)
+                #expect(scannedLines.count == expected.count && lines(scanned.output) == expected, "\(scanned.output)")
+                // SCAN by hand, two keys a page, filtered by type.
+                var cursor = "0"
+                var sets: Set<String> = []
+                var pages = 0
+                repeat {
+                    let page = try await redisCLI(cluster.redisPort(2), ["scan", cursor, "type", "set", "count", "2"])
+                    let pageLines = page.split(separator: "\n").map(String.init)
+                    guard let first = pageLines.first, first.hasPrefix("1) \"") else {
+                        Issue.record("not a SCAN reply: \(page)")
+                        return
+                    }
+                    cursor = String(first.dropFirst(4).dropLast())
+                    sets.formUnion(lines(pageLines.dropFirst().joined(separator: "\n")).filter { $0.hasPrefix("list:") })
+                    pages += 1
+                } while cursor != "0" && pages < 500
+                #expect(sets == ["list:set"], "\(sets)")
+            }
+        }
+
         @Test func redisBenchmarkCompletesWithoutErrorReplies() async throws {
             try await ProcessCluster.withRunningCluster(size: 3, redis: true) { cluster in
                 try await cluster.waitForRedis(seconds: 30)

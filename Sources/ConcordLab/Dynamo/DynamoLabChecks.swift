@@ -22,7 +22,7 @@ enum DynamoLabChecks {
         _ records: [DynamoLabRecord], key: String, final: StoredObject?, causal: CausalReach? = nil
     ) -> [String] {
         var finalValues: Set<String> = []
-        switch final {
+        switch final?.value {
         case .siblings(let siblings)?:
             finalValues = Set(siblings.siblings.compactMap { $0.value.bytes?.text })
         case nil:
@@ -57,7 +57,7 @@ enum DynamoLabChecks {
     /// of all increments that may have happened.
     static func counter(_ records: [DynamoLabRecord], key: String, final: StoredObject?) -> [String] {
         var value: Int64 = 0
-        if case .counter(let counter)? = final { value = counter.value } else if final != nil {
+        if case .counter(let counter)? = final?.value { value = counter.value } else if final != nil {
             return ["\(key) ended as a \(final!.kind), not a counter"]
         }
         var acknowledged: Int64 = 0
@@ -77,7 +77,7 @@ enum DynamoLabChecks {
     /// added with acknowledgement and never removed.
     static func set(_ records: [DynamoLabRecord], key: String, final: StoredObject?) -> [String] {
         var elements: Set<String> = []
-        if case .set(let set)? = final { elements = Set(set.elements.map(\.text)) } else if final != nil {
+        if case .set(let set)? = final?.value { elements = Set(set.elements.map(\.text)) } else if final != nil {
             return ["\(key) ended as a \(final!.kind), not a set"]
         }
         var added: Set<String> = []

@@ -57,7 +57,7 @@ struct DynamoLabClient {
             observed[key, default: []].formUnion(values)
             result = .written(values)
             if case .counter(let total) = value { result = .counter(total) }
-        case .conditionNotMet:
+        case .conditionNotMet, .keys:
             result = .notWritten
         case .failed(let error):
             outcome = records[current.record].operation.action.isWrite && !error.isDefinite ? .info : .fail
