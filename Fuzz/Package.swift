@@ -13,6 +13,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("log-payload", [concord("ConcordServerCore"), concord("ConcordKV")]),
     ("peer-frame", [concord("ConcordServerCore"), concord("ConcordKV"), concord("ConcordRaft"), concord("ConcordPaxos")]),
     ("data-directory", [concord("ConcordStorage")]),
+    ("jwt-token", [concord("ConcordServer"), concord("ConcordServerCore")]),
     ("snapshot-file", [concord("ConcordServer"), concord("ConcordKV")]),
     ("grpc-framing", [concord("ConcordServer"), nio("NIOCore")]),
     ("redis-request", [concord("ConcordRedis"), concord("ConcordDynamo")]),

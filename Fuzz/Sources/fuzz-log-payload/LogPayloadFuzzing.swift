@@ -3,8 +3,8 @@ import ConcordServerCore
 import FuzzSupport
 
 /// A log entry as every replica decodes it (`LogPayload`: a store command,
-/// a member change, an auth command, or a client's store command with its
-/// caller, with its proposal id): decoding refuses bad bytes with an
+/// a member change, an auth command, or a client's store or auth command
+/// with its caller, with its proposal id): decoding refuses bad bytes with an
 /// error; what decodes encodes back to the same bytes' meaning.
 enum LogPayloadFuzzing: FuzzTarget {
     static func check(_ bytes: [UInt8]) {
@@ -25,6 +25,9 @@ enum LogPayloadFuzzing: FuzzTarget {
             .member(id, .publish(id: 9, name: "n9", clientURLs: ["http://127.0.0.1:2379"])),
             .checkedStore(id, AuthCaller(name: "alice", revision: 9), .kv(.put(PutRequest(key: Array("k".utf8), value: Array("v".utf8), lease: 7)))),
             .checkedStore(id, nil, .kv(.deleteRange(DeleteRangeRequest(key: Array("a".utf8), rangeEnd: Array("b".utf8))))),
+            .auth(id, .userAdd(name: "alice", passwordHash: "$2a$10$abcdefghijklmnopqrstuv", noPassword: false)),
+            .checkedAuth(id, AuthCaller(name: "root", revision: 3), .userGrantRole(user: "alice", role: "reader")),
+            .checkedAuth(id, nil, .enable),
         ]
         return payloads.map { $0.encoded() }
     }

@@ -31,7 +31,7 @@ public struct JWTTokens: Sendable {
     }
 
     /// etcd's default token lifetime.
-    static let defaultTTLSeconds: Int64 = 300
+    public static let defaultTTLSeconds: Int64 = 300
     /// The longest token accepted, in bytes: a token is read before
     /// anything is checked, so its size is bounded first.
     static let tokenBytesMax = 8192
@@ -119,25 +119,46 @@ public struct JWTTokens: Sendable {
     /// - Throws: `ServerConfigurationError` naming the file that cannot be
     ///   used, or a key pair that does not fit the sign method or itself.
     public init(_ options: Options) throws(ServerConfigurationError) {
-        signMethod = options.signMethod
-        ttlSeconds = options.ttlSeconds
         let privatePEM = try Self.read(options.privateKeyPath), publicPEM = try Self.read(options.publicKeyPath)
+        try self.init(
+            signMethod: options.signMethod, privateKeyPEM: privatePEM, publicKeyPEM: publicPEM, ttlSeconds: options.ttlSeconds,
+            privateKeyName: options.privateKeyPath, publicKeyName: options.publicKeyPath)
+    }
+
+    /// Uses the keys given as PEM text rather than files: the same checks
+    /// as ``init(_:)`` (the keys fit `signMethod`, and a token signed with
+    /// the private key verifies with the public one). For callers that
+    /// hold the keys already, such as the fuzz target of ``verify(_:nowSeconds:)``.
+    /// - Throws: `ServerConfigurationError` when the keys cannot be used.
+    public init(signMethod: SignMethod, privateKeyPEM: String, publicKeyPEM: String, ttlSeconds: Int64 = defaultTTLSeconds)
+        throws(ServerConfigurationError)
+    {
+        try self.init(
+            signMethod: signMethod, privateKeyPEM: privateKeyPEM, publicKeyPEM: publicKeyPEM, ttlSeconds: ttlSeconds,
+            privateKeyName: "(private key PEM)", publicKeyName: "(public key PEM)")
+    }
+
+    private init(
+        signMethod: SignMethod, privateKeyPEM: String, publicKeyPEM: String, ttlSeconds: Int64, privateKeyName: String, publicKeyName: String
+    ) throws(ServerConfigurationError) {
+        self.signMethod = signMethod
+        self.ttlSeconds = ttlSeconds
         do {
-            switch options.signMethod {
+            switch signMethod {
             case .es256:
-                signingKey = .p256(try P256.Signing.PrivateKey(pemRepresentation: privatePEM))
-                verifyingKey = .p256(try P256.Signing.PublicKey(pemRepresentation: publicPEM))
+                signingKey = .p256(try P256.Signing.PrivateKey(pemRepresentation: privateKeyPEM))
+                verifyingKey = .p256(try P256.Signing.PublicKey(pemRepresentation: publicKeyPEM))
             case .rs256:
-                signingKey = .rsa(try _RSA.Signing.PrivateKey(pemRepresentation: privatePEM))
-                verifyingKey = .rsa(try _RSA.Signing.PublicKey(pemRepresentation: publicPEM))
+                signingKey = .rsa(try _RSA.Signing.PrivateKey(pemRepresentation: privateKeyPEM))
+                verifyingKey = .rsa(try _RSA.Signing.PublicKey(pemRepresentation: publicKeyPEM))
             }
         } catch {
-            throw .invalid("--auth-token: cannot use the \(options.signMethod.rawValue) keys \(options.privateKeyPath) and \(options.publicKeyPath): \(error)")
+            throw .invalid("--auth-token: cannot use the \(signMethod.rawValue) keys \(privateKeyName) and \(publicKeyName): \(error)")
         }
         // A token this member signs must verify with the public key.
         let probe = sign(user: "probe", revision: 1, nowSeconds: 0)
         guard verify(probe, nowSeconds: 0) != nil else {
-            throw .invalid("--auth-token: \(options.publicKeyPath) is not the public key of \(options.privateKeyPath)")
+            throw .invalid("--auth-token: \(publicKeyName) is not the public key of \(privateKeyName)")
         }
     }
 
@@ -154,8 +175,10 @@ public struct JWTTokens: Sendable {
     /// token's lifetime disagree about whether it expired.
     static func wallClockSeconds() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
-    /// A token for `user` at auth `revision`, expiring `ttlSeconds` after `nowSeconds`.
-    func sign(user: String, revision: UInt64, nowSeconds: Int64) -> String {
+    /// A token for `user` at auth `revision`, expiring `ttlSeconds` after
+    /// `nowSeconds` (seconds since the Unix epoch). Public for the fuzz
+    /// target, which re-signs what a token names.
+    public func sign(user: String, revision: UInt64, nowSeconds: Int64) -> String {
         let header = Self.base64URL(Array("{\"alg\":\"\(signMethod.rawValue)\",\"typ\":\"JWT\"}".utf8))
         let claims: [String: Any] = ["username": user, "revision": revision, "exp": nowSeconds + ttlSeconds]
         // Serializing a dictionary of a string and two integers cannot fail.
@@ -176,7 +199,9 @@ public struct JWTTokens: Sendable {
 
     /// The caller `token` names, or nil when it is not a token of this
     /// cluster's key and sign method, is malformed, or expired at `nowSeconds`.
-    func verify(_ token: String, nowSeconds: Int64) -> AuthCaller? {
+    /// Takes any text: it faces clients (the `token` of gRPC metadata) and
+    /// is public for the fuzz target that feeds it arbitrary bytes.
+    public func verify(_ token: String, nowSeconds: Int64) -> AuthCaller? {
         guard token.utf8.count <= Self.tokenBytesMax else { return nil }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerBytes = Self.base64URLDecoded(parts[0]), let payloadBytes = Self.base64URLDecoded(parts[1]),
