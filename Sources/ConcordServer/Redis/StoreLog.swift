@@ -169,56 +169,17 @@ final class StoreLog: @unchecked Sendable {
 enum StoreRecordCoding {
     static let snapshotVersion: UInt8 = 1
 
+    /// A record's bytes in the log: `StorageRecord`'s own encoding (the
+    /// store's, shared with its messages), one record per log record.
     static func encode(_ record: StorageRecord) -> [UInt8] {
         var writer = BinaryWriter()
-        switch record {
-        case .object(let keyed):
-            writer.writeByte(1)
-            keyed.encode(to: &writer)
-        case .objectRemoved(let key):
-            writer.writeByte(2)
-            key.encode(to: &writer)
-        case .hint(let member, let keyed):
-            writer.writeByte(3)
-            member.encode(to: &writer)
-            keyed.encode(to: &writer)
-        case .hintRemoved(let member, let key):
-            writer.writeByte(4)
-            member.encode(to: &writer)
-            key.encode(to: &writer)
-        case .pendingWrites(let key, let writes):
-            writer.writeByte(5)
-            key.encode(to: &writer)
-            writer.writeVarint(UInt64(writes.count))
-            for write in writes { write.encode(to: &writer) }
-        case .actorEpoch(let epoch):
-            writer.writeByte(6)
-            writer.writeVarint(epoch)
-        }
+        record.encode(to: &writer)
         return writer.take()
     }
 
     static func decode(_ bytes: [UInt8]) throws(BinaryDecodingError) -> StorageRecord {
         var reader = BinaryReader(bytes)
-        let record: StorageRecord
-        switch try reader.readByte() {
-        case 1: record = .object(try KeyedObject(from: &reader))
-        case 2: record = .objectRemoved(try ByteString(from: &reader))
-        case 3:
-            let member = try MemberID(from: &reader)
-            record = .hint(for: member, try KeyedObject(from: &reader))
-        case 4:
-            let member = try MemberID(from: &reader)
-            record = .hintRemoved(for: member, key: try ByteString(from: &reader))
-        case 5:
-            let key = try ByteString(from: &reader)
-            let count = try reader.readCount()
-            var writes: [PendingWrite] = []
-            for _ in 0..<count { writes.append(try PendingWrite(from: &reader)) }
-            record = .pendingWrites(key: key, writes)
-        case 6: record = .actorEpoch(try reader.readVarint())
-        default: throw .invalidValue("unknown store record", offset: 0)
-        }
+        let record = try StorageRecord(from: &reader)
         try reader.finish()
         return record
     }
