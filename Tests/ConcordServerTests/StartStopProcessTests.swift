@@ -89,8 +89,12 @@ extension ProcessClusterTests {
             // A watch is a call that never ends by itself: the drain must cut it.
             let watcher = try WatchProcess(endpoints: cluster.endpoint(0), ["w"])
             defer { watcher.stop() }
-            #expect(try await cluster.etcdctlOK(["put", "w", "1"]) == "OK\n")
-            _ = try await watcher.waitForOutput("PUT\nw\n1\n", seconds: 10)
+            // The watch process may register after a single put is applied
+            // (it starts at the then-current revision): put until it sees one.
+            try await waitUntil("the watch to see w=1", seconds: 20) {
+                _ = try await cluster.etcdctlOK(["put", "w", "1"])
+                return watcher.output.contains("PUT\nw\n1\n")
+            }
             let stop = try await terminate(cluster, 0)
             #expect(!stop.bySignal && stop.status == 0, "\(stop)")
             let log = cluster.log(0)
