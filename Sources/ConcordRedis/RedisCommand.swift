@@ -58,8 +58,6 @@ public indirect enum RedisCommand: Hashable, Sendable {
     case sessionToken
     case sessionResume(SessionToken)
     case sessionEnd
-    /// A command that parsed but needs what the store lacks; the error says what.
-    case unsupported(RedisError)
 
     /// The keys the command reads or writes, for ordering pipelined commands.
     public var keys: [ByteString] {

@@ -410,7 +410,6 @@ public struct RedisConnection: Sendable {
             if chosen.causal, session == nil { return Self.causalNeedsSession.reply }
             consistency = chosen
             return .ok
-        case .unsupported(let error): return error.reply
         case .sessionStart, .sessionEnd, .sessionResume: return executeSession(command)
         default:
             return .error("ERR internal: \(command) is not answered at once")

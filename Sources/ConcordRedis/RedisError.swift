@@ -67,10 +67,4 @@ public struct RedisError: Error, Hashable, Sendable, CustomStringConvertible {
         RedisError(
             "ERR unknown subcommand '\(String(decoding: subcommand.prefix(128), as: UTF8.self))'. Try \(container.uppercased()) HELP.")
     }
-
-    /// A command Concord parses but cannot carry out until the store
-    /// offers what it needs (docs/redis.md, "What the store must add").
-    public static func notSupported(_ what: String, needs: String) -> RedisError {
-        RedisError("ERR \(what) is not supported yet: the store has no \(needs)")
-    }
 }

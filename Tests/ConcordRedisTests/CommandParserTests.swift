@@ -192,11 +192,6 @@ import Testing
         #expect(!match("Hello", "hello"), "bytes compare exactly")
     }
 
-    private func unsupportedMessage(_ result: Result<RedisCommand, RedisError>) -> String? {
-        if case .success(.unsupported(let error)) = result { return error.message }
-        return nil
-    }
-
     @Test func consistencyOptionsParseInOrder() {
         #expect(parse("CONCORD.CONSISTENCY") == .success(.consistency(nil)))
         #expect(parse("CONCORD.CONSISTENCY", "one") == .success(.consistency(ConsistencyOptions(options: [.both(.one)]))))
