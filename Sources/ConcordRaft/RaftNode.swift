@@ -60,6 +60,10 @@ public struct RaftNode: Sendable {
     var incomingSnapshot: RaftSnapshot?
     /// The offset each follower acknowledged of the snapshot sent to it.
     var snapshotOffsets: [MemberID: Int] = [:]
+    /// The tick at which the chunk each follower awaits was last sent: a
+    /// heartbeat answer resends it only once it has been out for an
+    /// election timeout (it was lost), not on every heartbeat.
+    var snapshotChunkSentTicks: [MemberID: UInt64] = [:]
     var readRound: UInt64 = 0
     var pendingReads: Deque<PendingRead> = []
     var readsAwaitingCommitInTerm: [(from: MemberID, context: UInt64)] = []

@@ -191,7 +191,7 @@ extension RaftNode {
         progress[replica]!.readRoundAcknowledged = max(progress[replica]!.readRoundAcknowledged, response.readRound)
         progress[replica]!.leaseAcknowledgedTick = max(progress[replica]!.leaseAcknowledgedTick, response.sentTick)
         if progress[replica]!.state == .snapshot {
-            resendSnapshotChunk(to: replica)
+            resendSnapshotChunkIfOverdue(to: replica)
         } else if progress[replica]!.match < log.lastIndex {
             sendAppend(to: replica)
         }

@@ -14,6 +14,7 @@ extension RaftNode {
     }
 
     private mutating func sendSnapshotChunk(to replica: MemberID, offset: Int) {
+        snapshotChunkSentTicks[replica] = tickCount
         let data = snapshot.data
         let end = min(data.count, offset + configuration.snapshotChunkBytesMax)
         send(
@@ -22,6 +23,18 @@ extension RaftNode {
                 .init(
                     metadata: snapshot.metadata, offset: offset, data: Array(data[offset..<end]),
                     isLast: end == data.count)))
+    }
+
+    /// Resends the chunk the follower is waiting for if it has been out for
+    /// an election timeout without an answer (it, or its answer, was lost).
+    /// Resending on every heartbeat instead would start one more stream of
+    /// chunks per heartbeat, each answered and continued, and a large
+    /// snapshot would crawl behind its own duplicates.
+    mutating func resendSnapshotChunkIfOverdue(to replica: MemberID) {
+        if let sent = snapshotChunkSentTicks[replica], tickCount < sent + UInt64(configuration.electionTimeoutTicks) {
+            return
+        }
+        resendSnapshotChunk(to: replica)
     }
 
     /// Resends the chunk the follower is waiting for (a chunk may be lost).
@@ -46,6 +59,21 @@ extension RaftNode {
             progress[replica]!.becomeProbe()
             sendAppend(to: replica)
             return
+        }
+        if let sent = snapshotOffsets[replica] {
+            // The follower holds exactly what precedes the chunk last sent:
+            // that chunk is still out (or lost, and resent when overdue).
+            if response.nextOffset == sent { return }
+            // Less than that: a late answer to a duplicate, or a follower
+            // that lost what it had received (it restarted). Start again
+            // from its offset only once the chunk last sent is overdue, so
+            // that late answers do not start extra streams of chunks.
+            if response.nextOffset < sent,
+                let sentTick = snapshotChunkSentTicks[replica],
+                tickCount < sentTick + UInt64(configuration.electionTimeoutTicks)
+            {
+                return
+            }
         }
         snapshotOffsets[replica] = response.nextOffset
         resendSnapshotChunk(to: replica)
