@@ -127,7 +127,7 @@ extension RaftNode {
             progress[replica]!.becomeReplicate()
         case .snapshot:
             if current.match + 1 >= log.firstIndex {
-                snapshotOffsets[replica] = nil
+                snapshotChunksOut[replica] = nil
                 progress[replica]!.becomeProbe()
                 progress[replica]!.becomeReplicate()
             }

@@ -105,6 +105,41 @@ import Testing
         #expect(sent >= state.count / 2 && sent <= state.count / 2 + 2)
     }
 
+    /// A follower that restarts halfway through a transfer has lost the
+    /// chunks it received: its answer to the next chunk asks for offset 0,
+    /// and the leader must start over from there. Taking that answer for a
+    /// late one (every resend answered at once, and every answer ignored
+    /// because the resend had just gone out) stalled the transfer forever.
+    @Test func aFollowerThatRestartsMidTransferReceivesTheSnapshotFromTheStart() throws {
+        var cluster = TestCluster(voters: [1, 2, 3]) { $0.snapshotChunkBytesMax = 2 }
+        cluster.campaign(1)
+        cluster.isolate(3)
+        for value in 0..<3 { try cluster.propose(1, [UInt8(value)]) }
+        cluster.deliver()
+        let state = (0..<40).map { UInt8($0) }
+        cluster.handle(1, try cluster.nodes[1]!.compact(upTo: 5, snapshotData: state))
+        cluster.heal()
+        // Deliver until replica 3 has received a few chunks, then restart it
+        // (what it received is in memory only) and drop what was in flight.
+        var received = 0
+        while received < 5 {
+            cluster.tickAll()
+            while !cluster.inFlight.isEmpty {
+                let message = cluster.inFlight.removeFirst()
+                if case .snapshotChunk = message.body, message.to == 3 { received += 1 }
+                cluster.handle(message.to, cluster.nodes[message.to]!.step(message))
+                if received == 5 { break }
+            }
+        }
+        cluster.crash(3)
+        cluster.inFlight.removeAll()
+        cluster.restart(3)
+        #expect(cluster.installedSnapshots[3] == nil)
+        cluster.run(rounds: 100)
+        #expect(cluster.installedSnapshots[3]?.map(\.data) == [state])
+        #expect(cluster.nodes[1]!.progress[3]!.state == .replicate)
+    }
+
     @Test func compactionMustBeAtTheAppliedIndex() throws {
         var cluster = TestCluster(voters: [1])
         cluster.campaign(1)
