@@ -28,7 +28,7 @@ extension RaftNode {
         readRound = 0
         pendingReads.removeAll()
         readsAwaitingCommitInTerm.removeAll()
-        snapshotOffsets.removeAll()
+        snapshotChunksOut.removeAll()
         leaseInvalidated = false
     }
 

@@ -20,7 +20,7 @@ extension RaftNode {
         let everyone = next.allReplicas
         for replica in progress.keys where !everyone.contains(replica) {
             progress[replica] = nil
-            snapshotOffsets[replica] = nil
+            snapshotChunksOut[replica] = nil
         }
         for replica in everyone {
             if progress[replica] == nil {

@@ -182,6 +182,10 @@ public struct RaftMessage: Sendable, Hashable {
     public struct SnapshotChunkResponse: Sendable, Hashable {
         /// The index of the snapshot being received.
         public var snapshotIndex: UInt64
+        /// The offset of the chunk this answers: the leader acts only on the
+        /// answer to the chunk it sent last, and drops late answers to
+        /// earlier ones (duplicates, or a resent chunk's first copy).
+        public var chunkOffset: Int
         /// The offset the follower expects next.
         public var nextOffset: Int
         /// True when the follower does not want this snapshot (it holds the
@@ -189,8 +193,9 @@ public struct RaftMessage: Sendable, Hashable {
         public var rejected: Bool
 
         /// Creates the payload.
-        public init(snapshotIndex: UInt64, nextOffset: Int, rejected: Bool) {
+        public init(snapshotIndex: UInt64, chunkOffset: Int, nextOffset: Int, rejected: Bool) {
             self.snapshotIndex = snapshotIndex
+            self.chunkOffset = chunkOffset
             self.nextOffset = nextOffset
             self.rejected = rejected
         }

@@ -58,8 +58,9 @@ public struct RaftNode: Sendable {
     var snapshot: RaftSnapshot
     /// A snapshot being received in chunks.
     var incomingSnapshot: RaftSnapshot?
-    /// The offset each follower acknowledged of the snapshot sent to it.
-    var snapshotOffsets: [MemberID: Int] = [:]
+    /// The chunk of the latest snapshot last sent to each follower in
+    /// snapshot state: only the answer to that chunk moves its transfer on.
+    var snapshotChunksOut: [MemberID: SnapshotChunkOut] = [:]
     var readRound: UInt64 = 0
     var pendingReads: Deque<PendingRead> = []
     var readsAwaitingCommitInTerm: [(from: MemberID, context: UInt64)] = []

@@ -127,7 +127,7 @@ extension RaftNode {
             progress[replica]!.becomeReplicate()
         case .snapshot:
             if current.match + 1 >= log.firstIndex {
-                snapshotOffsets[replica] = nil
+                snapshotChunksOut[replica] = nil
                 progress[replica]!.becomeProbe()
                 progress[replica]!.becomeReplicate()
             }
@@ -191,7 +191,7 @@ extension RaftNode {
         progress[replica]!.readRoundAcknowledged = max(progress[replica]!.readRoundAcknowledged, response.readRound)
         progress[replica]!.leaseAcknowledgedTick = max(progress[replica]!.leaseAcknowledgedTick, response.sentTick)
         if progress[replica]!.state == .snapshot {
-            resendSnapshotChunk(to: replica)
+            resendSnapshotChunkIfOverdue(to: replica)
         } else if progress[replica]!.match < log.lastIndex {
             sendAppend(to: replica)
         }

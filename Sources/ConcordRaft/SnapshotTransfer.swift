@@ -8,14 +8,16 @@ extension RaftNode {
         guard progress[replica]!.recentActive else { return false }
         precondition(snapshot.metadata.index >= log.snapshotIndex, "the leader lost its latest snapshot")
         progress[replica]!.becomeSnapshot(snapshot.metadata.index)
-        snapshotOffsets[replica] = 0
         sendSnapshotChunk(to: replica, offset: 0)
         return true
     }
 
+    /// Sends the chunk at `offset` and records it as the one out.
     private mutating func sendSnapshotChunk(to replica: MemberID, offset: Int) {
         let data = snapshot.data
+        let offset = min(offset, data.count)
         let end = min(data.count, offset + configuration.snapshotChunkBytesMax)
+        snapshotChunksOut[replica] = SnapshotChunkOut(offset: offset, sentTick: tickCount)
         send(
             to: replica,
             .snapshotChunk(
@@ -24,16 +26,34 @@ extension RaftNode {
                     isLast: end == data.count)))
     }
 
+    /// Resends the chunk the follower is waiting for if it has been out for
+    /// an election timeout without an answer (it, or its answer, was lost).
+    /// Resending on every heartbeat instead would start one more stream of
+    /// chunks per heartbeat, and a large snapshot would crawl behind its own
+    /// duplicates.
+    mutating func resendSnapshotChunkIfOverdue(to replica: MemberID) {
+        if let out = snapshotChunksOut[replica], tickCount < out.sentTick + UInt64(configuration.electionTimeoutTicks) {
+            return
+        }
+        resendSnapshotChunk(to: replica)
+    }
+
     /// Resends the chunk the follower is waiting for (a chunk may be lost).
     mutating func resendSnapshotChunk(to replica: MemberID) {
+        resendSnapshotChunk(to: replica, offset: snapshotChunksOut[replica]?.offset)
+    }
+
+    /// Sends the chunk at `offset` of the snapshot `replica` is receiving,
+    /// or, if the leader has taken a newer snapshot since, starts over.
+    private mutating func resendSnapshotChunk(to replica: MemberID, offset: Int?) {
         guard let current = progress[replica], current.state == .snapshot else { return }
-        guard current.pendingSnapshot == snapshot.metadata.index, let offset = snapshotOffsets[replica] else {
-            // The leader has taken a newer snapshot since: start over.
+        guard current.pendingSnapshot == snapshot.metadata.index, let offset else {
+            snapshotChunksOut[replica] = nil
             progress[replica]!.becomeProbe()
             sendAppend(to: replica)
             return
         }
-        sendSnapshotChunk(to: replica, offset: min(offset, snapshot.data.count))
+        sendSnapshotChunk(to: replica, offset: offset)
     }
 
     mutating func handleSnapshotChunkResponse(_ message: RaftMessage, _ response: RaftMessage.SnapshotChunkResponse) {
@@ -42,13 +62,18 @@ extension RaftNode {
         progress[replica]!.recentActive = true
         guard current.state == .snapshot, current.pendingSnapshot == response.snapshotIndex else { return }
         if response.rejected {
-            snapshotOffsets[replica] = nil
+            snapshotChunksOut[replica] = nil
             progress[replica]!.becomeProbe()
             sendAppend(to: replica)
             return
         }
-        snapshotOffsets[replica] = response.nextOffset
-        resendSnapshotChunk(to: replica)
+        // Only the answer to the chunk out moves the transfer on, whatever
+        // offset it asks for (less than before if the follower restarted
+        // and lost what it had received). An answer to an earlier chunk is
+        // late (a duplicate, or the first copy of a resent chunk): acting on
+        // it would start a second stream of chunks beside the first.
+        guard response.chunkOffset == snapshotChunksOut[replica]?.offset else { return }
+        resendSnapshotChunk(to: replica, offset: response.nextOffset)
     }
 
     /// A follower receives one chunk; the last one installs the snapshot.
@@ -62,7 +87,7 @@ extension RaftNode {
             } else {
                 send(
                     to: message.from,
-                    .snapshotChunkResponse(.init(snapshotIndex: metadata.index, nextOffset: 0, rejected: true)))
+                    .snapshotChunkResponse(.init(snapshotIndex: metadata.index, chunkOffset: chunk.offset, nextOffset: 0, rejected: true)))
             }
             return
         }
@@ -76,14 +101,14 @@ extension RaftNode {
             let expected = incomingSnapshot.map { $0.metadata == metadata ? $0.data.count : 0 } ?? 0
             send(
                 to: message.from,
-                .snapshotChunkResponse(.init(snapshotIndex: metadata.index, nextOffset: expected, rejected: false)))
+                .snapshotChunkResponse(.init(snapshotIndex: metadata.index, chunkOffset: chunk.offset, nextOffset: expected, rejected: false)))
             return
         }
         guard chunk.isLast, let complete = incomingSnapshot else {
             let received = incomingSnapshot?.data.count ?? 0
             send(
                 to: message.from,
-                .snapshotChunkResponse(.init(snapshotIndex: metadata.index, nextOffset: received, rejected: false)))
+                .snapshotChunkResponse(.init(snapshotIndex: metadata.index, chunkOffset: chunk.offset, nextOffset: received, rejected: false)))
             return
         }
         incomingSnapshot = nil
@@ -108,4 +133,13 @@ extension RaftNode {
         outbox.committedEntries.removeAll()
         switchConfiguration(to: metadata.configuration)
     }
+}
+
+/// The snapshot chunk a leader last sent to one follower.
+struct SnapshotChunkOut: Sendable, Hashable {
+    /// The chunk's offset in the snapshot.
+    var offset: Int
+    /// The tick at which it was sent: a heartbeat answer resends it only
+    /// once it has been out for an election timeout.
+    var sentTick: UInt64
 }

@@ -110,17 +110,31 @@ extension Transport {
             }
         }
 
+        /// The most bytes gathered into one write (a larger frame goes alone).
+        static let batchBytesMax = 1 << 20
+
         /// Writes queued frames while the channel is writable, flushing once
         /// per batch of at most `framesPerFlushMax` frames.
         func drain() {
             guard let channel, channel.isActive else { return }
             while !queue.isEmpty && channel.isWritable {
-                var buffer = channel.allocator.buffer(capacity: 0)
+                // One buffer sized for the batch up front (growing it frame by
+                // frame copied it over and over), and batches of at most
+                // `batchBytesMax` so that large frames (snapshot chunks) are
+                // not gathered into one huge copy.
                 var frames = 0
-                while frames < configuration.framesPerFlushMax, let payload = queue.popFirst() {
+                var bytes = 0
+                while frames < min(queue.count, configuration.framesPerFlushMax),
+                    frames == 0 || bytes + queue[frames].count + 4 <= Self.batchBytesMax
+                {
+                    bytes += queue[frames].count + 4
+                    frames += 1
+                }
+                var buffer = channel.allocator.buffer(capacity: bytes)
+                for _ in 0..<frames {
+                    let payload = queue.removeFirst()
                     queuedBytes -= payload.count
                     Transport.appendFrame(payload, to: &buffer)
-                    frames += 1
                 }
                 channel.writeAndFlush(buffer, promise: nil)
             }

@@ -40,9 +40,10 @@ import Testing
         cluster.deliver()
         cluster.handle(1, try cluster.nodes[1]!.compact(upTo: 5, snapshotData: [1, 2, 3, 4, 5]))
         cluster.heal()
-        // Drop the first chunk that reaches replica 3.
+        // Drop the first chunk that reaches replica 3. The leader resends
+        // it once it has been out for an election timeout (10 ticks here).
         var dropped = false
-        for _ in 0..<8 {
+        for _ in 0..<30 {
             cluster.tickAll()
             while !cluster.inFlight.isEmpty {
                 let message = cluster.inFlight.removeFirst()
@@ -56,6 +57,87 @@ import Testing
         }
         #expect(dropped)
         #expect(cluster.installedSnapshots[3]?.map(\.data) == [[1, 2, 3, 4, 5]])
+    }
+
+    /// A heartbeat answered while a chunk is out does not send the chunk
+    /// again: each resend would start another stream of chunks (every one
+    /// answered and continued), and a large snapshot would crawl behind
+    /// its own duplicates.
+    @Test func heartbeatsDoNotMultiplyTheChunkInFlight() throws {
+        var cluster = TestCluster(voters: [1, 2, 3]) { $0.snapshotChunkBytesMax = 2 }
+        cluster.campaign(1)
+        cluster.isolate(3)
+        for value in 0..<3 { try cluster.propose(1, [UInt8(value)]) }
+        cluster.deliver()
+        let state = (0..<40).map { UInt8($0) }
+        cluster.handle(1, try cluster.nodes[1]!.compact(upTo: 5, snapshotData: state))
+        cluster.heal()
+        // 30 ticks with every chunk to replica 3 held back, everything else
+        // delivered (its heartbeat answers reach the leader).
+        var held = 0
+        for _ in 0..<30 {
+            cluster.tickAll()
+            while !cluster.inFlight.isEmpty {
+                let message = cluster.inFlight.removeFirst()
+                if case .snapshotChunk = message.body, message.to == 3 {
+                    held += 1
+                    continue
+                }
+                guard cluster.nodes[message.to] != nil else { continue }
+                cluster.handle(message.to, cluster.nodes[message.to]!.step(message))
+            }
+        }
+        // The first chunk, then one resend per election timeout (10 ticks).
+        #expect(held >= 1 && held <= 4)
+        // Then the transfer runs: one chunk per answer, no duplicates.
+        var sent = 0
+        for _ in 0..<30 {
+            cluster.tickAll()
+            while !cluster.inFlight.isEmpty {
+                let message = cluster.inFlight.removeFirst()
+                if case .snapshotChunk = message.body, message.to == 3 { sent += 1 }
+                guard cluster.nodes[message.to] != nil else { continue }
+                cluster.handle(message.to, cluster.nodes[message.to]!.step(message))
+            }
+            if cluster.installedSnapshots[3] != nil { break }
+        }
+        #expect(cluster.installedSnapshots[3]?.map(\.data) == [state])
+        #expect(sent >= state.count / 2 && sent <= state.count / 2 + 2)
+    }
+
+    /// A follower that restarts halfway through a transfer has lost the
+    /// chunks it received: its answer to the next chunk asks for offset 0,
+    /// and the leader must start over from there. Taking that answer for a
+    /// late one (every resend answered at once, and every answer ignored
+    /// because the resend had just gone out) stalled the transfer forever.
+    @Test func aFollowerThatRestartsMidTransferReceivesTheSnapshotFromTheStart() throws {
+        var cluster = TestCluster(voters: [1, 2, 3]) { $0.snapshotChunkBytesMax = 2 }
+        cluster.campaign(1)
+        cluster.isolate(3)
+        for value in 0..<3 { try cluster.propose(1, [UInt8(value)]) }
+        cluster.deliver()
+        let state = (0..<40).map { UInt8($0) }
+        cluster.handle(1, try cluster.nodes[1]!.compact(upTo: 5, snapshotData: state))
+        cluster.heal()
+        // Deliver until replica 3 has received a few chunks, then restart it
+        // (what it received is in memory only) and drop what was in flight.
+        var received = 0
+        while received < 5 {
+            cluster.tickAll()
+            while !cluster.inFlight.isEmpty {
+                let message = cluster.inFlight.removeFirst()
+                if case .snapshotChunk = message.body, message.to == 3 { received += 1 }
+                cluster.handle(message.to, cluster.nodes[message.to]!.step(message))
+                if received == 5 { break }
+            }
+        }
+        cluster.crash(3)
+        cluster.inFlight.removeAll()
+        cluster.restart(3)
+        #expect(cluster.installedSnapshots[3] == nil)
+        cluster.run(rounds: 100)
+        #expect(cluster.installedSnapshots[3]?.map(\.data) == [state])
+        #expect(cluster.nodes[1]!.progress[3]!.state == .replicate)
     }
 
     @Test func compactionMustBeAtTheAppliedIndex() throws {

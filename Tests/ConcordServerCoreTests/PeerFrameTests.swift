@@ -29,7 +29,7 @@ import Testing
         .voteResponse(.init(granted: true, isPreVote: false)),
         .snapshotChunk(
             .init(metadata: SnapshotMetadata(index: 40, term: 5, configuration: configuration), offset: 1024, data: [9, 9], isLast: true)),
-        .snapshotChunkResponse(.init(snapshotIndex: 40, nextOffset: 2048, rejected: false)),
+        .snapshotChunkResponse(.init(snapshotIndex: 40, chunkOffset: 1024, nextOffset: 2048, rejected: false)),
         .timeoutNow,
         .forwardedProposal([ProposedEntry(data: [1]), ProposedEntry(kind: .configurationChange, data: [2, 3])]),
         .readIndexRequest(context: 77),
@@ -117,8 +117,9 @@ import Testing
     }
 
     @Test func theFormatsOfEarlierReleasesAndUnknownVersionsAreRefused() {
-        // Version 1 was the untyped Raft frame; 0x4C ("L") began a lease frame.
-        for version: UInt8 in [0, 1, 3, 0x4C, 255] {
+        // Version 1 was the untyped Raft frame; 0x4C ("L") began a lease
+        // frame; version 2 had a shorter snapshot chunk answer.
+        for version: UInt8 in [0, 1, 2, 4, 0x4C, 255] {
             var bytes = Self.encode(.leaseRequest(requestID: 1, .keepAlive(leaseID: 1)))
             bytes[0] = version
             #expect(throws: WireError.invalid("unsupported peer frame version \(version)")) {

@@ -61,6 +61,7 @@ enum RaftMessageCoding {
         case .snapshotChunkResponse(let response):
             writer.writeByte(Tag.snapshotChunkResponse.rawValue)
             writer.writeFixed(response.snapshotIndex)
+            writer.writeFixed(UInt64(response.chunkOffset))
             writer.writeFixed(UInt64(response.nextOffset))
             writer.writeBool(response.rejected)
         case .timeoutNow:
@@ -128,7 +129,9 @@ enum RaftMessageCoding {
             body = .snapshotChunk(.init(metadata: metadata, offset: offset, data: data, isLast: isLast))
         case .snapshotChunkResponse:
             body = .snapshotChunkResponse(
-                .init(snapshotIndex: try reader.wireUInt64(), nextOffset: try reader.wireCount(), rejected: try reader.wireBool()))
+                .init(
+                    snapshotIndex: try reader.wireUInt64(), chunkOffset: try reader.wireCount(), nextOffset: try reader.wireCount(),
+                    rejected: try reader.wireBool()))
         case .timeoutNow:
             body = .timeoutNow
         case .forwardedProposal:

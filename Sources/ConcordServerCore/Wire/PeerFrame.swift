@@ -21,8 +21,10 @@ public enum PeerFrame: Sendable, Hashable {
     case dynamo(DynamoMessage)
 
     /// The format version written and accepted. Version 1 was the untyped
-    /// Raft and lease frames of earlier releases; it is refused.
-    public static let version: UInt8 = 2
+    /// Raft and lease frames of earlier releases; version 2 lacked the
+    /// answered chunk's offset in a Raft snapshot chunk's answer. Both are
+    /// refused.
+    public static let version: UInt8 = 3
 
     /// The bytes of the header: version, cluster id, from, to, kind.
     public static let headerBytes = 26
@@ -64,7 +66,7 @@ public enum PeerFrame: Sendable, Hashable {
 
     /// The frame's bytes.
     ///
-    /// Layout: version byte (2), the cluster id, sender and receiver
+    /// Layout: version byte (3), the cluster id, sender and receiver
     /// (8 bytes each, little-endian), a kind byte (1 Raft message, 2 lease
     /// request, 3 lease response, 4 Multi-Paxos message, 5 available-store
     /// message), then the body (`RaftMessageCoding`, `LeaseForwardCoding`,
