@@ -74,10 +74,10 @@ import Testing
     /// repair; member 4 joins; more writes; the handoff runs part way;
     /// member 1 leaves and stops at once (it hands nothing over); more
     /// writes; the transition ends. Returns the ledger with its problems.
-    static func run(bug: DynamoBug?) -> (Ledger, TestCluster) {
+    static func run(bug: DynamoBug?, transitionTicks: Int = 60) -> (Ledger, TestCluster) {
         var settings = TestCluster.defaultSettings
         settings.antiEntropyIntervalTicks = 1_000_000  // only handoff moves data here
-        settings.ringTransitionTicks = 60
+        settings.ringTransitionTicks = transitionTicks
         if let bug { settings.testingBugs = [bug] }
         var cluster = TestCluster(members: [1, 2, 3], settings: settings)
         var ledger = Ledger()
@@ -129,6 +129,15 @@ import Testing
         let (ledger, _) = Self.run(bug: .ringChangeSkipsHandoff)
         #expect(!ledger.problems.isEmpty)
         #expect(ledger.problems.contains { $0.hasPrefix("right after the join") })
+    }
+
+    /// With the handoff but without the transition's reads of the previous
+    /// replicas, reads right after the join miss writes whose copies have
+    /// not moved yet: the transition is what keeps them visible.
+    @Test func withoutTheTransitionReadsRightAfterAChangeMissWrites() {
+        let (ledger, _) = Self.run(bug: nil, transitionTicks: 0)
+        #expect(ledger.problems.contains { $0.hasPrefix("right after the join") }, "\(ledger.problems.prefix(3))")
+        #expect(!ledger.problems.contains { $0.hasPrefix("after the transition") }, "the handoff still completes")
     }
 
     /// Every member builds the same ring from the same membership, in any

@@ -106,9 +106,10 @@ private let ringCheckScript = #"""
 extension ProcessClusterTests {
     /// The available store's ring follows the Raft group's membership, and
     /// ranges move with their keys, with real processes: `etcdctl member
-    /// add` and `member remove` while redis-py writes at QUORUM.
+    /// add --learner`, `member promote` and `member remove` while redis-py
+    /// writes at QUORUM.
     @Suite struct RedisRingMembershipTests {
-        @Test func aMemberAddedAndAMemberRemovedWithEtcdctlMoveRangesWithoutLosingAcknowledgedWrites() async throws {
+        @Test func aLearnerPromotedAndAMemberRemovedWithEtcdctlMoveRangesWithoutLosingAcknowledgedWrites() async throws {
             try await ProcessCluster.withRunningCluster(size: 3, redis: true) { cluster in
                 try await cluster.waitForRedis(seconds: 30)
                 let directory = cluster.root.appendingPathComponent("ring")
@@ -151,12 +152,28 @@ extension ProcessClusterTests {
 
                 try await waitForProgress(300, "before the ring changes")
 
-                // A fourth member joins: member add, then started with a
-                // Redis listener.
-                let (fourth, _) = try await EtcdctlMembershipTests.addAndStart(cluster, learner: false, endpoints: founders, redis: true)
+                // A fourth member joins as a learner (member add --learner,
+                // then started with a Redis listener): it serves Redis
+                // clients but is not on the ring, whose members are the
+                // voters.
+                let (fourth, fourthID) = try await EtcdctlMembershipTests.addAndStart(
+                    cluster, learner: true, endpoints: founders, redis: true)
                 try await EtcdctlMembershipTests.waitForStartedMembers(cluster, [0, 1, 2, 3], endpoint: cluster.endpoint(1))
-                for index in [0, 1, 2, fourth] { try await waitForRing(index, [0, 1, 2, 3]) }
                 try await cluster.waitForRedisPing(fourth, seconds: 30)
+                try await waitForProgress(150, "with n4 a learner")
+                let foundersRing = [0, 1, 2].map { ClusterMember.foundingOrJoinedID(cluster, $0) }.sorted().map { "n\($0)" }
+                let start = cluster.log(fourth).split(separator: "\n").first { $0.contains("the available store starts") }
+                #expect(start?.contains("ring=\(foundersRing)") == true, "\(start ?? "no start line")")
+                for index in [0, 1, 2, fourth] {
+                    #expect(!cluster.log(index).contains("the available store's ring changed"), "\(cluster.nodes[index].name) changed its ring")
+                }
+
+                // Promoted, it joins the ring on every member.
+                try await waitUntil("the leader to promote n4", seconds: 30) {
+                    let leader = try await cluster.waitForLeader(seconds: 10)
+                    return try await cluster.etcdctl(["member", "promote", fourthID], endpoints: cluster.endpoint(leader)).status == 0
+                }
+                for index in [0, 1, 2, fourth] { try await waitForRing(index, [0, 1, 2, 3]) }
                 try await waitForProgress(300, "after n4 joined the ring")
 
                 // A founding member leaves: member remove; it exits by itself.
