@@ -30,6 +30,9 @@ public struct DynamoSettings: Hashable, Sendable {
     public var ringTransitionTicks = 100
     /// The most copies in one handoff message.
     public var handoffKeysPerMessageMax = 32
+    /// The most bytes of copies (in their binary form) in one handoff
+    /// message; a single larger copy still travels alone.
+    public var handoffBytesPerMessageMax = 1 << 20
     /// A member starts one anti-entropy exchange this often.
     public var antiEntropyIntervalTicks = 10
     /// Children per Merkle tree node.
@@ -78,7 +81,7 @@ public struct DynamoSettings: Hashable, Sendable {
             problems.append("intervals must be at least 1 tick")
         }
         if ringTransitionTicks < 0 { problems.append("ringTransitionTicks must not be negative") }
-        if handoffKeysPerMessageMax < 1 || reapKeysPerRoundMax < 1 { problems.append("batch limits must be at least 1") }
+        if handoffKeysPerMessageMax < 1 || handoffBytesPerMessageMax < 1 || reapKeysPerRoundMax < 1 { problems.append("batch limits must be at least 1") }
         if merkleBranching < 2 || merkleDepth < 1 || merkleDepth > 8 {
             problems.append("merkleBranching must be at least 2 and merkleDepth 1...8")
         }

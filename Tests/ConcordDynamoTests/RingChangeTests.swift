@@ -140,6 +140,29 @@ import Testing
         #expect(!ledger.problems.contains { $0.hasPrefix("after the transition") }, "the handoff still completes")
     }
 
+    /// A handoff message carries at most `handoffBytesPerMessageMax` bytes
+    /// of copies (one copy when a single one is larger), and the handoff
+    /// still completes, batch by batch.
+    @Test func handoffBatchesStayWithinTheirByteLimit() {
+        var settings = TestCluster.defaultSettings
+        settings.handoffBytesPerMessageMax = 600
+        var cluster = TestCluster(members: [1, 2, 3], settings: settings)
+        let keys = (0..<30).map { ByteString("big\($0)") }
+        let value = ByteString([UInt8](repeating: 7, count: 250))
+        for key in keys { cluster.request(key, .put(value), at: 1, consistency: .all) }
+        cluster.changeRing([1, 2, 3, 4])
+        cluster.tick(80)
+        let batches = cluster.delivered.compactMap { message -> Int? in
+            if case .handoff(_, let copies) = message { return copies.count }
+            return nil
+        }
+        #expect(!batches.isEmpty && batches.allSatisfy { $0 <= 2 }, "\(batches)")
+        for key in keys where cluster.replicas(key).contains(4) {
+            #expect(cluster.nodes[4]!.objects[key]?.readValue == .siblings([value], includesDeletion: false), "\(key)")
+        }
+        for member in [MemberID](arrayLiteral: 1, 2, 3, 4) { #expect(cluster.nodes[member]!.hints.isEmpty) }
+    }
+
     /// Every member builds the same ring from the same membership, in any
     /// order, and a change to the same ring is no change.
     @Test func theSameMembershipGivesTheSameRingAndAnEqualRingChangesNothing() throws {

@@ -101,7 +101,10 @@ actor AvailableStore {
         settings.requestTimeoutTicks = 500  // 5 s: fail as unavailable
         settings.readRepairWaitTicks = 10
         settings.handoffIntervalTicks = 50
-        settings.handoffKeysPerMessageMax = 256  // 512 keys a second to each member while ranges move
+        // Up to 512 keys (and 8 MiB) a second to each member while ranges
+        // move; a batch stays well within a peer frame (8 MiB or more).
+        settings.handoffKeysPerMessageMax = 256
+        settings.handoffBytesPerMessageMax = 4 << 20
         // Reads consult a key's previous replicas for 30 s after a ring
         // change, while its copies move.
         settings.ringTransitionTicks = 3_000
