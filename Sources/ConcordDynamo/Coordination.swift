@@ -35,6 +35,13 @@ struct Coordination: Sendable {
     let preference: [MemberID]
     /// Its first N members.
     let replicas: [MemberID]
+    /// The key's replicas under the previous ring, during a ring
+    /// transition when they differ (see ``DynamoSettings/ringTransitionTicks``):
+    /// a read also needs R of them, until it escalates.
+    var previousReplicas: [MemberID] = []
+    /// Set when the read escalated: the previous replicas no longer hold
+    /// it up.
+    var transitionWaived = false
     var phase: Phase
     /// The id of the current phase's messages.
     var operation: UInt64 = 0
@@ -93,6 +100,14 @@ struct Coordination: Sendable {
         escalateAt = now + UInt64(escalationTicks)
         deadline = now + UInt64(timeoutTicks)
         session = request.session
+    }
+
+    /// Whether enough of the previous replicas answered (always, outside a
+    /// ring transition or once waived).
+    var previousAnswersSuffice: Bool {
+        if previousReplicas.isEmpty || transitionWaived { return true }
+        let answers = answered.filter { previousReplicas.contains($0) }.count
+        return answers >= min(consistency.reads, previousReplicas.count)
     }
 
     /// Answers that count toward R or W: from replicas, and from fallbacks

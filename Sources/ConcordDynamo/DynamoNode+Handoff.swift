@@ -1,3 +1,5 @@
+import ConcordFoundation
+
 /// Hinted handoff (Dynamo §4.6): a member holding copies for another (hints
 /// from sloppy writes, or keys it no longer replicates after a ring change)
 /// offers them in batches until the owner acknowledges them, and only then
@@ -23,9 +25,8 @@ extension DynamoNode {
         retargetOrphanHints(&output)
         for target in hints.keys.sorted() where target != member && ring.contains(target) {
             if let open = handoff.openBatch[target] { handoff.batches[open] = nil }
-            let keys = hints[target]!.keys.sorted().prefix(settings.handoffKeysPerMessageMax)
-            guard !keys.isEmpty else { continue }
-            let copies = keys.map { KeyedObject(key: $0, object: hints[target]![$0]!) }
+            let copies = handoffBatch(hints[target]!)
+            guard !copies.isEmpty else { continue }
             let batch = makeIdentifier()
             handoff.openBatch[target] = batch
             handoff.batches[batch] = HandoffState.Batch(target: target, offered: copies.map { ($0.key, $0.object.digest) })
@@ -34,6 +35,25 @@ extension DynamoNode {
                 for copy in copies { dropHint(copy.key, target: target, &output) }
             }
         }
+    }
+
+    /// The next batch of `held` to offer, in key order: at most
+    /// `handoffKeysPerMessageMax` copies and `handoffBytesPerMessageMax`
+    /// bytes of them, but at least one copy.
+    func handoffBatch(_ held: [ByteString: StoredObject]) -> [KeyedObject] {
+        var batch: [KeyedObject] = []
+        var bytes = 0
+        for key in held.keys.sorted() {
+            guard batch.count < settings.handoffKeysPerMessageMax else { break }
+            let object = held[key]!
+            var writer = BinaryWriter()
+            object.encode(to: &writer)
+            let size = key.bytes.count + writer.count
+            if !batch.isEmpty && bytes + size > settings.handoffBytesPerMessageMax { break }
+            batch.append(KeyedObject(key: key, object: object))
+            bytes += size
+        }
+        return batch
     }
 
     /// Hints for members no longer on the ring (a write begun before the

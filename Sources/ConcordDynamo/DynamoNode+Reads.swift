@@ -41,13 +41,23 @@ extension DynamoNode {
         for replica in coordination.replicas where replica != member {
             output.send(.read(operation: operation, key: key, session: session, includeHints: false), to: replica)
         }
+        // During a ring transition the key's previous replicas are asked
+        // too, with their hints: a copy they hold for a new replica may
+        // not have reached it yet.
+        let previousOnly = coordination.previousReplicas.filter { !coordination.replicas.contains($0) }
+        for previous in previousOnly where previous != member {
+            coordinations[id]!.contacted.append(previous)
+            output.send(.read(operation: operation, key: key, session: session, includeHints: true), to: previous)
+        }
         if coordination.replicas.contains(member) {
-            let (visible, shown) = localCopy(of: key, session: session, includeHints: coordination.localStandIn != nil)
+            let (visible, shown) = localCopy(
+                of: key, session: session, includeHints: coordination.localStandIn != nil || !previousOnly.isEmpty)
             absorbRead(id, from: member, object: visible, pendingShown: shown, &output)
-        } else if coordination.localStandIn != nil {
-            // A fallback coordinating a write reads its own hints too.
+        } else if coordination.localStandIn != nil || previousOnly.contains(member) {
+            // A fallback coordinating a write reads its own hints too, as
+            // does a previous replica.
             coordinations[id]!.contacted.append(member)
-            coordinations[id]!.standsInFor[member] = coordination.localStandIn
+            if let standIn = coordination.localStandIn { coordinations[id]!.standsInFor[member] = standIn }
             let (visible, shown) = localCopy(of: key, session: session, includeHints: true)
             absorbRead(id, from: member, object: visible, pendingShown: shown, &output)
         } else {
@@ -108,7 +118,7 @@ extension DynamoNode {
     /// session, the copies cover the session's version of the key.
     mutating func checkRead(_ id: UInt64, _ output: inout DynamoOutput) {
         let coordination = coordinations[id]!
-        guard coordination.countedAnswers >= coordination.consistency.reads else { return }
+        guard coordination.countedAnswers >= coordination.consistency.reads, coordination.previousAnswersSuffice else { return }
         if let required = requiredVersion(coordination) {
             guard let shown = shownCopy(coordination), shown.version.covers(required) else { return }
         }
@@ -188,6 +198,12 @@ extension DynamoNode {
             output.notes.append("\(key): the replicas are behind the session; asking every member")
         }
         coordinations[id] = coordination
+        // The previous replicas hold a read up only until it escalates: a
+        // member that left may be gone for good.
+        if !coordination.previousReplicas.isEmpty && !coordination.transitionWaived {
+            coordinations[id]!.transitionWaived = true
+            if coordinations[id]!.phase == .reading { checkRead(id, &output) }
+        }
     }
 
     /// Sends the merged copy to every replica that answered with less, and

@@ -37,25 +37,41 @@ extension DynamoNode {
     /// longer replicates become hints for the members that now do and did
     /// not before (all of the key's replicas when the previous ring is
     /// unknown), and hints for members that left go to the key's replicas.
+    /// After a change, copies of keys this member keeps are also given, as
+    /// hints, to the replicas the key gained: a member that left may be
+    /// gone before it hands anything over, so every previous holder sends
+    /// (the joining member merges what arrives more than once).
     mutating func reconcileOwnership(previous: Ring?, _ output: inout DynamoOutput) {
         guard !ring.members.isEmpty else { return }
         var moved = 0
-        for key in objects.keys.sorted() where !replicates(key) {
+        var copied = 0
+        let skipsHandoff = previous != nil && has(.ringChangeSkipsHandoff)
+        for key in objects.keys.sorted() {
             let now = ringReplicas(of: key)
-            var targets = now
+            let keeps = now.contains(member)
+            var targets = keeps ? [] : now
             if let previous {
                 let before = previous.replicas(of: key, count: min(settings.replicationFactor, previous.members.count))
                 let joining = now.filter { !before.contains($0) }
                 if !joining.isEmpty { targets = joining }
+                if keeps && before.contains(member) == false { targets = [] }
             }
+            guard !keeps || !targets.isEmpty else { continue }
             let object = objects[key]!
-            for target in targets where target != member {
-                mergeHint(object, for: key, target: target, &output)
+            if !skipsHandoff {
+                for target in targets where target != member {
+                    mergeHint(object, for: key, target: target, &output)
+                }
             }
-            dropCopy(key, &output)
-            moved += 1
+            if keeps {
+                copied += 1
+            } else {
+                dropCopy(key, &output)
+                moved += 1
+            }
         }
         retargetOrphanHints(&output)
         if moved > 0 { output.notes.append("ring change: \(moved) keys to hand over") }
+        if copied > 0 { output.notes.append("ring change: \(copied) kept keys copied to new replicas") }
     }
 }

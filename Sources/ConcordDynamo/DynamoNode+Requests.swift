@@ -84,6 +84,7 @@ extension DynamoNode {
             preference: ring.preferenceList(for: request.key), now: ticks,
             escalationTicks: settings.escalationTicks, timeoutTicks: settings.requestTimeoutTicks)
         coordinations[id] = coordination
+        coordinations[id]!.previousReplicas = previousReplicas(of: request.key)
         statistics.coordinated += 1
         guard request.isWrite else {
             startRead(id, &output)

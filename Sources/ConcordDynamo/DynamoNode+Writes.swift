@@ -225,12 +225,15 @@ extension DynamoNode {
         }
         var base = base
         if expired, let old = base, !Self.isValueMode(old.kind) {
-            base = StoredObject(removeObserved(old).value, expiry: old.expiry)
+            base = StoredObject(removeObserved(old).value, expiry: old.expiry, generation: old.generation)
         }
         let result = makeValueWrite(
             coordination, visible: visible, shownBefore: shownBefore, base: base, supersedesBase: expired,
             dependencies: dependencies)
         guard case .write(var object, let timestamp) = result else { return result }
+        // Every write keeps its base's generation; a replacing put starts
+        // the next one (``replacingWrite``).
+        object.generation = max(object.generation, base?.generation ?? 0)
         var change = coordination.request.expiry
         if case .expire(let requested, _) = coordination.request.operation { change = requested }
         if expired, change == .keep { change = .clear }
@@ -284,9 +287,15 @@ extension DynamoNode {
             if condition == .ifAbsent && present || condition == .ifPresent && !present {
                 return .conditionNotMet(shownBefore)
             }
-            result = writeValue(
-                value, context: context, mode: mode, visible: visible, base: base, sessionContext: sessionContext, session: session,
-                dependencies: dependencies)
+            if let base, base.kind > (mode == .siblings ? .siblings : .lastWriterWins) {
+                result = replacingWrite(
+                    value, context: context, mode: mode, base: base, sessionContext: sessionContext, session: session,
+                    dependencies: dependencies)
+            } else {
+                result = writeValue(
+                    value, context: context, mode: mode, visible: visible, base: base, sessionContext: sessionContext,
+                    session: session, dependencies: dependencies)
+            }
         case .delete(let context):
             switch base?.value {
             case nil, .siblings?:
@@ -318,6 +327,27 @@ extension DynamoNode {
         }
         guard case .write(var object, let timestamp) = result else { return result }
         object.expiry = base?.expiry ?? Expiry()
+        return .write(object, timestamp)
+    }
+
+    /// A put over a key of a later kind (a counter, set, hash..., live or
+    /// deleted) replaces it, as Redis's `SET` does: the value is written
+    /// afresh in the next generation, so that it replaces the base's kind
+    /// when copies merge (see ``StoredObject/generation``), with a version
+    /// covering everything the base held. Updates of the old generation
+    /// that this write did not see are replaced with it.
+    mutating func replacingWrite(
+        _ value: ByteString, context: WriteContext, mode: VersioningMode, base: StoredObject,
+        sessionContext: VersionVector, session: SessionToken?, dependencies: [Dependency]
+    ) -> WriteResult {
+        guard base.generation < UInt32.max else { return .failed(.wrongType(base.kind)) }
+        var superseding = sessionContext
+        superseding.merge(base.version)
+        let result = writeValue(
+            value, context: context, mode: mode, visible: nil, base: nil, sessionContext: superseding, session: session,
+            dependencies: dependencies)
+        guard case .write(var object, let timestamp) = result else { return result }
+        object.generation = base.generation + 1
         return .write(object, timestamp)
     }
 

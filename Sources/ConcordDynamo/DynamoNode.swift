@@ -20,6 +20,11 @@ public struct DynamoNode: Sendable {
     public private(set) var ring: Ring
     /// The settings.
     public let settings: DynamoSettings
+    /// The ring before the last change, while reads still consult it (see
+    /// ``DynamoSettings/ringTransitionTicks``); nil otherwise.
+    public internal(set) var previousRing: Ring?
+    /// The tick at which the previous ring stops being consulted.
+    var ringTransitionEndsAt: UInt64 = 0
 
     /// The member's copies, by key (durable).
     public internal(set) var objects: [ByteString: StoredObject]
@@ -180,6 +185,7 @@ public struct DynamoNode: Sendable {
         prepare(now)
         ticks += 1
         var output = DynamoOutput()
+        if previousRing != nil && ticks >= ringTransitionEndsAt { previousRing = nil }
         for id in coordinations.keys.sorted() {
             tickCoordination(id, &output)
         }
@@ -192,16 +198,37 @@ public struct DynamoNode: Sendable {
         return output
     }
 
-    /// The ring changed (a member joined or left): copies of keys this
-    /// member no longer replicates go to the members that now do, as hints,
-    /// and are dropped here once acknowledged.
+    /// The ring changed (a member joined or left): every copy of a key
+    /// whose replicas gained a member is handed to that member, as a hint
+    /// delivered until acknowledged, by each member that held it; copies of
+    /// keys this member no longer replicates are kept only as such hints.
+    /// For ``DynamoSettings/ringTransitionTicks`` afterwards, reads also
+    /// consult the key's previous replicas. A ring equal to the current
+    /// one changes nothing.
     public mutating func onRingChange(_ newRing: Ring, now: Int64) -> DynamoOutput {
         prepare(now)
         var output = DynamoOutput()
+        guard newRing != ring else { return output }
         let previous = ring
         ring = newRing
+        if !has(.ringChangeSkipsHandoff) && settings.ringTransitionTicks > 0 && !previous.members.isEmpty {
+            previousRing = previous
+            ringTransitionEndsAt = ticks + UInt64(settings.ringTransitionTicks)
+        } else {
+            previousRing = nil
+        }
+        output.notes.append("ring change: \(previous.members) to \(newRing.members)")
         reconcileOwnership(previous: previous, &output)
         return output
+    }
+
+    /// The replicas of `key` under the previous ring, while reads still
+    /// consult it, when they differ from the current ones; empty otherwise.
+    func previousReplicas(of key: ByteString) -> [MemberID] {
+        guard let previousRing, ticks < ringTransitionEndsAt, !previousRing.members.isEmpty else { return [] }
+        let before = previousRing.replicas(of: key, count: min(settings.replicationFactor, previousRing.members.count))
+        let now = ringReplicas(of: key)
+        return Set(before) == Set(now) ? [] : before
     }
 
     // MARK: Helpers shared by the extensions

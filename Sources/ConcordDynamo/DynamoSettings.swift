@@ -21,8 +21,18 @@ public struct DynamoSettings: Hashable, Sendable {
     /// Hints and handed-off copies are offered again this often until
     /// acknowledged.
     public var handoffIntervalTicks = 5
+    /// After a ring change, reads coordinated here also need R answers from
+    /// the key's replicas under the previous ring (which answer with their
+    /// hints) for this many ticks, as long as those answer before the
+    /// request escalates: a write acknowledged by the old replicas is seen
+    /// while its copies move to the new ones. It should cover the time
+    /// handoff takes to move the moved ranges.
+    public var ringTransitionTicks = 100
     /// The most copies in one handoff message.
     public var handoffKeysPerMessageMax = 32
+    /// The most bytes of copies (in their binary form) in one handoff
+    /// message; a single larger copy still travels alone.
+    public var handoffBytesPerMessageMax = 1 << 20
     /// A member starts one anti-entropy exchange this often.
     public var antiEntropyIntervalTicks = 10
     /// Children per Merkle tree node.
@@ -70,7 +80,8 @@ public struct DynamoSettings: Hashable, Sendable {
         if handoffIntervalTicks < 1 || antiEntropyIntervalTicks < 1 || dependencyCheckIntervalTicks < 1 {
             problems.append("intervals must be at least 1 tick")
         }
-        if handoffKeysPerMessageMax < 1 || reapKeysPerRoundMax < 1 { problems.append("batch limits must be at least 1") }
+        if ringTransitionTicks < 0 { problems.append("ringTransitionTicks must not be negative") }
+        if handoffKeysPerMessageMax < 1 || handoffBytesPerMessageMax < 1 || reapKeysPerRoundMax < 1 { problems.append("batch limits must be at least 1") }
         if merkleBranching < 2 || merkleDepth < 1 || merkleDepth > 8 {
             problems.append("merkleBranching must be at least 2 and merkleDepth 1...8")
         }
@@ -117,4 +128,9 @@ public enum DynamoBug: String, Sendable, Hashable, CaseIterable {
     /// asking whether every member has seen them, so a stale copy brings
     /// the deleted key back.
     case tombstoneCollectedEarly = "tombstone-collected-early"
+    /// A ring change moves no data: a member drops the copies of keys it no
+    /// longer replicates without handing them over, members that keep a key
+    /// send nothing to its new replicas, and reads ask only the new
+    /// replicas (Dynamo §4.9: ranges move with their keys).
+    case ringChangeSkipsHandoff = "ring-change-skips-handoff"
 }

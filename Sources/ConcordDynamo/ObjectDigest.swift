@@ -6,11 +6,13 @@ import ConcordCRDT
 /// because every collection is walked in sorted order. Merkle trees and
 /// read repair compare these.
 extension StoredObject {
-    /// The object's digest: its value's, then its expiry's (nothing when
-    /// the expiry was never set, so copies without one hash as before).
+    /// The object's digest: its value's, its generation (when not 0), then
+    /// its expiry's (nothing when the expiry was never set, so copies
+    /// without one hash as before).
     public var digest: UInt64 {
         var digest = Digest()
         digest.combine(value.digest)
+        if generation > 0 { digest.combine(UInt64(generation) | 1 << 63) }
         if let write = expiry.register.winner {
             digest.combine(UInt64(bitPattern: write.stamp.timestamp.wallNanoseconds))
             digest.combine(UInt64(write.stamp.timestamp.logical))

@@ -8,6 +8,10 @@ import ConcordCRDT
 /// own encoding (ConcordCRDT's and ConcordClocks' binary forms), then the
 /// expiry if flagged.
 ///
+/// ``StoredObject/hasGenerationFlag`` says a generation follows the first
+/// byte (a copy of generation 0, every copy written before generations
+/// existed, has it clear and reads back as before).
+///
 /// Versions: format 1 (before expiry) wrote the kind byte alone, with the
 /// flag clear; it reads back unchanged as a copy without an expiry, so
 /// records written by format 1 replay as they were. A copy whose expiry was
@@ -16,8 +20,14 @@ extension StoredObject: BinaryCodable {
     /// The bit of the first byte that says an expiry follows the value.
     public static let hasExpiryFlag: UInt8 = 0x80
 
+    /// The bit of the first byte that says a generation (a varint) follows
+    /// it, before the value; clear for generation 0.
+    public static let hasGenerationFlag: UInt8 = 0x40
+
     public func encode(to writer: inout BinaryWriter) {
-        writer.writeByte(kind.rawValue | (expiry.isWritten ? Self.hasExpiryFlag : 0))
+        writer.writeByte(
+            kind.rawValue | (expiry.isWritten ? Self.hasExpiryFlag : 0) | (generation > 0 ? Self.hasGenerationFlag : 0))
+        if generation > 0 { writer.writeVarint(UInt64(generation)) }
         value.encodeBody(to: &writer)
         if expiry.isWritten { expiry.encode(to: &writer) }
     }
@@ -25,12 +35,19 @@ extension StoredObject: BinaryCodable {
     public init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
         let start = reader.offset
         let first = try reader.readByte()
-        guard let kind = ObjectKind(rawValue: first & ~Self.hasExpiryFlag) else {
+        guard let kind = ObjectKind(rawValue: first & ~(Self.hasExpiryFlag | Self.hasGenerationFlag)) else {
             throw .invalidValue("unknown object kind", offset: start)
+        }
+        var generation: UInt32 = 0
+        if first & Self.hasGenerationFlag != 0 {
+            let offset = reader.offset
+            let read = try reader.readVarint()
+            guard read > 0, read <= UInt64(UInt32.max) else { throw .invalidValue("generation out of range", offset: offset) }
+            generation = UInt32(read)
         }
         let value = try StoredValue(kind: kind, from: &reader)
         let expiry = first & Self.hasExpiryFlag != 0 ? try Expiry(from: &reader) : Expiry()
-        self.init(value, expiry: expiry)
+        self.init(value, expiry: expiry, generation: generation)
     }
 }
 

@@ -10,11 +10,19 @@ public struct StoredObject: Hashable, Sendable {
     public var value: StoredValue
     /// The key's deadline.
     public var expiry: Expiry
+    /// How many times a write replaced the key's value with one of an
+    /// earlier kind (a string over a set, hash or counter, live or
+    /// deleted, as Redis's `SET` does). Copies merge generation first: a
+    /// later generation's value replaces an earlier one's whole, whatever
+    /// their kinds; values of one generation merge as their kind says.
+    /// Every other write keeps its base's generation.
+    public var generation: UInt32
 
-    /// A copy holding `value` with `expiry`.
-    public init(_ value: StoredValue, expiry: Expiry = Expiry()) {
+    /// A copy holding `value` with `expiry`, in `generation`.
+    public init(_ value: StoredValue, expiry: Expiry = Expiry(), generation: UInt32 = 0) {
         self.value = value
         self.expiry = expiry
+        self.generation = generation
     }
 
     /// Riak's model: dotted version vectors with siblings.
@@ -42,7 +50,12 @@ public struct StoredObject: Hashable, Sendable {
 
     /// Joins `other`; see ``StoredValue/merge(_:dropsConcurrentSibling:)``.
     mutating func merge(_ other: StoredObject, dropsConcurrentSibling: Bool) {
-        value.merge(other.value, dropsConcurrentSibling: dropsConcurrentSibling)
+        if other.generation > generation {
+            value = other.value
+            generation = other.generation
+        } else if other.generation == generation {
+            value.merge(other.value, dropsConcurrentSibling: dropsConcurrentSibling)
+        }
         expiry.merge(other.expiry)
     }
 

@@ -39,9 +39,11 @@ public enum ObjectKind: UInt8, Hashable, Sendable, CaseIterable, Comparable, Cus
 /// replicas that have merged the same copies hold equal values.
 ///
 /// Two copies of different kinds (written concurrently as different types)
-/// resolve to the kind later in ``ObjectKind``'s order, whole: the type of a
-/// key can only move forward in that order, and a write of an earlier kind
-/// is refused once the coordinator sees a later one (``DynamoRequestError/wrongType(_:)``).
+/// resolve to the kind later in ``ObjectKind``'s order, whole: within one
+/// ``StoredObject/generation`` the type of a key can only move forward in
+/// that order. An update of an earlier kind is refused once the coordinator
+/// sees a later one (``DynamoRequestError/wrongType(_:)``); a put of one
+/// starts the key's next generation instead.
 public enum StoredValue: Hashable, Sendable {
     /// Riak's model: dotted version vectors with siblings.
     case siblings(Siblings)

@@ -209,8 +209,8 @@ import Testing
         cluster.request("on", .update(.enable), at: replicas[0])
         let outcome3 = cluster.result("on", .get, at: replicas[1])
         #expect(outcome3?.readValue == .flag(true))
-        let wrong = cluster.request("visits", .put("text"), at: replicas[0])
-        #expect(cluster.outcome(wrong) == .failed(.wrongType(.counter)))
+        let replacing = cluster.request("visits", .put("text"), at: replicas[0])
+        #expect(cluster.outcome(replacing)?.readValue == .siblings(["text"], includesDeletion: false), "a put replaces a counter")
     }
 
     @Test func lastWriterWinsKeepsTheGreatestTimestamp() {

@@ -255,9 +255,27 @@ import Testing
         #expect(store.one("HSET", "s", "f", "v") == wrongType)
         #expect(store.one("SADD", "str", "x") == wrongType)
         #expect(store.one("SMEMBERS", "str") == wrongType)
-        #expect(store.one("SET", "s", "v") == wrongType, "the store refuses a string over a set")
         #expect(store.one("INCR", "h") == wrongType, "the store refuses a counter over a hash")
+        #expect(store.one("HGETALL", "h") == .array([bulk("f"), bulk("v")]), "nothing changed")
+        #expect(store.one("SET", "s", "v", "GET") == wrongType, "SET … GET over a set, as Redis")
         #expect(store.one("SMEMBERS", "s") == .array([bulk("a")]), "nothing changed")
+    }
+
+    /// `SET` replaces a key of any kind, as Redis does (a new generation
+    /// of the key in the store).
+    @Test func setReplacesASetAHashAndACounter() {
+        var store = StoreHarness()
+        #expect(store.one("SADD", "s", "a") == .integer(1))
+        #expect(store.one("HSET", "h", "f", "v") == .integer(1))
+        #expect(store.one("INCRBY", "c", "5") == .integer(5))
+        for key in ["s", "h", "c"] {
+            #expect(store.one("SET", key, "text", on: 1) == .ok, "\(key)")
+            #expect(store.one("GET", key, on: 2) == bulk("text"), "\(key)")
+            #expect(store.one("TYPE", key) == .simpleString("string"), "\(key)")
+        }
+        #expect(store.one("SMEMBERS", "s") == .error("WRONGTYPE Operation against a key holding the wrong kind of value"))
+        #expect(store.one("SET", "c", "41") == .ok)
+        #expect(store.one("INCR", "c", on: 1) == .integer(42), "the new string continues as a counter")
     }
 
     @Test func getShowsTheGreatestSiblingAndSiblingsShowsThemAll() throws {
@@ -483,12 +501,17 @@ import Testing
         #expect(store.one("GET", "word", on: 1) == bulk("abc"), "a refused INCR changes nothing")
     }
 
-    @Test func aDeletedSetStillRefusesAStringUntilTombstonesForgetTheirKind() {
+    @Test func aDeletedSetOrHashTakesAString() {
         var store = StoreHarness()
         #expect(store.one("SADD", "k", "a") == .integer(1))
         #expect(store.one("DEL", "k") == .integer(1))
         #expect(store.one("EXISTS", "k") == .integer(0))
-        #expect(store.one("SET", "k", "v") == .error(RedisError.wrongType.message), "Redis would answer OK")
+        #expect(store.one("SET", "k", "v", on: 1) == .ok)
+        #expect(store.one("GET", "k", on: 2) == bulk("v"))
+        #expect(store.one("HSET", "h", "f", "v") == .integer(1))
+        #expect(store.one("DEL", "h", on: 1) == .integer(1))
+        #expect(store.one("SET", "h", "w", on: 2) == .ok)
+        #expect(store.one("GET", "h") == bulk("w"))
     }
 
     @Test func aDeletedCounterIsAbsentAndStartsAgainFromZero() {

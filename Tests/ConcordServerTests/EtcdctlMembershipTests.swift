@@ -44,10 +44,11 @@ extension ProcessClusterTests {
     }
 
     /// Runs `member add` and starts the new node with the
-    /// `ETCD_INITIAL_CLUSTER` etcdctl printed.
+    /// `ETCD_INITIAL_CLUSTER` etcdctl printed (serving Redis clients too,
+    /// with `redis`).
     /// - Returns: the new node's index and its member id in hex.
-    static func addAndStart(_ cluster: ProcessCluster, learner: Bool, endpoints: String) async throws -> (Int, String) {
-        let index = try cluster.addNode()
+    static func addAndStart(_ cluster: ProcessCluster, learner: Bool, endpoints: String, redis: Bool = false) async throws -> (Int, String) {
+        let index = try cluster.addNode(redis: redis)
         let url = peerURL(cluster, index)
         let name = cluster.nodes[index].name
         let output = try await cluster.etcdctlOK(

@@ -186,10 +186,11 @@ final class ProcessCluster: @unchecked Sendable {
     }
 
     /// Declares (without starting) one more node, to be added with
-    /// `member add` and started with `start(_:)` after `setJoinCluster`.
+    /// `member add` and started with `start(_:)` after `setJoinCluster`;
+    /// with `redis`, it serves Redis clients on a port of its own.
     /// - Returns: its index.
-    func addNode() throws -> Int {
-        let used = Set(nodes.flatMap { [$0.clientPort, $0.peerPort, $0.metricsPort] })
+    func addNode(redis: Bool = false) throws -> Int {
+        let used = Set(nodes.flatMap { [$0.clientPort, $0.peerPort, $0.metricsPort] + ($0.redisPort.map { [$0] } ?? []) })
         func port() throws -> Int {
             while true {
                 let candidate = try freePort()
@@ -201,6 +202,7 @@ final class ProcessCluster: @unchecked Sendable {
         nodes.append(
             Node(
                 name: name, clientPort: try port(), peerPort: try port(), metricsPort: try port(),
+                redisPort: redis ? try port() : nil,
                 dataDirectory: root.appendingPathComponent(name), logFile: root.appendingPathComponent("\(name).log"),
                 joinCluster: ""))
         return index

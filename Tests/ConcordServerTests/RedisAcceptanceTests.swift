@@ -221,6 +221,23 @@ extension ProcessClusterTests {
                 try await expect(cluster, 2, ["get", "hits"], "(nil)")
                 try await expect(cluster, 0, ["type", "hits"], "none")
                 try await expect(cluster, 1, ["incr", "hits"], "(integer) 1")
+
+                // SET replaces a set, a hash or a counter, as Redis does,
+                // and a deleted hash takes a string; SET … GET over a set
+                // stays WRONGTYPE.
+                try await expect(cluster, 2, ["set", "tags", "x", "get"], wrongType)
+                try await expect(cluster, 0, ["set", "tags", "now-a-string"], "OK")
+                try await expect(cluster, 1, ["type", "tags"], "string")
+                try await expect(cluster, 2, ["get", "tags"], "\"now-a-string\"")
+                try await expect(cluster, 0, ["hset", "profile", "f", "v"], "(integer) 1")
+                try await expect(cluster, 1, ["set", "profile", "flat"], "OK")
+                try await expect(cluster, 2, ["get", "profile"], "\"flat\"")
+                try await expect(cluster, 0, ["hset", "gone", "f", "v"], "(integer) 1")
+                try await expect(cluster, 1, ["del", "gone"], "(integer) 1")
+                try await expect(cluster, 2, ["set", "gone", "back"], "OK")
+                try await expect(cluster, 0, ["get", "gone"], "\"back\"")
+                try await expect(cluster, 1, ["set", "hits", "41"], "OK")
+                try await expect(cluster, 2, ["incr", "hits"], "(integer) 42")
             }
         }
 

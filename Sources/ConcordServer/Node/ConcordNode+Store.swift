@@ -14,6 +14,17 @@ extension ConcordNode {
         storeReceiver = receiver
     }
 
+    /// The members the available store's ring holds: the voting members of
+    /// the applied membership that have started (a member added with
+    /// `member add` has no name until it starts and publishes one; a
+    /// learner joins the ring once promoted). Every member that applied the
+    /// same log finds the same set, so every member builds the same ring.
+    /// Empty while this member has not learned the membership (a joining
+    /// member before its first snapshot or entries).
+    func storeRingMembers() -> [UInt64] {
+        memberList().filter { !$0.isLearner && !$0.name.isEmpty }.map(\.id)
+    }
+
     /// Sends an available-store message to member `to` over the peer
     /// transport, as a `PeerFrame.dynamo`; dropped (as the network may
     /// drop it) when the transport is closed or the peer's queue is full.

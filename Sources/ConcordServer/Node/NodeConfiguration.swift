@@ -156,11 +156,6 @@ public struct NodeConfiguration: Sendable {
             problems.append(
                 "--initial-cluster-state existing cannot be used with --consensus multi-paxos: a Multi-Paxos cluster's replicas are fixed")
         }
-        if redisListen != nil && clusterState == .existing {
-            problems.append(
-                "--listen-redis-urls is not supported yet on a member that joins a running cluster"
-                    + " (the available store's ring is the founding members)")
-        }
         problems += tlsProblems
         return problems
     }

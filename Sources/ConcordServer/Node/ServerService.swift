@@ -40,6 +40,9 @@ public struct ServerService: Service {
     /// How long a removed member keeps answering the calls in flight
     /// before it stops, in milliseconds.
     static let removedDrainMilliseconds = 1000
+    /// How often the available store's ring is compared with the applied
+    /// membership, in milliseconds.
+    static let storeRingPollMilliseconds = 100
 
     /// The longest a graceful shutdown waits for calls in flight before it
     /// closes their connections, in milliseconds.
@@ -118,7 +121,8 @@ public struct ServerService: Service {
     }
 
     /// Binds the Redis listener and creates the member's available store,
-    /// on a ring of the founding members; the store starts (and its peer
+    /// on a ring of the founding members (the applied membership replaces it
+    /// once the node serves); the store starts (and its peer
     /// messages flow) once the node serves.
     private func startRedis(_ endpoint: Endpoint, node: ConcordNode, group: any EventLoopGroup) async throws
         -> (store: AvailableStore, listener: RedisListener)
@@ -155,9 +159,6 @@ public struct ServerService: Service {
         let (storeMessages, deliverStoreMessage) = AsyncStream<IncomingStoreMessage>.makeStream()
         if let redis {
             await node.attachStore { deliverStoreMessage.yield($0) }
-            await redis.store.start()
-            let scheme = configuration.redisListen!.usesTLS ? "rediss" : "redis"
-            logger.info("serving redis clients", metadata: ["url": "\(scheme)://\(configuration.redisListen!.host):\(redis.listener.port)"])
         }
         onReady(node)
         try await withGracefulShutdownHandler {
@@ -189,7 +190,34 @@ public struct ServerService: Service {
                     tasks.addTask {
                         for await incoming in storeMessages { await redis.store.receive(incoming.message, from: incoming.from) }
                     }
-                    tasks.addTask { await redis.listener.serve() }
+                    tasks.addTask { [configuration] in
+                        // The ring is the applied membership: a member that
+                        // joins a running cluster learns it from the leader
+                        // first. Until the store starts, connections wait in
+                        // the listener's backlog.
+                        var members = await node.storeRingMembers()
+                        while members.isEmpty && !Task.isCancelled {
+                            try? await Task.sleep(for: .milliseconds(Self.storeRingPollMilliseconds))
+                            members = await node.storeRingMembers()
+                        }
+                        await redis.store.start(ringMembers: members.map { ConcordDynamo.MemberID($0) })
+                        let scheme = configuration.redisListen!.usesTLS ? "rediss" : "redis"
+                        logger.info(
+                            "serving redis clients", metadata: ["url": "\(scheme)://\(configuration.redisListen!.host):\(redis.listener.port)"])
+                        await withDiscardingTaskGroup { group in
+                            group.addTask { await redis.listener.serve() }
+                            group.addTask {
+                                // Polled, so that changes applied from a
+                                // snapshot or replayed at a restart count as
+                                // those applied one by one.
+                                while !Task.isCancelled {
+                                    try? await Task.sleep(for: .milliseconds(Self.storeRingPollMilliseconds))
+                                    let members = await node.storeRingMembers()
+                                    await redis.store.changeRing(members: members.map { ConcordDynamo.MemberID($0) })
+                                }
+                            }
+                        }
+                    }
                 }
                 for context in tls {
                     tasks.addTask { await context.watchFiles() }

@@ -72,6 +72,7 @@ actor AvailableStore {
     private var nextRequestID: UInt64 = 1
     private var nextConnectionID: Int64 = 1
     private var tickTask: Task<Void, Never>?
+    private var started = false
     private var stopped = false
     /// Node outputs whose messages and replies wait for their records, in
     /// the order the node returned them, each with the number of log
@@ -100,6 +101,13 @@ actor AvailableStore {
         settings.requestTimeoutTicks = 500  // 5 s: fail as unavailable
         settings.readRepairWaitTicks = 10
         settings.handoffIntervalTicks = 50
+        // Up to 512 keys (and 8 MiB) a second to each member while ranges
+        // move; a batch stays well within a peer frame (8 MiB or more).
+        settings.handoffKeysPerMessageMax = 256
+        settings.handoffBytesPerMessageMax = 4 << 20
+        // Reads consult a key's previous replicas for 30 s after a ring
+        // change, while its copies move.
+        settings.ringTransitionTicks = 3_000
         settings.antiEntropyIntervalTicks = 100
         settings.tombstoneAgeTicksMin = 1_000
         // The grace must exceed the longest a message stays in flight
@@ -162,8 +170,20 @@ actor AvailableStore {
     // MARK: Lifecycle
 
     /// Starts the node (moving it to a new actor epoch, recorded before
-    /// anything is sent) and its tick.
-    func start() {
+    /// anything is sent) and its tick, on the ring of `ringMembers` (the
+    /// applied membership) when given; the ring it was created with
+    /// otherwise. Peer messages that arrive earlier are dropped (their
+    /// senders retry).
+    func start(ringMembers: [MemberID] = []) {
+        guard !started, !stopped else { return }
+        started = true
+        if !ringMembers.isEmpty, let ring = try? Ring(members: ringMembers, virtualNodesPerMember: node.settings.virtualNodesPerMember),
+            ring != node.ring
+        {
+            node = DynamoNode(
+                member: node.member, ring: ring, settings: node.settings, stored: node.storedState, seed: UInt64.random(in: 0...UInt64.max))
+        }
+        logger.info("the available store starts", metadata: ["ring": "\(node.ring.members.map(\.description))"])
         performOrStop(node.start(now: now))
         tickTask = Task { [weak self] in
             while !Task.isCancelled {
@@ -198,11 +218,33 @@ actor AvailableStore {
         }
     }
 
+    // MARK: Ring membership
+
+    /// The Raft group's applied membership gives the ring `members`: if it
+    /// differs from the node's, the node moves to it (handing over the
+    /// ranges that moved). Empty (a membership not learned yet) changes
+    /// nothing.
+    func changeRing(members: [MemberID]) {
+        guard started, !stopped, !members.isEmpty else { return }
+        let ring: Ring
+        do {
+            ring = try Ring(members: members, virtualNodesPerMember: node.settings.virtualNodesPerMember)
+        } catch {
+            logger.error("cannot build the available store's ring", metadata: ["members": "\(members)", "error": "\(error)"])
+            return
+        }
+        guard ring != node.ring else { return }
+        logger.info(
+            "the available store's ring changed",
+            metadata: ["from": "\(node.ring.members.map(\.description))", "to": "\(ring.members.map(\.description))"])
+        performOrStop(node.onRingChange(ring, now: now))
+    }
+
     // MARK: Peer messages and time
 
     /// A message from member `from`.
     func receive(_ message: DynamoMessage, from: UInt64) {
-        guard !stopped else { return }
+        guard started, !stopped else { return }
         performOrStop(node.onMessage(message, from: MemberID(from), now: now))
     }
 
