@@ -80,6 +80,8 @@ struct ServerLabSettings: Sendable {
     var zooKeeperClients: [NodeID] = []
     /// How the members serve ZooKeeper clients; nil: they serve none.
     var zooKeeper: ZooKeeper.ServerConfiguration?
+    /// The session timeout the ZooKeeper clients ask for, in milliseconds.
+    var zooKeeperSessionTimeoutMilliseconds: Int32 = 600
 
     /// The server core's settings for server `id`.
     func coreConfiguration(for id: NodeID) -> ServerCoreConfiguration {

@@ -79,7 +79,7 @@ struct ZooKeeperLabClient {
         self.id = id
         self.settings = settings
         self.recorder = recorder
-        sessionTimeoutMilliseconds = 600
+        sessionTimeoutMilliseconds = settings.zooKeeperSessionTimeoutMilliseconds
         server = settings.founders[context.random.index(below: settings.founders.count)]
         connect(&context)
         context.setTimer(Self.thinkTimer, after: thinkTime(&context))
