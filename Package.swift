@@ -86,7 +86,7 @@ let package = Package(
         .target(name: "ConcordRedis", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordDynamo"]),
         .target(
             name: "ConcordServerCore",
-            dependencies: ["ConcordFoundation", "ConcordRaft", "ConcordPaxos", "ConcordKV", "ConcordDynamo", .product(name: "DequeModule", package: "swift-collections")]
+            dependencies: ["ConcordFoundation", "ConcordRaft", "ConcordPaxos", "ConcordKV", "ConcordDynamo", "ConcordZooKeeper", .product(name: "DequeModule", package: "swift-collections")]
         ),
 
         // Runtime: files, processes, SQLite.
@@ -161,6 +161,7 @@ let package = Package(
             dependencies: [
                 "ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordSimulation", "ConcordChecker",
                 "ConcordRaft", "ConcordPaxos", "ConcordTransactions", "ConcordKV", "ConcordServerCore", "ConcordStorage", "ConcordDynamo",
+                "ConcordZooKeeper",
             ]
         ),
         .executableTarget(
@@ -185,7 +186,7 @@ let package = Package(
         .testTarget(name: "ConcordPaxosTests", dependencies: ["ConcordFoundation", "ConcordPaxos"]),
         .testTarget(
             name: "ConcordServerCoreTests",
-            dependencies: ["ConcordFoundation", "ConcordServerCore", "ConcordRaft", "ConcordPaxos", "ConcordKV", "ConcordDynamo"]
+            dependencies: ["ConcordFoundation", "ConcordServerCore", "ConcordRaft", "ConcordPaxos", "ConcordKV", "ConcordDynamo", "ConcordZooKeeper"]
         ),
         .testTarget(name: "ConcordTransactionsTests", dependencies: ["ConcordTransactions"]),
         .testTarget(name: "ConcordDynamoTests", dependencies: ["ConcordFoundation", "ConcordClocks", "ConcordCRDT", "ConcordDynamo"]),
@@ -226,6 +227,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ConcordClientTests", dependencies: ["ConcordClient", "ConcordEtcdAPI"]),
-        .testTarget(name: "ConcordLabTests", dependencies: ["ConcordFoundation", "ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordPaxos", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV", "ConcordDynamo"]),
+        .testTarget(name: "ConcordLabTests", dependencies: ["ConcordFoundation", "ConcordLab", "ConcordSimulation", "ConcordChecker", "ConcordRaft", "ConcordPaxos", "ConcordCRDT", "ConcordClocks", "ConcordTransactions", "ConcordKV", "ConcordDynamo", "ConcordZooKeeper"]),
     ]
 )

@@ -1,17 +1,20 @@
 import ConcordFoundation
 
 /// What a Concord Raft snapshot's data holds: the member registry, the
-/// duplicate filter of applied proposals, the auth store, and the
-/// key-value state machine.
+/// duplicate filter of applied proposals, the auth store, the ZooKeeper
+/// state machine, and the key-value state machine.
 ///
-/// Layout: the magic `CNSM` (0x43 0x4E 0x53 0x4D), a version byte (3), the
+/// Layout: the magic `CNSM` (0x43 0x4E 0x53 0x4D), a version byte (4), the
 /// encoded `MemberRegistry` as a 4-byte length and its bytes, the applied
 /// proposals (`AppliedProposals.write(to:)`), the auth store
-/// (`AuthStore.write(to:)`) as a 4-byte length and its bytes, then the
-/// encoded `KVStateMachine` to the end (empty for an empty store).
-/// Version 2 had no auth store and version 1 no applied proposals either;
-/// both are still read, with an empty auth store (auth disabled) and an
-/// empty filter.
+/// (`AuthStore.write(to:)`) as a 4-byte length and its bytes, the
+/// ZooKeeper state machine (`ZooKeeper.StateMachine.snapshot()`) as a
+/// 4-byte length and its bytes (none for an empty one), then the encoded
+/// `KVStateMachine` to the end (empty for an empty store).
+/// Version 3 had no ZooKeeper state, version 2 no auth store either and
+/// version 1 no applied proposals either; all are still read, with an
+/// empty ZooKeeper tree, an empty auth store (auth disabled) and an empty
+/// filter.
 ///
 /// Data directories written before the registry existed hold the bare
 /// state machine (which starts with its own version byte, 1) or nothing;
@@ -19,7 +22,7 @@ import ConcordFoundation
 /// rebuilds the registry from `--initial-cluster`.
 public struct ServerSnapshot: Sendable, Hashable {
     static let magic: [UInt8] = [0x43, 0x4E, 0x53, 0x4D]
-    static let version: UInt8 = 3
+    static let version: UInt8 = 4
 
     /// The member registry; nil for data written before it existed.
     public var registry: MemberRegistry?
@@ -27,27 +30,36 @@ public struct ServerSnapshot: Sendable, Hashable {
     var appliedProposals: AppliedProposals
     /// The users, roles and permissions, and whether auth is enabled.
     public var auth: AuthStore
+    /// The encoded `ZooKeeper.StateMachine`; empty for an empty one.
+    public var zooKeeper: [UInt8]
     /// The encoded `KVStateMachine`; empty for an empty store.
     public var stateMachine: [UInt8]
 
     /// A snapshot with an empty duplicate filter.
-    public init(registry: MemberRegistry?, auth: AuthStore = AuthStore(), stateMachine: [UInt8], appliedProposalsRemembered: Int = 131_072) {
+    public init(
+        registry: MemberRegistry?, auth: AuthStore = AuthStore(), zooKeeper: [UInt8] = [], stateMachine: [UInt8],
+        appliedProposalsRemembered: Int = 131_072
+    ) {
         self.init(
             registry: registry, appliedProposals: AppliedProposals(capacity: appliedProposalsRemembered), auth: auth,
-            stateMachine: stateMachine)
+            zooKeeper: zooKeeper, stateMachine: stateMachine)
     }
 
-    init(registry: MemberRegistry?, appliedProposals: AppliedProposals, auth: AuthStore = AuthStore(), stateMachine: [UInt8]) {
+    init(
+        registry: MemberRegistry?, appliedProposals: AppliedProposals, auth: AuthStore = AuthStore(), zooKeeper: [UInt8] = [],
+        stateMachine: [UInt8]
+    ) {
         self.registry = registry
         self.appliedProposals = appliedProposals
         self.auth = auth
+        self.zooKeeper = zooKeeper
         self.stateMachine = stateMachine
     }
 
     /// The snapshot's bytes. Without a registry, the bare state machine.
     public var encoded: [UInt8] {
         guard let registry else { return stateMachine }
-        var writer = BinaryWriter(capacity: 64 + 16 * appliedProposals.order.count + stateMachine.count)
+        var writer = BinaryWriter(capacity: 64 + 16 * appliedProposals.order.count + zooKeeper.count + stateMachine.count)
         writer.writeRaw(Self.magic)
         writer.writeByte(Self.version)
         writer.writeFixedLengthBytes(registry.encoded)
@@ -55,6 +67,7 @@ public struct ServerSnapshot: Sendable, Hashable {
         var authWriter = BinaryWriter(capacity: 64)
         auth.write(to: &authWriter)
         writer.writeFixedLengthBytes(authWriter.bytes)
+        writer.writeFixedLengthBytes(zooKeeper)
         writer.writeRaw(stateMachine)
         return writer.bytes
     }
@@ -81,6 +94,7 @@ public struct ServerSnapshot: Sendable, Hashable {
             auth = try AuthStore(reading: &authReader)
             try authReader.wireEnd("auth store")
         }
-        self.init(registry: registry, appliedProposals: applied, auth: auth, stateMachine: Array(reader.readRest()))
+        let zooKeeper = version >= 4 ? try reader.wireBytes() : []
+        self.init(registry: registry, appliedProposals: applied, auth: auth, zooKeeper: zooKeeper, stateMachine: Array(reader.readRest()))
     }
 }

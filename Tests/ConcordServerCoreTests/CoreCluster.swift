@@ -23,6 +23,10 @@ struct CoreCluster {
     /// What each member made durable, as the write-ahead log would hold it.
     var storage: [UInt64: MemoryRaftStorage] = [:]
     var configurations: [UInt64: ServerCoreConfiguration] = [:]
+    /// Bytes each ZooKeeper connection received, and the connections the
+    /// cores closed.
+    var zooKeeperBytes: [UInt64: [UInt8]] = [:]
+    var zooKeeperClosed: Set<UInt64> = []
     private var persisted: [UInt64: UInt64] = [:]
     private var flushes: Set<UInt64> = []
     private var nextRequest: ClientRequestID = 1
@@ -62,6 +66,12 @@ struct CoreCluster {
         events[id, default: []] += output.events
         watchWork[id, default: []].formUnion(output.watchStreamsWithWork)
         if output.flushRequested { flushes.insert(id) }
+        for effect in output.zooKeeper {
+            switch effect {
+            case .send(let connection, let bytes): zooKeeperBytes[connection, default: []] += bytes
+            case .close(let connection): zooKeeperClosed.insert(connection)
+            }
+        }
     }
 
     /// Delivers every frame in flight, completes every persist request and

@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func anUnknownKindIsRefused() {
-        for kind: UInt8 in [0, 6, 99] {
+        for kind: UInt8 in [0, 7, 99] {
             var bytes = LogPayload.store(Self.id, .lease(.revoke(id: 1))).encoded()
             bytes[1] = kind
             #expect(throws: WireError.invalid("unknown log payload kind \(kind)")) { try LogPayload(decoding: bytes) }

@@ -129,7 +129,7 @@ import Testing
     }
 
     @Test func anUnknownKindIsRefused() {
-        for kind: UInt8 in [0, 6, 200] {
+        for kind: UInt8 in [0, 7, 200] {
             var bytes = Self.encode(.raft(RaftMessage(from: 1, to: 2, term: 1, body: .timeoutNow)))
             bytes[PeerFrame.headerBytes - 1] = kind
             #expect(throws: WireError.invalid("unknown peer frame kind \(kind)")) { try PeerFrame.decode(bytes, clusterID: Self.cluster) }

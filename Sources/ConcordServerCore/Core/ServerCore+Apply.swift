@@ -1,5 +1,6 @@
 import ConcordKV
 import ConcordRaft
+import ConcordZooKeeper
 
 /// Applying the committed log, and snapshots.
 extension ServerCore {
@@ -9,6 +10,7 @@ extension ServerCore {
         var state: KVStateMachine
         var appliedProposals: AppliedProposals
         var auth: AuthStore
+        var zooKeeper: ZooKeeper.StateMachine
     }
 
     /// The durable state a new data directory starts from: the founding
@@ -49,7 +51,8 @@ extension ServerCore {
             : try KVStateMachine(
                 snapshot: decoded.stateMachine, limits: KVLimits(requestBytesMax: configuration.requestBytesMax),
                 ttlSecondsMin: configuration.leaseTTLSecondsMin)
-        return Restored(registry: registry, state: state, appliedProposals: decoded.appliedProposals, auth: decoded.auth)
+        let zooKeeper = try restoreZooKeeper(decoded.zooKeeper, configuration)
+        return Restored(registry: registry, state: state, appliedProposals: decoded.appliedProposals, auth: decoded.auth, zooKeeper: zooKeeper)
     }
 
     // MARK: Applying
@@ -84,6 +87,8 @@ extension ServerCore {
                 return answerProposal(id, .failure(.auth(refusal)), &output)
             }
             applyAuth(id, command, &output)
+        case .zooKeeper(let id, let time, let command):
+            applyZooKeeper(id, timeMilliseconds: time, command, &output)
         }
     }
 
@@ -163,7 +168,7 @@ extension ServerCore {
             reply(client, result, &output)
         case .expiredRevoke(let leaseID):
             revokesInFlight[leaseID] = nil
-        case .member, .publish, .answered:
+        case .member, .publish, .answered, .zooKeeper:
             break
         }
     }
@@ -209,6 +214,7 @@ extension ServerCore {
         appliedProposals = restored.appliedProposals
         auth = restored.auth
         registry = restored.registry
+        installZooKeeper(restored.zooKeeper, &output)
         hub.onRestored(store: state.store)
         watchWorkMayWait = true
         if engine.role == .leader {
@@ -220,7 +226,10 @@ extension ServerCore {
 
     mutating func takeSnapshotIfDue(_ output: inout ServerOutput) {
         guard engine.appliedIndex >= engine.snapshotIndex + configuration.snapshotEveryEntries else { return }
-        let data = ServerSnapshot(registry: registry, appliedProposals: appliedProposals, auth: auth, stateMachine: state.snapshot()).encoded
+        let data = ServerSnapshot(
+            registry: registry, appliedProposals: appliedProposals, auth: auth, zooKeeper: zooKeeper.state.snapshot(),
+            stateMachine: state.snapshot()
+        ).encoded
         do throws(ConsensusRequestError) {
             let engineOutput = try engine.compact(upTo: engine.appliedIndex, snapshotData: data)
             output.events.append(.snapshotTaken(index: engine.appliedIndex, revision: state.store.currentRevision))

@@ -149,7 +149,7 @@ extension ServerCore {
         switch purpose {
         case .member(let id), .client(let id): fail(id, failure, &output)
         case .publish: publishInFlight = nil
-        case .expiredRevoke, .answered: break
+        case .expiredRevoke, .answered, .zooKeeper: break
         }
     }
 

@@ -27,6 +27,9 @@ extension ServerCore {
             case publish
             /// Already answered (a test-only bug answers early).
             case answered
+            /// A ZooKeeper transaction of this member's ZooKeeper server,
+            /// under that server's tag (0: nobody waits).
+            case zooKeeper(tag: UInt64)
         }
 
         var purpose: Purpose
@@ -297,6 +300,7 @@ extension ServerCore {
             output.events.append(.expiredLeaseRevokeFailed(leaseID: leaseID, reason: "\(failure.error)"))
         case .publish: publishInFlight = nil
         case .answered: break
+        case .zooKeeper(let tag): performZooKeeper(zooKeeper.onProposalLost(tag: tag), &output)
         }
         return true
     }
@@ -395,7 +399,7 @@ extension ServerCore {
             switch change.purpose {
             case .member(let id), .client(let id): fail(id, .server(.timedOut), &output)
             case .publish: publishInFlight = nil
-            case .expiredRevoke, .answered: break
+            case .expiredRevoke, .answered, .zooKeeper: break
             }
         }
         let expiredMoves = leaderMoves.filter { $0.deadline <= now }

@@ -1,6 +1,7 @@
 import ConcordFoundation
 import ConcordKV
 import ConcordRaft
+import ConcordZooKeeper
 
 /// Every decision a Concord member makes, as a pure value: which client
 /// requests to batch, what to write to the log, what to apply and answer,
@@ -44,6 +45,8 @@ public struct ServerCore: Sendable {
     var registry: MemberRegistry
     var appliedProposals: AppliedProposals
     var auth: AuthStore
+    /// The member's ZooKeeper face and replica (`ServerCore+ZooKeeper`).
+    var zooKeeper: ZooKeeper.Server
     /// The simple tokens assigned through the log, with their expiry on
     /// this member's clock; not replicated state (not in snapshots).
     var tokens = SimpleTokens()
@@ -112,6 +115,7 @@ public struct ServerCore: Sendable {
         state = restored.state
         appliedProposals = restored.appliedProposals
         auth = restored.auth
+        zooKeeper = Self.makeZooKeeperServer(configuration, state: restored.zooKeeper, seed: seed)
         hub = WatchHub(currentRevision: state.store.currentRevision, limits: configuration.watchLimits)
         nextRequestNumber = random.next(below: UInt64.max / 2) + 1
         readRounds = ReadRounds(
@@ -223,6 +227,7 @@ public struct ServerCore: Sendable {
         revokeExpiredLeases(&output)
         publishIfNeeded(&output)
         forgetLingeringPeers(&output)
+        tickZooKeeper(&output)
         hub.onTick()
         watchWorkMayWait = true
         finish(&output)
@@ -264,6 +269,9 @@ public struct ServerCore: Sendable {
             // this cluster, from a member not removed, addressed here);
             // the shell hands it to the member's store.
             output.storeMessages.append(IncomingStoreMessage(from: sender, message: message))
+        case .zooKeeperSessionsTouched(let sessions):
+            // Ignored unless this member leads (the server checks).
+            zooKeeper.onSessionsTouched(sessions)
         }
         finish(&output)
         return output
@@ -358,6 +366,7 @@ public struct ServerCore: Sendable {
         } else if !isLeader && wasLeader {
             state.onBecameFollower()
         }
+        zooKeeperRoleChanged(isLeader: isLeader, wasLeader: wasLeader)
         wasLeader = isLeader
         if change.leader != lastLeader {
             lastLeader = change.leader

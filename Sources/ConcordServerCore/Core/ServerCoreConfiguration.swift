@@ -1,5 +1,6 @@
 import ConcordKV
 import ConcordRaft
+import ConcordZooKeeper
 
 /// A member named by `--initial-cluster`, as the server core needs it.
 public struct InitialMember: Sendable, Hashable {
@@ -78,6 +79,14 @@ public struct ServerCoreConfiguration: Sendable {
     public var reportsAppliedEntries = false
     /// Test-only: known bugs to re-introduce (see `ServerBug`).
     public var bugs: Set<ServerBug> = []
+    /// How this member serves ZooKeeper clients (timeouts, limits); nil:
+    /// it serves none (a connection is closed at once). Either way it
+    /// applies the ZooKeeper transactions of the log to its replica, so
+    /// that its snapshots are whole and a later listener starts current.
+    public var zooKeeper: ZooKeeper.ServerConfiguration?
+    /// SHA-1, for ZooKeeper's digest authentication (the core computes no
+    /// hash; the runtime passes swift-crypto's). Required with `zooKeeper`.
+    public var zooKeeperSHA1: (@Sendable ([UInt8]) -> [UInt8])?
 
     /// Creates a configuration.
     public init(
@@ -105,6 +114,9 @@ public struct ServerCoreConfiguration: Sendable {
         if snapshotEveryEntries < 1 { problems.append("the snapshot interval must be positive") }
         if proposalBatchBytesMax < 1 { problems.append("the proposal batch limit must be positive") }
         if appliedProposalsRemembered < 1 { problems.append("the duplicate filter must remember at least one proposal") }
+        if zooKeeper != nil && zooKeeperSHA1 == nil {
+            problems.append("serving ZooKeeper clients needs a SHA-1 function (zooKeeperSHA1), for digest authentication")
+        }
         if consensus == .multiPaxos && joinedRunningCluster {
             problems.append("a member cannot join a running Multi-Paxos cluster: its replicas are fixed")
         }

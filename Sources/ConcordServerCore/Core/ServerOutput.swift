@@ -1,6 +1,7 @@
 import ConcordDynamo
 import ConcordKV
 import ConcordRaft
+import ConcordZooKeeper
 
 /// A peer frame the core wants sent now.
 public struct OutgoingFrame: Sendable {
@@ -77,6 +78,19 @@ public enum ServerEvent: Sendable, Hashable {
     case expiredLeaseRevokeFailed(leaseID: Int64, reason: String)
 }
 
+/// What a `ServerCore` asks of a ZooKeeper client connection (its
+/// `ZooKeeper.Server`'s `.send` and `.close`; its `.propose` the core
+/// performs itself, through the log).
+public enum ZooKeeperEffect: Sendable, Hashable {
+    /// Write these bytes to the connection (whole frames, or a
+    /// four-letter word's text).
+    case send(connection: UInt64, bytes: [UInt8])
+    /// Close the connection once what was sent before is written. The core
+    /// has already forgotten it: do not call `onZooKeeperDisconnected`
+    /// for it (it would be ignored).
+    case close(connection: UInt64)
+}
+
 /// Everything a `ServerCore` asks its shell to do after one input.
 ///
 /// ## The ordering contract
@@ -108,6 +122,12 @@ public enum ServerEvent: Sendable, Hashable {
 /// 9. `storeMessages` go to the member's available store, in order (the
 ///    store is independent of everything above; a shell without a store
 ///    drops them).
+/// 10. `zooKeeper` effects are performed in order, after the frames of
+///    the same output are handed to the transport: bytes written to a
+///    ZooKeeper connection, connections closed after what was written to
+///    them. Like `replies`, every answer in them is final (a write's answer
+///    leaves once it is applied here); a watch event precedes, in this
+///    list, every answer that could show its change.
 public struct ServerOutput: Sendable {
     /// Stop the member: the core met a state it cannot go on from.
     public var fatal: String?
@@ -138,6 +158,8 @@ public struct ServerOutput: Sendable {
     public var proposalsFailed = 0
     /// Available-store messages from peers, for the member's `DynamoNode`.
     public var storeMessages: [IncomingStoreMessage] = []
+    /// Bytes for and closes of ZooKeeper client connections, in order.
+    public var zooKeeper: [ZooKeeperEffect] = []
 
     /// An empty output.
     public init() {}

@@ -1,5 +1,6 @@
 import ConcordFoundation
 import ConcordKV
+import ConcordZooKeeper
 
 /// The replica that proposed a log entry and a request id unique on that
 /// replica: whichever replica applies the entry, only the proposer answers
@@ -44,11 +45,19 @@ public enum LogPayload: Sendable, Hashable {
     /// checked for root when applied, as etcd 3.4's `IsAdminPermitted`
     /// in its applier.
     case checkedAuth(ProposalID, AuthCaller?, AuthCommand)
+    /// A ZooKeeper transaction: the proposal id stands for the
+    /// transaction's origin (the proposer is its server; the request the
+    /// proposer's own business, mapped to the ZooKeeper server's tag while
+    /// it waits), then the time the proposer stamped it with (milliseconds,
+    /// the proposer's clock) and the command.
+    case zooKeeper(ProposalID, timeMilliseconds: Int64, ZooKeeper.Command)
 
     /// The id of the proposal the payload carries.
     public var proposalID: ProposalID {
         switch self {
-        case .store(let id, _), .member(let id, _), .auth(let id, _), .checkedStore(let id, _, _), .checkedAuth(let id, _, _): id
+        case .store(let id, _), .member(let id, _), .auth(let id, _), .checkedStore(let id, _, _), .checkedAuth(let id, _, _),
+            .zooKeeper(let id, _, _):
+            id
         }
     }
 
@@ -65,12 +74,13 @@ public enum LogPayload: Sendable, Hashable {
         case auth = 3
         case checkedStore = 4
         case checkedAuth = 5
+        case zooKeeper = 6
     }
 
     /// The payload's bytes.
     ///
     /// Layout: version byte (2), kind byte (1 store, 2 member, 3 auth,
-    /// 4 checked store, 5 checked auth), proposer and request id (8 bytes each,
+    /// 4 checked store, 5 checked auth, 6 ZooKeeper), proposer and request id (8 bytes each,
     /// little-endian), then the body: a store command as
     /// `StoreCommand.encoded()` writes it, to the end; a member command as
     /// `MemberCommand.write(to:)` writes it; an auth command as
@@ -104,6 +114,12 @@ public enum LogPayload: Sendable, Hashable {
             Self.writeHeader(.checkedAuth, id, to: &writer)
             Self.writeCaller(caller, to: &writer)
             command.write(to: &writer)
+            return writer.bytes
+        case .zooKeeper(let id, let time, let command):
+            var writer = BinaryWriter(capacity: 128)
+            Self.writeHeader(.zooKeeper, id, to: &writer)
+            writer.writeFixed(UInt64(bitPattern: time))
+            command.encode(to: &writer)
             return writer.bytes
         }
     }
@@ -177,6 +193,14 @@ public enum LogPayload: Sendable, Hashable {
             let caller = try Self.readCaller(&reader, of: "checked auth command")
             self = .checkedAuth(id, caller, try AuthCommand(reading: &reader))
             try reader.wireEnd("checked auth command")
+        case .zooKeeper:
+            let time = try reader.wireInt64()
+            do {
+                self = .zooKeeper(id, timeMilliseconds: time, try ZooKeeper.Command(from: &reader))
+            } catch {
+                throw .invalid("ZooKeeper command: \(WireError(error))")
+            }
+            try reader.wireEnd("ZooKeeper command")
         }
     }
 }

@@ -19,6 +19,10 @@ public enum PeerFrame: Sendable, Hashable {
     /// connections: its ring is the members of the cluster, so the
     /// connections, TLS and cluster-id check it needs are already there.
     case dynamo(DynamoMessage)
+    /// The ZooKeeper sessions whose clients showed a sign of life on a
+    /// follower since its last report, for the leader's expiry decisions
+    /// (ZooKeeper's learners report theirs with their pings).
+    case zooKeeperSessionsTouched([Int64])
 
     /// The format version written and accepted. Version 1 was the untyped
     /// Raft and lease frames of earlier releases; it is refused.
@@ -33,6 +37,7 @@ public enum PeerFrame: Sendable, Hashable {
         case leaseResponse = 3
         case multiPaxos = 4
         case dynamo = 5
+        case zooKeeperSessionsTouched = 6
     }
 
     /// A decoded frame with its header.
@@ -59,6 +64,7 @@ public enum PeerFrame: Sendable, Hashable {
         case .leaseResponse: .leaseResponse
         case .multiPaxos: .multiPaxos
         case .dynamo: .dynamo
+        case .zooKeeperSessionsTouched: .zooKeeperSessionsTouched
         }
     }
 
@@ -67,8 +73,10 @@ public enum PeerFrame: Sendable, Hashable {
     /// Layout: version byte (2), the cluster id, sender and receiver
     /// (8 bytes each, little-endian), a kind byte (1 Raft message, 2 lease
     /// request, 3 lease response, 4 Multi-Paxos message, 5 available-store
-    /// message), then the body (`RaftMessageCoding`, `LeaseForwardCoding`,
-    /// `MultiPaxosMessageCoding`, `DynamoMessage`'s own binary form). A Raft or Multi-Paxos message's sender
+    /// message, 6 touched ZooKeeper sessions), then the body
+    /// (`RaftMessageCoding`, `LeaseForwardCoding`, `MultiPaxosMessageCoding`,
+    /// `DynamoMessage`'s own binary form; touched sessions as a 4-byte count
+    /// and 8 bytes per session id). A Raft or Multi-Paxos message's sender
     /// and receiver are the header's.
     public func encoded(from: UInt64, to: UInt64, clusterID: UInt64) -> [UInt8] {
         var writer = BinaryWriter(capacity: 64)
@@ -90,6 +98,9 @@ public enum PeerFrame: Sendable, Hashable {
             MultiPaxosMessageCoding.write(message, to: &writer)
         case .dynamo(let message):
             message.encode(to: &writer)
+        case .zooKeeperSessionsTouched(let sessions):
+            writer.writeFixed(UInt32(sessions.count))
+            for session in sessions { writer.writeFixed(UInt64(bitPattern: session)) }
         }
         return writer.bytes
     }
@@ -142,6 +153,13 @@ public enum PeerFrame: Sendable, Hashable {
                 throw .invalid("available-store message: \(error)")
             }
             try reader.wireEnd("available-store message")
+        case .zooKeeperSessionsTouched:
+            let count = try reader.wireItemCount(minimumBytes: 8, of: "touched ZooKeeper session")
+            var sessions: [Int64] = []
+            sessions.reserveCapacity(count)
+            for _ in 0..<count { sessions.append(try reader.wireInt64()) }
+            try reader.wireEnd("touched ZooKeeper sessions")
+            frame = .zooKeeperSessionsTouched(sessions)
         }
         return Addressed(from: from, to: to, frame: frame)
     }
