@@ -29,7 +29,6 @@ from kazoo.recipe.barrier import Barrier, DoubleBarrier
 from kazoo.recipe.counter import Counter
 from kazoo.recipe.election import Election
 from kazoo.recipe.lock import Lock
-from kazoo.recipe.partitioner import SetPartitioner  # noqa: F401 (import checks the recipe set is present)
 from kazoo.recipe.party import Party
 from kazoo.recipe.watchers import ChildrenWatch, DataWatch
 
