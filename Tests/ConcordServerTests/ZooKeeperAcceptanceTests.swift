@@ -21,6 +21,8 @@ private func scenario(_ arguments: [String], timeoutSeconds: Double = 180) async
     guard result.status == 0 else {
         throw HarnessError(description: "scenario \(arguments.first ?? "") exited \(result.status):\n\(result.output)\n\(result.error)")
     }
+    // The scenarios' measurements (how long a move or an expiry took) for the log.
+    print(result.output.split(separator: "\n").filter { $0.hasPrefix("ok ") || $0.hasPrefix("recorded ") }.joined(separator: "\n"))
     return result.output
 }
 
