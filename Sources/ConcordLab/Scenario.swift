@@ -99,6 +99,8 @@ public enum Scenarios {
         PaxosScenario.scenario, MultiPaxosScenario.scenario, FastPaxosScenario.scenario,
         ServerScenario.scenario,
         ServerScenario.multiPaxosScenario,
+        ZooKeeperScenario.scenario,
+        ZooKeeperScenario.shortScenario,
         ClockSyncScenario.scenario, CausalityScenario.scenario, HybridClockScenario.scenario, CommitWaitScenario.scenario,
         DynamoScenario.scenario,
         DynamoScenario.hintsScenario,

@@ -191,6 +191,17 @@ struct ZooKeeperCheckerTests {
         deleted.add(2, .info)
         deleted.read(3, "/a", zxid: 9, nil)
         #expect(try deleted.check().holds)
+        // An exists read shows only the stat: it cannot pin an unknown
+        // create by its value, and is not judged against it...
+        var statOnly = ZooKeeperScript()
+        statOnly.add(2, .invoke(.create(path: "/a", value: "v1")))
+        statOnly.add(2, .info)
+        statOnly.read(3, "/a", watch: true, zxid: 9, ZooKeeperNodeSeen(value: nil, version: 0, modifiedZxid: 8))
+        #expect(try statOnly.check().holds)
+        // ...but without an unknown write, a stat nobody wrote is caught.
+        var invented = ZooKeeperScript()
+        invented.read(3, "/a", watch: true, zxid: 9, ZooKeeperNodeSeen(value: nil, version: 0, modifiedZxid: 8))
+        #expect(try invented.check().violates(.sequentiallyConsistentReads))
     }
 
     @Test("histories that break the event rules are refused")

@@ -20,6 +20,14 @@ enum ServerLabMessage: Sendable, CustomStringConvertible {
     case watchResponses(tag: UInt64, sequence: UInt64, [WatchResponse])
     /// The server holds no stream `tag` (it restarted, or never had one).
     case watchUnknown(tag: UInt64)
+    /// Bytes on a ZooKeeper connection, either way, numbered from 1 in the
+    /// order sent on that connection: the receiver takes only the next
+    /// number (a duplicate is dropped), and a gap breaks the connection, as
+    /// a lost TCP segment that never arrives would.
+    case zooKeeper(connection: UInt64, sequence: UInt64, [UInt8])
+    /// A ZooKeeper connection closed: by the server (to the client), or by
+    /// the client, or unknown to the server that received bytes for it.
+    case zooKeeperClose(connection: UInt64)
 
     var description: String {
         switch self {
@@ -31,6 +39,8 @@ enum ServerLabMessage: Sendable, CustomStringConvertible {
         case .watchResponses(let tag, let sequence, let responses):
             "watch-responses \(tag)#\(sequence) \(responses.map { "\($0.revision):\($0.events.count)\($0.canceled ? "x" : "")" })"
         case .watchUnknown(let tag): "watch-unknown \(tag)"
+        case .zooKeeper(let connection, let sequence, let bytes): "zk \(connection)#\(sequence) \(bytes.count)B"
+        case .zooKeeperClose(let connection): "zk-close \(connection)"
         }
     }
 }

@@ -12,6 +12,7 @@ enum ServerLabNode: SimulatedNode {
     case watcher(ServerLabWatcher)
     case admin(ServerLabAdmin)
     case finalReader(ServerLabFinalReader)
+    case zooKeeperClient(ZooKeeperLabClient)
     /// Held while a handler runs, so that the node's value is not copied.
     case moving
 
@@ -32,6 +33,7 @@ enum ServerLabNode: SimulatedNode {
         case .leaseClient(let client): client.isIdle
         case .admin(let admin): admin.isIdle
         case .finalReader(let reader): reader.isDone
+        case .zooKeeperClient(let client): client.isIdle
         case .moving: true
         }
     }
@@ -62,6 +64,10 @@ enum ServerLabNode: SimulatedNode {
             self = .moving
             node.onMessage(message, from: from, context: &context)
             self = .finalReader(node)
+        case .zooKeeperClient(var node):
+            self = .moving
+            node.onMessage(message, from: from, context: &context)
+            self = .zooKeeperClient(node)
         case .moving:
             preconditionFailure("re-entered a server simulation node")
         }
@@ -93,6 +99,10 @@ enum ServerLabNode: SimulatedNode {
             self = .moving
             node.onTimer(timer, context: &context)
             self = .finalReader(node)
+        case .zooKeeperClient(var node):
+            self = .moving
+            node.onTimer(timer, context: &context)
+            self = .zooKeeperClient(node)
         case .moving:
             preconditionFailure("re-entered a server simulation node")
         }

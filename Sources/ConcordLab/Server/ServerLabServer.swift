@@ -45,6 +45,12 @@ struct ServerLabServer {
     private(set) var refusal: String?
     /// Peer frames sent, for the benchmark.
     private(set) var framesSent = 0
+    /// Open ZooKeeper connections: the client and the last sequence
+    /// number received from it and sent to it.
+    private var zooKeeperConnections: [UInt64: (client: NodeID, received: UInt64, sent: UInt64)] = [:]
+    /// ZooKeeper connections closed here, so that a late duplicate of a
+    /// first message opens nothing.
+    private var closedZooKeeperConnections: Set<UInt64> = []
 
     struct WatchTag: Hashable {
         var client: NodeID
@@ -141,9 +147,44 @@ struct ServerLabServer {
             }
             _ = core!.onWatchRequest(stream: stream, .progress)
             drainWatch(stream, &context)
+        case .zooKeeper(let connection, let sequence, let bytes):
+            receiveZooKeeper(connection, sequence, bytes, from: sender, now: now, &context)
+        case .zooKeeperClose(let connection):
+            guard zooKeeperConnections.removeValue(forKey: connection) != nil else { return }
+            closedZooKeeperConnections.insert(connection)
+            perform(core!.onZooKeeperDisconnected(connection, nowMilliseconds: now), &context)
         case .reply, .watchResponses, .watchUnknown:
             break
         }
+    }
+
+    /// Bytes on a ZooKeeper connection: the next in sequence go to the
+    /// core; a gap breaks the connection; bytes for a connection this
+    /// server does not know (it restarted, or closed it) close it.
+    private mutating func receiveZooKeeper(
+        _ connection: UInt64, _ sequence: UInt64, _ bytes: [UInt8], from sender: NodeID, now: Int64, _ context: inout Context
+    ) {
+        guard let known = zooKeeperConnections[connection] else {
+            guard sequence == 1, !closedZooKeeperConnections.contains(connection) else {
+                context.send(.zooKeeperClose(connection: connection), to: sender)
+                return
+            }
+            zooKeeperConnections[connection] = (sender, 1, 0)
+            perform(core!.onZooKeeperConnected(connection, remoteAddress: "/sim:\(sender)", nowMilliseconds: now), &context)
+            guard core != nil else { return }
+            perform(core!.onZooKeeperBytes(connection, bytes, nowMilliseconds: now), &context)
+            return
+        }
+        guard sequence > known.received else { return }
+        guard sequence == known.received + 1 else {
+            zooKeeperConnections[connection] = nil
+            closedZooKeeperConnections.insert(connection)
+            context.send(.zooKeeperClose(connection: connection), to: known.client)
+            perform(core!.onZooKeeperDisconnected(connection, nowMilliseconds: now), &context)
+            return
+        }
+        zooKeeperConnections[connection]!.received = sequence
+        perform(core!.onZooKeeperBytes(connection, bytes, nowMilliseconds: now), &context)
     }
 
     // MARK: Effects
@@ -170,6 +211,19 @@ struct ServerLabServer {
             context.send(.reply(owner.number, reply), to: owner.client)
         }
         for stream in output.watchStreamsWithWork { drainWatch(stream, &context) }
+        for effect in output.zooKeeper {
+            switch effect {
+            case .send(let connection, let bytes):
+                guard zooKeeperConnections[connection] != nil else { continue }
+                zooKeeperConnections[connection]!.sent += 1
+                let known = zooKeeperConnections[connection]!
+                context.send(.zooKeeper(connection: connection, sequence: known.sent, bytes), to: known.client)
+            case .close(let connection):
+                guard let known = zooKeeperConnections.removeValue(forKey: connection) else { continue }
+                closedZooKeeperConnections.insert(connection)
+                context.send(.zooKeeperClose(connection: connection), to: known.client)
+            }
+        }
         for change in output.peerChanges {
             switch change {
             case .connect(let peer, _): connected.insert(peer)

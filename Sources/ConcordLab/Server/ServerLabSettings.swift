@@ -2,6 +2,7 @@ import ConcordFoundation
 import ConcordRaft
 import ConcordServerCore
 import ConcordSimulation
+import ConcordZooKeeper
 
 /// The parameters of one run of the server simulation, all derived from the
 /// run's seed (swarm testing: node counts, timeouts, batch, message and
@@ -75,6 +76,12 @@ struct ServerLabSettings: Sendable {
     var bugs: Set<ServerBug> = []
     /// The cluster id of the founding members.
     var clusterID: UInt64 = 0xC0C0_5EED
+    /// Clients of the ZooKeeper workload (`ZooKeeperScenario`).
+    var zooKeeperClients: [NodeID] = []
+    /// How the members serve ZooKeeper clients; nil: they serve none.
+    var zooKeeper: ZooKeeper.ServerConfiguration?
+    /// The session timeout the ZooKeeper clients ask for, in milliseconds.
+    var zooKeeperSessionTimeoutMilliseconds: Int32 = 600
 
     /// The server core's settings for server `id`.
     func coreConfiguration(for id: NodeID) -> ServerCoreConfiguration {
@@ -96,7 +103,17 @@ struct ServerLabSettings: Sendable {
         configuration.removedPeerLingerMilliseconds = 300
         configuration.reportsAppliedEntries = true
         configuration.bugs = bugs
+        if let zooKeeper {
+            configuration.zooKeeper = zooKeeper
+            configuration.zooKeeperSHA1 = Self.noSHA1
+        }
         return configuration
+    }
+
+    /// The simulated ZooKeeper clients never authenticate, so digest
+    /// authentication's SHA-1 is never called.
+    static let noSHA1: @Sendable ([UInt8]) -> [UInt8] = { _ in
+        preconditionFailure("the simulated ZooKeeper clients do not authenticate")
     }
 
     static func name(_ id: NodeID) -> String { "n\(id)" }
