@@ -119,7 +119,7 @@ let package = Package(
             dependencies: [
                 "CLibCrypt",
                 "ConcordFoundation", "ConcordRaft", "ConcordKV", "ConcordServerCore", "ConcordStorage", "ConcordTransport", "ConcordEtcdAPI",
-                "ConcordDynamo", "ConcordRedis",
+                "ConcordDynamo", "ConcordRedis", "ConcordZooKeeper",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

@@ -21,8 +21,10 @@ done
 # etcd-client, etcd-server: etcdctl and etcd, the acceptance tests' reference.
 # chromium: renders the space-time diagrams in their test. openssl: TLS test certificates.
 # redis-tools, python3-redis: redis-cli, redis-benchmark and redis-py, the Redis face's acceptance tests.
-# python3-kazoo: the ZooKeeper client whose bytes the jute codec is checked against.
-packages=(libsqlite3-dev zlib1g-dev libcrypt-dev etcd-client etcd-server chromium openssl redis-tools python3-redis python3-kazoo)
+# python3-kazoo: the ZooKeeper client whose bytes the jute codec is checked against, and
+# the ZooKeeper face's acceptance tests. zookeeper: zkCli for those tests (and ZooKeeper 3.8
+# itself for bench/kazoo-on-zookeeper.sh and bench/vs-zookeeper.sh).
+packages=(libsqlite3-dev zlib1g-dev libcrypt-dev etcd-client etcd-server chromium openssl redis-tools python3-redis python3-kazoo zookeeper)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -8,7 +8,8 @@ import Synchronization
 
 /// `concord dev`: a whole three-node cluster on loopback in one process,
 /// with its data under ./.concord/, serving etcd's API and the Redis
-/// protocol (ports 6379, 6389, 6399). Real sockets and real files: the three
+/// protocol (ports 6379, 6389, 6399) and ZooKeeper's (ports 2181, 2182,
+/// 2183). Real sockets and real files: the three
 /// nodes talk to each other over TCP exactly as three `concord server`
 /// processes would. Ctrl-C stops it cleanly; running it again resumes from
 /// the data on disk.
@@ -26,6 +27,9 @@ struct DevCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("redis-base-port"), help: "Node i (0, 1, 2) serves Redis clients on base+10i.")
     var redisBasePort: Int = 6379
+
+    @Option(name: .customLong("zookeeper-base-port"), help: "Node i (0, 1, 2) serves ZooKeeper clients on base+i.")
+    var zooKeeperBasePort: Int = 2181
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "warning"
@@ -68,11 +72,13 @@ struct DevCommand: AsyncParsableCommand {
                 members: members)
             configuration.consensus = engine
             configuration.redisListen = Endpoint(host: "127.0.0.1", port: redisBasePort + 10 * index)
+            configuration.zooKeeperListen = Endpoint(host: "127.0.0.1", port: zooKeeperBasePort + index)
             endpoints.append("127.0.0.1:\(basePort + 10 * index)")
             let allEndpoints = names.indices.map { "127.0.0.1:\(basePort + 10 * $0)" }.joined(separator: ",")
             let metricsURL = "http://127.0.0.1:\(basePort + 2)/metrics"
             let redisEndpoints = names.indices.map { "127.0.0.1:\(redisBasePort + 10 * $0)" }.joined(separator: ", ")
             let redisPort = redisBasePort
+            let zooKeeperHosts = names.indices.map { "127.0.0.1:\(zooKeeperBasePort + $0)" }.joined(separator: ",")
             let dataDir = self.dataDir
             let service = ServerService(configuration: configuration, logger: logger) { _ in
                 let count = ready.withLock { count -> Int in
@@ -85,11 +91,14 @@ struct DevCommand: AsyncParsableCommand {
                     Concord dev cluster: 3 nodes on loopback (\(engine)), data in \(dataDir)/
                       endpoints: \(allEndpoints)
                       redis:     \(redisEndpoints) (the available store, QUORUM by default)
+                      zookeeper: \(zooKeeperHosts) (kazoo, zkCli, Curator)
                       metrics:   \(metricsURL) (and /health)
                       try:       ETCDCTL_API=3 etcdctl --endpoints=\(allEndpoints) put greeting hello
                                  ETCDCTL_API=3 etcdctl --endpoints=\(allEndpoints) get greeting
                                  redis-cli -p \(redisPort) set greeting hello
                                  redis-cli -p \(redisPort + 10) get greeting
+                                 /usr/share/zookeeper/bin/zkCli.sh -server \(zooKeeperHosts) create /greeting hello
+                                 python3 -c 'from kazoo.client import KazooClient as K; z = K("\(zooKeeperHosts)"); z.start(); print(z.get("/greeting")[0])'
                     Press Ctrl-C to stop; run again to resume from disk.
                     """)
                 fflush(nil)

@@ -65,6 +65,11 @@ struct ServerCommand: AsyncParsableCommand {
     var listenRedisURLs: String?
 
     @Option(
+        name: .customLong("listen-zookeeper-urls"),
+        help: "Where ZooKeeper clients connect (kazoo, zkCli, Curator), zk://host:port; off unless given. Give it on every member: sessions move between them.")
+    var listenZooKeeperURLs: String?
+
+    @Option(
         name: .customLong("redis-appendfsync"),
         help: "When the available store syncs its log: always (before acknowledging), everysec (once a second), no (the OS decides).")
     var redisAppendFsync: String = AppendFsync.default.rawValue
@@ -162,6 +167,9 @@ struct ServerCommand: AsyncParsableCommand {
                 let scheme = redis.usesTLS ? "rediss" : "redis"
                 print("concord server \(node.configuration.name) serving redis clients on \(scheme)://\(redis.host):\(redis.port)")
             }
+            if let zooKeeper = node.configuration.zooKeeperListen {
+                print("concord server \(node.configuration.name) serving zookeeper clients on zk://\(zooKeeper.host):\(zooKeeper.port)")
+            }
             fflush(nil)
         }
         let group = ServiceGroup(
@@ -211,6 +219,7 @@ struct ServerCommand: AsyncParsableCommand {
             configuration.consensus = try ConsensusEngineKind.parse(flag: consensus)
             configuration.redisListen = try listenRedisURLs.map { try Self.redisEndpoint(firstURL($0)) }
             configuration.redisAppendFsync = try AppendFsync.parse(redisAppendFsync)
+            configuration.zooKeeperListen = try listenZooKeeperURLs.map { try Endpoint.parseZooKeeper(firstURL($0)) }
             configuration.requestBytesMax = maxRequestBytes
             configuration.concurrentStreamsMax = maxConcurrentStreams
             configuration.clientConnectionsMax = maxClientConnections

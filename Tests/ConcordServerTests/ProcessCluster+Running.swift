@@ -6,9 +6,10 @@ extension ProcessCluster {
     /// and shuts the cluster down; a failure is recorded with every node's log.
     static func withRunningCluster(
         size: Int, extraArguments: [String] = [], tls: TLS? = nil, consensus: ConsensusEngineKind = .raft, redis: Bool = false,
-        _ body: (ProcessCluster) async throws -> Void
+        zooKeeper: Bool = false, _ body: (ProcessCluster) async throws -> Void
     ) async throws {
-        let cluster = try ProcessCluster(size: size, extraArguments: extraArguments, tls: tls, consensus: consensus, redis: redis)
+        let cluster = try ProcessCluster(
+            size: size, extraArguments: extraArguments, tls: tls, consensus: consensus, redis: redis, zooKeeper: zooKeeper)
         try cluster.startAll()
         do {
             try await cluster.waitForLeader(seconds: 20)

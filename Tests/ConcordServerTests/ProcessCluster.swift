@@ -117,6 +117,8 @@ final class ProcessCluster: @unchecked Sendable {
         var metricsPort: Int
         /// Where the node serves Redis clients, when the cluster has them.
         var redisPort: Int?
+        /// Where the node serves ZooKeeper clients, when the cluster has them.
+        var zooKeeperPort: Int?
         var dataDirectory: URL
         var logFile: URL
         var process: Process?
@@ -146,9 +148,13 @@ final class ProcessCluster: @unchecked Sendable {
     let tls: TLS?
     private let binary: URL
 
-    /// Creates (without starting) a cluster of `size` nodes; with `redis`,
-    /// each node also serves Redis clients on a port of its own.
-    init(size: Int = 3, extraArguments: [String] = [], tls: TLS? = nil, consensus: ConsensusEngineKind = .raft, redis: Bool = false) throws {
+    /// Creates (without starting) a cluster of `size` nodes; with `redis`
+    /// (`zooKeeper`), each node also serves Redis (ZooKeeper) clients on a
+    /// port of its own.
+    init(
+        size: Int = 3, extraArguments: [String] = [], tls: TLS? = nil, consensus: ConsensusEngineKind = .raft, redis: Bool = false,
+        zooKeeper: Bool = false
+    ) throws {
         self.tls = tls
         self.consensus = consensus
         binary = try concordBinary()
@@ -165,7 +171,7 @@ final class ProcessCluster: @unchecked Sendable {
         nodes = try (1...size).map { index in
             Node(
                 name: "n\(index)", clientPort: try port(), peerPort: try port(), metricsPort: try port(),
-                redisPort: redis ? try port() : nil,
+                redisPort: redis ? try port() : nil, zooKeeperPort: zooKeeper ? try port() : nil,
                 dataDirectory: root.appendingPathComponent("n\(index)"), logFile: root.appendingPathComponent("n\(index).log"))
         }
         self.extraArguments = extraArguments
@@ -236,6 +242,9 @@ final class ProcessCluster: @unchecked Sendable {
         if let redisPort = node.redisPort {
             // With TLS the Redis port takes the client TLS settings too.
             arguments += ["--listen-redis-urls", "\(tls == nil ? "redis" : "rediss")://127.0.0.1:\(redisPort)"]
+        }
+        if let zooKeeperPort = node.zooKeeperPort {
+            arguments += ["--listen-zookeeper-urls", "zk://127.0.0.1:\(zooKeeperPort)"]
         }
         if let tls {
             let pair = node.certificate ?? TestCertificates.Pair(

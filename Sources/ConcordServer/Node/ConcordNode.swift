@@ -3,6 +3,8 @@ import ConcordRaft
 import ConcordServerCore
 import ConcordStorage
 import ConcordTransport
+import ConcordZooKeeper
+import Crypto
 import Logging
 import NIOCore
 import Synchronization
@@ -31,7 +33,11 @@ public actor ConcordNode {
     nonisolated let logger: Logger
     private nonisolated let leaderKnown = Atomic<Bool>(false)
 
-    private var core: ServerCore
+    /// The server core; read and fed only by this actor (extensions in
+    /// other files of this module included).
+    var core: ServerCore
+    /// The ZooKeeper listener's connections (`ConcordNode+ZooKeeper`).
+    var zooKeeperConnections = ZooKeeperConnectionTable()
     private nonisolated let logStore: Storage.RaftLogStore
     private nonisolated let persistPipeline: PersistPipeline
     private nonisolated let persistedSequences: AsyncStream<UInt64>
@@ -49,6 +55,8 @@ public actor ConcordNode {
     private var flushScheduled = false
     private var tasks: [Task<Void, Never>] = []
     private var stopped = false
+    /// True once ``stop()`` has begun.
+    var isStopped: Bool { stopped }
     private var watchWakers: [Int64: AsyncStream<Void>.Continuation] = [:]
     private var removed = false
     private var removalWaiters: [CheckedContinuation<Bool, Never>] = []
@@ -60,7 +68,7 @@ public actor ConcordNode {
     private static let watchResponsesPerTakeMax = 64
 
     /// Milliseconds on this node's monotonic clock.
-    private nonisolated var nowMilliseconds: Int64 {
+    nonisolated var nowMilliseconds: Int64 {
         let elapsed = ContinuousClock.now - startInstant
         return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
     }
@@ -145,6 +153,13 @@ public actor ConcordNode {
         core.requestBytesMax = configuration.requestBytesMax
         core.watchLimits.watchersPerStreamMax = configuration.watchersPerStreamMax
         core.watchLimits.slowWatcherRevisionsMax = configuration.watchLagRevisionsMax
+        if let endpoint = configuration.zooKeeperListen {
+            var zooKeeper = ZooKeeper.ServerConfiguration()
+            zooKeeper.clientPort = endpoint.port
+            zooKeeper.dataDirectory = configuration.dataDirectory
+            core.zooKeeper = zooKeeper
+            core.zooKeeperSHA1 = { bytes in Array(Insecure.SHA1.hash(data: bytes)) }
+        }
         return core
     }
 
@@ -208,6 +223,7 @@ public actor ConcordNode {
         removalWaiters = []
         for waker in watchWakers.values { waker.finish() }
         watchWakers = [:]
+        zooKeeperConnections.closeAll()
         storeReceiver = nil
         storeTransport.withLock { $0 = nil }
         await transport?.shutdown()
@@ -478,7 +494,7 @@ public actor ConcordNode {
     // MARK: Effects
 
     /// Performs one output in the order `ServerOutput` documents.
-    private func perform(_ output: ServerOutput) {
+    func perform(_ output: ServerOutput) {
         if let fatal = output.fatal {
             logger.critical("stopping: \(fatal)")
             fatalError(fatal)
@@ -501,6 +517,7 @@ public actor ConcordNode {
             for message in output.storeMessages { storeReceiver(message) }
         }
         for stream in output.watchStreamsWithWork { watchWakers[stream]?.yield() }
+        if !output.zooKeeper.isEmpty { performZooKeeper(output.zooKeeper) }
         for change in output.peerChanges { repoint(change) }
         if output.flushRequested && !flushScheduled {
             flushScheduled = true

@@ -42,6 +42,11 @@ public struct NodeConfiguration: Sendable {
     /// of the founding members of `--initial-cluster`: every member of the
     /// cluster must listen for Redis clients too.
     public var redisListen: Endpoint?
+    /// Where ZooKeeper clients connect (`--listen-zookeeper-urls`,
+    /// `zk://host:port`); nil for none. The member then serves ZooKeeper's
+    /// protocol from the same Raft group (docs/zookeeper.md); sessions move
+    /// between the members that listen.
+    public var zooKeeperListen: Endpoint?
     /// When the available store syncs its write-ahead log
     /// (`--redis-appendfsync`; Redis's default, `everysec`).
     public var redisAppendFsync = AppendFsync.default

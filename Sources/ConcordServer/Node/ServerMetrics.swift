@@ -37,6 +37,15 @@ public final class ServerMetrics: Sendable {
     /// Client connections closed on arrival because `--max-client-connections`
     /// were open.
     let clientConnectionsRefused: Metrics.Counter
+    /// ZooKeeper connections open.
+    let zooKeeperConnections: Metrics.Gauge
+    /// ZooKeeper connections closed on arrival because
+    /// `--max-client-connections` of them were open.
+    let zooKeeperConnectionsRefused: Metrics.Counter
+    /// Bytes read from ZooKeeper clients.
+    let zooKeeperBytesReceived: Metrics.Counter
+    /// Bytes queued for ZooKeeper clients.
+    let zooKeeperBytesSent: Metrics.Counter
 
     /// The per-method request metrics made so far. Making a metric looks it
     /// up in the registry by label and dimensions; doing that for every
@@ -78,6 +87,10 @@ public final class ServerMetrics: Sendable {
         snapshotsInstalled = Metrics.Counter(label: "concord_server_snapshots_installed_total", factory: factory)
         badPeerMessages = Metrics.Counter(label: "concord_server_bad_peer_messages_total", factory: factory)
         clientConnectionsRefused = Metrics.Counter(label: "concord_server_client_connections_refused_total", factory: factory)
+        zooKeeperConnections = Metrics.Gauge(label: "concord_zookeeper_connections", factory: factory)
+        zooKeeperConnectionsRefused = Metrics.Counter(label: "concord_zookeeper_connections_refused_total", factory: factory)
+        zooKeeperBytesReceived = Metrics.Counter(label: "concord_zookeeper_received_bytes_total", factory: factory)
+        zooKeeperBytesSent = Metrics.Counter(label: "concord_zookeeper_sent_bytes_total", factory: factory)
     }
 
     /// Counts one gRPC call of `method` that ended with status `code`.

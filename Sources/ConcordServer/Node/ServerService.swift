@@ -80,6 +80,7 @@ public struct ServerService: Service {
             onConnectionRefused: { [metrics = node.metrics] in metrics.clientConnectionsRefused.increment() })
         var metricsServer: MetricsHTTPServer?
         var redis: (store: AvailableStore, listener: RedisListener)?
+        var zooKeeper: ZooKeeperListener?
         do {
             // Every listener binds before the node talks to its peers: a
             // port in use stops the start here, before the node joins.
@@ -93,28 +94,35 @@ public struct ServerService: Service {
             if let endpoint = configuration.redisListen {
                 redis = try await startRedis(endpoint, node: node, group: group)
             }
+            if let endpoint = configuration.zooKeeperListen {
+                zooKeeper = try await ZooKeeperListener.bind(
+                    address: Self.listenHost(endpoint), port: endpoint.port, group: group, host: node, logger: logger)
+            }
             try await node.start(group: group)
         } catch {
             logger.error("node failed to start", metadata: ["error": "\(error)"])
             transport.closeNow()
             await metricsServer?.close()
             await redis?.listener.close()
+            await zooKeeper?.close()
             await node.stop()
             throw error
         }
         do {
-            try await serve(node: node, kv: kv, transport: transport, redis: redis)
+            try await serve(node: node, kv: kv, transport: transport, redis: redis, zooKeeper: zooKeeper)
         } catch {
             logger.error("node failed", metadata: ["error": "\(error)"])
             transport.closeNow()
             await redis?.store.stop()
             await redis?.listener.close()
+            await zooKeeper?.close()
             await node.stop()
             await metricsServer?.close()
             throw error
         }
         await redis?.store.stop()
         await redis?.listener.close()
+        await zooKeeper?.close()
         await node.stop()
         await metricsServer?.close()
         if await node.isRemovedFromCluster { throw ServerError.removedFromCluster }
@@ -144,7 +152,8 @@ public struct ServerService: Service {
     }
 
     private func serve(
-        node: ConcordNode, kv: KVService, transport: ConcordServerTransport, redis: (store: AvailableStore, listener: RedisListener)?
+        node: ConcordNode, kv: KVService, transport: ConcordServerTransport, redis: (store: AvailableStore, listener: RedisListener)?,
+        zooKeeper: ZooKeeperListener?
     ) async throws {
         let server = GRPCServer(transport: transport, services: [
             kv, LeaseService(node: node), WatchService(node: node),
@@ -159,6 +168,9 @@ public struct ServerService: Service {
         let (storeMessages, deliverStoreMessage) = AsyncStream<IncomingStoreMessage>.makeStream()
         if let redis {
             await node.attachStore { deliverStoreMessage.yield($0) }
+        }
+        if let zooKeeper {
+            logger.info("serving zookeeper clients", metadata: ["url": "zk://\(configuration.zooKeeperListen!.host):\(zooKeeper.port)"])
         }
         onReady(node)
         try await withGracefulShutdownHandler {
@@ -219,6 +231,9 @@ public struct ServerService: Service {
                         }
                     }
                 }
+                if let zooKeeper {
+                    tasks.addTask { await zooKeeper.serve() }
+                }
                 for context in tls {
                     tasks.addTask { await context.watchFiles() }
                 }
@@ -252,6 +267,10 @@ public struct ServerService: Service {
                     await redis.store.stop()
                     await redis.listener.close()
                 }
+            }
+            if let zooKeeper {
+                // ZooKeeper clients move their sessions to another member.
+                Task { await zooKeeper.close() }
             }
             server.beginGracefulShutdown()
             requestShutdown.yield()
