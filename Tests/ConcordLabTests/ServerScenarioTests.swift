@@ -80,17 +80,38 @@ import Testing
         #expect(ServerScenario.bugNames.contains("raft:vote-without-log-check"))
     }
 
-    @Test func aRunExercisesEveryPartOfTheServer() {
-        // One seed whose swarm draws a spare member, an operator, leases and
-        // watchers, so that a change that silently stops one workload shows.
-        let seed: UInt64 = 1
-        let settings = ServerLabSettings.derive(seed: seed, bugs: [], raftBug: nil, clientsStopAt: .zero + ServerScenario.safetyPhase)
-        #expect(settings.spare != nil && settings.admin != nil && !settings.watchers.isEmpty)
-        let report = ServerScenario.execute(seed: seed, recordsTrace: true)
-        #expect(report.passed, "\(report.verdict)")
-        #expect(report.operations > 10)
-        #expect(report.trace.contains { $0.contains("applied member change") && $0.contains("add") }, "the spare joined")
-        #expect(report.trace.contains { $0.contains("watch-responses") })
-        #expect(report.trace.contains { $0.contains("snapshot at") })
+    /// The first seeds whose swarm draws a spare member, an operator and
+    /// watchers. Several, not one: whether the operator gets as far as
+    /// adding the spare within the safety phase depends on the run's timing
+    /// (a leadership move can keep failing under faults), and one seed's
+    /// exact timing moves with any change to the protocols.
+    static let everyPartSeeds: [UInt64] = Array(
+        (1..<200).lazy.filter { seed in
+            let settings = ServerLabSettings.derive(
+                seed: seed, bugs: [], raftBug: nil, clientsStopAt: .zero + ServerScenario.safetyPhase)
+            return settings.spare != nil && settings.admin != nil && !settings.watchers.isEmpty
+        }.prefix(6))
+
+    @Test func runsExerciseEveryPartOfTheServer() {
+        #expect(Self.everyPartSeeds.count == 6)
+        // Every run passes; each part of the server shows in some run, so
+        // that a change that silently stops one workload (the spare never
+        // joins, no watch event is ever sent) fails here.
+        var traces: [[String]] = []
+        for seed in Self.everyPartSeeds {
+            let report = ServerScenario.execute(seed: seed, recordsTrace: true)
+            #expect(report.passed, "seed \(seed): \(report.verdict)")
+            #expect(report.operations > 10, "seed \(seed)")
+            traces.append(report.trace)
+        }
+        func somewhere(_ parts: String...) -> Bool {
+            traces.contains { trace in trace.contains { line in parts.allSatisfy { line.contains($0) } } }
+        }
+        #expect(somewhere("admin", "move leader to", "done"), "the operator moved leadership")
+        #expect(somewhere("applied member change", "add", "learner"), "the spare joined as a learner")
+        #expect(somewhere("applied member change", "promote"), "the spare was promoted")
+        #expect(somewhere("watch-responses"))
+        #expect(somewhere("snapshot at"))
+        #expect(somewhere("installed snapshot"), "a member caught up from a snapshot")
     }
 }
