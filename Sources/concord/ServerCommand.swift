@@ -66,7 +66,7 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("listen-zookeeper-urls"),
-        help: "Where ZooKeeper clients connect (kazoo, zkCli, Curator), zk://host:port; off unless given. Give it on every member: sessions move between them.")
+        help: "Where ZooKeeper clients connect (kazoo, zkCli, Curator), zk://host:port, or zks://host:port for TLS with the client TLS flags; off unless given. Give it on every member: sessions move between them.")
     var listenZooKeeperURLs: String?
 
     @Option(
@@ -168,7 +168,7 @@ struct ServerCommand: AsyncParsableCommand {
                 print("concord server \(node.configuration.name) serving redis clients on \(scheme)://\(redis.host):\(redis.port)")
             }
             if let zooKeeper = node.configuration.zooKeeperListen {
-                print("concord server \(node.configuration.name) serving zookeeper clients on zk://\(zooKeeper.host):\(zooKeeper.port)")
+                print("concord server \(node.configuration.name) serving zookeeper clients on \(zooKeeper.zooKeeperURL)")
             }
             fflush(nil)
         }

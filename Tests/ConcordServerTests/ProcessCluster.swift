@@ -244,7 +244,7 @@ final class ProcessCluster: @unchecked Sendable {
             arguments += ["--listen-redis-urls", "\(tls == nil ? "redis" : "rediss")://127.0.0.1:\(redisPort)"]
         }
         if let zooKeeperPort = node.zooKeeperPort {
-            arguments += ["--listen-zookeeper-urls", "zk://127.0.0.1:\(zooKeeperPort)"]
+            arguments += ["--listen-zookeeper-urls", "\(tls == nil ? "zk" : "zks")://127.0.0.1:\(zooKeeperPort)"]
         }
         if let tls {
             let pair = node.certificate ?? TestCertificates.Pair(

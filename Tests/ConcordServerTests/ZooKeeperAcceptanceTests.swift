@@ -136,12 +136,35 @@ struct ZooKeeperAcceptanceTests {
         await #expect(throws: HarnessError.self) { try await scenario(["check-lock-history", bad.path]) }
     }
 
-    /// `--listen-zookeeper-urls` takes zk://host:port or host:port and
-    /// refuses anything else before the member starts.
+    /// `zks://`: the ZooKeeper port with the client TLS flags and
+    /// `--client-cert-auth`, driven by kazoo over TLS; clients without a
+    /// certificate, or in plaintext, get no session.
+    @Test func kazooOverTLSWithAClientCertificate() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("concord-zk-tls-\(UUID().uuidString)")
+        let certificates = try await TestCertificates.make(in: directory)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for name in ["n1", "n2", "n3"] { try await certificates.issue(name) }
+        let client = try await certificates.issue("client")
+        let tls = ProcessCluster.TLS(certificates: certificates, client: client)
+        try await ProcessCluster.withRunningCluster(size: 3, tls: tls, zooKeeper: true) { cluster in
+            for index in cluster.nodes.indices {
+                let port = cluster.nodes[index].zooKeeperPort!
+                try await waitUntil("\(cluster.nodes[index].name) to serve zks://", seconds: 20) {
+                    cluster.log(index).contains("serving zookeeper clients on zks://127.0.0.1:\(port)")
+                }
+            }
+            let output = try await scenario(["tls", cluster.zooKeeperHosts, certificates.authority, client.certificate, client.key])
+            #expect(output.contains("ok tls"))
+        }
+    }
+
+    /// `--listen-zookeeper-urls` takes zk://host:port, host:port or
+    /// zks://host:port (with the TLS flags) and refuses anything else
+    /// before the member starts.
     @Test func badZooKeeperURLsAreRefused() async throws {
         let binary = try concordBinary().path
         for (url, message) in [
-            ("http://127.0.0.1:2181", "must be zk://host:port"), ("zks://127.0.0.1:2181", "TLS for ZooKeeper clients is not supported yet"),
+            ("http://127.0.0.1:2181", "must be zk://host:port"), ("zks://127.0.0.1:2181", "must be provided for zookeeper url zks://127.0.0.1:2181"),
             ("zk://127.0.0.1", "must be zk://host:port"), ("zk://127.0.0.1:99999", "must be zk://host:port"),
         ] {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zk-url-\(UUID().uuidString)").path

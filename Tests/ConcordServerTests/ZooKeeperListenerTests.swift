@@ -64,7 +64,8 @@ struct ZooKeeperListenerTests {
         #expect(try Endpoint.parseZooKeeper("zk://127.0.0.1:2181") == Endpoint(host: "127.0.0.1", port: 2181))
         #expect(try Endpoint.parseZooKeeper("localhost:2182") == Endpoint(host: "localhost", port: 2182))
         #expect(try Endpoint.parseZooKeeper("zk://[::1]:2183") == Endpoint(host: "::1", port: 2183))
-        for bad in ["http://127.0.0.1:2181", "zks://127.0.0.1:2181", "zk://127.0.0.1", "zk://:2181", "zk://h:70000", "zk://h:2181/chroot"] {
+        #expect(try Endpoint.parseZooKeeper("zks://127.0.0.1:2181") == Endpoint(host: "127.0.0.1", port: 2181, usesTLS: true))
+        for bad in ["http://127.0.0.1:2181", "zks://127.0.0.1", "zk://127.0.0.1", "zk://:2181", "zk://h:70000", "zk://h:2181/chroot"] {
             #expect(throws: ServerConfigurationError.self, "\(bad)") { try Endpoint.parseZooKeeper(bad) }
         }
     }

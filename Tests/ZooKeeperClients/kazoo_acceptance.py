@@ -696,10 +696,43 @@ def zkcli(hosts, script):
     print("ok zkCli")
 
 
+# MARK: TLS
+
+
+def tls(hosts, ca, certfile, keyfile):
+    """zks:// with the client TLS flags and --client-cert-auth: a client with
+    a certificate the cluster's CA signed works, ephemerals included; one
+    without a certificate, and one speaking plaintext, never get a session."""
+    c = KazooClient(hosts=hosts, timeout=SESSION_SECONDS, use_ssl=True, verify_certs=True, ca=ca,
+                    certfile=certfile, keyfile=keyfile, connection_retry={"max_tries": -1, "delay": 0.1, "max_delay": 0.5})
+    c.start(timeout=15)
+    path = fresh("tls")
+    c.create(path, b"over tls")
+    data, stat = c.get(path)
+    assert data == b"over tls" and stat.version == 0, (data, stat)
+    c.create(path + "/e", b"", ephemeral=True)
+    assert c.get_children(path) == ["e"], c.get_children(path)
+    for name, options in [("no certificate", {"use_ssl": True, "verify_certs": True, "ca": ca}), ("plaintext", {})]:
+        other = KazooClient(hosts=hosts, timeout=SESSION_SECONDS, connection_retry={"max_tries": 2, "delay": 0.1}, **options)
+        try:
+            other.start(timeout=4)
+        except Exception:
+            pass
+        else:
+            raise AssertionError("a client with %s got a session" % name)
+        finally:
+            other.stop()
+            other.close()
+    assert c.exists(path + "/e") is not None
+    c.stop()
+    c.close()
+    print("ok tls")
+
+
 SCENARIOS = {
     "basics": basics, "ephemerals": ephemerals, "lock": lock_contention, "election": election,
     "barriers": barriers, "recipes": counter_party_watches, "move": move, "lock-holder-killed": lock_holder_killed,
-    "lock-history": lock_history, "bad-input": bad_input, "zkcli": zkcli,
+    "lock-history": lock_history, "bad-input": bad_input, "zkcli": zkcli, "tls": tls,
 }
 
 if __name__ == "__main__":

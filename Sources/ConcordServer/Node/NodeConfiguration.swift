@@ -43,7 +43,8 @@ public struct NodeConfiguration: Sendable {
     /// cluster must listen for Redis clients too.
     public var redisListen: Endpoint?
     /// Where ZooKeeper clients connect (`--listen-zookeeper-urls`,
-    /// `zk://host:port`); nil for none. The member then serves ZooKeeper's
+    /// `zk://host:port`, or `zks://host:port` for TLS with the client
+    /// listener's settings, reloaded with them); nil for none. The member then serves ZooKeeper's
     /// protocol from the same Raft group (docs/zookeeper.md); sessions move
     /// between the members that listen.
     public var zooKeeperListen: Endpoint?
@@ -183,6 +184,9 @@ public struct NodeConfiguration: Sendable {
         if let redisListen, redisListen.usesTLS && clientTLS == nil {
             problems.append(
                 "TLS key/cert (--cert-file, --key-file) must be provided for redis url rediss://\(redisListen.host):\(redisListen.port)")
+        }
+        if let zooKeeperListen, zooKeeperListen.usesTLS && clientTLS == nil {
+            problems.append("TLS key/cert (--cert-file, --key-file) must be provided for zookeeper url \(zooKeeperListen.zooKeeperURL)")
         }
         if peerListen.usesTLS && peerTLS == nil {
             problems.append("TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url \(peerListen) with HTTPS scheme")

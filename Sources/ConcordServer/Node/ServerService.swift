@@ -96,7 +96,8 @@ public struct ServerService: Service {
             }
             if let endpoint = configuration.zooKeeperListen {
                 zooKeeper = try await ZooKeeperListener.bind(
-                    address: Self.listenHost(endpoint), port: endpoint.port, group: group, host: node, logger: logger)
+                    address: Self.listenHost(endpoint), port: endpoint.port, group: group,
+                    tls: endpoint.usesTLS ? configuration.clientTLS : nil, host: node, logger: logger)
             }
             try await node.start(group: group)
         } catch {
@@ -170,7 +171,7 @@ public struct ServerService: Service {
             await node.attachStore { deliverStoreMessage.yield($0) }
         }
         if let zooKeeper {
-            logger.info("serving zookeeper clients", metadata: ["url": "zk://\(configuration.zooKeeperListen!.host):\(zooKeeper.port)"])
+            logger.info("serving zookeeper clients", metadata: ["url": "\(configuration.zooKeeperListen!.usesTLS ? "zks" : "zk")://\(configuration.zooKeeperListen!.host):\(zooKeeper.port)"])
         }
         onReady(node)
         try await withGracefulShutdownHandler {

@@ -52,7 +52,8 @@ final class ZooKeeperListener: Sendable {
     /// Binds `address:port`.
     /// - Throws: `ListenError` when the address cannot be bound.
     static func bind(
-        address: String, port: Int, group: any EventLoopGroup, host: any ZooKeeperConnectionHost, logger: Logger
+        address: String, port: Int, group: any EventLoopGroup, tls: ReloadingTLSContext? = nil, host: any ZooKeeperConnectionHost,
+        logger: Logger
     ) async throws -> ZooKeeperListener {
         do {
             let server = try await ServerBootstrap(group: group)
@@ -60,12 +61,13 @@ final class ZooKeeperListener: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: address, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        if let tls { try channel.pipeline.syncOperations.addHandler(tls.makeServerHandler()) }
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
             return ZooKeeperListener(server: server, host: host, logger: logger)
         } catch {
-            throw ListenError(purpose: "zookeeper", url: "zk://\(address):\(port)", host: address, port: port, error: error)
+            throw ListenError(purpose: "zookeeper", url: "\(tls == nil ? "zk" : "zks")://\(address):\(port)", host: address, port: port, error: error)
         }
     }
 
