@@ -283,7 +283,9 @@ final class ProcessCluster: @unchecked Sendable {
     }
 
     /// Moves node `index`'s listeners to other ports (before it starts).
-    func setPorts(_ index: Int, client: Int? = nil, peer: Int? = nil, metrics: Int? = nil) {
+    func setPorts(_ index: Int, client: Int? = nil, peer: Int? = nil, metrics: Int? = nil, redis: Int? = nil, zooKeeper: Int? = nil) {
+        if let redis { nodes[index].redisPort = redis }
+        if let zooKeeper { nodes[index].zooKeeperPort = zooKeeper }
         if let client { nodes[index].clientPort = client }
         if let peer { nodes[index].peerPort = peer }
         if let metrics { nodes[index].metricsPort = metrics }

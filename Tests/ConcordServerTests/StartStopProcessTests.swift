@@ -20,7 +20,7 @@ extension ProcessClusterTests {
     /// non-zero with etcd's wording, naming the listener, without ever
     /// talking to its peers.
     private func expectFailedStart(
-        _ held: HeldPort, listener: String, others: Bool, move: (ProcessCluster, Int) -> Void
+        _ held: HeldPort, listener: String, scheme: String = "http", others: Bool, move: (ProcessCluster, Int) -> Void
     ) async throws {
         let cluster = try ProcessCluster(size: 3)
         move(cluster, held.port)
@@ -33,7 +33,7 @@ extension ProcessClusterTests {
             let exit = try await cluster.waitForExit(0, seconds: Self.failedStartSecondsBound)
             let log = cluster.log(0)
             #expect(!exit.bySignal && exit.status != 0, "\(exit)")
-            #expect(log.contains("concord server: cannot listen for \(listener) on http://127.0.0.1:\(held.port)"), "\(log)")
+            #expect(log.contains("concord server: cannot listen for \(listener) on \(scheme)://127.0.0.1:\(held.port)"), "\(log)")
             #expect(log.contains("listen tcp 127.0.0.1:\(held.port): bind: address already in use"), "\(log)")
             #expect(!log.contains("listening for peers"), "\(log)")
             #expect(!log.contains("serving clients"), "\(log)")
@@ -73,6 +73,16 @@ extension ProcessClusterTests {
     @Test func aMetricsPortInUseStopsTheServerAtStart() async throws {
         let held = try HeldPort.outgoingConnection()
         try await expectFailedStart(held, listener: "metrics", others: false) { $0.setPorts(0, metrics: $1) }
+    }
+
+    @Test func aRedisPortInUseStopsTheServerAtStart() async throws {
+        let held = try HeldPort.listening()
+        try await expectFailedStart(held, listener: "redis", scheme: "redis", others: false) { $0.setPorts(0, redis: $1) }
+    }
+
+    @Test func aZooKeeperPortInUseStopsTheServerAtStart() async throws {
+        let held = try HeldPort.outgoingConnection()
+        try await expectFailedStart(held, listener: "zookeeper", scheme: "zk", others: false) { $0.setPorts(0, zooKeeper: $1) }
     }
 
     /// Sends SIGTERM to node `index` and returns how long it took to exit.
