@@ -81,8 +81,11 @@ public enum ZooKeeperScenario {
             }
             bugs = named
         }
-        let report = execute(seed: options.seed, bugs: bugs, bugName: options.bug, recordsTrace: options.recordTimeline, short: short)
-        return ScenarioResult(passed: report.passed, verdict: report.verdict, timeline: report.trace, traceHash: report.traceHash)
+        let report = execute(
+            seed: options.seed, bugs: bugs, bugName: options.bug, recordsTrace: options.recordTimeline, recordsEvents: options.recordEvents,
+            short: short)
+        return ScenarioResult(
+            passed: report.passed, verdict: report.verdict, timeline: report.trace, traceHash: report.traceHash, recording: report.recording)
     }
 
     /// What one run found.
@@ -99,6 +102,9 @@ public enum ZooKeeperScenario {
         public var connections: Int
         public var moves: Int
         public var expiries: Int
+        /// The simulator's recording (messages, faults, node events), when
+        /// asked for: what the space-time page draws.
+        public var recording: SimulationRecording?
     }
 
     /// The shorter runs of the 500-seed sweep in the tests: three members
@@ -111,7 +117,7 @@ public enum ZooKeeperScenario {
     /// - Parameter short: the sweep's shorter runs (`shortSafetyPhase`).
     public static func execute(
         seed: UInt64, bugs: ZooKeeper.ServerBugs = ZooKeeper.ServerBugs(), bugName: String? = nil, recordsTrace: Bool = false,
-        short: Bool = false
+        recordsEvents: Bool = false, short: Bool = false
     ) -> Report {
         let safetyPhase = short ? shortSafetyPhase : safetyPhase
         let settleBound = short ? shortSettleBound : settleBound
@@ -126,7 +132,7 @@ public enum ZooKeeperScenario {
         let recorder = ZooKeeperLabRecorder()
         var simulator = Simulator<ServerLabNode>(
             seed: seed, nodeIDs: settings.servers + settings.zooKeeperClients, disk: ServerScenario.disk, recordsTrace: recordsTrace,
-            describeMessage: { $0.description },
+            recordsEvents: recordsEvents, describeMessage: { $0.description },
             makeNode: { id, durable, context in
                 if settings.servers.contains(id) {
                     return .server(ServerLabServer(id: id, durable: durable, settings: settings, monitor: monitor, context: &context))
@@ -175,7 +181,7 @@ public enum ZooKeeperScenario {
         return Report(
             passed: passed, verdict: summary, failures: failures, trace: recordsTrace ? simulator.trace : [],
             traceHash: simulator.traceHash, operations: operations, notifications: notifications, connections: recorder.connections,
-            moves: recorder.moves, expiries: recorder.expiredSessions.count)
+            moves: recorder.moves, expiries: recorder.expiredSessions.count, recording: simulator.recording)
     }
 
     /// A run's settings: the server scenario's swarm of Raft and server
