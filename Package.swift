@@ -114,10 +114,11 @@ let package = Package(
             ]
         ),
         .systemLibrary(name: "CLibCrypt", path: "Sources/CLibCrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .target(
             name: "ConcordServer",
             dependencies: [
-                "CLibCrypt",
+                "CLibCrypt", "CMalloc",
                 "ConcordFoundation", "ConcordRaft", "ConcordKV", "ConcordServerCore", "ConcordStorage", "ConcordTransport", "ConcordEtcdAPI",
                 "ConcordDynamo", "ConcordRedis", "ConcordZooKeeper",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

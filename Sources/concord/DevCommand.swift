@@ -48,6 +48,7 @@ struct DevCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        MemoryAllocator.configure(environment: ProcessInfo.processInfo.environment)
         let level = Logger.Level(rawValue: logLevel) ?? .warning
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -147,6 +147,7 @@ struct ServerCommand: AsyncParsableCommand {
     var authToken = "simple"
 
     func run() async throws {
+        let allocatorSettings = MemoryAllocator.configure(environment: ProcessInfo.processInfo.environment)
         ShutdownWatchdog.start(command: "concord server")
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -155,6 +156,7 @@ struct ServerCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "concord.server")
+        logger.debug("allocator settings", metadata: ["applied": "\(allocatorSettings.map(\.description).joined(separator: " "))"])
         let configuration: NodeConfiguration
         do {
             configuration = try makeConfiguration(logger: logger)

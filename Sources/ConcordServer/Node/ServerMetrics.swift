@@ -46,6 +46,16 @@ public final class ServerMetrics: Sendable {
     let zooKeeperBytesReceived: Metrics.Counter
     /// Bytes queued for ZooKeeper clients.
     let zooKeeperBytesSent: Metrics.Counter
+    /// The process's resident set size (the name Prometheus clients use),
+    /// read at each scrape.
+    let residentMemory: Metrics.Gauge
+    /// The process's open file descriptors, read at each scrape.
+    let openDescriptors: Metrics.Gauge
+    /// Bytes the C allocator has handed out and not had back, at each scrape.
+    let allocatorInUse: Metrics.Gauge
+    /// Bytes the C allocator holds from the system, in use or not: the gap
+    /// to `allocatorInUse` is memory freed but kept.
+    let allocatorHeld: Metrics.Gauge
 
     /// The per-method request metrics made so far. Making a metric looks it
     /// up in the registry by label and dimensions; doing that for every
@@ -91,6 +101,10 @@ public final class ServerMetrics: Sendable {
         zooKeeperConnectionsRefused = Metrics.Counter(label: "concord_zookeeper_connections_refused_total", factory: factory)
         zooKeeperBytesReceived = Metrics.Counter(label: "concord_zookeeper_received_bytes_total", factory: factory)
         zooKeeperBytesSent = Metrics.Counter(label: "concord_zookeeper_sent_bytes_total", factory: factory)
+        residentMemory = Metrics.Gauge(label: "process_resident_memory_bytes", factory: factory)
+        openDescriptors = Metrics.Gauge(label: "process_open_fds", factory: factory)
+        allocatorInUse = Metrics.Gauge(label: "concord_malloc_in_use_bytes", factory: factory)
+        allocatorHeld = Metrics.Gauge(label: "concord_malloc_held_bytes", factory: factory)
     }
 
     /// Counts one gRPC call of `method` that ended with status `code`.
@@ -114,7 +128,12 @@ public final class ServerMetrics: Sendable {
 
     /// The Prometheus text exposition of every metric.
     public func render() -> [UInt8] {
-        registry.emitToBuffer()
+        if let resident = MemoryAllocator.residentBytes() { residentMemory.record(resident) }
+        if let open = MemoryAllocator.openDescriptors() { openDescriptors.record(open) }
+        let allocator = MemoryAllocator.statistics()
+        allocatorInUse.record(allocator.inUseBytes)
+        allocatorHeld.record(allocator.heldBytes)
+        return registry.emitToBuffer()
     }
 }
 

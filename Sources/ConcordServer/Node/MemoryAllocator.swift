@@ -1,0 +1,96 @@
+import CMalloc
+import Foundation
+
+/// How `concord server` sets up the C allocator (glibc's malloc), and what it
+/// reports of it.
+///
+/// A server's memory should follow what it holds. With glibc's defaults it
+/// does not: every thread that meets a locked arena gets a new one (up to
+/// eight per core), each arena keeps the memory freed into it, and after a
+/// large block is freed the threshold above which blocks get their own
+/// mapping rises (up to 32 MiB), so later snapshot buffers, segment indexes
+/// and peer batches are carved from the arenas and leave holes there. In a
+/// ten-minute soak (docs/benchmarks.md) a member's live heap stayed under
+/// 25 MiB while its resident size kept rising past 80 MiB. Two settings keep
+/// the resident size near the live heap: few arenas, and a fixed mmap
+/// threshold, so a block of 256 KiB or more is mapped on its own and given
+/// back to the system when freed.
+///
+/// An operator's own choice wins: a setting is left alone when its
+/// environment variable (`MALLOC_ARENA_MAX`, `MALLOC_MMAP_THRESHOLD_`) is set
+/// or `GLIBC_TUNABLES` names it.
+public enum MemoryAllocator {
+    /// One allocator setting: a `mallopt` option and its value.
+    public struct Setting: Sendable, Hashable, CustomStringConvertible {
+        /// The name of the environment variable that sets the same thing.
+        public let name: String
+        /// The `mallopt` option.
+        public let option: Int32
+        /// Its value.
+        public let value: Int32
+
+        public var description: String { "\(name)=\(value)" }
+    }
+
+    /// Arenas the allocator may create.
+    public static let arenasMax: Int32 = 2
+    /// Blocks of this size or more get their own mapping.
+    public static let mmapThresholdBytes: Int32 = 256 * 1024
+
+    /// The settings to apply in a process with `environment`: those the
+    /// operator did not choose.
+    public static func settings(environment: [String: String]) -> [Setting] {
+        let tunables = environment["GLIBC_TUNABLES"] ?? ""
+        func chosen(_ variable: String, _ tunable: String) -> Bool {
+            environment[variable] != nil || tunables.contains(tunable)
+        }
+        var settings: [Setting] = []
+        if !chosen("MALLOC_ARENA_MAX", "glibc.malloc.arena_max") {
+            settings.append(Setting(name: "MALLOC_ARENA_MAX", option: M_ARENA_MAX, value: arenasMax))
+        }
+        if !chosen("MALLOC_MMAP_THRESHOLD_", "glibc.malloc.mmap_threshold") {
+            settings.append(Setting(name: "MALLOC_MMAP_THRESHOLD_", option: M_MMAP_THRESHOLD, value: mmapThresholdBytes))
+        }
+        return settings
+    }
+
+    /// Applies `settings(environment:)` to this process's allocator; call it
+    /// first thing, before threads start.
+    /// - Returns: the settings applied (glibc accepted each).
+    @discardableResult
+    public static func configure(environment: [String: String]) -> [Setting] {
+        settings(environment: environment).filter { mallopt($0.option, $0.value) == 1 }
+    }
+
+    /// What the allocator holds, from `mallinfo2`.
+    public struct Statistics: Sendable, Hashable {
+        /// Bytes handed out and not yet freed.
+        public var inUseBytes: Int
+        /// Bytes the allocator has from the system (arenas and own mappings),
+        /// in use or not.
+        public var heldBytes: Int
+    }
+
+    /// The allocator's figures now. Walks every arena under its lock: for a
+    /// scrape, not for a hot path.
+    public static func statistics() -> Statistics {
+        let info = mallinfo2()
+        return Statistics(inUseBytes: Int(info.uordblks + info.hblkhd), heldBytes: Int(info.arena + info.hblkhd))
+    }
+
+    /// This process's resident set size in bytes, from `/proc/self/statm`;
+    /// nil where that file is missing.
+    public static func residentBytes() -> Int? {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = statm.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// How many file descriptors this process has open, from `/proc/self/fd`;
+    /// nil where that directory is missing.
+    public static func openDescriptors() -> Int? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return nil }
+        return names.count
+    }
+}

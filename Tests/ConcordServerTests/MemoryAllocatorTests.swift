@@ -1,0 +1,66 @@
+import ConcordServer
+import Testing
+
+@Suite struct MemoryAllocatorTests {
+    @Test func withNothingChosenBothSettingsApply() {
+        let settings = MemoryAllocator.settings(environment: ["PATH": "/usr/bin"])
+        #expect(settings.map(\.name) == ["MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_"])
+        #expect(settings.map(\.value) == [MemoryAllocator.arenasMax, MemoryAllocator.mmapThresholdBytes])
+    }
+
+    @Test func anOperatorsEnvironmentVariableWins() {
+        #expect(MemoryAllocator.settings(environment: ["MALLOC_ARENA_MAX": "8"]).map(\.name) == ["MALLOC_MMAP_THRESHOLD_"])
+        #expect(MemoryAllocator.settings(environment: ["MALLOC_MMAP_THRESHOLD_": "131072"]).map(\.name) == ["MALLOC_ARENA_MAX"])
+        #expect(MemoryAllocator.settings(environment: ["MALLOC_ARENA_MAX": "8", "MALLOC_MMAP_THRESHOLD_": "0"]).isEmpty)
+    }
+
+    @Test func anOperatorsTunableWins() {
+        let tunables = ["GLIBC_TUNABLES": "glibc.malloc.arena_max=4:glibc.malloc.tcache_count=0"]
+        #expect(MemoryAllocator.settings(environment: tunables).map(\.name) == ["MALLOC_MMAP_THRESHOLD_"])
+        let both = ["GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=65536:glibc.malloc.arena_max=1"]
+        #expect(MemoryAllocator.settings(environment: both).isEmpty)
+    }
+
+    /// glibc accepts both settings (this test process takes them too).
+    @Test func glibcAcceptsTheSettings() {
+        #expect(MemoryAllocator.configure(environment: [:]).map(\.name) == ["MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_"])
+        #expect(MemoryAllocator.configure(environment: ["MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "262144"]).isEmpty)
+    }
+
+    /// The statistics follow a large block: in use while held, gone once
+    /// freed (a 64 MiB block is mapped on its own whatever the threshold).
+    /// Other tests allocate and free beside it, so each change is asked to
+    /// be at least nine tenths of the block.
+    @Test func statisticsFollowALargeBlock() {
+        let size = 64 << 20
+        let most = size / 10 * 9
+        let before = MemoryAllocator.statistics()
+        let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        block.initializeMemory(as: UInt8.self, repeating: 1, count: size)
+        let during = MemoryAllocator.statistics()
+        block.deallocate()
+        let after = MemoryAllocator.statistics()
+        #expect(during.inUseBytes - before.inUseBytes >= most)
+        #expect(during.heldBytes - before.heldBytes >= most)
+        #expect(during.inUseBytes - after.inUseBytes >= most)
+        #expect(during.heldBytes >= during.inUseBytes)
+    }
+
+    @Test func theProcessFiguresAreRead() throws {
+        let resident = try #require(MemoryAllocator.residentBytes())
+        #expect(resident > 1 << 20)
+        let open = try #require(MemoryAllocator.openDescriptors())
+        #expect(open >= 3)
+    }
+
+    /// `/metrics` carries the process's memory, descriptors and the
+    /// allocator's figures, read when it is rendered.
+    @Test func metricsCarryMemoryAndDescriptors() throws {
+        let text = String(decoding: ServerMetrics().render(), as: UTF8.self)
+        for name in ["process_resident_memory_bytes", "process_open_fds", "concord_malloc_in_use_bytes", "concord_malloc_held_bytes"] {
+            let line = try #require(text.split(separator: "\n").first { $0.hasPrefix(name + " ") }, "\(name) missing")
+            let value = try #require(Double(line.split(separator: " ").last ?? ""))
+            #expect(value > 0, "\(name) is \(value)")
+        }
+    }
+}
