@@ -2,29 +2,22 @@ import ConcordServer
 import Testing
 
 @Suite struct MemoryAllocatorTests {
-    @Test func withNothingChosenBothSettingsApply() {
-        let settings = MemoryAllocator.settings(environment: ["PATH": "/usr/bin"])
-        #expect(settings.map(\.name) == ["MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_"])
-        #expect(settings.map(\.value) == [MemoryAllocator.arenasMax, MemoryAllocator.mmapThresholdBytes])
+    @Test func withNothingChosenTheThresholdIsFixed() {
+        let settings = MemoryAllocator.settings(environment: ["PATH": "/usr/bin", "MALLOC_ARENA_MAX": "4"])
+        #expect(settings.map(\.name) == ["MALLOC_MMAP_THRESHOLD_"])
+        #expect(settings.map(\.value) == [MemoryAllocator.mmapThresholdBytes])
     }
 
-    @Test func anOperatorsEnvironmentVariableWins() {
-        #expect(MemoryAllocator.settings(environment: ["MALLOC_ARENA_MAX": "8"]).map(\.name) == ["MALLOC_MMAP_THRESHOLD_"])
-        #expect(MemoryAllocator.settings(environment: ["MALLOC_MMAP_THRESHOLD_": "131072"]).map(\.name) == ["MALLOC_ARENA_MAX"])
-        #expect(MemoryAllocator.settings(environment: ["MALLOC_ARENA_MAX": "8", "MALLOC_MMAP_THRESHOLD_": "0"]).isEmpty)
+    @Test func anOperatorsChoiceWins() {
+        #expect(MemoryAllocator.settings(environment: ["MALLOC_MMAP_THRESHOLD_": "131072"]).isEmpty)
+        #expect(MemoryAllocator.settings(environment: ["GLIBC_TUNABLES": "glibc.malloc.arena_max=4"]).count == 1)
+        #expect(MemoryAllocator.settings(environment: ["GLIBC_TUNABLES": "glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=65536"]).isEmpty)
     }
 
-    @Test func anOperatorsTunableWins() {
-        let tunables = ["GLIBC_TUNABLES": "glibc.malloc.arena_max=4:glibc.malloc.tcache_count=0"]
-        #expect(MemoryAllocator.settings(environment: tunables).map(\.name) == ["MALLOC_MMAP_THRESHOLD_"])
-        let both = ["GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=65536:glibc.malloc.arena_max=1"]
-        #expect(MemoryAllocator.settings(environment: both).isEmpty)
-    }
-
-    /// glibc accepts both settings (this test process takes them too).
-    @Test func glibcAcceptsTheSettings() {
-        #expect(MemoryAllocator.configure(environment: [:]).map(\.name) == ["MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_"])
-        #expect(MemoryAllocator.configure(environment: ["MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "262144"]).isEmpty)
+    /// glibc accepts the setting (this test process takes it too).
+    @Test func glibcAcceptsTheSetting() {
+        #expect(MemoryAllocator.configure(environment: [:]).map(\.name) == ["MALLOC_MMAP_THRESHOLD_"])
+        #expect(MemoryAllocator.configure(environment: ["MALLOC_MMAP_THRESHOLD_": "262144"]).isEmpty)
     }
 
     /// The statistics follow a large block: in use while held, gone once

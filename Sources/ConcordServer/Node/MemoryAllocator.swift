@@ -5,20 +5,23 @@ import Foundation
 /// reports of it.
 ///
 /// A server's memory should follow what it holds. With glibc's defaults it
-/// does not: every thread that meets a locked arena gets a new one (up to
-/// eight per core), each arena keeps the memory freed into it, and after a
-/// large block is freed the threshold above which blocks get their own
-/// mapping rises (up to 32 MiB), so later snapshot buffers, segment indexes
-/// and peer batches are carved from the arenas and leave holes there. In a
-/// ten-minute soak (docs/benchmarks.md) a member's live heap stayed under
-/// 25 MiB while its resident size kept rising past 80 MiB. Two settings keep
-/// the resident size near the live heap: few arenas, and a fixed mmap
-/// threshold, so a block of 256 KiB or more is mapped on its own and given
-/// back to the system when freed.
+/// does not: after a large block is freed, the threshold above which blocks
+/// get their own mapping rises (up to 32 MiB) and the threshold for giving
+/// an arena's free top back to the system rises with it (to twice that), so
+/// later snapshot buffers, segment indexes and peer batches are carved from
+/// the arenas (up to eight per core, one per contending thread) and what is
+/// freed there stays resident. In a ten-minute soak (docs/benchmarks.md) a
+/// member's live heap stayed under 25 MiB while its resident size rose past
+/// 90 MiB and kept rising. A fixed mmap threshold keeps the resident size
+/// near the live heap: a block of 256 KiB or more is mapped on its own and
+/// unmapped when freed, and arenas give back their free tops again. The
+/// arena count is left to glibc: capping it at 2 flattened memory no better
+/// and cost about a tenth of the linearizable range throughput at 64
+/// clients (the threads then wait on each other's arena locks).
 ///
-/// An operator's own choice wins: a setting is left alone when its
-/// environment variable (`MALLOC_ARENA_MAX`, `MALLOC_MMAP_THRESHOLD_`) is set
-/// or `GLIBC_TUNABLES` names it.
+/// An operator's own choice wins: the threshold is left alone when
+/// `MALLOC_MMAP_THRESHOLD_` is set or `GLIBC_TUNABLES` names
+/// `glibc.malloc.mmap_threshold`.
 public enum MemoryAllocator {
     /// One allocator setting: a `mallopt` option and its value.
     public struct Setting: Sendable, Hashable, CustomStringConvertible {
@@ -32,8 +35,6 @@ public enum MemoryAllocator {
         public var description: String { "\(name)=\(value)" }
     }
 
-    /// Arenas the allocator may create.
-    public static let arenasMax: Int32 = 2
     /// Blocks of this size or more get their own mapping.
     public static let mmapThresholdBytes: Int32 = 256 * 1024
 
@@ -45,9 +46,6 @@ public enum MemoryAllocator {
             environment[variable] != nil || tunables.contains(tunable)
         }
         var settings: [Setting] = []
-        if !chosen("MALLOC_ARENA_MAX", "glibc.malloc.arena_max") {
-            settings.append(Setting(name: "MALLOC_ARENA_MAX", option: M_ARENA_MAX, value: arenasMax))
-        }
         if !chosen("MALLOC_MMAP_THRESHOLD_", "glibc.malloc.mmap_threshold") {
             settings.append(Setting(name: "MALLOC_MMAP_THRESHOLD_", option: M_MMAP_THRESHOLD, value: mmapThresholdBytes))
         }
