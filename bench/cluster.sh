@@ -3,7 +3,8 @@
 #
 # Needs: CONCORD_BIN (the concord binary) and WORK (a scratch directory);
 # SERVER_FLAGS, if set, are added to every `concord server` command line.
-# Defines NAMES, PEERS, CLIENT_PORTS, CLUSTER, ENDPOINTS, PIDS and EXTRA_PIDS
+# Defines NAMES, PEERS, CLIENT_PORTS, METRICS_PORTS (each member serves
+# /metrics there), CLUSTER, ENDPOINTS, PIDS and EXTRA_PIDS
 # (more processes to end with the cluster), the functions free_port,
 # cluster_ports, start_member, wait_ready and start_cluster, and a trap
 # that ends every process (resuming paused ones) and removes WORK on exit.
@@ -29,10 +30,12 @@ trap end_cluster EXIT
 cluster_ports() {
     PEERS=()
     CLIENT_PORTS=()
+    METRICS_PORTS=()
     CLUSTER=""
     for i in 0 1 2; do
         PEERS[$i]=$(free_port)
         CLIENT_PORTS[$i]=$(free_port)
+        METRICS_PORTS[$i]=$(free_port)
         CLUSTER+="${CLUSTER:+,}${NAMES[$i]}=http://127.0.0.1:${PEERS[$i]}"
     done
     ENDPOINTS="127.0.0.1:${CLIENT_PORTS[0]},127.0.0.1:${CLIENT_PORTS[1]},127.0.0.1:${CLIENT_PORTS[2]}"
@@ -46,6 +49,7 @@ start_member() {
     "$CONCORD_BIN" server --name "${NAMES[$i]}" --data-dir "$dir/data" \
         --listen-peer-urls "http://127.0.0.1:${PEERS[$i]}" \
         --listen-client-urls "http://127.0.0.1:${CLIENT_PORTS[$i]}" \
+        --listen-metrics-urls "http://127.0.0.1:${METRICS_PORTS[$i]}" \
         --initial-cluster "$CLUSTER" --initial-cluster-state "$2" \
         --log-level error ${SERVER_FLAGS:-} >>"$dir/log" 2>&1 &
     PIDS[$i]=$!

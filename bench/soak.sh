@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Soak: a three-member Concord cluster under mixed load and faults for a
 # given time, with its key-value history checked and each member's memory
-# and open file descriptors sampled.
+# and open file descriptors sampled, with the allocator's in-use and held
+# bytes from each member's /metrics (what the process holds live against
+# what it keeps from the system).
 #
 # Load, all at once for DURATION seconds:
 #   - `concord history record`: CLIENTS clients running get, put, delete and
@@ -95,14 +97,24 @@ if ((COMPACT_INTERVAL > 0)); then
     EXTRA_PIDS+=("$!")
 fi
 
-echo "elapsed_s,member,pid,rss_kib,open_fds" >"$OUT_DIR/samples.csv"
+echo "elapsed_s,member,pid,rss_kib,open_fds,heap_in_use_kib,heap_held_kib" >"$OUT_DIR/samples.csv"
+# allocator PORT: "in-use-KiB,held-KiB" from the member's /metrics, or "," when it does not answer.
+allocator() {
+    python3 - "$1" <<'PY' 2>/dev/null || echo ","
+import sys, urllib.request
+text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=2).read().decode()
+values = {line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line.startswith("concord_malloc_")}
+print("%d,%d" % (values["concord_malloc_in_use_bytes"] // 1024, values["concord_malloc_held_bytes"] // 1024))
+PY
+}
 sample() {
     local elapsed=$1
     for i in 0 1 2; do
-        local pid=${PIDS[$i]} rss fds
+        local pid=${PIDS[$i]} rss fds heap
         rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo "")
         fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l || echo "")
-        [[ -n "$rss" ]] && echo "$elapsed,${NAMES[$i]},$pid,$rss,$fds" >>"$OUT_DIR/samples.csv"
+        heap=$(allocator "${METRICS_PORTS[$i]}")
+        [[ -n "$rss" ]] && echo "$elapsed,${NAMES[$i]},$pid,$rss,$fds,$heap" >>"$OUT_DIR/samples.csv"
     done
 }
 
@@ -141,8 +153,11 @@ sample $((SECONDS - START))
 verdict=$("$CONCORD_BIN" check "$OUT_DIR/history.jsonl" 2>&1) && checked=0 || checked=$?
 echo "$verdict" >"$OUT_DIR/check.txt"
 
-rss_of() { awk -F, -v m="$1" -v pick="$2" -v half="$((DURATION / 2))" 'NR > 1 && $2 == m { if (first == "") first = $4; last = $4; if ($4 > max) max = $4; if (mid == "" && $1 >= half) mid = $4 }
+# column_of MEMBER PICK COLUMN: the first, mid (half time), last or max value of a samples.csv column.
+column_of() { awk -F, -v m="$1" -v pick="$2" -v c="$3" -v half="$((DURATION / 2))" 'NR > 1 && $2 == m && $c != "" { if (first == "") first = $c; last = $c; if ($c > max) max = $c; if (mid == "" && $1 >= half) mid = $c }
     END { if (pick == "first") print first; else if (pick == "last") print last; else if (pick == "mid") print mid; else print max }' "$OUT_DIR/samples.csv"; }
+rss_of() { column_of "$1" "$2" 4; }
+heap_of() { column_of "$1" "$2" 6; }
 fds_max=$(awk -F, 'NR > 1 && $5 > max { max = $5 } END { print max }' "$OUT_DIR/samples.csv")
 read -r lease_ok lease_failed <"$OUT_DIR/leases.count" || true
 read -r lock_ok lock_failed <"$OUT_DIR/locks.count" || true
@@ -159,6 +174,7 @@ locks:     ${lock_ok:-0} acquired and released, ${lock_failed:-0} failed
 compacted: ${compact_ok:-0} times (keeping $COMPACT_KEEP revisions), ${compact_failed:-0} failed or skipped
 check:     $verdict
 n1 memory: RSS $(rss_of n1 first) KiB at start, $(rss_of n1 mid) KiB at half time, $(rss_of n1 last) KiB at the end, $(rss_of n1 max) KiB at most (never killed)
+n1 heap:   in use $(heap_of n1 first) KiB at start, $(heap_of n1 mid) KiB at half time, $(heap_of n1 last) KiB at the end, $(heap_of n1 max) KiB at most; held at the end $(column_of n1 last 7) KiB
 n2, n3:    RSS at most $(rss_of n2 max) and $(rss_of n3 max) KiB (restarted after each kill)
 open fds:  at most $fds_max in any member
 REPORT
