@@ -39,9 +39,10 @@ public struct RedisError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A command other than AUTH, HELLO … AUTH or QUIT before authenticating
     /// (`noautherr` in server.c).
     public static let authenticationRequired = RedisError("NOAUTH Authentication required.")
-    /// HELLO without AUTH before authenticating (`helloCommand` in networking.c).
+    /// HELLO without AUTH before authenticating (`helloCommand` in Redis
+    /// 7.0's networking.c; 7.2 added `<proto>` to the text).
     public static let helloNeedsAuthentication = RedisError(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> "
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> "
             + "option can be used to authenticate the client and select the RESP protocol version at the same time")
     /// A key the user may not access (Redis 7.0's `ACL_DENIED_KEY` in `processCommand`).
     public static let noPermissionOnKeys = RedisError("NOPERM this user has no permissions to access one of the keys used as arguments")
