@@ -119,6 +119,46 @@ extension ProcessClusterTests {
             }
         }
 
+        /// On a `rediss://` port with `--client-cert-auth`, the common name
+        /// of the client's certificate is its user, as for etcd calls.
+        @Test func aClientCertificatesCommonNameIsItsUserOverTLS() async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("concord-redis-cert-auth-\(UUID().uuidString)")
+            let certificates = try await TestCertificates.make(in: directory)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            for name in ["n1", "n2", "n3"] { try await certificates.issue(name) }
+            let rootClient = try await certificates.issue("root-client", commonName: "root")
+            let dave = try await certificates.issue("dave")
+            let mallory = try await certificates.issue("mallory")
+            let tls = ProcessCluster.TLS(certificates: certificates, client: rootClient)
+            try await ProcessCluster.withRunningCluster(size: 3, tls: tls, redis: true) { cluster in
+                func redis(_ pair: TestCertificates.Pair, _ index: Int, _ arguments: [String]) async throws -> String {
+                    try await redisCLI(
+                        cluster.redisPort(index),
+                        ["--tls", "--cacert", certificates.authority, "--cert", pair.certificate, "--key", pair.key] + arguments)
+                }
+                try await waitUntil("PONG over TLS", seconds: 30) { try await redis(dave, 0, ["ping"]) == "PONG" }
+                for arguments in [
+                    ["user", "add", "root", "--new-user-password=rootpw"], ["user", "add", "dave", "--new-user-password=davepw"],
+                    ["role", "add", "app"], ["role", "grant-permission", "--prefix", "app", "readwrite", "dave/"],
+                    ["user", "grant-role", "dave", "app"], ["auth", "enable"],
+                ] {
+                    _ = try await cluster.etcdctlOK(arguments)
+                }
+                for index in 0..<3 {
+                    try await waitUntil("member \(index) to hold dave to his permissions", seconds: 20) {
+                        try await redis(dave, index, ["set", "elsewhere", "1"]) == Self.noPermKeys
+                    }
+                    #expect(try await redis(dave, index, ["set", "dave/\(index)", "v"]) == "OK")
+                    #expect(try await redis(dave, index, ["get", "dave/\(index)"]) == "\"v\"")
+                    // A common name that is no user is refused every key.
+                    #expect(try await redis(mallory, index, ["get", "dave/\(index)"]) == Self.noPermKeys)
+                }
+                #expect(try await redis(rootClient, 1, ["keys", "dave/*"]).split(separator: "\n").count == 3)
+                // AUTH names another user than the certificate.
+                #expect(try await redis(mallory, 2, ["--no-auth-warning", "--user", "dave", "--pass", "davepw", "get", "dave/0"]) == "\"v\"")
+            }
+        }
+
         private static let noPasswordConfigured =
             "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
     }
