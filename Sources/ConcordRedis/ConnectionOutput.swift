@@ -9,7 +9,11 @@ import ConcordDynamo
 ///    with the same id back through ``RedisConnection/onReply(_:)``;
 /// 2. write `bytes` to the socket;
 /// 3. if `closes`, close the connection once `bytes` are written, and
-///    give the connection no more input.
+///    give the connection no more input;
+/// 4. if `authentication` is set, check the password (off any thread that
+///    must stay responsive: it is bcrypt) and give the result to
+///    ``RedisConnection/onAuthentication(accepted:)``. Until then the
+///    connection parses no more input (``RedisConnection/holdsInput``).
 ///
 /// Request ids are unique among this connection's open requests; a shell
 /// that serves many connections with one member maps them to ids unique
@@ -21,10 +25,12 @@ public struct ConnectionOutput: Sendable {
     public var bytes: [UInt8] = []
     /// Close the connection after writing `bytes` (QUIT, a protocol error).
     public var closes = false
+    /// A password to check (AUTH or HELLO … AUTH while users are on).
+    public var authentication: AuthenticationRequest?
 
     /// An empty output.
     public init() {}
 
     /// True when the output asks for nothing.
-    public var isEmpty: Bool { requests.isEmpty && bytes.isEmpty && !closes }
+    public var isEmpty: Bool { requests.isEmpty && bytes.isEmpty && !closes && authentication == nil }
 }

@@ -22,6 +22,14 @@ import ConcordFoundation
 /// command (the token must include their effects: read-your-writes across
 /// keys and monotonic reads hold within the pipeline too).
 ///
+/// Users. While the shell's ``accessControl`` requires authentication,
+/// every command is checked as it is parsed against the access control of
+/// that moment (``AccessCheck``), so a change to users or permissions
+/// applies to the next command of every open connection. AUTH and HELLO …
+/// AUTH hand the password to the shell (``ConnectionOutput/authentication``)
+/// and parse nothing more until it answers, so that the commands behind
+/// them run as the user they name.
+///
 /// Closing. After QUIT or a protocol error the connection answers what
 /// came before, then the QUIT's OK or the error, then asks to close
 /// (``ConnectionOutput/closes``) and ignores everything after.
@@ -42,6 +50,12 @@ public struct RedisConnection: Sendable {
     public private(set) var session: SessionToken?
     /// Set once the connection asked to close.
     public private(set) var isClosed = false
+    /// The user the connection authenticated as (AUTH, HELLO … AUTH, or
+    /// the client certificate); nil before.
+    public private(set) var user: String?
+    /// The users and permissions commands are checked against; the shell
+    /// sets the current ones before each input.
+    public var accessControl: any RedisAccessControl = OpenAccess()
 
     private var parser: RequestParser
     private var entries: [Entry] = []
@@ -51,6 +65,9 @@ public struct RedisConnection: Sendable {
     /// Open requests: the sequence number of their entry and the task.
     private var owners: [UInt64: (entry: Int, task: Int)] = [:]
     private var firstSequence = 0
+    /// The sequence number of the AUTH or HELLO whose password the shell
+    /// is checking, and what it asked.
+    private var authenticating: (entry: Int, request: AuthenticationRequest)?
 
     /// A new connection.
     public init(id: Int64, settings: RedisSettings = RedisSettings()) {
@@ -65,6 +82,10 @@ public struct RedisConnection: Sendable {
 
     /// The number of bytes received and not yet parsed.
     public var unparsedByteCount: Int { parser.bufferedCount }
+
+    /// True while input waits unparsed for a password check: the shell
+    /// should stop reading until ``onAuthentication(accepted:)``.
+    public var holdsInput: Bool { authenticating != nil && unparsedByteCount > 0 }
 
     // MARK: Inputs
 
@@ -102,12 +123,46 @@ public struct RedisConnection: Sendable {
         return output
     }
 
+    /// Takes the user a verified client certificate names: the connection
+    /// is that user's (until AUTH names another).
+    public mutating func authenticate(certificateUser: String) {
+        user = certificateUser
+    }
+
+    /// Takes the shell's answer to ``ConnectionOutput/authentication``:
+    /// whether the password is the user's. Accepted, the connection is the
+    /// user's from the next command on; refused, it gets WRONGPASS and
+    /// nothing changes.
+    public mutating func onAuthentication(accepted: Bool) -> ConnectionOutput {
+        var output = ConnectionOutput()
+        guard !isClosed, let (sequence, request) = authenticating else { return output }
+        authenticating = nil
+        let index = sequence - firstSequence
+        guard entries.indices.contains(index) else { return output }
+        var reply = RedisError.wrongPassword.reply
+        if accepted {
+            user = request.user
+            reply = .ok
+            if case .hello(let version, _, let name) = entries[index].command {
+                if let name { self.name = name.count == 0 ? nil : name }
+                if let version { protocolVersion = version }
+                entries[index].version = protocolVersion
+                reply = helloReply
+            }
+        }
+        entries[index].state = .done(reply)
+        advance(&output)
+        return output
+    }
+
     // MARK: The pipeline
 
     private struct Entry {
         enum State {
             /// Waiting for earlier commands before its requests go out.
             case waiting
+            /// AUTH or HELLO … AUTH waiting for the shell's password check.
+            case authenticating
             case running([KeyTask], Combine)
             case done(RESPValue)
         }
@@ -153,8 +208,8 @@ public struct RedisConnection: Sendable {
     private mutating func advance(_ output: inout ConnectionOutput) {
         while true {
             var changed = false
-            while !closing, openCommandCount < settings.commandsOpenMax, let event = parser.next() {
-                arrive(event)
+            while !closing, authenticating == nil, openCommandCount < settings.commandsOpenMax, let event = parser.next() {
+                arrive(event, &output)
                 changed = true
             }
             if startWaiting(&output) { changed = true }
@@ -163,7 +218,7 @@ public struct RedisConnection: Sendable {
         }
     }
 
-    private mutating func arrive(_ event: RequestParser.Event) {
+    private mutating func arrive(_ event: RequestParser.Event, _ output: inout ConnectionOutput) {
         switch event {
         case .protocolError(let message):
             append(.ping(nil), reply: .error(message), closesAfter: true)
@@ -173,7 +228,7 @@ public struct RedisConnection: Sendable {
             case .failure(let error):
                 append(.ping(nil), reply: error.reply)
             case .success(let command):
-                arrive(command)
+                arrive(command, &output)
             }
         }
     }
@@ -185,7 +240,24 @@ public struct RedisConnection: Sendable {
                 closesAfter: closesAfter, state: .done(reply)))
     }
 
-    private mutating func arrive(_ command: RedisCommand) {
+    private mutating func arrive(_ command: RedisCommand, _ output: inout ConnectionOutput) {
+        if let refusal = AccessCheck.refusal(command, user: user, control: accessControl) {
+            append(command, reply: refusal.reply)
+            return
+        }
+        if accessControl.requiresAuthentication, let credentials = Self.credentials(command) {
+            guard let request = AuthenticationRequest(credentials) else {
+                append(command, reply: RedisError.wrongPassword.reply)
+                return
+            }
+            entries.append(
+                Entry(
+                    command: command, version: protocolVersion, consistency: consistency, usesSession: session != nil,
+                    state: .authenticating))
+            authenticating = (firstSequence + entries.count - 1, request)
+            output.authentication = request
+            return
+        }
         var command = command
         var requestConsistency = consistency
         if case .with(let options, let inner) = command {
@@ -208,6 +280,16 @@ public struct RedisConnection: Sendable {
         // HELLO's reply is in the version it chose.
         if case .hello = command, !reply.isError { entries[entries.count - 1].version = protocolVersion }
         if command == .quit { closing = true }
+    }
+
+    /// The user and password AUTH or HELLO … AUTH gives (AUTH with a
+    /// password alone names `default`).
+    private static func credentials(_ command: RedisCommand) -> Credentials? {
+        switch command {
+        case .auth(let user, let password): Credentials(user: user ?? "default", password: password)
+        case .hello(_, let credentials, _): credentials
+        default: nil
+        }
     }
 
     private static let causalNeedsSession = RedisError("ERR CAUSAL needs a session: CONCORD.SESSION START first")

@@ -36,6 +36,20 @@ public struct RedisError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let noPasswordConfigured = RedisError(
         "ERR AUTH <password> called without any password configured for the default user. "
             + "Are you sure your configuration is correct?")
+    /// A command other than AUTH, HELLO … AUTH or QUIT before authenticating
+    /// (`noautherr` in server.c).
+    public static let authenticationRequired = RedisError("NOAUTH Authentication required.")
+    /// HELLO without AUTH before authenticating (`helloCommand` in Redis
+    /// 7.0's networking.c; 7.2 added `<proto>` to the text).
+    public static let helloNeedsAuthentication = RedisError(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> "
+            + "option can be used to authenticate the client and select the RESP protocol version at the same time")
+    /// A key the user may not access (Redis 7.0's `ACL_DENIED_KEY` in `processCommand`).
+    public static let noPermissionOnKeys = RedisError("NOPERM this user has no permissions to access one of the keys used as arguments")
+    /// A command the user may not run (Redis 7.0's `ACL_DENIED_CMD`).
+    public static func noPermissionToRun(_ name: String) -> RedisError {
+        RedisError("NOPERM this user has no permissions to run the '\(name)' command")
+    }
     /// A client name with a space, a line break or another special character.
     public static let badClientName = RedisError("ERR Client names cannot contain spaces, newlines or special characters.")
 

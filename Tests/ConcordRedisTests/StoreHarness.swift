@@ -21,6 +21,13 @@ struct StoreHarness {
     var answers: [(connection: Int, reply: ClientReply)] = []
     /// When false, answers wait in `answers` until the test feeds them.
     var feedsAnswers = true
+    /// The passwords AUTH is checked against, by user.
+    var passwords: [String: String] = [:]
+    /// When false, password checks wait in `authentications` until the
+    /// test answers them (``answerAuthentications()``).
+    var answersAuthentications = true
+    /// Password checks asked and not yet answered.
+    var authentications: [(connection: Int, request: AuthenticationRequest)] = []
     private var routes: [UInt64: (connection: Int, id: UInt64)] = [:]
     private var nextID: UInt64 = 1
     private var readOffsets: [Int] = []
@@ -63,6 +70,7 @@ struct StoreHarness {
     mutating func apply(_ output: ConnectionOutput, connection: Int) {
         written[connection] += output.bytes
         if output.closes { closed[connection] = true }
+        if let request = output.authentication { authentications.append((connection, request)) }
         for request in output.requests {
             sent.append((connection, request))
             let member = memberOf[connection]
@@ -77,12 +85,23 @@ struct StoreHarness {
         }
     }
 
+    /// Answers every password check asked, from `passwords`.
+    mutating func answerAuthentications() {
+        while !authentications.isEmpty {
+            let (connection, request) = authentications.removeFirst()
+            let output = connections[connection].onAuthentication(accepted: passwords[request.user] == request.password)
+            apply(output, connection: connection)
+        }
+    }
+
     /// Delivers messages and feeds answers until nothing moves.
     mutating func settle() {
         var steps = 0
         while steps < 100_000 {
             steps += 1
-            if !queue.isEmpty {
+            if answersAuthentications, !authentications.isEmpty {
+                answerAuthentications()
+            } else if !queue.isEmpty {
                 let (from, envelope) = queue.removeFirst()
                 guard !down.contains(from), !down.contains(envelope.to), var node = nodes[envelope.to] else { continue }
                 let output = node.onMessage(envelope.message, from: from, now: now)

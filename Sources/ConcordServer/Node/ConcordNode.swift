@@ -45,6 +45,12 @@ public actor ConcordNode {
     /// The transport, for the available store's messages, which leave
     /// from the store's actor rather than this one.
     nonisolated let storeTransport = Mutex<PeerTransport?>(nil)
+    /// The auth store as last applied here, for the Redis listener's
+    /// connections, which check each command against it from the
+    /// available store's actor (``publishAuthStore()``).
+    nonisolated let appliedAuthStore = Mutex<AuthStore>(AuthStore())
+    /// The enabled flag and revision last published to ``appliedAuthStore``.
+    private var publishedAuth: (enabled: Bool, revision: UInt64) = (false, 0)
     /// Where the available store's messages from peers go; nil while the
     /// member runs no store (they are dropped).
     var storeReceiver: (@Sendable (IncomingStoreMessage) -> Void)?
@@ -328,6 +334,17 @@ public actor ConcordNode {
         return caller
     }
 
+    /// Copies the auth store to ``appliedAuthStore`` when it changed: every
+    /// change raises the revision, except `AuthEnable`, which sets the flag.
+    /// Done before the replies of the same output, so a Redis command sent
+    /// after an etcd auth call returns is checked against its effect.
+    private func publishAuthStore() {
+        let store = core.authStore
+        guard store.isEnabled != publishedAuth.enabled || store.revision != publishedAuth.revision else { return }
+        publishedAuth = (store.isEnabled, store.revision)
+        appliedAuthStore.withLock { $0 = store }
+    }
+
     /// The replicated auth store as this member has applied it.
     var authStore: AuthStore { core.authStore }
 
@@ -512,6 +529,7 @@ public actor ConcordNode {
                 }
             }
         }
+        publishAuthStore()
         for reply in output.replies { waiters.removeValue(forKey: reply.request)?.resume(returning: reply) }
         if let storeReceiver = storeReceiver {
             for message in output.storeMessages { storeReceiver(message) }

@@ -145,6 +145,7 @@ public struct ServerService: Service {
         let store = try AvailableStore(
             member: ConcordDynamo.MemberID(configuration.memberID), members: configuration.members.map { ConcordDynamo.MemberID($0.id) },
             dataDirectory: configuration.dataDirectory, appendFsync: configuration.redisAppendFsync, settings: settings, logger: logger,
+            users: { [node] in EtcdUsers(store: node.appliedAuthStore.withLock { $0 }) },
             send: { [node] to, message in node.sendStoreMessage(message, to: to.rawValue) })
         let listener = try await RedisListener.bind(
             host: Self.listenHost(endpoint), port: endpoint.port, group: group, tls: endpoint.usesTLS ? configuration.clientTLS : nil,

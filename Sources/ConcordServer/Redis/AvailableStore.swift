@@ -1,5 +1,6 @@
 import ConcordDynamo
 import ConcordRedis
+import ConcordServerCore
 import ConcordStorage
 import DequeModule
 import Foundation
@@ -65,6 +66,8 @@ actor AvailableStore {
     private let storeLog: StoreLog
     private var storeLogClosed = false
     private let send: @Sendable (MemberID, DynamoMessage) -> Void
+    /// The member's users and permissions as they are now.
+    private let users: @Sendable () -> EtcdUsers
     private let logger: Logger
     private var clients: [Int64: Client] = [:]
     /// Member-unique request id → the connection and its own id.
@@ -125,7 +128,8 @@ actor AvailableStore {
     ///   recovered (naming the file and offset of the damage).
     init(
         member: MemberID, members: [MemberID], dataDirectory: String, appendFsync: AppendFsync = .default,
-        settings: RedisSettings, logger: Logger, send: @escaping @Sendable (MemberID, DynamoMessage) -> Void
+        settings: RedisSettings, logger: Logger, users: @escaping @Sendable () -> EtcdUsers = { EtcdUsers(store: AuthStore()) },
+        send: @escaping @Sendable (MemberID, DynamoMessage) -> Void
     ) throws {
         let dynamoSettings = Self.dynamoSettings(memberCount: members.count)
         let ring: Ring
@@ -160,6 +164,7 @@ actor AvailableStore {
         node = DynamoNode(member: member, ring: ring, settings: dynamoSettings, stored: stored, seed: UInt64.random(in: 0...UInt64.max))
         self.settings = settings
         self.logger = logger
+        self.users = users
         self.send = send
     }
 
@@ -271,6 +276,7 @@ actor AvailableStore {
     /// - Returns: false once the connection is closing: read no more.
     func receive(bytes: [UInt8], connection id: Int64) async -> Bool {
         guard var client = clients[id], !client.closed else { return false }
+        client.connection.accessControl = users()
         let output = client.connection.onBytes(bytes)
         clients[id] = client
         perform(output, connection: id)
@@ -280,6 +286,22 @@ actor AvailableStore {
             }
         }
         return clients[id].map { !$0.closed } ?? false
+    }
+
+    /// Connection `id` presented a verified client certificate naming
+    /// `user` (`--client-cert-auth`): it is that user's from its first
+    /// command, as an etcd call with such a certificate is.
+    func authenticate(certificateUser user: String, connection id: Int64) {
+        guard clients[id] != nil else { return }
+        clients[id]!.connection.authenticate(certificateUser: user)
+    }
+
+    /// The password check of connection `id` ended.
+    private func authenticated(_ accepted: Bool, connection id: Int64) {
+        guard clients[id] != nil, !clients[id]!.closed else { return }
+        clients[id]!.connection.accessControl = users()
+        let output = clients[id]!.connection.onAuthentication(accepted: accepted)
+        perform(output, connection: id)
     }
 
     /// The writer of connection `id` wrote `count` bytes.
@@ -305,7 +327,7 @@ actor AvailableStore {
     }
 
     private static func mustWait(_ client: Client) -> Bool {
-        client.queuedBytes > queuedBytesMax
+        client.queuedBytes > queuedBytesMax || client.connection.holdsInput
             || (client.connection.unparsedByteCount > 0
                 && client.connection.openCommandCount >= client.connection.settings.commandsOpenMax)
     }
@@ -351,6 +373,14 @@ actor AvailableStore {
             client.outbound.yield(.bytes(output.bytes))
         }
         if output.closes { finish(id) }
+        if let request = output.authentication {
+            // bcrypt takes tens of milliseconds: off the actor.
+            let users = self.users
+            Task.detached { [weak self] in
+                let accepted = users().verifies(request)
+                await self?.authenticated(accepted, connection: id)
+            }
+        }
         closeIfDone(id)
         wakeReader(id)
         release()
@@ -451,6 +481,7 @@ actor AvailableStore {
             guard let route = routes.removeValue(forKey: reply.id), clients[route.connection] != nil else { continue }
             var local = reply
             local.id = route.id
+            clients[route.connection]!.connection.accessControl = users()
             let more = clients[route.connection]!.connection.onReply(local)
             perform(more, connection: route.connection)
         }

@@ -2,6 +2,7 @@ import ConcordTransport
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// The Redis-protocol listener (`--listen-redis-urls`): accepts
 /// connections and, for each, runs a reader that hands the bytes to the
@@ -21,18 +22,26 @@ import NIOPosix
 /// `--trusted-ca-file`, `--client-cert-auth`), made from the current
 /// certificates when the connection is accepted, so a reload applies to the
 /// connections that follow it. No ALPN protocol is offered (Redis has none).
+/// With `--client-cert-auth`, the common name of the client's verified
+/// certificate names the etcd user the connection is authenticated as,
+/// as for an etcd call (docs/redis.md, "Users and permissions").
 final class RedisListener: Sendable {
     private let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
     private let store: AvailableStore
     private let logger: Logger
+    /// True when a client certificate's common name names the user.
+    private let certificateNamesUser: Bool
 
     /// The port bound.
     var port: Int { server.channel.localAddress?.port ?? 0 }
 
-    private init(server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>, store: AvailableStore, logger: Logger) {
+    private init(
+        server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>, store: AvailableStore, logger: Logger, certificateNamesUser: Bool
+    ) {
         self.server = server
         self.store = store
         self.logger = logger
+        self.certificateNamesUser = certificateNamesUser
     }
 
     /// Binds `host:port`.
@@ -52,7 +61,8 @@ final class RedisListener: Sendable {
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
-            return RedisListener(server: server, store: store, logger: logger)
+            return RedisListener(
+                server: server, store: store, logger: logger, certificateNamesUser: tls?.files.clientCertificateRequired ?? false)
         } catch {
             throw ListenError(
                 purpose: "redis", url: "\(tls == nil ? "redis" : "rediss")://\(host):\(port)", host: host, port: port, error: error)
@@ -79,6 +89,18 @@ final class RedisListener: Sendable {
     /// Closes the listener (connections close as `serve()` ends).
     func close() async {
         try? await server.channel.close()
+    }
+
+    /// The common name of the connection's verified client certificate,
+    /// when certificates name users.
+    private func certificateUser(_ channel: any Channel) async -> String? {
+        guard certificateNamesUser else { return nil }
+        let user = try? await channel.eventLoop.submit { () -> String? in
+            let tls = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
+            guard let certificate = tls.peerCertificate else { return nil }
+            return try? CertificateSubject.commonName(of: certificate)
+        }.get()
+        return user ?? nil
     }
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
@@ -110,7 +132,16 @@ final class RedisListener: Sendable {
                     }
                     tasks.addTask {
                         // The reader: every chunk to the store, in order.
+                        var first = true
                         for try await buffer in inbound {
+                            if first {
+                                // Data flows once the handshake is done,
+                                // so the peer's certificate is known.
+                                first = false
+                                if let user = await self.certificateUser(channel) {
+                                    await store.authenticate(certificateUser: user, connection: id)
+                                }
+                            }
                             guard await store.receive(bytes: Array(buffer.readableBytesView), connection: id) else { return }
                         }
                         await store.inputEnded(connection: id)
