@@ -113,7 +113,8 @@ public actor ConcordNode {
             })
         do {
             core = try ServerCore(
-                configuration: coreConfiguration, durable: durable, seed: UInt64.random(in: 0...UInt64.max), nowMilliseconds: 0)
+                configuration: coreConfiguration, durable: durable, seed: UInt64.random(in: 0...UInt64.max), nowMilliseconds: 0,
+                snapshotFiles: logStore)
         } catch {
             logStore.close()
             switch error {

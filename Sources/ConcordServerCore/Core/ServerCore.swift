@@ -93,10 +93,14 @@ public struct ServerCore: Sendable {
     ///   - seed: the seed of every random choice (election timeouts, lease
     ///     ids, request numbers).
     ///   - nowMilliseconds: the member's monotonic clock.
+    ///   - snapshotFiles: where Raft reads the durable snapshot's chunks and
+    ///     stores a received snapshot's (the data directory's snapshot
+    ///     files); nil keeps them in memory.
     /// - Throws: `ServerCoreError` for a configuration that cannot run or a
     ///   snapshot that does not decode.
     public init(
-        configuration: ServerCoreConfiguration, durable: RaftDurableState, seed: UInt64, nowMilliseconds: Int64
+        configuration: ServerCoreConfiguration, durable: RaftDurableState, seed: UInt64, nowMilliseconds: Int64,
+        snapshotFiles: (any SnapshotFiles)? = nil
     ) throws(ServerCoreError) {
         let problems = configuration.problems
         guard problems.isEmpty else { throw .invalidConfiguration(problems.joined(separator: "; ")) }
@@ -104,7 +108,8 @@ public struct ServerCore: Sendable {
         clusterID = configuration.clusterID
         random = SeededRandom(seed: seed)
         self.nowMilliseconds = nowMilliseconds
-        engine = try configuration.makeEngine(restoring: durable, random: SplitMix64(seed: random.next()))
+        engine = try configuration.makeEngine(
+            restoring: durable, random: SplitMix64(seed: random.next()), snapshotFiles: snapshotFiles)
         let restored: Restored
         do {
             restored = try Self.restore(durable.snapshot, configuration)
