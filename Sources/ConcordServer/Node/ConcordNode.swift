@@ -269,6 +269,11 @@ public actor ConcordNode {
         core.stateSnapshot()
     }
 
+    /// See `ServerCore.stateSizeBound()`.
+    public func stateSizeBound() -> (bytes: Int, revision: Int64, appliedIndex: UInt64) {
+        core.stateSizeBound()
+    }
+
     /// See `ServerCore.hashKV(revision:)`.
     public func hashKV(revision: Int64) throws(KVError) -> (hash: UInt32, hashedRevision: Int64, compactRevision: Int64, currentRevision: Int64) {
         try core.hashKV(revision: revision)

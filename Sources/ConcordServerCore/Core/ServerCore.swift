@@ -195,6 +195,13 @@ public struct ServerCore: Sendable {
         (state.snapshot(), state.store.currentRevision, engine.appliedIndex)
     }
 
+    /// An upper bound of `stateSnapshot().data.count`, with the revision
+    /// and applied index: what a status request reports, without encoding
+    /// the whole state for it.
+    public func stateSizeBound() -> (bytes: Int, revision: Int64, appliedIndex: UInt64) {
+        (state.snapshotBytesBound, state.store.currentRevision, engine.appliedIndex)
+    }
+
     /// A 32-bit FNV-1a hash of every retained version of every key with a
     /// main revision at or below `revision` (0: the current revision), in
     /// revision order. Members that applied the same log hash equally.
