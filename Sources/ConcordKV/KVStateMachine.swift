@@ -118,15 +118,24 @@ public struct KVStateMachine: Sendable {
     /// where `store` is `MVCCStore.snapshot()`. Attached keys are not
     /// stored: they are the live keys whose lease is non-zero.
     public func snapshot() -> [UInt8] {
-        var writer = BinaryWriter()
+        let storeBytes = store.snapshot()
+        // Sized once: a growing buffer would hold up to twice the store's
+        // bytes while it doubles, beside them.
+        var writer = BinaryWriter(capacity: storeBytes.count + snapshotBytesBound - store.snapshotBytesBound)
         writer.writeByte(Self.snapshotFormatVersion)
-        writer.writeBytes(store.snapshot())
+        writer.writeBytes(storeBytes)
         writer.writeVarint(UInt64(leases.entries.count))
         for id in leases.leaseIDs {
             writer.writeSignedVarint(id)
             writer.writeSignedVarint(leases.entries[id]!.ttlSeconds)
         }
         return writer.bytes
+    }
+
+    /// An upper bound of `snapshot()`'s length, computed without encoding
+    /// (see `MVCCStore.snapshotBytesBound`).
+    public var snapshotBytesBound: Int {
+        1 + 10 + store.snapshotBytesBound + 10 + 20 * leases.entries.count
     }
 
     /// Restores a state machine from `snapshot()`'s bytes, as a follower

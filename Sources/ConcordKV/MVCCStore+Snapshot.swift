@@ -16,7 +16,7 @@ extension MVCCStore {
 
     /// The store's complete state as bytes.
     public func snapshot() -> [UInt8] {
-        var writer = BinaryWriter()
+        var writer = BinaryWriter(capacity: snapshotBytesBound)
         writer.writeByte(Self.snapshotFormatVersion)
         writer.writeSignedVarint(currentRevision)
         writer.writeSignedVarint(compactedRevision)
@@ -48,6 +48,23 @@ extension MVCCStore {
             }
         }
         return writer.bytes
+    }
+
+    /// An upper bound of `snapshot()`'s length (every integer counted at a
+    /// varint's largest, 10 bytes), so that its buffer is allocated once
+    /// instead of doubling while it grows.
+    public var snapshotBytesBound: Int {
+        var bytes = 1 + 3 * 10 + 10 * leases.count
+        for history in index.entries {
+            bytes += 2 * 10 + history.key.count
+            for generation in history.generations {
+                bytes += 2 * 10 + 1 + 2 * 10
+                for version in generation.versions {
+                    bytes += 5 * 10 + version.value.count
+                }
+            }
+        }
+        return bytes
     }
 
     /// Restores a store from `snapshot()`'s bytes.

@@ -54,10 +54,13 @@ public struct RaftNode: Sendable {
     /// The index of the latest configuration change the leader appended.
     var pendingConfigurationIndex: UInt64 = 0
     var uncommittedBytes = 0
-    /// The latest snapshot (the application's, or one installed from the leader).
-    var snapshot: RaftSnapshot
+    /// The latest snapshot (the application's, or one installed from the
+    /// leader); its bytes only while `snapshotFiles` cannot serve them.
+    var snapshot: LatestSnapshot
     /// A snapshot being received in chunks.
-    var incomingSnapshot: RaftSnapshot?
+    var incomingSnapshot: IncomingSnapshot?
+    /// The driver's snapshot files; nil keeps snapshots in memory.
+    let snapshotFiles: (any SnapshotFiles)?
     /// The chunk of the latest snapshot last sent to each follower in
     /// snapshot state: only the answer to that chunk moves its transfer on.
     var snapshotChunksOut: [MemberID: SnapshotChunkOut] = [:]
@@ -104,17 +107,25 @@ public struct RaftNode: Sendable {
     ///   - configuration: The settings; `configuration.problems` must be empty.
     ///   - durable: The durable state to start from.
     ///   - random: The only source of randomness (election timeouts).
+    ///   - snapshotFiles: Where the durable snapshot's chunks are read and a
+    ///     received snapshot's chunks are stored; nil to keep the latest
+    ///     snapshot's bytes in the node. With them, `durable.snapshot` must
+    ///     be the snapshot they hold, and the node keeps none of its bytes.
     public init(
         configuration: RaftConfiguration,
         restoring durable: RaftDurableState,
-        random: some RandomNumberGenerator & Sendable
+        random: some RandomNumberGenerator & Sendable,
+        snapshotFiles: (any SnapshotFiles)? = nil
     ) {
         precondition(configuration.problems.isEmpty, "invalid Raft configuration: \(configuration.problems)")
         self.configuration = configuration
         self.term = durable.hardState.term
         self.vote = durable.hardState.vote
         self.log = RaftLog(restoring: durable, toleratesViolations: !configuration.testingBugs.isEmpty)
-        self.snapshot = durable.snapshot
+        self.snapshotFiles = snapshotFiles
+        self.snapshot = LatestSnapshot(
+            metadata: durable.snapshot.metadata, size: durable.snapshot.data.count,
+            data: snapshotFiles == nil ? durable.snapshot.data : nil)
         self.membership = durable.snapshot.metadata.configuration
         self.quorum = JointQuorum(incoming: membership.voters, outgoing: membership.votersOutgoing)
         self.random = random
@@ -145,6 +156,10 @@ public struct RaftNode: Sendable {
     public var snapshotIndex: UInt64 { log.snapshotIndex }
     /// The entry at `index`, if the log holds it.
     public func entry(at index: UInt64) -> LogEntry? { log.entry(at: index) }
+    /// The bytes of snapshots the node holds in memory: its latest
+    /// snapshot's until they are durable (always, without `SnapshotFiles`)
+    /// and a received snapshot's while it gathers the chunks itself.
+    public var heldSnapshotBytes: Int { (snapshot.data?.count ?? 0) + (incomingSnapshot?.data?.count ?? 0) }
     /// Invariant violations tolerated because a test-only bug is on.
     public var toleratedViolations: [String] { log.violations }
     /// True when this replica may campaign: it is a voter of the configuration.
@@ -240,8 +255,8 @@ public struct RaftNode: Sendable {
         guard index == log.applied else { throw .snapshotIndexNotApplied(requested: index, applied: log.applied) }
         if index > log.snapshotIndex {
             let metadata = SnapshotMetadata(index: index, term: log.term(at: index)!, configuration: membership)
-            snapshot = RaftSnapshot(metadata: metadata, data: snapshotData)
-            snapshotToPersist = snapshot
+            snapshot = LatestSnapshot(metadata: metadata, size: snapshotData.count, data: snapshotData)
+            snapshotToPersist = RaftSnapshot(metadata: metadata, data: snapshotData)
             log.compact(upTo: index)
         }
         return takeOutput()
@@ -254,6 +269,10 @@ public struct RaftNode: Sendable {
             persistsInFlight.removeFirst()
             if let snapshotIndex = record.snapshotIndex {
                 log.snapshotPersisted(snapshotIndex)
+                if snapshotFiles != nil && snapshotIndex == snapshot.metadata.index {
+                    // Durable: the leader reads its chunks from the files now.
+                    snapshot.data = nil
+                }
             }
             log.persisted(upTo: record.lastIndex, term: record.lastTerm)
             for message in record.messages {

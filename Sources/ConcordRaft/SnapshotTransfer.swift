@@ -12,18 +12,29 @@ extension RaftNode {
         return true
     }
 
-    /// Sends the chunk at `offset` and records it as the one out.
+    /// Sends the chunk at `offset` and records it as the one out. A chunk
+    /// that cannot be read is recorded as out all the same: it is retried
+    /// once overdue, like a lost one.
     private mutating func sendSnapshotChunk(to replica: MemberID, offset: Int) {
-        let data = snapshot.data
-        let offset = min(offset, data.count)
-        let end = min(data.count, offset + configuration.snapshotChunkBytesMax)
+        let offset = min(offset, snapshot.size)
+        let end = min(snapshot.size, offset + configuration.snapshotChunkBytesMax)
         snapshotChunksOut[replica] = SnapshotChunkOut(offset: offset, sentTick: tickCount)
+        guard let data = readSnapshotChunk(offset..<end) else { return }
         send(
             to: replica,
-            .snapshotChunk(
-                .init(
-                    metadata: snapshot.metadata, offset: offset, data: Array(data[offset..<end]),
-                    isLast: end == data.count)))
+            .snapshotChunk(.init(metadata: snapshot.metadata, offset: offset, data: data, isLast: end == snapshot.size)))
+    }
+
+    /// The bytes of the latest snapshot in `range`: from memory while the
+    /// node holds them, otherwise from the driver's snapshot files.
+    private func readSnapshotChunk(_ range: Range<Int>) -> [UInt8]? {
+        if let data = snapshot.data {
+            return Array(data[range])
+        }
+        guard let bytes = snapshotFiles?.readSnapshot(snapshot.metadata, offset: range.lowerBound, count: range.count),
+            bytes.count == range.count
+        else { return nil }
+        return bytes
     }
 
     /// Resends the chunk the follower is waiting for if it has been out for
@@ -91,30 +102,57 @@ extension RaftNode {
             }
             return
         }
-        if chunk.offset == 0 {
-            incomingSnapshot = RaftSnapshot(metadata: metadata, data: chunk.data)
-        } else if incomingSnapshot?.metadata == metadata, incomingSnapshot?.data.count == chunk.offset {
-            // Appended in place: a copy taken out of `incomingSnapshot` and
-            // put back would copy everything received so far on every chunk.
-            incomingSnapshot!.data.append(contentsOf: chunk.data)
-        } else {
-            let expected = incomingSnapshot.map { $0.metadata == metadata ? $0.data.count : 0 } ?? 0
+        let follows = chunk.offset == 0 || (incomingSnapshot?.metadata == metadata && incomingSnapshot?.received == chunk.offset)
+        guard follows else {
+            let expected = incomingSnapshot.map { $0.metadata == metadata ? $0.received : 0 } ?? 0
             send(
                 to: message.from,
                 .snapshotChunkResponse(.init(snapshotIndex: metadata.index, chunkOffset: chunk.offset, nextOffset: expected, rejected: false)))
             return
         }
-        guard chunk.isLast, let complete = incomingSnapshot else {
-            let received = incomingSnapshot?.data.count ?? 0
+        guard storeIncomingChunk(chunk) else {
+            // Not stored: no answer, so the leader resends the chunk once
+            // it is overdue.
+            return
+        }
+        guard chunk.isLast, let incoming = incomingSnapshot else {
+            let received = incomingSnapshot?.received ?? 0
             send(
                 to: message.from,
                 .snapshotChunkResponse(.init(snapshotIndex: metadata.index, chunkOffset: chunk.offset, nextOffset: received, rejected: false)))
             return
         }
+        let data = incoming.data ?? snapshotFiles?.readIncomingSnapshot(metadata)
+        guard let data, data.count == incoming.received else {
+            // The stored chunks cannot be read back: start over.
+            incomingSnapshot = nil
+            send(
+                to: message.from,
+                .snapshotChunkResponse(.init(snapshotIndex: metadata.index, chunkOffset: chunk.offset, nextOffset: 0, rejected: false)))
+            return
+        }
         incomingSnapshot = nil
-        installSnapshot(complete)
+        installSnapshot(RaftSnapshot(metadata: metadata, data: data))
         // The acknowledgement leaves only once the snapshot is durable.
         send(to: message.from, .appendResponse(.init(rejected: false, index: log.lastIndex)))
+    }
+
+    /// Records a chunk that starts the snapshot or follows the last one
+    /// received: in the driver's snapshot files when there are some,
+    /// otherwise in memory. Returns false when the files refused it.
+    private mutating func storeIncomingChunk(_ chunk: RaftMessage.SnapshotChunk) -> Bool {
+        if let snapshotFiles {
+            guard snapshotFiles.writeIncomingSnapshot(chunk.metadata, offset: chunk.offset, chunk.data) else { return false }
+            incomingSnapshot = IncomingSnapshot(metadata: chunk.metadata, received: chunk.offset + chunk.data.count, data: nil)
+        } else if chunk.offset == 0 {
+            incomingSnapshot = IncomingSnapshot(metadata: chunk.metadata, received: chunk.data.count, data: chunk.data)
+        } else {
+            // Appended in place: a copy taken out of `incomingSnapshot` and
+            // put back would copy everything received so far on every chunk.
+            incomingSnapshot!.data!.append(contentsOf: chunk.data)
+            incomingSnapshot!.received += chunk.data.count
+        }
+        return true
     }
 
     /// Raft Figure 13, receiver steps 6–8.
@@ -127,7 +165,8 @@ extension RaftNode {
             return
         }
         log.restore(metadata)
-        snapshot = complete
+        // The bytes stay until the persist below makes them durable.
+        snapshot = LatestSnapshot(metadata: metadata, size: complete.data.count, data: complete.data)
         snapshotToPersist = complete
         outbox.snapshotToInstall = complete
         outbox.committedEntries.removeAll()

@@ -5,6 +5,8 @@ extension Storage {
     /// - `snapshot-<index, 16 hex>-<term, 16 hex>.snap`: a snapshot;
     /// - `hardstate`: the hard state (term, vote, commit index);
     /// - `LOCK`: held with `flock` while a process has the directory open;
+    /// - `snapshot-incoming.tmp`: the chunks of a snapshot being received
+    ///   from the leader, removed on recovery like every temporary file;
     /// - any of the above followed by `.tmp`: a file being written, removed
     ///   on recovery (it was never renamed into place, so nothing relies on
     ///   it);
@@ -25,6 +27,7 @@ extension Storage {
         static let hardStateName = "hardstate"
         static let lockName = "LOCK"
         static let temporarySuffix = ".tmp"
+        static let incomingSnapshotName = "snapshot-incoming.tmp"
 
         static func segmentName(firstIndex: UInt64) -> String {
             "segment-\(hex16(firstIndex)).wal"
@@ -39,6 +42,7 @@ extension Storage {
             if name.hasPrefix(".") { return .hidden }
             if name == hardStateName { return .hardState }
             if name == lockName { return .lock }
+            if name == incomingSnapshotName { return .temporary(name) }
             if name.hasSuffix(temporarySuffix) {
                 let base = String(name.dropLast(temporarySuffix.count))
                 guard let kind = classify(base), kind != .lock, kind != .hidden else { return nil }

@@ -15,7 +15,10 @@ extension Storage {
     /// executor), not from Swift concurrency's shared pool.
     public final class NodeStore: @unchecked Sendable {
         // Safety: `snapshotIndex` and `hardState` are guarded by `lock`;
-        // the rest is immutable after `open`.
+        // `recovery` changes only in `releaseRecoveredSnapshotData()`,
+        // called before the store is shared; the incoming snapshot file is
+        // written and read by one caller at a time (a replica's node); the
+        // rest is immutable after `open`.
 
         /// What recovery found.
         public struct Recovery: Sendable {
@@ -42,13 +45,15 @@ extension Storage {
         public let directory: String
         /// The write-ahead log.
         public let log: WriteAheadLog
-        /// What recovery found when the store was opened.
-        public let recovery: Recovery
+        /// What recovery found when the store was opened (without the
+        /// snapshot's data once ``releaseRecoveredSnapshotData()`` dropped it).
+        public private(set) var recovery: Recovery
 
         private let fileSystem: any FileSystem
         private let lockFile: any StorageFile
         private let lock = NSLock()
         private var snapshotIndex: UInt64
+        private var snapshotTerm: UInt64
         private var snapshotName: String?
 
         private init(
@@ -61,6 +66,7 @@ extension Storage {
             self.log = log
             self.recovery = recovery
             self.snapshotIndex = recovery.snapshot?.index ?? 0
+            self.snapshotTerm = recovery.snapshot?.term ?? 0
             self.snapshotName = recovery.snapshot.map { DataFileName.snapshotName(index: $0.index, term: $0.term) }
             log.forbidTruncation(below: snapshotIndex + 1)
         }
@@ -197,18 +203,28 @@ extension Storage {
         ///   not newer than the current one (the first snapshot may have
         ///   index 0, as a bootstrap snapshot does).
         public func saveSnapshot(_ snapshot: SnapshotRecord) throws {
+            try saveSnapshot(index: snapshot.index, term: snapshot.term, dataParts: [snapshot.data])
+        }
+
+        /// ``saveSnapshot(_:)`` for a snapshot whose data is `dataParts`
+        /// one after the other, written without gathering them into one
+        /// buffer.
+        public func saveSnapshot(index: UInt64, term: UInt64, dataParts: [[UInt8]]) throws {
             lock.lock()
             defer { lock.unlock() }
+            let snapshot = (index: index, term: term)
             guard snapshot.index > snapshotIndex || (snapshotName == nil && snapshot.index == 0) else {
                 throw StorageError.invalidArgument("snapshot at index \(snapshot.index) is not newer than the current one at \(snapshotIndex)")
             }
             let name = DataFileName.snapshotName(index: snapshot.index, term: snapshot.term)
-            try replaceAtomically(SnapshotFile.encode(snapshot), named: name, in: directory, fileSystem: fileSystem)
+            let header = SnapshotFile.header(index: index, term: term, dataParts: dataParts)
+            try replaceAtomically(parts: [header] + dataParts, named: name, in: directory, fileSystem: fileSystem)
             if let previous = snapshotName {
                 try fileSystem.remove(directory + "/" + previous)
                 try fileSystem.syncDirectory(directory)
             }
             snapshotIndex = snapshot.index
+            snapshotTerm = snapshot.term
             snapshotName = name
             // Decide on the whole log, appends queued before this call included.
             try log.waitForQueuedWork()
@@ -227,6 +243,82 @@ extension Storage {
             } else {
                 try log.resetAndWait(nextIndex: snapshot.index + 1)
             }
+        }
+
+        /// Drops the bytes of the snapshot recovery read (its index and term
+        /// stay in ``recovery``), once the caller restored its state from
+        /// them: holding them would keep a whole snapshot in memory for the
+        /// life of the process. Call it before sharing the store.
+        public func releaseRecoveredSnapshotData() {
+            recovery.snapshot?.data = []
+        }
+
+        /// Reads and checks the latest snapshot file again (what
+        /// ``recovery`` held before its data was released); nil without one.
+        public func readLatestSnapshot() throws -> SnapshotRecord? {
+            lock.lock()
+            let name = snapshotName
+            let (index, term) = (snapshotIndex, snapshotTerm)
+            lock.unlock()
+            guard let name else { return nil }
+            return try Self.loadSnapshot(path: directory + "/" + name, index: index, term: term, fileSystem: fileSystem)
+        }
+
+        /// `count` bytes of the data of the snapshot at `index` and `term`,
+        /// from `offset` (0 is the first byte after the file's header),
+        /// read from its file; nil when that snapshot is no longer stored.
+        /// The header is checked to name that snapshot and to hold the
+        /// range; the data's checksum is not (recovery checked it).
+        public func readSnapshotData(index: UInt64, term: UInt64, offset: Int, count: Int) throws -> [UInt8]? {
+            let path = directory + "/" + DataFileName.snapshotName(index: index, term: term)
+            guard fileSystem.exists(path) else { return nil }
+            let file = try fileSystem.open(path, create: false)
+            defer { try? file.close() }
+            let header = try file.read(at: 0, count: SnapshotFile.headerBytes)
+            guard header.count == SnapshotFile.headerBytes, Array(header[0..<8]) == SnapshotFile.magic,
+                header.loadLittleEndian(UInt64.self, at: 16) == index, header.loadLittleEndian(UInt64.self, at: 24) == term
+            else {
+                throw StorageError.corruptSnapshot(file: path, offset: 0, reason: "the header does not name snapshot \(index) of term \(term)")
+            }
+            let length = header.loadLittleEndian(UInt64.self, at: 32)
+            guard offset >= 0, count >= 0, UInt64(offset + count) <= length else {
+                throw StorageError.invalidArgument("bytes \(offset)..<\(offset + count) are outside the \(length) data bytes of \(path)")
+            }
+            return try file.read(at: UInt64(SnapshotFile.headerBytes + offset), count: count)
+        }
+
+        // MARK: Incoming snapshot
+
+        /// Stores, durably, a chunk of a snapshot being received at `offset`
+        /// of the incoming snapshot file: offset 0 starts the file over; any
+        /// other offset must be the file's size. The file is a temporary one
+        /// (recovery removes it).
+        public func writeIncomingSnapshot(offset: Int, _ bytes: [UInt8]) throws {
+            let file = try fileSystem.open(directory + "/" + DataFileName.incomingSnapshotName, create: true)
+            defer { try? file.close() }
+            if offset == 0 {
+                try file.truncate(to: 0)
+            } else {
+                let size = try file.size()
+                guard size == UInt64(offset) else {
+                    throw StorageError.invalidArgument("an incoming snapshot chunk at \(offset) does not follow the \(size) bytes received")
+                }
+            }
+            try file.write(bytes, at: UInt64(offset))
+            try file.sync()
+        }
+
+        /// Everything the incoming snapshot file holds.
+        public func readIncomingSnapshot() throws -> [UInt8] {
+            let file = try fileSystem.open(directory + "/" + DataFileName.incomingSnapshotName, create: false)
+            defer { try? file.close() }
+            return try file.read(at: 0, count: Int(try file.size()))
+        }
+
+        /// Removes the incoming snapshot file, if there is one.
+        public func removeIncomingSnapshot() throws {
+            let path = directory + "/" + DataFileName.incomingSnapshotName
+            if fileSystem.exists(path) { try fileSystem.remove(path) }
         }
 
         /// The index of the latest snapshot (0 without one).

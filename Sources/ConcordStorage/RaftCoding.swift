@@ -27,14 +27,18 @@ extension Storage {
         }
 
         static func encode(_ snapshot: RaftSnapshot) -> Storage.SnapshotRecord {
-            let configuration = snapshot.metadata.configuration
+            let bytes = configurationPrefix(snapshot.metadata.configuration) + snapshot.data
+            return Storage.SnapshotRecord(index: snapshot.metadata.index, term: snapshot.metadata.term, data: bytes)
+        }
+
+        /// The bytes a snapshot's data starts with, before the application's.
+        static func configurationPrefix(_ configuration: ConfigurationState) -> [UInt8] {
             var bytes: [UInt8] = [configurationVersion, configuration.autoLeave ? 1 : 0]
             for set in [configuration.voters, configuration.votersOutgoing, configuration.learners, configuration.learnersNext] {
                 bytes.appendLittleEndian(UInt32(set.count))
                 for replica in set.sorted() { bytes.appendLittleEndian(replica) }
             }
-            bytes.append(contentsOf: snapshot.data)
-            return Storage.SnapshotRecord(index: snapshot.metadata.index, term: snapshot.metadata.term, data: bytes)
+            return bytes
         }
 
         static func decode(_ snapshot: Storage.SnapshotRecord) throws(RaftStorageError) -> RaftSnapshot {

@@ -5,23 +5,37 @@ extension Storage {
     /// `ConcordRaft`'s `RaftStorage` on real files: a Raft replica persists
     /// each `PersistRequest` here and restarts from ``load()``.
     ///
+    /// The store is also the node's `SnapshotFiles`: it keeps only the
+    /// latest snapshot's metadata in memory, reads the chunks a leader
+    /// sends from the snapshot file, and gathers a received snapshot in the
+    /// incoming snapshot file. The snapshot's bytes recovery read are
+    /// handed out once, by the first ``load()``, and not kept.
+    ///
     /// Every call is durable when it returns (appends go through the
     /// write-ahead log's group commit, snapshots and hard state are replaced
     /// atomically), so ``sync()`` has nothing left to do. The hard state is
     /// written only after the log appends before it are durable, so a
     /// stored commit index never runs ahead of the stored log.
-    public final class RaftLogStore: RaftStorage, @unchecked Sendable {
+    public final class RaftLogStore: RaftStorage, SnapshotFiles, @unchecked Sendable {
         // Safety: every method holds `lock`; `store` is itself thread-safe.
 
         /// The underlying store.
         public let store: NodeStore
         private let lock = NSLock()
-        private var snapshot: RaftSnapshot
+        /// The latest snapshot's metadata.
+        private var snapshotMetadata: SnapshotMetadata
+        /// The bytes of the snapshot file's data before the application's
+        /// (the configuration, `RaftCoding.configurationPrefix`).
+        private var snapshotPrefixBytes: Int
+        /// The snapshot recovery read, until the first `load()` hands it out.
+        private var recoveredSnapshot: RaftSnapshot?
         private var hardState: ConcordRaft.HardState
 
         private init(store: NodeStore, snapshot: RaftSnapshot, hardState: ConcordRaft.HardState) {
             self.store = store
-            self.snapshot = snapshot
+            self.snapshotMetadata = snapshot.metadata
+            self.snapshotPrefixBytes = RaftCoding.configurationPrefix(snapshot.metadata.configuration).count
+            self.recoveredSnapshot = snapshot
             self.hardState = hardState
         }
 
@@ -45,17 +59,31 @@ extension Storage {
                     try fresh.saveHardState(bootstrap.hardState)
                     return fresh
                 }
-                return RaftLogStore(store: store, snapshot: try RaftCoding.decode(stored), hardState: hardState)
+                let opened = RaftLogStore(store: store, snapshot: try RaftCoding.decode(stored), hardState: hardState)
+                store.releaseRecoveredSnapshotData()
+                return opened
             } catch {
                 store.close()
                 throw error
             }
         }
 
-        /// Everything durable, to restart a `RaftNode` from.
+        /// Everything durable, to restart a `RaftNode` from. The first call
+        /// hands out the snapshot recovery read; later calls read it from
+        /// its file again.
         public func load() throws(RaftStorageError) -> RaftDurableState {
             lock.lock()
             defer { lock.unlock() }
+            let snapshot: RaftSnapshot
+            if let recovered = recoveredSnapshot {
+                snapshot = recovered
+                recoveredSnapshot = nil
+            } else {
+                guard let record = try mapping({ try store.readLatestSnapshot() }) else {
+                    throw .corrupted("the snapshot file of \(store.directory) is missing")
+                }
+                snapshot = try RaftCoding.decode(record)
+            }
             let first = snapshot.metadata.index + 1
             let last = store.log.lastIndex
             var entries: [ConcordRaft.LogEntry] = []
@@ -73,9 +101,40 @@ extension Storage {
         public func saveSnapshot(_ snapshot: RaftSnapshot) throws(RaftStorageError) {
             lock.lock()
             defer { lock.unlock() }
-            guard snapshot.metadata.index > self.snapshot.metadata.index else { return }
-            try mapping { try store.saveSnapshot(RaftCoding.encode(snapshot)) }
-            self.snapshot = snapshot
+            guard snapshot.metadata.index > snapshotMetadata.index else { return }
+            let prefix = RaftCoding.configurationPrefix(snapshot.metadata.configuration)
+            try mapping {
+                try store.saveSnapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, dataParts: [prefix, snapshot.data])
+            }
+            snapshotMetadata = snapshot.metadata
+            snapshotPrefixBytes = prefix.count
+            recoveredSnapshot = nil
+        }
+
+        // MARK: SnapshotFiles
+
+        /// Reads a chunk of the latest snapshot's application data from its
+        /// file; nil if `metadata` is not the latest snapshot or the file
+        /// cannot be read.
+        public func readSnapshot(_ metadata: SnapshotMetadata, offset: Int, count: Int) -> [UInt8]? {
+            lock.lock()
+            let (latest, prefixBytes) = (snapshotMetadata, snapshotPrefixBytes)
+            lock.unlock()
+            guard metadata == latest else { return nil }
+            return try? store.readSnapshotData(index: metadata.index, term: metadata.term, offset: prefixBytes + offset, count: count)
+        }
+
+        /// Stores a received chunk in the incoming snapshot file (synced).
+        public func writeIncomingSnapshot(_ metadata: SnapshotMetadata, offset: Int, _ bytes: [UInt8]) -> Bool {
+            (try? store.writeIncomingSnapshot(offset: offset, bytes)) != nil
+        }
+
+        /// Reads the incoming snapshot file whole and removes it: the node
+        /// persists the snapshot as the latest one next.
+        public func readIncomingSnapshot(_ metadata: SnapshotMetadata) -> [UInt8]? {
+            guard let bytes = try? store.readIncomingSnapshot() else { return nil }
+            try? store.removeIncomingSnapshot()
+            return bytes
         }
 
         /// Stores entries durably with the semantics of
@@ -85,11 +144,11 @@ extension Storage {
         public func append(_ entries: [ConcordRaft.LogEntry]) throws(RaftStorageError) {
             lock.lock()
             defer { lock.unlock() }
-            let fresh = entries.drop { $0.index <= snapshot.metadata.index }
+            let fresh = entries.drop { $0.index <= snapshotMetadata.index }
             guard let first = fresh.first else { return }
             let last = store.log.lastIndex
             guard first.index <= last + 1 else {
-                throw .entriesNotContiguous(lastStored: max(last, snapshot.metadata.index), firstAppended: first.index)
+                throw .entriesNotContiguous(lastStored: max(last, snapshotMetadata.index), firstAppended: first.index)
             }
             if first.index <= last {
                 try mapping { try store.log.truncateAndWait(from: first.index) }

@@ -40,16 +40,24 @@ extension Storage {
         static let version: UInt32 = 1
 
         static func encode(_ snapshot: SnapshotRecord) -> [UInt8] {
+            var buffer = header(index: snapshot.index, term: snapshot.term, dataParts: [snapshot.data])
+            buffer.append(contentsOf: snapshot.data)
+            return buffer
+        }
+
+        /// The header of a file whose data is `dataParts` one after the
+        /// other: the file is the header followed by the parts, without
+        /// gathering them into one buffer.
+        static func header(index: UInt64, term: UInt64, dataParts: [[UInt8]]) -> [UInt8] {
             var buffer = magic
-            buffer.reserveCapacity(headerBytes + snapshot.data.count)
+            buffer.reserveCapacity(headerBytes)
             buffer.appendLittleEndian(version)
             buffer.appendLittleEndian(UInt32(0))
-            buffer.appendLittleEndian(snapshot.index)
-            buffer.appendLittleEndian(snapshot.term)
-            buffer.appendLittleEndian(UInt64(snapshot.data.count))
-            buffer.appendLittleEndian(CRC32C.checksum(snapshot.data))
+            buffer.appendLittleEndian(index)
+            buffer.appendLittleEndian(term)
+            buffer.appendLittleEndian(UInt64(dataParts.reduce(0) { $0 + $1.count }))
+            buffer.appendLittleEndian(dataParts.reduce(UInt32(0)) { CRC32C.checksum($1, continuing: $0) })
             buffer.appendLittleEndian(CRC32C.checksum(buffer))
-            buffer.append(contentsOf: snapshot.data)
             return buffer
         }
 

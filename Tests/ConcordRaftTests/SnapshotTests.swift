@@ -166,4 +166,131 @@ import Testing
         cluster.run(rounds: 2)
         #expect(cluster.appliedData(2) == [[4], [5]], "only the entries after the snapshot are applied again")
     }
+
+    // MARK: Snapshot bytes on disk (SnapshotFiles)
+
+    /// The chunks a lagging follower receives, in order of delivery.
+    private static func chunks(to replica: MemberID, in cluster: TestCluster) -> [RaftMessage.SnapshotChunk] {
+        cluster.delivered.compactMap { message in
+            if case .snapshotChunk(let chunk) = message.body, message.to == replica { return chunk }
+            return nil
+        }
+    }
+
+    @Test func withSnapshotFilesTheLeaderHoldsNoSnapshotBytesOnceDurableAndSendsChunksReadFromTheFiles() throws {
+        var cluster = TestCluster(voters: [1, 2, 3], snapshotFiles: true) { $0.snapshotChunkBytesMax = 3 }
+        cluster.campaign(1)
+        cluster.isolate(3)
+        for value in 0..<10 { try cluster.propose(1, [UInt8(value)]) }
+        cluster.deliver()
+        let state = Array("state-at-12".utf8)
+        cluster.manualPersist = [1]
+        cluster.handle(1, try cluster.nodes[1]!.compact(upTo: 12, snapshotData: state))
+        #expect(cluster.nodes[1]!.heldSnapshotBytes == state.count, "held until durable")
+        cluster.manualPersist = []
+        cluster.releasePersists(1)
+        #expect(cluster.nodes[1]!.heldSnapshotBytes == 0, "durable: the files serve it")
+        #expect(cluster.snapshotFiles[1]!.durable.data == state)
+
+        cluster.heal()
+        cluster.run(rounds: 3)
+        let sent = Self.chunks(to: 3, in: cluster)
+        #expect(sent.count == (state.count + 2) / 3)
+        for chunk in sent {
+            #expect(chunk.data == Array(state[chunk.offset..<min(state.count, chunk.offset + 3)]), "chunk at \(chunk.offset)")
+        }
+        #expect(cluster.snapshotFiles[1]!.reads == sent.map { $0.offset..<($0.offset + $0.data.count) }, "every chunk was read from the files")
+        #expect(cluster.installedSnapshots[3]?.map(\.data) == [state])
+        #expect(cluster.snapshotFiles[3]!.incoming == state, "the follower gathered the chunks in its files")
+        #expect(cluster.nodes[3]!.heldSnapshotBytes == 0, "installed and durable: nothing held")
+        #expect(cluster.storages[3]!.state.snapshot.data == state)
+        try cluster.propose(1, [99])
+        cluster.deliver()
+        cluster.run(rounds: 1)
+        #expect(cluster.appliedData(3) == [[99]])
+        #expect(cluster.nodes[1]!.progress[3]!.state == .replicate)
+    }
+
+    @Test func withoutSnapshotFilesTheNodeKeepsItsLatestSnapshotInMemory() throws {
+        var cluster = TestCluster(voters: [1])
+        cluster.campaign(1)
+        try cluster.propose(1, [1])
+        cluster.deliver()
+        let state = Array("state".utf8)
+        cluster.handle(1, try cluster.nodes[1]!.compact(upTo: cluster.nodes[1]!.appliedIndex, snapshotData: state))
+        #expect(cluster.nodes[1]!.heldSnapshotBytes == state.count)
+    }
+
+    @Test func aRestartedReplicaWithSnapshotFilesHoldsNoSnapshotBytesAndServesTheSnapshotFromThemAsLeader() throws {
+        var cluster = TestCluster(voters: [1, 2, 3], snapshotFiles: true) { $0.snapshotChunkBytesMax = 4 }
+        cluster.campaign(1)
+        cluster.isolate(3)
+        for value in 0..<3 { try cluster.propose(1, [UInt8(value)]) }
+        cluster.deliver()
+        cluster.run(rounds: 1)
+        let state = (0..<30).map { UInt8($0) }
+        // Both replicas of the majority compact and restart from their
+        // storage; the snapshot's bytes stay in the files.
+        for id: MemberID in [1, 2] {
+            cluster.handle(id, try cluster.nodes[id]!.compact(upTo: cluster.nodes[id]!.appliedIndex, snapshotData: state))
+            cluster.crash(id)
+            cluster.restart(id)
+            #expect(cluster.nodes[id]!.heldSnapshotBytes == 0)
+        }
+        cluster.run(rounds: 50)
+        let leader = try #require(cluster.leaders.first)
+        #expect(leader != 3)
+        cluster.heal()
+        cluster.run(rounds: 5)
+        #expect(cluster.installedSnapshots[3]?.map(\.data) == [state])
+        #expect(!cluster.snapshotFiles[leader]!.reads.isEmpty, "the chunks were read from the files")
+        #expect(cluster.nodes.values.allSatisfy { $0.heldSnapshotBytes == 0 })
+    }
+
+    @Test func aChunkTheFilesCannotReadIsRetriedOnceOverdue() throws {
+        var cluster = TestCluster(voters: [1, 2, 3], snapshotFiles: true) { $0.snapshotChunkBytesMax = 4 }
+        cluster.campaign(1)
+        cluster.isolate(3)
+        for value in 0..<3 { try cluster.propose(1, [UInt8(value)]) }
+        cluster.deliver()
+        let state = (0..<10).map { UInt8($0) }
+        cluster.handle(1, try cluster.nodes[1]!.compact(upTo: cluster.nodes[1]!.appliedIndex, snapshotData: state))
+        cluster.snapshotFiles[1]!.failsReads = true
+        cluster.heal()
+        cluster.run(rounds: 3)
+        #expect(Self.chunks(to: 3, in: cluster).isEmpty)
+        cluster.snapshotFiles[1]!.failsReads = false
+        cluster.run(rounds: 30)
+        #expect(cluster.installedSnapshots[3]?.map(\.data) == [state])
+    }
+
+    @Test func aFollowerWithSnapshotFilesThatRestartsMidTransferReceivesTheSnapshot() throws {
+        var cluster = TestCluster(voters: [1, 2, 3], snapshotFiles: true) { $0.snapshotChunkBytesMax = 2 }
+        cluster.campaign(1)
+        cluster.isolate(3)
+        for value in 0..<3 { try cluster.propose(1, [UInt8(value)]) }
+        cluster.deliver()
+        let state = (0..<40).map { UInt8($0) }
+        cluster.handle(1, try cluster.nodes[1]!.compact(upTo: 5, snapshotData: state))
+        cluster.heal()
+        var received = 0
+        while received < 5 {
+            cluster.tickAll()
+            while !cluster.inFlight.isEmpty {
+                let message = cluster.inFlight.removeFirst()
+                if case .snapshotChunk = message.body, message.to == 3 { received += 1 }
+                cluster.handle(message.to, cluster.nodes[message.to]!.step(message))
+                if received == 5 { break }
+            }
+        }
+        #expect(cluster.snapshotFiles[3]!.incoming == Array(state[0..<10]), "the chunks so far are in the files")
+        #expect(cluster.nodes[3]!.heldSnapshotBytes == 0)
+        cluster.crash(3)
+        cluster.inFlight.removeAll()
+        cluster.restart(3)
+        cluster.run(rounds: 100)
+        #expect(cluster.installedSnapshots[3]?.map(\.data) == [state])
+        #expect(cluster.storages[3]!.state.snapshot.data == state)
+        #expect(cluster.nodes[1]!.progress[3]!.state == .replicate)
+    }
 }

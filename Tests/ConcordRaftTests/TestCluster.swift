@@ -18,11 +18,17 @@ struct TestCluster {
     var manualPersist: Set<MemberID> = []
     var heldPersists: [MemberID: [PersistRequest]] = [:]
     var seed: UInt64 = 1
+    /// Each replica's snapshot files, for the replicas given some (see
+    /// `MemorySnapshotFiles`); the others keep snapshots in memory.
+    var snapshotFiles: [MemberID: MemorySnapshotFiles] = [:]
+    /// Whether replicas added from here on get snapshot files.
+    var usesSnapshotFiles = false
 
     init(
-        voters: [MemberID], learners: [MemberID] = [], extra: [MemberID] = [],
+        voters: [MemberID], learners: [MemberID] = [], extra: [MemberID] = [], snapshotFiles: Bool = false,
         configure: (inout RaftConfiguration) -> Void = { _ in }
     ) {
+        usesSnapshotFiles = snapshotFiles
         let membership = ConfigurationState(voters: Set(voters), learners: Set(learners))
         for id in voters + learners {
             add(id, durable: .bootstrap(membership), configure: configure)
@@ -38,8 +44,12 @@ struct TestCluster {
         configure(&configuration)
         configurations[id] = configuration
         storages[id] = MemoryRaftStorage(durable)
+        if usesSnapshotFiles {
+            snapshotFiles[id] = MemorySnapshotFiles(durable.snapshot)
+        }
         seed &+= 7919
-        nodes[id] = RaftNode(configuration: configuration, restoring: durable, random: SplitMix64(seed: seed &* id))
+        nodes[id] = RaftNode(
+            configuration: configuration, restoring: durable, random: SplitMix64(seed: seed &* id), snapshotFiles: snapshotFiles[id])
         applied[id] = []
     }
 
@@ -71,6 +81,7 @@ struct TestCluster {
 
     private mutating func complete(_ id: MemberID, _ persist: PersistRequest) {
         try! storages[id]!.persist(persist)
+        snapshotFiles[id]?.durable = storages[id]!.state.snapshot
         guard nodes[id] != nil else { return }
         let output = nodes[id]!.onPersisted(upTo: persist.sequence)
         handle(id, output)
@@ -153,7 +164,10 @@ struct TestCluster {
     mutating func restart(_ id: MemberID) {
         let durable = try! storages[id]!.load()
         seed &+= 104_729
-        nodes[id] = RaftNode(configuration: configurations[id]!, restoring: durable, random: SplitMix64(seed: seed))
+        // Recovery removes an incoming snapshot file, as every temporary one.
+        snapshotFiles[id]?.incoming = []
+        nodes[id] = RaftNode(
+            configuration: configurations[id]!, restoring: durable, random: SplitMix64(seed: seed), snapshotFiles: snapshotFiles[id])
         applied[id] = []
     }
 

@@ -71,7 +71,9 @@ struct ServerLabServer {
                 files: durable, bootstrap: ServerCore.bootstrapState(configuration), segmentBytes: settings.segmentBytes,
                 random: &context.random)
             let state = try disk.load()
-            core = try ServerCore(configuration: configuration, durable: state, seed: context.random.next(), nowMilliseconds: Self.milliseconds(context.now))
+            core = try ServerCore(
+                configuration: configuration, durable: state, seed: context.random.next(), nowMilliseconds: Self.milliseconds(context.now),
+                snapshotFiles: disk.store)
             if durable == nil {
                 // Registers the disk with the simulator, so that a restart finds it.
                 _ = context.persist(disk.files)

@@ -49,12 +49,14 @@ struct MaintenanceService: Etcdserverpb_Maintenance.SimpleServiceProtocol {
 
     func status(request: Etcdserverpb_StatusRequest, context: ServerContext) async throws -> Etcdserverpb_StatusResponse {
         try await observeRequest(node, "Status") {
-            let snapshot = await node.stateSnapshot()
+            // The size is bounded, not measured: encoding the whole state
+            // for every status request cost a copy of it each time.
+            let snapshot = await node.stateSizeBound()
             var response = Etcdserverpb_StatusResponse()
             response.header = header(revision: snapshot.revision, term: await node.term)
             response.version = Self.version
-            response.dbSize = Int64(snapshot.data.count)
-            response.dbSizeInUse = Int64(snapshot.data.count)
+            response.dbSize = Int64(snapshot.bytes)
+            response.dbSizeInUse = Int64(snapshot.bytes)
             response.leader = await node.leader ?? 0
             response.raftIndex = snapshot.appliedIndex
             response.raftAppliedIndex = snapshot.appliedIndex

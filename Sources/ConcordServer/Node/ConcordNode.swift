@@ -119,7 +119,8 @@ public actor ConcordNode {
             })
         do {
             core = try ServerCore(
-                configuration: coreConfiguration, durable: durable, seed: UInt64.random(in: 0...UInt64.max), nowMilliseconds: 0)
+                configuration: coreConfiguration, durable: durable, seed: UInt64.random(in: 0...UInt64.max), nowMilliseconds: 0,
+                snapshotFiles: logStore)
         } catch {
             logStore.close()
             switch error {
@@ -272,6 +273,11 @@ public actor ConcordNode {
     /// reflects.
     public func stateSnapshot() -> (data: [UInt8], revision: Int64, appliedIndex: UInt64) {
         core.stateSnapshot()
+    }
+
+    /// See `ServerCore.stateSizeBound()`.
+    public func stateSizeBound() -> (bytes: Int, revision: Int64, appliedIndex: UInt64) {
+        core.stateSizeBound()
     }
 
     /// See `ServerCore.hashKV(revision:)`.

@@ -70,6 +70,8 @@ final class StoreLog: @unchecked Sendable {
             directory: dataDirectory + "/" + directoryName, configuration: configuration)
         do {
             var state = try store.recovery.snapshot.map { try StoreRecordCoding.decodeState($0.data) } ?? StoredState()
+            // Decoded: the snapshot's bytes need not stay in memory.
+            store.releaseRecoveredSnapshotData()
             // Compaction drops whole segments only: records the snapshot
             // already covers may remain, and are skipped.
             let first = max(store.log.firstIndex, (store.recovery.snapshot?.index ?? 0) + 1)

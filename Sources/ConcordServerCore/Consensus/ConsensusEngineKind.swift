@@ -34,13 +34,16 @@ extension ServerCoreConfiguration {
     }
 
     /// Opens the configured engine from the write-ahead log's durable state.
-    func makeEngine(restoring durable: RaftDurableState, random: SplitMix64) throws(ServerCoreError) -> any ConsensusEngine {
+    /// Raft reads and writes snapshot chunks through `snapshotFiles`.
+    func makeEngine(
+        restoring durable: RaftDurableState, random: SplitMix64, snapshotFiles: (any SnapshotFiles)?
+    ) throws(ServerCoreError) -> any ConsensusEngine {
         var raftSettings = raft
         // A proposal is a client request inside a log payload.
         raftSettings.proposalBytesMax = max(raftSettings.proposalBytesMax, requestBytesMax + LogPayload.headerBytes)
         switch consensus {
         case .raft:
-            return RaftEngine(configuration: raftSettings, restoring: durable, random: random)
+            return RaftEngine(configuration: raftSettings, restoring: durable, random: random, snapshotFiles: snapshotFiles)
         case .multiPaxos:
             var settings = multiPaxosSettings
             settings.proposalBytesMax = raftSettings.proposalBytesMax

@@ -6,9 +6,13 @@ public struct RaftEngine: ConsensusEngine {
     /// The Raft node.
     public private(set) var node: RaftNode
 
-    /// Opens the node from its durable state.
-    public init(configuration: RaftConfiguration, restoring durable: RaftDurableState, random: some RandomNumberGenerator & Sendable) {
-        node = RaftNode(configuration: configuration, restoring: durable, random: random)
+    /// Opens the node from its durable state; see `RaftNode.init` for
+    /// `snapshotFiles`.
+    public init(
+        configuration: RaftConfiguration, restoring durable: RaftDurableState, random: some RandomNumberGenerator & Sendable,
+        snapshotFiles: (any SnapshotFiles)? = nil
+    ) {
+        node = RaftNode(configuration: configuration, restoring: durable, random: random, snapshotFiles: snapshotFiles)
     }
 
     // MARK: Views

@@ -93,10 +93,14 @@ public struct ServerCore: Sendable {
     ///   - seed: the seed of every random choice (election timeouts, lease
     ///     ids, request numbers).
     ///   - nowMilliseconds: the member's monotonic clock.
+    ///   - snapshotFiles: where Raft reads the durable snapshot's chunks and
+    ///     stores a received snapshot's (the data directory's snapshot
+    ///     files); nil keeps them in memory.
     /// - Throws: `ServerCoreError` for a configuration that cannot run or a
     ///   snapshot that does not decode.
     public init(
-        configuration: ServerCoreConfiguration, durable: RaftDurableState, seed: UInt64, nowMilliseconds: Int64
+        configuration: ServerCoreConfiguration, durable: RaftDurableState, seed: UInt64, nowMilliseconds: Int64,
+        snapshotFiles: (any SnapshotFiles)? = nil
     ) throws(ServerCoreError) {
         let problems = configuration.problems
         guard problems.isEmpty else { throw .invalidConfiguration(problems.joined(separator: "; ")) }
@@ -104,7 +108,8 @@ public struct ServerCore: Sendable {
         clusterID = configuration.clusterID
         random = SeededRandom(seed: seed)
         self.nowMilliseconds = nowMilliseconds
-        engine = try configuration.makeEngine(restoring: durable, random: SplitMix64(seed: random.next()))
+        engine = try configuration.makeEngine(
+            restoring: durable, random: SplitMix64(seed: random.next()), snapshotFiles: snapshotFiles)
         let restored: Restored
         do {
             restored = try Self.restore(durable.snapshot, configuration)
@@ -188,6 +193,13 @@ public struct ServerCore: Sendable {
     /// reflects.
     public func stateSnapshot() -> (data: [UInt8], revision: Int64, appliedIndex: UInt64) {
         (state.snapshot(), state.store.currentRevision, engine.appliedIndex)
+    }
+
+    /// An upper bound of `stateSnapshot().data.count`, with the revision
+    /// and applied index: what a status request reports, without encoding
+    /// the whole state for it.
+    public func stateSizeBound() -> (bytes: Int, revision: Int64, appliedIndex: UInt64) {
+        (state.snapshotBytesBound, state.store.currentRevision, engine.appliedIndex)
     }
 
     /// A 32-bit FNV-1a hash of every retained version of every key with a
