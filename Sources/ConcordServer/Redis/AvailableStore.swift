@@ -296,9 +296,10 @@ actor AvailableStore {
     /// connection has no room (see the type's comment).
     /// - Returns: false once the connection is closing: read no more.
     func receive(bytes: [UInt8], connection id: Int64) async -> Bool {
-        guard var client = clients[id], !client.closed else { return false }
-        let output = client.connection.onBytes(bytes)
-        clients[id] = client
+        guard let closed = clients[id]?.closed, !closed else { return false }
+        // In place: a copy of the client would make the connection copy
+        // its pipeline state on every read.
+        let output = clients[id]!.connection.onBytes(bytes)
         perform(output, connection: id)
         commit()
         while let client = clients[id], !client.closed, Self.mustWait(client) {
