@@ -80,7 +80,7 @@ import Testing
     static var allFrames: [PeerFrame] {
         raftBodies.map { .raft(RaftMessage(from: 1, to: 2, term: 9, body: $0)) } + leaseFrames
             + multiPaxosBodies.map { .multiPaxos(MultiPaxosMessage(from: 1, to: 2, ballot: Ballot(round: 4, replica: 1), body: $0)) }
-            + dynamoMessages.map { .dynamo($0) }
+            + dynamoMessages.map { .dynamo($0) } + [.dynamoBatch(dynamoMessages), .dynamoBatch([])]
     }
 
     /// Available-store messages share the peer connection (kind 5).
@@ -129,8 +129,19 @@ import Testing
         }
     }
 
+    @Test func aBatchOfStoreMessagesKeepsTheirOrderAndATruncatedOneIsRefused() throws {
+        let messages: [DynamoMessage] = (0..<40).map { .replicateAck(operation: UInt64($0)) } + Self.dynamoMessages
+        let bytes = Self.encode(.dynamoBatch(messages))
+        #expect(try PeerFrame.decode(bytes, clusterID: Self.cluster).frame == .dynamoBatch(messages))
+        #expect(throws: WireError.self) { try PeerFrame.decode(Array(bytes.dropLast()), clusterID: Self.cluster) }
+        // A count larger than the body can hold is refused before anything is read.
+        var overstated = Self.encode(.dynamoBatch([.replicateAck(operation: 1)]))
+        overstated[PeerFrame.headerBytes] = 200
+        #expect(throws: WireError.self) { try PeerFrame.decode(overstated, clusterID: Self.cluster) }
+    }
+
     @Test func anUnknownKindIsRefused() {
-        for kind: UInt8 in [0, 7, 200] {
+        for kind: UInt8 in [0, 8, 200] {
             var bytes = Self.encode(.raft(RaftMessage(from: 1, to: 2, term: 1, body: .timeoutNow)))
             bytes[PeerFrame.headerBytes - 1] = kind
             #expect(throws: WireError.invalid("unknown peer frame kind \(kind)")) { try PeerFrame.decode(bytes, clusterID: Self.cluster) }

@@ -43,7 +43,7 @@ private struct LeaseFrame: Equatable, Sendable {
             self.init(from: addressed.from, to: addressed.to, requestID: requestID, body: .request(request))
         case .leaseResponse(let requestID, let response):
             self.init(from: addressed.from, to: addressed.to, requestID: requestID, body: .response(response))
-        case .raft, .multiPaxos, .dynamo, .zooKeeperSessionsTouched:
+        case .raft, .multiPaxos, .dynamo, .dynamoBatch, .zooKeeperSessionsTouched:
             return nil
         }
     }

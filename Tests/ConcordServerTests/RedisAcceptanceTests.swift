@@ -319,6 +319,52 @@ extension ProcessClusterTests {
             }
         }
 
+        @Test func deepPipelinesAcrossThreeMembersAnswerInOrderAndReadTheirOwnWrites() async throws {
+            // Each pipeline leaves in one write, so the member takes it as
+            // one batch (one store step, one frame to each replica); every
+            // reply must still be the one a command-at-a-time run gives.
+            try await ProcessCluster.withRunningCluster(size: 3, redis: true) { cluster in
+                try await cluster.waitForRedis(seconds: 30)
+                let script = """
+                    import sys, redis
+                    port, level, rounds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+                    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30)
+                    problems, checked = [], 0
+                    for rnd in range(rounds):
+                        pipe = r.pipeline(transaction=False)
+                        model, counter, expected = {}, 0, []
+                        def command(want, *words):
+                            pipe.execute_command("CONCORD.WITH", level, *words)
+                            expected.append((words, want))
+                        for i in range(40):
+                            key = f"pipe:{level}:{rnd}:{i % 4}"
+                            model[key] = f"v{i}".encode()
+                            command(b"OK", "SET", key, f"v{i}")
+                            command(model[key], "GET", key)
+                            counter += 1
+                            command(counter, "INCR", f"pipe:{level}:{rnd}:counter")
+                            if i % 7 == 3:
+                                command(1, "DEL", key)
+                                del model[key]
+                                command(None, "GET", key)
+                        command([model.get(f"pipe:{level}:{rnd}:{k}") for k in range(4)],
+                                "MGET", *[f"pipe:{level}:{rnd}:{k}" for k in range(4)])
+                        for (words, want), got in zip(expected, pipe.execute(raise_on_error=False)):
+                            checked += 1
+                            if got != want: problems.append(f"{words}: {got!r} != {want!r}")
+                    for problem in problems[:10]: print(problem)
+                    print("checked", checked, "problems", len(problems))
+                    """
+                // Commands of one key wait for each other (and every INCR
+                // of the one counter for the one before it), so a round is
+                // about 40 sequential store round trips.
+                for (index, level) in [(0, "QUORUM"), (1, "ONE"), (2, "ALL")] {
+                    let output = try await python(script, [String(cluster.redisPort(index)), level, "3"], timeoutSeconds: 300)
+                    #expect(output.hasSuffix("problems 0\n") && output.hasPrefix("checked "), "n\(index + 1) at \(level):\n\(output)")
+                }
+            }
+        }
+
         @Test func redisPyPipelinesAndAConnectionPoolWork() async throws {
             try await ProcessCluster.withRunningCluster(size: 3, redis: true) { cluster in
                 try await cluster.waitForRedis(seconds: 30)

@@ -73,6 +73,28 @@ private let durableCheckScript = #"""
     print("checked", len(problems))
     """#
 
+/// Pipelined writes: batches of `SET`s of distinct keys, each batch one
+/// redis-py pipeline (one write on the socket), sent to the ports in turn.
+/// Prints `ok` and the number of error replies; writes the acknowledged
+/// keys and values to the record file in the durable checker's form.
+private let pipelinedWriterScript = #"""
+    import json, sys, redis
+    level, batches, size, record_path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    ports = [int(p) for p in sys.argv[5:]]
+    record = {"sets": {}, "counters": {}, "members": [], "removed": [], "errors": []}
+    for b in range(batches):
+        port = ports[b % len(ports)]
+        r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30)
+        pipe = r.pipeline(transaction=False)
+        items = [(f"batch:{b}:{i}", f"w{b}.{i}") for i in range(size)]
+        for key, value in items: pipe.execute_command("CONCORD.WITH", level, "SET", key, value)
+        for (key, value), reply in zip(items, pipe.execute(raise_on_error=False)):
+            if reply == b"OK": record["sets"][key] = value
+            else: record["errors"].append(f"{port} {key}: {reply!r}")
+    with open(record_path, "w") as f: json.dump(record, f)
+    print("ok", len(record["errors"]), *record["errors"][:3])
+    """#
+
 /// Writers at ONE for the fault test: one thread per member, looping until
 /// standard input closes, each operation recorded as acknowledged or (on
 /// an error or timeout) indeterminate: `SET` of distinct keys, `INCR` of
@@ -252,6 +274,26 @@ extension ProcessClusterTests {
                 for index in 0..<3 {
                     #expect(cluster.log(index).contains("replayed the available store"), "\(cluster.log(index))")
                 }
+            }
+        }
+
+        @Test func pipelinedBatchesAcknowledgedAtAllSurviveKillingEveryMember() async throws {
+            // With `always`, a batch's replies leave only once its records,
+            // in one append and one sync, are on disk on every replica.
+            try await ProcessCluster.withRunningCluster(
+                size: 3, extraArguments: ["--redis-appendfsync", "always"], redis: true
+            ) { cluster in
+                try await cluster.waitForRedis(seconds: 30)
+                let record = cluster.root.appendingPathComponent("record-\(UUID().uuidString).json")
+                let output = try await python(
+                    pipelinedWriterScript, ["ALL", "12", "200", record.path] + (0..<3).map { String(cluster.redisPort($0)) },
+                    timeoutSeconds: 120)
+                #expect(output.hasPrefix("ok 0"), "\(output)")
+                for index in 0..<3 { cluster.kill9(index) }
+                for index in 0..<3 { try cluster.start(index) }
+                for index in 0..<3 { try await cluster.waitForRedisPing(index, seconds: 30) }
+                try await expectEverythingReadable(
+                    cluster, record, level: "QUORUM", on: [0, 1, 2], "every pipelined write acknowledged at ALL, after kill -9 of all")
             }
         }
 

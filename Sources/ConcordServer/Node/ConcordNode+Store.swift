@@ -9,7 +9,7 @@ import Synchronization
 /// server core, which admits them as it admits every frame.
 extension ConcordNode {
     /// Hands the available store's messages from peers to `receiver`, in
-    /// the order they arrive.
+    /// the order they arrive, those of one frame together.
     func attachStore(_ receiver: @escaping @Sendable (IncomingStoreMessage) -> Void) {
         storeReceiver = receiver
     }
@@ -25,16 +25,33 @@ extension ConcordNode {
         memberList().filter { !$0.isLearner && !$0.name.isEmpty }.map(\.id)
     }
 
-    /// Sends an available-store message to member `to` over the peer
-    /// transport, as a `PeerFrame.dynamo`; dropped (as the network may
-    /// drop it) when the transport is closed or the peer's queue is full.
-    nonisolated func sendStoreMessage(_ message: DynamoMessage, to: UInt64) {
-        guard let transport = storeTransport.withLock({ $0 }) else { return }
-        let bytes = PeerFrame.dynamo(message).encoded(from: configuration.memberID, to: to, clusterID: configuration.clusterID)
-        do {
-            try transport.send(to: to, bytes)
-        } catch {
-            logger.debug("cannot send an available-store message", metadata: ["to": "\(to)", "error": "\(error)"])
+    /// The largest frame of batched available-store messages, in bytes: a
+    /// batch that encodes larger is split (a single message is sent alone,
+    /// whatever its size, as before).
+    static let storeBatchFrameBytesMax = 1 << 20
+
+    /// Sends available-store messages to member `to` over the peer
+    /// transport, in order: one message as a `PeerFrame.dynamo`, several as
+    /// `PeerFrame.dynamoBatch` frames of at most
+    /// ``storeBatchFrameBytesMax`` bytes each. Dropped (as the network may
+    /// drop them) when the transport is closed or the peer's queue is full.
+    nonisolated func sendStoreMessages(_ messages: [DynamoMessage], to: UInt64) {
+        guard !messages.isEmpty, let transport = storeTransport.withLock({ $0 }) else { return }
+        for bytes in storeFrames(messages[...], to: to) {
+            do {
+                try transport.send(to: to, bytes)
+            } catch {
+                logger.debug("cannot send available-store messages", metadata: ["to": "\(to)", "error": "\(error)"])
+            }
         }
+    }
+
+    /// The frames carrying `messages`, halving a batch until each fits.
+    private nonisolated func storeFrames(_ messages: ArraySlice<DynamoMessage>, to: UInt64) -> [[UInt8]] {
+        let frame: PeerFrame = messages.count == 1 ? .dynamo(messages.first!) : .dynamoBatch(Array(messages))
+        let bytes = frame.encoded(from: configuration.memberID, to: to, clusterID: configuration.clusterID)
+        guard bytes.count > Self.storeBatchFrameBytesMax, messages.count > 1 else { return [bytes] }
+        let middle = messages.startIndex + messages.count / 2
+        return storeFrames(messages[..<middle], to: to) + storeFrames(messages[middle...], to: to)
     }
 }

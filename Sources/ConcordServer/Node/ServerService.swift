@@ -146,7 +146,7 @@ public struct ServerService: Service {
             member: ConcordDynamo.MemberID(configuration.memberID), members: configuration.members.map { ConcordDynamo.MemberID($0.id) },
             dataDirectory: configuration.dataDirectory, appendFsync: configuration.redisAppendFsync, settings: settings, logger: logger,
             users: { [node] in EtcdUsers(store: node.appliedAuthStore.withLock { $0 }) },
-            send: { [node] to, message in node.sendStoreMessage(message, to: to.rawValue) })
+            send: { [node] to, messages in node.sendStoreMessages(messages, to: to.rawValue) })
         let listener = try await RedisListener.bind(
             host: Self.listenHost(endpoint), port: endpoint.port, group: group, tls: endpoint.usesTLS ? configuration.clientTLS : nil,
             store: store, logger: logger)
@@ -202,7 +202,7 @@ public struct ServerService: Service {
                 }
                 if let redis {
                     tasks.addTask {
-                        for await incoming in storeMessages { await redis.store.receive(incoming.message, from: incoming.from) }
+                        for await incoming in storeMessages { await redis.store.receive(incoming.messages, from: incoming.from) }
                     }
                     tasks.addTask { [configuration] in
                         // The ring is the applied membership: a member that

@@ -13,8 +13,10 @@ import Logging
 /// - The clock: `onTick` every ``tickMilliseconds``; every input carries
 ///   the wall clock in nanoseconds (the store's hybrid logical clocks
 ///   compare it across members).
-/// - Peer messages leave through `send` (a `PeerFrame.dynamo` on the
-///   member's peer transport) and arrive through ``receive(_:from:)``.
+/// - Peer messages leave through `send` (a `PeerFrame.dynamo`, or a
+///   `PeerFrame.dynamoBatch` when one step sends a member several, on the
+///   member's peer transport) and arrive through ``receive(_:from:)``, the
+///   messages of one frame together.
 /// - Each connection's bytes go to its `RedisConnection`
 ///   (``receive(bytes:connection:)``); its requests go to the node with
 ///   ids unique at the member (``nextRequestID``), and the node's replies
@@ -30,6 +32,17 @@ import Logging
 ///   second; with `no` the operating system decides.
 /// - Snapshots: every `StoreLog.snapshotEveryRecords` records the node's
 ///   stored state is snapshotted, off the actor, and the log compacted.
+///
+/// Batching: what one input of the actor brings (every complete command of
+/// one read from a connection, every message of one peer frame, a tick, a
+/// log write completing) is one step. The node's outputs during a step are
+/// merged, in order, into one output (``batch``): one log append (one
+/// write, and with `always` one sync, for all its records), one frame per
+/// member for its messages, and, per connection, one chunk of reply bytes
+/// for the writer. Merging only delays a message or reply until the
+/// records of the outputs merged after its own are written too, so
+/// `DynamoOutput`'s ordering contract holds; the replies of a connection
+/// stay in request order (its `RedisConnection` orders them).
 ///
 /// Backpressure: a connection's reader waits (in ``receive(bytes:connection:)``)
 /// while more than ``queuedBytesMax`` of its replies wait to be written, or
@@ -50,6 +63,8 @@ actor AvailableStore {
         let outbound: AsyncStream<Outbound>.Continuation
         var queuedBytes = 0
         var readerWaiting: CheckedContinuation<Void, Never>?
+        /// Reply bytes of the current step, queued for the writer at its end.
+        var unsent: [UInt8] = []
         var inputEnded = false
         var closed = false
     }
@@ -65,7 +80,7 @@ actor AvailableStore {
     private let epochFile: StoreEpochFile
     private let storeLog: StoreLog
     private var storeLogClosed = false
-    private let send: @Sendable (MemberID, DynamoMessage) -> Void
+    private let send: @Sendable (MemberID, [DynamoMessage]) -> Void
     /// The member's users and permissions as they are now.
     private let users: @Sendable () -> EtcdUsers
     private let logger: Logger
@@ -88,10 +103,15 @@ actor AvailableStore {
     /// Appends covered by the last background sync requested (`everysec`).
     private var syncRequestedAppends: UInt64 = 0
     private var syncTask: Task<Void, Never>?
-    /// True while ``release()`` runs further up the stack (a reply can make
+    /// The node's outputs of the current step not yet submitted, merged in
+    /// the order the node returned them.
+    private var batch = DynamoOutput()
+    /// Connections with reply bytes in `Client.unsent`.
+    private var unsentConnections: [Int64] = []
+    /// True while ``commit()`` runs further up the stack (a reply can make
     /// a connection send the next request, whose output must wait for the
     /// rest of the current one).
-    private var releasing = false
+    private var committing = false
 
     /// The store's settings on a real network: the simulator's 10 ms ticks,
     /// with time limits sized for a loaded machine rather than a simulated
@@ -129,7 +149,7 @@ actor AvailableStore {
     init(
         member: MemberID, members: [MemberID], dataDirectory: String, appendFsync: AppendFsync = .default,
         settings: RedisSettings, logger: Logger, users: @escaping @Sendable () -> EtcdUsers = { EtcdUsers(store: AuthStore()) },
-        send: @escaping @Sendable (MemberID, DynamoMessage) -> Void
+        send: @escaping @Sendable (MemberID, [DynamoMessage]) -> Void
     ) throws {
         let dynamoSettings = Self.dynamoSettings(memberCount: members.count)
         let ring: Ring
@@ -189,7 +209,8 @@ actor AvailableStore {
                 member: node.member, ring: ring, settings: node.settings, stored: node.storedState, seed: UInt64.random(in: 0...UInt64.max))
         }
         logger.info("the available store starts", metadata: ["ring": "\(node.ring.members.map(\.description))"])
-        performOrStop(node.start(now: now))
+        step(node.start(now: now))
+        commit()
         tickTask = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(Self.tickMilliseconds))
@@ -242,20 +263,25 @@ actor AvailableStore {
         logger.info(
             "the available store's ring changed",
             metadata: ["from": "\(node.ring.members.map(\.description))", "to": "\(ring.members.map(\.description))"])
-        performOrStop(node.onRingChange(ring, now: now))
+        step(node.onRingChange(ring, now: now))
+        commit()
     }
 
     // MARK: Peer messages and time
 
-    /// A message from member `from`.
-    func receive(_ message: DynamoMessage, from: UInt64) {
+    /// The messages of one frame from member `from`, in order: one step.
+    func receive(_ messages: [DynamoMessage], from: UInt64) {
         guard started, !stopped else { return }
-        performOrStop(node.onMessage(message, from: MemberID(from), now: now))
+        let sender = MemberID(from)
+        let time = now
+        for message in messages { step(node.onMessage(message, from: sender, now: time)) }
+        commit()
     }
 
     private func tick() {
         guard !stopped else { return }
-        performOrStop(node.onTick(now: now))
+        step(node.onTick(now: now))
+        commit()
     }
 
     // MARK: Connections
@@ -275,11 +301,13 @@ actor AvailableStore {
     /// connection has no room (see the type's comment).
     /// - Returns: false once the connection is closing: read no more.
     func receive(bytes: [UInt8], connection id: Int64) async -> Bool {
-        guard var client = clients[id], !client.closed else { return false }
-        client.connection.accessControl = users()
-        let output = client.connection.onBytes(bytes)
-        clients[id] = client
+        guard let closed = clients[id]?.closed, !closed else { return false }
+        // In place: a copy of the client would make the connection copy
+        // its pipeline state on every read.
+        clients[id]!.connection.accessControl = users()
+        let output = clients[id]!.connection.onBytes(bytes)
         perform(output, connection: id)
+        commit()
         while let client = clients[id], !client.closed, Self.mustWait(client) {
             await withCheckedContinuation { continuation in
                 clients[id]?.readerWaiting = continuation
@@ -302,6 +330,7 @@ actor AvailableStore {
         clients[id]!.connection.accessControl = users()
         let output = clients[id]!.connection.onAuthentication(accepted: accepted)
         perform(output, connection: id)
+        commit()
     }
 
     /// The writer of connection `id` wrote `count` bytes.
@@ -346,31 +375,40 @@ actor AvailableStore {
     /// Closes connection `id` after what is queued.
     private func finish(_ id: Int64) {
         guard let client = clients[id], !client.closed else { return }
+        queueUnsent(id)
         clients[id]!.closed = true
         client.outbound.yield(.close)
         client.outbound.finish()
         wakeReader(id)
     }
 
+    /// The log appends issued so far (one per step that had records).
+    var appendCount: UInt64 { appends }
+
     // MARK: Effects
 
     /// Performs one connection's output in the order `ConnectionOutput`
-    /// documents.
+    /// documents, within the current step (the caller commits).
     ///
-    /// The node's outputs for the requests are queued and performed after
-    /// this output's bytes are queued, so that a reply the node gives at
-    /// once (a refused request) is written after them.
+    /// The node's outputs for the requests join the step's batch, whose
+    /// replies are performed after this output's bytes are queued, so that
+    /// a reply the node gives at once (a refused request) is written after
+    /// them.
     private func perform(_ output: ConnectionOutput, connection id: Int64) {
-        for request in output.requests {
-            var routed = request
-            routed.id = nextRequestID
-            nextRequestID += 1
-            routes[routed.id] = (id, request.id)
-            submit(node.onClientRequest(routed, now: now))
+        if !output.requests.isEmpty {
+            let time = now
+            for request in output.requests {
+                var routed = request
+                routed.id = nextRequestID
+                nextRequestID += 1
+                routes[routed.id] = (id, request.id)
+                step(node.onClientRequest(routed, now: time))
+            }
         }
         if !output.bytes.isEmpty, let client = clients[id], !client.closed {
             clients[id]!.queuedBytes += output.bytes.count
-            client.outbound.yield(.bytes(output.bytes))
+            if client.unsent.isEmpty { unsentConnections.append(id) }
+            clients[id]!.unsent += output.bytes
         }
         if output.closes { finish(id) }
         if let request = output.authentication {
@@ -383,19 +421,61 @@ actor AvailableStore {
         }
         closeIfDone(id)
         wakeReader(id)
-        release()
     }
 
-    private func performOrStop(_ output: DynamoOutput) {
-        submit(output)
-        release()
+    /// Hands connection `id`'s reply bytes of this step to its writer.
+    private func queueUnsent(_ id: Int64) {
+        guard let client = clients[id], !client.unsent.isEmpty else { return }
+        clients[id]!.unsent = []
+        if !client.closed { client.outbound.yield(.bytes(client.unsent)) }
+    }
+
+    /// Adds one node output to the step's batch (records, messages,
+    /// replies and notes each after the batch's own, so the order of
+    /// every kind is the node's).
+    private func step(_ output: DynamoOutput) {
+        guard !output.isEmpty else { return }
+        if batch.isEmpty {
+            batch = output
+            return
+        }
+        batch.records += output.records
+        batch.messages += output.messages
+        batch.replies += output.replies
+        batch.notes += output.notes
+    }
+
+    /// Ends a step: submits the batch, performs every waiting output whose
+    /// records are written (whose replies may start more requests: they
+    /// make the next batch, submitted once every ready output is
+    /// performed), and hands each connection its reply bytes. Does nothing
+    /// when already running further up the stack, which finishes the work.
+    private func commit() {
+        guard !committing else { return }
+        committing = true
+        defer { committing = false }
+        while true {
+            if !batch.isEmpty {
+                let output = batch
+                batch = DynamoOutput()
+                submit(output)
+            }
+            while let first = waiting.first, first.appends <= writtenAppends {
+                waiting.removeFirst()
+                if !stopped { perform(first.output) }
+            }
+            if batch.isEmpty { break }
+        }
+        for id in unsentConnections { queueUnsent(id) }
+        unsentConnections.removeAll(keepingCapacity: true)
     }
 
     /// Makes a node output's records durable as far as `appendfsync`
     /// asks (the epoch synced now, the rest appended to the log) and
-    /// queues its messages and replies behind them. Called right after
-    /// every node input, so the log holds the records in the node's order
-    /// and the node's state is always the replay of what was appended.
+    /// queues its messages and replies behind them. Called at the end of
+    /// every step with the step's merged outputs, so the log holds the
+    /// records in the node's order and the node's state is always the
+    /// replay of what was appended.
     private func submit(_ output: DynamoOutput) {
         do {
             for record in output.records {
@@ -434,7 +514,7 @@ actor AvailableStore {
             stopOnStorageFailure("cannot write the available store's log", error)
         }
         writtenAppends += 1
-        release()
+        commit()
     }
 
     /// `everysec`: syncs what was written since the last sync, off the
@@ -461,22 +541,21 @@ actor AvailableStore {
         fatalError("\(what): \(error)")
     }
 
-    /// Performs, in order, the waiting outputs whose records are written,
-    /// unless already doing so further up the stack.
-    private func release() {
-        guard !releasing else { return }
-        releasing = true
-        defer { releasing = false }
-        while let first = waiting.first, first.appends <= writtenAppends {
-            waiting.removeFirst()
-            if !stopped { perform(first.output) }
-        }
-    }
-
-    /// Sends one node output's messages and replies, once its records are
-    /// written (``release()``).
+    /// Sends one (merged) node output's messages, those to one member
+    /// together and in order, and its replies, once its records are
+    /// written (``commit()``).
     private func perform(_ output: DynamoOutput) {
-        for envelope in output.messages { send(envelope.to, envelope.message) }
+        if output.messages.count == 1, let only = output.messages.first {
+            send(only.to, [only.message])
+        } else if !output.messages.isEmpty {
+            var members: [MemberID] = []
+            var byMember: [MemberID: [DynamoMessage]] = [:]
+            for envelope in output.messages {
+                if byMember[envelope.to] == nil { members.append(envelope.to) }
+                byMember[envelope.to, default: []].append(envelope.message)
+            }
+            for member in members { send(member, byMember[member]!) }
+        }
         for reply in output.replies {
             guard let route = routes.removeValue(forKey: reply.id), clients[route.connection] != nil else { continue }
             var local = reply

@@ -280,7 +280,9 @@ public struct ServerCore: Sendable {
             // The available store's message, admitted like any frame (of
             // this cluster, from a member not removed, addressed here);
             // the shell hands it to the member's store.
-            output.storeMessages.append(IncomingStoreMessage(from: sender, message: message))
+            output.storeMessages.append(IncomingStoreMessage(from: sender, messages: [message]))
+        case .dynamoBatch(let messages):
+            output.storeMessages.append(IncomingStoreMessage(from: sender, messages: messages))
         case .zooKeeperSessionsTouched(let sessions):
             // Ignored unless this member leads (the server checks).
             zooKeeper.onSessionsTouched(sessions)

@@ -18,18 +18,18 @@ public struct OutgoingFrame: Sendable {
     }
 }
 
-/// A message of the available store that arrived from a member and passed
-/// the core's admission (cluster id, sender, addressee).
+/// The messages of the available store that arrived from a member in one
+/// frame and passed the core's admission (cluster id, sender, addressee).
 public struct IncomingStoreMessage: Sendable {
     /// The sending member.
     public var from: UInt64
-    /// The message, for the member's `DynamoNode`.
-    public var message: DynamoMessage
+    /// The messages, in the order sent, for the member's `DynamoNode`.
+    public var messages: [DynamoMessage]
 
-    /// Creates an incoming store message.
-    public init(from: UInt64, message: DynamoMessage) {
+    /// Creates the incoming store messages of one frame.
+    public init(from: UInt64, messages: [DynamoMessage]) {
         self.from = from
-        self.message = message
+        self.messages = messages
     }
 }
 

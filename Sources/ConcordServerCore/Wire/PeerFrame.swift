@@ -19,6 +19,10 @@ public enum PeerFrame: Sendable, Hashable {
     /// connections: its ring is the members of the cluster, so the
     /// connections, TLS and cluster-id check it needs are already there.
     case dynamo(DynamoMessage)
+    /// Several available-store messages to one member, in the order they
+    /// were sent: what one step of the store sends a member leaves as one
+    /// frame, and is taken in by the receiving store in one step.
+    case dynamoBatch([DynamoMessage])
     /// The ZooKeeper sessions whose clients showed a sign of life on a
     /// follower since its last report, for the leader's expiry decisions
     /// (ZooKeeper's learners report theirs with their pings).
@@ -40,6 +44,7 @@ public enum PeerFrame: Sendable, Hashable {
         case multiPaxos = 4
         case dynamo = 5
         case zooKeeperSessionsTouched = 6
+        case dynamoBatch = 7
     }
 
     /// A decoded frame with its header.
@@ -67,6 +72,7 @@ public enum PeerFrame: Sendable, Hashable {
         case .multiPaxos: .multiPaxos
         case .dynamo: .dynamo
         case .zooKeeperSessionsTouched: .zooKeeperSessionsTouched
+        case .dynamoBatch: .dynamoBatch
         }
     }
 
@@ -75,10 +81,13 @@ public enum PeerFrame: Sendable, Hashable {
     /// Layout: version byte (3), the cluster id, sender and receiver
     /// (8 bytes each, little-endian), a kind byte (1 Raft message, 2 lease
     /// request, 3 lease response, 4 Multi-Paxos message, 5 available-store
-    /// message, 6 touched ZooKeeper sessions), then the body
-    /// (`RaftMessageCoding`, `LeaseForwardCoding`, `MultiPaxosMessageCoding`,
-    /// `DynamoMessage`'s own binary form; touched sessions as a 4-byte count
-    /// and 8 bytes per session id). A Raft or Multi-Paxos message's sender
+    /// message, 6 touched ZooKeeper sessions, 7 available-store messages),
+    /// then the body (`RaftMessageCoding`, `LeaseForwardCoding`,
+    /// `MultiPaxosMessageCoding`, `DynamoMessage`'s own binary form; touched
+    /// sessions as a 4-byte count and 8 bytes per session id; a batch of
+    /// store messages as a 4-byte count and each message's binary form).
+    /// A member of an earlier release refuses kind 7 as unknown and drops
+    /// the frame (and a resent batch again). A Raft or Multi-Paxos message's sender
     /// and receiver are the header's.
     public func encoded(from: UInt64, to: UInt64, clusterID: UInt64) -> [UInt8] {
         var writer = BinaryWriter(capacity: 64)
@@ -100,6 +109,9 @@ public enum PeerFrame: Sendable, Hashable {
             MultiPaxosMessageCoding.write(message, to: &writer)
         case .dynamo(let message):
             message.encode(to: &writer)
+        case .dynamoBatch(let messages):
+            writer.writeFixed(UInt32(messages.count))
+            for message in messages { message.encode(to: &writer) }
         case .zooKeeperSessionsTouched(let sessions):
             writer.writeFixed(UInt32(sessions.count))
             for session in sessions { writer.writeFixed(UInt64(bitPattern: session)) }
@@ -155,6 +167,19 @@ public enum PeerFrame: Sendable, Hashable {
                 throw .invalid("available-store message: \(error)")
             }
             try reader.wireEnd("available-store message")
+        case .dynamoBatch:
+            let count = try reader.wireItemCount(minimumBytes: 1, of: "available-store message")
+            var messages: [DynamoMessage] = []
+            messages.reserveCapacity(count)
+            for index in 0..<count {
+                do {
+                    messages.append(try DynamoMessage(from: &reader))
+                } catch {
+                    throw .invalid("available-store message \(index) of \(count): \(error)")
+                }
+            }
+            try reader.wireEnd("available-store messages")
+            frame = .dynamoBatch(messages)
         case .zooKeeperSessionsTouched:
             let count = try reader.wireItemCount(minimumBytes: 8, of: "touched ZooKeeper session")
             var sessions: [Int64] = []
