@@ -5,7 +5,7 @@ extension Storage {
     /// they end and whether what follows is a torn tail.
     enum SegmentScan {
         struct Outcome {
-            var recordOffsets: [Int] = []
+            var records = RecordIndex()
             /// Where the valid records end.
             var endOffset: Int
             /// The first offset at which the bytes are neither a valid record
@@ -29,7 +29,7 @@ extension Storage {
                             file: path, offset: UInt64(offset),
                             reason: "record has index \(entry.index) where \(expected) was expected")
                     }
-                    outcome.recordOffsets.append(offset)
+                    outcome.records.append(offset: offset)
                     offset += frameBytes
                     outcome.endOffset = offset
                     expected += 1

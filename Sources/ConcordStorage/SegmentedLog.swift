@@ -133,12 +133,12 @@ extension Storage {
                     throw StorageError.corruptSegmentHeader(file: path, reason: problem.reason)
                 }
                 pendingRepair = .rewriteHeader
-                let segment = Segment(firstIndex: firstIndex, path: path, file: file, recordOffsets: [], endOffset: SegmentHeader.bytes, capacity: capacity)
+                let segment = Segment(firstIndex: firstIndex, path: path, file: file, records: RecordIndex(), endOffset: SegmentHeader.bytes, capacity: capacity)
                 return (segment, TornTail(file: path, offset: 0, discardedBytes: 0, reason: problem.reason))
             }
             let outcome = try SegmentScan.scan(bytes, firstIndex: firstIndex, path: path)
             let segment = Segment(
-                firstIndex: firstIndex, path: path, file: file, recordOffsets: outcome.recordOffsets,
+                firstIndex: firstIndex, path: path, file: file, records: outcome.records,
                 endOffset: outcome.endOffset, capacity: capacity)
             guard let failure = outcome.failure else { return (segment, nil) }
             guard isLast else {
@@ -196,7 +196,7 @@ extension Storage {
                 created = nil
                 let final = try fileSystem.open(path, create: false)
                 return Segment(
-                    firstIndex: firstIndex, path: path, file: final, recordOffsets: [],
+                    firstIndex: firstIndex, path: path, file: final, records: RecordIndex(),
                     endOffset: SegmentHeader.bytes, capacity: configuration.segmentBytes)
             } catch {
                 try? created?.close()
@@ -235,7 +235,7 @@ extension Storage {
         private func flush(_ buffer: inout [UInt8], offsets: inout [Int]) throws {
             guard !buffer.isEmpty else { return }
             try active.file.write(buffer, at: UInt64(active.endOffset))
-            active.recordOffsets.append(contentsOf: offsets)
+            for offset in offsets { active.records.append(offset: offset) }
             active.endOffset += buffer.count
             buffer.removeAll(keepingCapacity: true)
             offsets.removeAll(keepingCapacity: true)
@@ -266,8 +266,8 @@ extension Storage {
             if removed { try fileSystem.syncDirectory(directory) }
             let segment = active
             if index < segment.nextIndex {
-                let cut = segment.recordOffsets[Int(index - segment.firstIndex)]
-                segment.recordOffsets.removeLast(Int(segment.nextIndex - index))
+                let cut = try segment.offset(of: index)
+                segment.records.removeRecords(from: Int(index - segment.firstIndex))
                 segment.capacity = max(segment.capacity, configuration.segmentBytes)
                 try trim(segment, at: cut)
             }
@@ -320,22 +320,8 @@ extension Storage {
             while index < range.upperBound {
                 let segment = self.segment(holding: index)
                 let last = min(range.upperBound, segment.nextIndex) - 1
-                let start = segment.recordOffsets[Int(index - segment.firstIndex)]
-                let end = segment.endOffset(of: last)
-                let bytes = try segment.file.read(at: UInt64(start), count: end - start)
-                try bytes.withUnsafeBytes { buffer in
-                    var offset = 0
-                    while index <= last {
-                        guard case let .record(entry, frameBytes) = RecordFrame.decode(buffer, at: offset, payloadBytesMax: Int(UInt32.max)),
-                            entry.index == index
-                        else {
-                            throw StorageError.corruptRecord(file: segment.path, offset: UInt64(start + offset), reason: "record failed its checks when read back")
-                        }
-                        result.append(entry)
-                        offset += frameBytes
-                        index += 1
-                    }
-                }
+                try segment.read(index, through: last, into: &result)
+                index = last + 1
             }
             return result
         }

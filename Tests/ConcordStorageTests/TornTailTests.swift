@@ -131,7 +131,8 @@ import Testing
         let first = dataDirectory + "/" + names[0]
         var bytes = fileSystem.contents(of: first)!
         let scan = try bytes.withUnsafeBytes { try Storage.SegmentScan.scan($0, firstIndex: 1, path: first) }
-        let lastOffset = scan.recordOffsets.last!
+        let held = scan.records.count
+        let lastOffset = recordOffsets(Array(entries.prefix(held)))[held - 1]
         bytes[lastOffset + 40] ^= 0x01
         fileSystem.overwrite(first, with: bytes)
         do {
