@@ -39,6 +39,30 @@ import Testing
         #expect(during.heldBytes >= during.inUseBytes)
     }
 
+    /// Pages freed between blocks still in use stay resident until a trim
+    /// gives them back: 32 MiB of 4 KiB blocks, every sixteenth kept (the
+    /// last one too, so no free top can be trimmed by `free` itself), lose
+    /// most of their resident pages to `trim()`. Other tests allocate
+    /// beside it, so only half of the freed pages are asked for.
+    @Test func trimGivesBackFreePagesBetweenBlocksInUse() throws {
+        let blockBytes = 4 << 10
+        let blocks = (32 << 20) / blockBytes
+        var pointers: [UnsafeMutableRawPointer] = []
+        pointers.reserveCapacity(blocks)
+        for _ in 0..<blocks {
+            let block = UnsafeMutableRawPointer.allocate(byteCount: blockBytes, alignment: 16)
+            block.initializeMemory(as: UInt8.self, repeating: 7, count: blockBytes)
+            pointers.append(block)
+        }
+        for (position, block) in pointers.enumerated() where position % 16 != 15 { block.deallocate() }
+        let freed = blockBytes * (blocks - blocks / 16)
+        let before = try #require(MemoryAllocator.residentBytes())
+        MemoryAllocator.trim()
+        let after = try #require(MemoryAllocator.residentBytes())
+        for (position, block) in pointers.enumerated() where position % 16 == 15 { block.deallocate() }
+        #expect(before - after >= freed / 2, "resident \(before) before the trim, \(after) after; \(freed) bytes were freed")
+    }
+
     @Test func theProcessFiguresAreRead() throws {
         let resident = try #require(MemoryAllocator.residentBytes())
         #expect(resident > 1 << 20)

@@ -60,6 +60,26 @@ public enum MemoryAllocator {
         settings(environment: environment).filter { mallopt($0.option, $0.value) == 1 }
     }
 
+    /// How often a running server gives free pages back (``trim()``).
+    public static let trimIntervalSeconds = 30
+
+    /// Gives the system back every whole free page inside the arenas, not
+    /// only their free tops (`malloc_trim(0)`, which also advises the kernel
+    /// to drop the free pages between blocks still in use). Freed small
+    /// blocks (log entries between snapshots, peer batches, request
+    /// buffers) otherwise keep their pages resident wherever a block still
+    /// in use sits after them: in a 20-minute soak the allocator's in-use
+    /// figure stayed a saw-tooth below 23 MiB while what it held crept up
+    /// by about 0.3 MiB a minute. A server calls this every
+    /// ``trimIntervalSeconds``, as a garbage-collected runtime's scavenger
+    /// returns idle memory; it walks the arenas under their locks, which
+    /// takes a few milliseconds at a server's size.
+    /// - Returns: whether any memory was given back.
+    @discardableResult
+    public static func trim() -> Bool {
+        malloc_trim(0) == 1
+    }
+
     /// What the allocator holds, from `mallinfo2`.
     public struct Statistics: Sendable, Hashable {
         /// Bytes handed out and not yet freed.

@@ -233,6 +233,14 @@ public struct ServerService: Service {
                         }
                     }
                 }
+                tasks.addTask {
+                    // Free pages go back to the system (docs/server.md,
+                    // "Memory and the allocator").
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(MemoryAllocator.trimIntervalSeconds))
+                        if !Task.isCancelled { MemoryAllocator.trim() }
+                    }
+                }
                 if let zooKeeper {
                     tasks.addTask { await zooKeeper.serve() }
                 }
