@@ -9,7 +9,9 @@
 #   - the time a follower killed with kill -9 takes, once restarted, to
 #     reach the leader's revision after CATCH_UP_WRITES more puts were made
 #     without it (more than SNAPSHOT_COUNT + 5,000, so that both sides'
-#     leaders have compacted their logs past it and must send a snapshot);
+#     leaders have compacted their logs past it and must send a snapshot),
+#     and its resident memory then and at its peak since the restart
+#     (VmHWM: recovery, receiving and installing the snapshot);
 #   - the size of each data directory after compacting to the current
 #     revision (physically) and defragmenting every member.
 # The sides run one after the other, each alone on the machine, and each
@@ -55,6 +57,8 @@ ctl() { ETCDCTL_API=3 etcdctl --command-timeout=60s "$@"; }
 now() { date +%s.%N; }
 elapsed() { python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$2"; }
 rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+# peak_rss_mb PID: the most resident memory the process has had (VmHWM).
+peak_rss_mb() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 json_field() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 
 # revision ENDPOINT: the revision the member itself has applied (a serializable read).
@@ -134,6 +138,7 @@ for side in $SIDES; do
     done
     record "$side" "restarted follower reaches the leader's revision, seconds" "$(elapsed "$began" "$(now)")"
     record "$side" "its memory after catching up, MB" "$(rss_mb "$(side_pid "$side" "$follower")")"
+    record "$side" "its peak memory since the restart, MB" "$(peak_rss_mb "$(side_pid "$side" "$follower")")"
 
     echo "$side: compacting and defragmenting" >&2
     target=$(revision "$(side_endpoint "$side" "$leader")")

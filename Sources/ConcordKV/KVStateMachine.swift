@@ -143,9 +143,24 @@ public struct KVStateMachine: Sendable {
     /// - Throws: `KVDecodingError`; nothing is restored then.
     public init(snapshot bytes: [UInt8], limits: KVLimits = KVLimits(), ttlSecondsMin: Int64 = 2) throws(KVDecodingError) {
         var reader = BinaryReader(bytes)
+        try self.init(reading: &reader, limits: limits, ttlSecondsMin: ttlSecondsMin)
+    }
+
+    /// Restores a state machine from `snapshot()`'s bytes that run from
+    /// where `reader` stands to its end, reading them in place: the store's
+    /// bytes are decoded where they lie instead of being copied out first
+    /// (a snapshot of a large store would otherwise be held twice while it
+    /// is decoded).
+    /// - Throws: `KVDecodingError`; nothing is restored then.
+    public init(reading reader: inout BinaryReader, limits: KVLimits = KVLimits(), ttlSecondsMin: Int64 = 2) throws(KVDecodingError) {
         let version = try reader.byte()
         guard version == Self.snapshotFormatVersion else { throw .unsupportedFormatVersion(version) }
-        let store = try MVCCStore(snapshot: try reader.data(), limits: limits)
+        let storeBytes = try reader.count()
+        let storeEnd = reader.offset + storeBytes
+        let store = try MVCCStore(reading: &reader, limits: limits)
+        guard reader.offset == storeEnd else {
+            throw .inconsistentSnapshot("the store's length says \(storeBytes) bytes, its contents end at \(reader.offset - (storeEnd - storeBytes))")
+        }
         var table = LeaseTable(ttlSecondsMin: ttlSecondsMin)
         for _ in 0..<(try reader.count(minimumBytes: 2)) {
             let id = try reader.signed()

@@ -72,6 +72,15 @@ extension MVCCStore {
     ///   breaks the store's invariants; nothing is restored then.
     public init(snapshot bytes: [UInt8], limits: KVLimits = KVLimits()) throws(KVDecodingError) {
         var reader = BinaryReader(bytes)
+        try self.init(reading: &reader, limits: limits)
+        try reader.expectEnd()
+    }
+
+    /// Restores a store from `snapshot()`'s bytes where `reader` stands,
+    /// reading them in place (no copy of the encoded store is made), and
+    /// leaves `reader` after them.
+    /// - Throws: `KVDecodingError` as `init(snapshot:limits:)`.
+    init(reading reader: inout BinaryReader, limits: KVLimits) throws(KVDecodingError) {
         let version = try reader.byte()
         guard version == Self.snapshotFormatVersion else { throw .unsupportedFormatVersion(version) }
         let current = try reader.signed()
@@ -98,7 +107,6 @@ extension MVCCStore {
             }
             entries.append(history)
         }
-        try reader.expectEnd()
         self.init(
             limits: limits, currentRevision: current, compactedRevision: compacted, leases: leases,
             index: KeyIndex(sorted: entries))

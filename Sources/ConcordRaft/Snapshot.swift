@@ -58,7 +58,10 @@ public protocol SnapshotFiles: Sendable {
     /// The whole snapshot received so far (every chunk stored since the
     /// last one at offset 0), read back to be installed; nil when it cannot
     /// be read. The node asks once, after the last chunk, and persists the
-    /// snapshot as its latest one next: the files may discard it then.
+    /// snapshot as its latest one next (unless its log already holds the
+    /// snapshot's last entry): the files may keep what they received as
+    /// that snapshot's file instead of writing the bytes again, and
+    /// discard it once another snapshot is persisted.
     func readIncomingSnapshot(_ metadata: SnapshotMetadata) -> [UInt8]?
 }
 

@@ -76,11 +76,28 @@ public struct ServerSnapshot: Sendable, Hashable {
     /// - Throws: `WireError` when the bytes start with the magic but are
     ///   not a snapshot `encoded` could write.
     public init(decoding bytes: [UInt8], appliedProposalsRemembered: Int = 131_072) throws(WireError) {
-        guard bytes.count >= Self.magic.count, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
+        var reader = BinaryReader(bytes)
+        guard let parts = try Self.decodeAllButStateMachine(&reader, appliedProposalsRemembered: appliedProposalsRemembered) else {
             self.init(registry: nil, stateMachine: bytes, appliedProposalsRemembered: appliedProposalsRemembered)
             return
         }
-        var reader = BinaryReader(bytes[Self.magic.count...])
+        self.init(
+            registry: parts.registry, appliedProposals: parts.appliedProposals, auth: parts.auth, zooKeeper: parts.zooKeeper,
+            stateMachine: Array(reader.readRest()))
+    }
+
+    /// Everything but the key-value state machine, decoded from `reader`
+    /// (at the start of `encoded`), which is left at the state machine's
+    /// first byte: a caller decodes the state machine where it lies
+    /// instead of copying it out (`KVStateMachine(reading:)`). Nil for
+    /// older data without the magic (the bytes are a bare state machine;
+    /// `reader` has not moved).
+    static func decodeAllButStateMachine(
+        _ reader: inout BinaryReader, appliedProposalsRemembered: Int
+    ) throws(WireError) -> (registry: MemberRegistry, appliedProposals: AppliedProposals, auth: AuthStore, zooKeeper: [UInt8])? {
+        guard reader.remainingCount >= Self.magic.count, reader.bytes[reader.offset..<(reader.offset + Self.magic.count)].elementsEqual(Self.magic)
+        else { return nil }
+        do { _ = try reader.readRaw(count: Self.magic.count) } catch { throw WireError(error) }
         let version = try reader.wireByte()
         guard (1...Self.version).contains(version) else { throw .invalid("unsupported server snapshot version \(version)") }
         let registry = try MemberRegistry(decoding: try reader.wireBytes())
@@ -95,6 +112,6 @@ public struct ServerSnapshot: Sendable, Hashable {
             try authReader.wireEnd("auth store")
         }
         let zooKeeper = version >= 4 ? try reader.wireBytes() : []
-        self.init(registry: registry, appliedProposals: applied, auth: auth, zooKeeper: zooKeeper, stateMachine: Array(reader.readRest()))
+        return (registry, applied, auth, zooKeeper)
     }
 }

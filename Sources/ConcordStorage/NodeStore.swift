@@ -16,9 +16,9 @@ extension Storage {
     public final class NodeStore: @unchecked Sendable {
         // Safety: `snapshotIndex` and `hardState` are guarded by `lock`;
         // `recovery` changes only in `releaseRecoveredSnapshotData()`,
-        // called before the store is shared; the incoming snapshot file is
-        // written and read by one caller at a time (a replica's node); the
-        // rest is immutable after `open`.
+        // called before the store is shared; the incoming snapshot file and
+        // `incomingChecksum` are guarded by `incomingLock` (taken after
+        // `lock` when both are held); the rest is immutable after `open`.
 
         /// What recovery found.
         public struct Recovery: Sendable {
@@ -55,6 +55,11 @@ extension Storage {
         private var snapshotIndex: UInt64
         private var snapshotTerm: UInt64
         private var snapshotName: String?
+        /// Guards the incoming snapshot file and `incomingChecksum`.
+        private let incomingLock = NSLock()
+        /// The incoming snapshot file's size and its data's checksum, as
+        /// last read whole; nil once a chunk was stored since.
+        private var incomingChecksum: (size: UInt64, checksum: UInt32)?
 
         private init(
             directory: String, fileSystem: any FileSystem, lockFile: any StorageFile, log: WriteAheadLog,
@@ -219,6 +224,14 @@ extension Storage {
             let name = DataFileName.snapshotName(index: snapshot.index, term: snapshot.term)
             let header = SnapshotFile.header(index: index, term: term, dataParts: dataParts)
             try replaceAtomically(parts: [header] + dataParts, named: name, in: directory, fileSystem: fileSystem)
+            try snapshotInPlace(name: name, index: index, term: term)
+        }
+
+        /// What follows a new latest snapshot's file being durable under
+        /// `name`: the one it supersedes is removed and the log trimmed.
+        /// Called with `lock` held.
+        private func snapshotInPlace(name: String, index: UInt64, term: UInt64) throws {
+            let snapshot = (index: index, term: term)
             if let previous = snapshotName {
                 try fileSystem.remove(directory + "/" + previous)
                 try fileSystem.syncDirectory(directory)
@@ -289,34 +302,104 @@ extension Storage {
 
         // MARK: Incoming snapshot
 
-        /// Stores, durably, a chunk of a snapshot being received at `offset`
-        /// of the incoming snapshot file: offset 0 starts the file over; any
-        /// other offset must be the file's size. The file is a temporary one
-        /// (recovery removes it).
-        public func writeIncomingSnapshot(offset: Int, _ bytes: [UInt8]) throws {
+        /// Stores, durably, a chunk of a snapshot being received, at
+        /// `offset` of the data of the incoming snapshot file: offset 0
+        /// starts the file over; any other offset must be where the data
+        /// received so far ends. `parts` are written one after the other.
+        ///
+        /// The file is laid out as a snapshot file whose header is left
+        /// zero until ``installIncomingSnapshot(index:term:)`` completes it
+        /// and renames the file into place, so a received snapshot is never
+        /// written twice. Until then it is a temporary file (recovery
+        /// removes it).
+        public func writeIncomingSnapshot(offset: Int, parts: [[UInt8]]) throws {
+            incomingLock.lock()
+            defer { incomingLock.unlock() }
+            incomingChecksum = nil
             let file = try fileSystem.open(directory + "/" + DataFileName.incomingSnapshotName, create: true)
             defer { try? file.close() }
+            let headerBytes = SnapshotFile.headerBytes
+            var position = UInt64(headerBytes + offset)
             if offset == 0 {
                 try file.truncate(to: 0)
+                try file.write([UInt8](repeating: 0, count: headerBytes), at: 0)
             } else {
                 let size = try file.size()
-                guard size == UInt64(offset) else {
-                    throw StorageError.invalidArgument("an incoming snapshot chunk at \(offset) does not follow the \(size) bytes received")
+                guard size == position else {
+                    throw StorageError.invalidArgument(
+                        "an incoming snapshot chunk at \(offset) does not follow the \(max(size, UInt64(headerBytes)) - UInt64(headerBytes)) bytes received")
                 }
             }
-            try file.write(bytes, at: UInt64(offset))
+            for part in parts {
+                try file.write(part, at: position)
+                position += UInt64(part.count)
+            }
             try file.sync()
         }
 
-        /// Everything the incoming snapshot file holds.
-        public func readIncomingSnapshot() throws -> [UInt8] {
+        /// ``writeIncomingSnapshot(offset:parts:)`` for one chunk.
+        public func writeIncomingSnapshot(offset: Int, _ bytes: [UInt8]) throws {
+            try writeIncomingSnapshot(offset: offset, parts: [bytes])
+        }
+
+        /// The data the incoming snapshot file holds from `offset` on.
+        /// Reading it also checksums all of its data, so that
+        /// ``installIncomingSnapshot(index:term:)`` need not read it again.
+        public func readIncomingSnapshot(from offset: Int = 0) throws -> [UInt8] {
+            incomingLock.lock()
+            defer { incomingLock.unlock() }
             let file = try fileSystem.open(directory + "/" + DataFileName.incomingSnapshotName, create: false)
             defer { try? file.close() }
-            return try file.read(at: 0, count: Int(try file.size()))
+            let size = try file.size()
+            let headerBytes = UInt64(SnapshotFile.headerBytes)
+            guard size >= headerBytes + UInt64(max(offset, 0)) else {
+                throw StorageError.invalidArgument("the incoming snapshot holds \(size) bytes, fewer than its header and \(offset)")
+            }
+            let skipped = try file.read(at: headerBytes, count: offset)
+            let bytes = try file.read(at: headerBytes + UInt64(offset), count: Int(size - headerBytes) - offset)
+            incomingChecksum = (size, CRC32C.checksum(bytes, continuing: CRC32C.checksum(skipped)))
+            return bytes
+        }
+
+        /// Makes the incoming snapshot file the latest snapshot, at `index`
+        /// and `term`, with the effects of ``saveSnapshot(_:)``: its header
+        /// is written and synced, and the file renamed into place, instead
+        /// of its data being written again. Returns false, changing
+        /// nothing, when the file is not the one last read whole by
+        /// ``readIncomingSnapshot(from:)`` (a chunk was stored since, or it
+        /// was never read); the caller then saves the snapshot from memory.
+        public func installIncomingSnapshot(index: UInt64, term: UInt64) throws -> Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            incomingLock.lock()
+            defer { incomingLock.unlock() }
+            guard index > snapshotIndex || (snapshotName == nil && index == 0) else {
+                throw StorageError.invalidArgument("snapshot at index \(index) is not newer than the current one at \(snapshotIndex)")
+            }
+            let incomingPath = directory + "/" + DataFileName.incomingSnapshotName
+            guard let (size, checksum) = incomingChecksum, fileSystem.exists(incomingPath) else { return false }
+            let file = try fileSystem.open(incomingPath, create: false)
+            do {
+                defer { try? file.close() }
+                guard try file.size() == size else { return false }
+                let header = SnapshotFile.header(
+                    index: index, term: term, dataBytes: size - UInt64(SnapshotFile.headerBytes), dataChecksum: checksum)
+                try file.write(header, at: 0)
+                try file.sync()
+            }
+            incomingChecksum = nil
+            let name = DataFileName.snapshotName(index: index, term: term)
+            try fileSystem.rename(incomingPath, to: directory + "/" + name)
+            try fileSystem.syncDirectory(directory)
+            try snapshotInPlace(name: name, index: index, term: term)
+            return true
         }
 
         /// Removes the incoming snapshot file, if there is one.
         public func removeIncomingSnapshot() throws {
+            incomingLock.lock()
+            defer { incomingLock.unlock() }
+            incomingChecksum = nil
             let path = directory + "/" + DataFileName.incomingSnapshotName
             if fileSystem.exists(path) { try fileSystem.remove(path) }
         }

@@ -17,7 +17,8 @@ extension Storage {
     /// written only after the log appends before it are durable, so a
     /// stored commit index never runs ahead of the stored log.
     public final class RaftLogStore: RaftStorage, SnapshotFiles, @unchecked Sendable {
-        // Safety: every method holds `lock`; `store` is itself thread-safe.
+        // Safety: every method holds `lock` or `incomingLock` (the incoming
+        // snapshot's); `store` is itself thread-safe.
 
         /// The underlying store.
         public let store: NodeStore
@@ -30,6 +31,10 @@ extension Storage {
         /// The snapshot recovery read, until the first `load()` hands it out.
         private var recoveredSnapshot: RaftSnapshot?
         private var hardState: ConcordRaft.HardState
+        /// Guards `incoming` (taken after `lock` when both are held).
+        private let incomingLock = NSLock()
+        /// The snapshot being received, once its first chunk is stored.
+        private var incoming: IncomingFile?
 
         private init(store: NodeStore, snapshot: RaftSnapshot, hardState: ConcordRaft.HardState) {
             self.store = store
@@ -98,16 +103,41 @@ extension Storage {
         /// Stores a snapshot durably with the semantics of
         /// `PersistRequest.snapshot`; one not newer than the stored one is
         /// ignored.
+        ///
+        /// A snapshot this replica received and read back whole
+        /// (``readIncomingSnapshot(_:)``) is not written again: the
+        /// incoming file already holds its bytes after the configuration,
+        /// and is renamed into place. Any other snapshot is written from
+        /// `snapshot.data`, and an incoming file read back whole is then
+        /// removed (its snapshot is superseded or already in the log).
         public func saveSnapshot(_ snapshot: RaftSnapshot) throws(RaftStorageError) {
             lock.lock()
             defer { lock.unlock() }
-            guard snapshot.metadata.index > snapshotMetadata.index else { return }
-            let prefix = RaftCoding.configurationPrefix(snapshot.metadata.configuration)
-            try mapping {
-                try store.saveSnapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, dataParts: [prefix, snapshot.data])
+            // Held throughout: a chunk stored meanwhile would start the
+            // incoming file over under the rename or removal below.
+            incomingLock.lock()
+            defer { incomingLock.unlock() }
+            let received = incoming
+            if received?.readBack == true { incoming = nil }
+            guard snapshot.metadata.index > snapshotMetadata.index else {
+                if received?.readBack == true { try? store.removeIncomingSnapshot() }
+                return
+            }
+            let prefixBytes: Int
+            if let received, received.readBack, received.metadata == snapshot.metadata, received.dataBytes == snapshot.data.count,
+                try mapping({ try store.installIncomingSnapshot(index: snapshot.metadata.index, term: snapshot.metadata.term) })
+            {
+                prefixBytes = received.prefixBytes
+            } else {
+                let prefix = RaftCoding.configurationPrefix(snapshot.metadata.configuration)
+                try mapping {
+                    try store.saveSnapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, dataParts: [prefix, snapshot.data])
+                }
+                prefixBytes = prefix.count
+                if received?.readBack == true { try? store.removeIncomingSnapshot() }
             }
             snapshotMetadata = snapshot.metadata
-            snapshotPrefixBytes = prefix.count
+            snapshotPrefixBytes = prefixBytes
             recoveredSnapshot = nil
         }
 
@@ -125,16 +155,49 @@ extension Storage {
         }
 
         /// Stores a received chunk in the incoming snapshot file (synced).
+        /// The file starts as the snapshot file will: the first chunk is
+        /// written after the configuration prefix, so that the file can be
+        /// renamed into place once the snapshot is complete.
         public func writeIncomingSnapshot(_ metadata: SnapshotMetadata, offset: Int, _ bytes: [UInt8]) -> Bool {
-            (try? store.writeIncomingSnapshot(offset: offset, bytes)) != nil
+            incomingLock.lock()
+            defer { incomingLock.unlock() }
+            if offset == 0 {
+                incoming = nil
+                let prefix = RaftCoding.configurationPrefix(metadata.configuration)
+                guard (try? store.writeIncomingSnapshot(offset: 0, parts: [prefix, bytes])) != nil else { return false }
+                incoming = IncomingFile(metadata: metadata, prefixBytes: prefix.count, dataBytes: bytes.count, readBack: false)
+                return true
+            }
+            guard let current = incoming, current.metadata == metadata, !current.readBack, current.dataBytes == offset,
+                (try? store.writeIncomingSnapshot(offset: current.prefixBytes + offset, parts: [bytes])) != nil
+            else { return false }
+            incoming!.dataBytes += bytes.count
+            return true
         }
 
-        /// Reads the incoming snapshot file whole and removes it: the node
-        /// persists the snapshot as the latest one next.
+        /// Reads the application data of the incoming snapshot file whole,
+        /// to be installed. The file stays until ``saveSnapshot(_:)``
+        /// renames it into place (or removes it, or a new transfer starts
+        /// it over).
         public func readIncomingSnapshot(_ metadata: SnapshotMetadata) -> [UInt8]? {
-            guard let bytes = try? store.readIncomingSnapshot() else { return nil }
-            try? store.removeIncomingSnapshot()
+            incomingLock.lock()
+            defer { incomingLock.unlock() }
+            guard let current = incoming, current.metadata == metadata,
+                let bytes = try? store.readIncomingSnapshot(from: current.prefixBytes), bytes.count == current.dataBytes
+            else { return nil }
+            incoming!.readBack = true
             return bytes
+        }
+
+        /// The snapshot being received into the incoming file.
+        private struct IncomingFile {
+            var metadata: SnapshotMetadata
+            /// The bytes of the configuration prefix before the data.
+            var prefixBytes: Int
+            /// The application data stored so far.
+            var dataBytes: Int
+            /// Whether the data was read back whole to be installed.
+            var readBack: Bool
         }
 
         /// Stores entries durably with the semantics of

@@ -49,14 +49,22 @@ extension Storage {
         /// other: the file is the header followed by the parts, without
         /// gathering them into one buffer.
         static func header(index: UInt64, term: UInt64, dataParts: [[UInt8]]) -> [UInt8] {
+            header(
+                index: index, term: term, dataBytes: UInt64(dataParts.reduce(0) { $0 + $1.count }),
+                dataChecksum: dataParts.reduce(UInt32(0)) { CRC32C.checksum($1, continuing: $0) })
+        }
+
+        /// The header of a file whose data is `dataBytes` long with the
+        /// CRC-32C `dataChecksum`.
+        static func header(index: UInt64, term: UInt64, dataBytes: UInt64, dataChecksum: UInt32) -> [UInt8] {
             var buffer = magic
             buffer.reserveCapacity(headerBytes)
             buffer.appendLittleEndian(version)
             buffer.appendLittleEndian(UInt32(0))
             buffer.appendLittleEndian(index)
             buffer.appendLittleEndian(term)
-            buffer.appendLittleEndian(UInt64(dataParts.reduce(0) { $0 + $1.count }))
-            buffer.appendLittleEndian(dataParts.reduce(UInt32(0)) { CRC32C.checksum($1, continuing: $0) })
+            buffer.appendLittleEndian(dataBytes)
+            buffer.appendLittleEndian(dataChecksum)
             buffer.appendLittleEndian(CRC32C.checksum(buffer))
             return buffer
         }

@@ -1,3 +1,4 @@
+import ConcordFoundation
 import ConcordKV
 import ConcordRaft
 import ConcordZooKeeper
@@ -41,18 +42,23 @@ extension ServerCore {
 
     /// Decodes a Raft snapshot's data: the registry (rebuilt from
     /// `--initial-cluster` for data written without one), the state
-    /// machine and the duplicate filter.
+    /// machine and the duplicate filter. The key-value state machine, the
+    /// bulk of a snapshot, is decoded where it lies in `snapshot.data`:
+    /// no part of the data is copied out first.
     static func restore(_ snapshot: RaftSnapshot, _ configuration: ServerCoreConfiguration) throws -> Restored {
-        let decoded = try ServerSnapshot(decoding: snapshot.data, appliedProposalsRemembered: configuration.appliedProposalsRemembered)
-        let registry = decoded.registry ?? foundingRegistry(configuration, replicas: snapshot.metadata.configuration.allReplicas)
+        let limits = KVLimits(requestBytesMax: configuration.requestBytesMax)
+        var reader = BinaryReader(snapshot.data)
+        let parts = try ServerSnapshot.decodeAllButStateMachine(&reader, appliedProposalsRemembered: configuration.appliedProposalsRemembered)
+        let registry = parts?.registry ?? foundingRegistry(configuration, replicas: snapshot.metadata.configuration.allReplicas)
         let state =
-            decoded.stateMachine.isEmpty
-            ? KVStateMachine(limits: KVLimits(requestBytesMax: configuration.requestBytesMax), ttlSecondsMin: configuration.leaseTTLSecondsMin)
-            : try KVStateMachine(
-                snapshot: decoded.stateMachine, limits: KVLimits(requestBytesMax: configuration.requestBytesMax),
-                ttlSecondsMin: configuration.leaseTTLSecondsMin)
-        let zooKeeper = try restoreZooKeeper(decoded.zooKeeper, configuration)
-        return Restored(registry: registry, state: state, appliedProposals: decoded.appliedProposals, auth: decoded.auth, zooKeeper: zooKeeper)
+            reader.isAtEnd
+            ? KVStateMachine(limits: limits, ttlSecondsMin: configuration.leaseTTLSecondsMin)
+            : try KVStateMachine(reading: &reader, limits: limits, ttlSecondsMin: configuration.leaseTTLSecondsMin)
+        let zooKeeper = try restoreZooKeeper(parts?.zooKeeper ?? [], configuration)
+        return Restored(
+            registry: registry, state: state,
+            appliedProposals: parts?.appliedProposals ?? AppliedProposals(capacity: configuration.appliedProposalsRemembered),
+            auth: parts?.auth ?? AuthStore(), zooKeeper: zooKeeper)
     }
 
     // MARK: Applying
@@ -203,6 +209,13 @@ extension ServerCore {
     // MARK: Snapshots
 
     mutating func install(_ snapshot: RaftSnapshot, _ output: inout ServerOutput) {
+        // The key-value state the snapshot replaces goes first, so that the
+        // old and the new one are never held together (at a million keys,
+        // each is hundreds of megabytes); the new one reuses its memory. A
+        // snapshot that cannot be decoded stops the member, so nothing
+        // reads the emptied state.
+        state = KVStateMachine(
+            limits: KVLimits(requestBytesMax: configuration.requestBytesMax), ttlSecondsMin: configuration.leaseTTLSecondsMin)
         let restored: Restored
         do {
             restored = try Self.restore(snapshot, configuration)
