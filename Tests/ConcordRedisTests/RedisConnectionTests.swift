@@ -533,6 +533,14 @@ import Testing
         #expect(store.one("DEL", "k", on: 1) == .integer(1))
         #expect(store.one("SADD", "k", "z", on: 2) == .integer(1))
         #expect(store.one("INCR", "k") == .error(RedisError.wrongType.message), "a live set still refuses INCR")
+        // Again in the next generation: a counter that replaced a set, deleted, takes a set.
+        #expect(store.one("SADD", "r", "a", on: 2) == .integer(1))
+        #expect(store.one("DEL", "r", on: 2) == .integer(1))
+        #expect(store.one("INCR", "r", on: 2) == .integer(1))
+        #expect(store.one("TYPE", "r") == .simpleString("string"))
+        #expect(store.one("DEL", "r", on: 2) == .integer(1))
+        #expect(store.one("SADD", "r", "b", on: 2) == .integer(1))
+        #expect(store.one("SMEMBERS", "r", on: 1) == .array([bulk("b")]))
     }
 
     @Test func aDeletedCounterIsAbsentAndStartsAgainFromZero() {
