@@ -601,7 +601,9 @@ actor AvailableStore {
         // checked against the users of now.
         if !output.replies.isEmpty { refreshAccessControl() }
         for reply in output.replies {
-            guard let route = routes.removeValue(forKey: reply.id), let client = clients[route.connection], !client.closed else { continue }
+            // No copy of the client: it would make the connection copy its
+            // pipeline state when the reply changes it.
+            guard let route = routes.removeValue(forKey: reply.id), clients[route.connection]?.closed == false else { continue }
             var local = reply
             local.id = route.id
             let more = clients[route.connection]!.connection.onReply(local)
