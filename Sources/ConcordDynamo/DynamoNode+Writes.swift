@@ -312,7 +312,7 @@ extension DynamoNode {
         case .update(let update):
             // An expired string does not become the start of a counter.
             let expiredValue = supersedesBase && base.map { Self.isValueMode($0.kind) } == true
-            result = apply(update, to: expiredValue ? nil : base)
+            result = apply(update, to: expiredValue ? nil : base, baseExpired: supersedesBase)
         case .expire(let change, let condition):
             guard let base, shownBefore != .absent else { return .conditionNotMet(.absent) }
             let current = base.expiry.deadline
@@ -327,6 +327,23 @@ extension DynamoNode {
         }
         guard case .write(var object, let timestamp) = result else { return result }
         object.expiry = base?.expiry ?? Expiry()
+        return .write(object, timestamp)
+    }
+
+    /// An update of a deleted key of a later kind (an increment after a set
+    /// or hash was deleted, members added after a hash was): the update
+    /// applied to the empty CRDT of its kind, in the base's next
+    /// generation, so that it replaces the deleted kind when copies merge,
+    /// as a replacing put does. Updates of the old generation that this
+    /// one did not see (a concurrent re-creation of the old kind) are
+    /// replaced with it; concurrent updates that start the same next
+    /// generation merge as their kinds say (counters add up; of two kinds,
+    /// the later in ``ObjectKind``'s order wins).
+    func replacingUpdate(_ update: CRDTUpdate, base: StoredObject) -> WriteResult {
+        guard base.generation < UInt32.max else { return .failed(.wrongType(base.kind)) }
+        let result = apply(update, to: nil)
+        guard case .write(var object, let timestamp) = result else { return result }
+        object.generation = base.generation + 1
         return .write(object, timestamp)
     }
 
@@ -420,10 +437,17 @@ extension DynamoNode {
     /// Kinds are guarded as Redis guards them: an update of a key that holds
     /// a value of another kind fails with `wrongType` and changes nothing,
     /// except an increment of a string holding an integer, which becomes a
-    /// counter starting from it (``counter(startingFrom:)``). A tombstone of
-    /// an earlier kind takes any update (the key is absent).
-    func apply(_ update: CRDTUpdate, to base: StoredObject?) -> WriteResult {
-        if let base, base.kind > update.kind { return .failed(.wrongType(base.kind)) }
+    /// counter starting from it (``counter(startingFrom:)``). A deleted key
+    /// (a tombstone, or `baseExpired`: expired, or a deleted counter) is
+    /// absent and takes an update of any kind, as Redis's does: one of an
+    /// earlier kind starts the key's next generation
+    /// (``replacingUpdate(_:base:)``).
+    func apply(_ update: CRDTUpdate, to base: StoredObject?, baseExpired: Bool = false) -> WriteResult {
+        if let base, base.kind > update.kind {
+            guard baseExpired || base.isTombstone else { return .failed(.wrongType(base.kind)) }
+            return replacingUpdate(update, base: base)
+        }
+        if let base, base.kind < update.kind, baseExpired { return apply(update, to: nil) }
         var current = base?.kind == update.kind ? base?.value : nil
         if let base, base.kind < update.kind, !base.isTombstone {
             guard case .increment = update, Self.isValueMode(base.kind) else { return .failed(.wrongType(base.kind)) }

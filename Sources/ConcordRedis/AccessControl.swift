@@ -24,6 +24,10 @@ public protocol RedisAccessControl: Sendable {
     /// True when `user` may have `access` to every key (KEYS, SCAN and
     /// DBSIZE show the whole key space).
     func allowsEveryKey(user: String, _ access: RedisKeyAccess) -> Bool
+    /// True when `user` may manage and list the users (ACL USERS).
+    func administers(user: String) -> Bool
+    /// The users' names (ACL USERS), in any order.
+    var userNames: [String] { get }
 }
 
 /// No users: every connection may do everything.
@@ -32,6 +36,8 @@ public struct OpenAccess: RedisAccessControl {
     public var requiresAuthentication: Bool { false }
     public func allows(user: String, _ access: RedisKeyAccess, key: [UInt8]) -> Bool { true }
     public func allowsEveryKey(user: String, _ access: RedisKeyAccess) -> Bool { true }
+    public func administers(user: String) -> Bool { true }
+    public var userNames: [String] { [] }
 }
 
 /// A password to check for a user, asked of the shell by a connection
@@ -72,7 +78,8 @@ public enum AccessCheck {
     ///   permission on it and one that changes a key needs write; one that
     ///   changes a key and replies with what it holds (INCR, SET … GET,
     ///   CONCORD.PUT) needs both. KEYS, SCAN and DBSIZE need read on every
-    ///   key. Commands without keys need nothing more.
+    ///   key. ACL USERS needs a user who administers the users (etcd's
+    ///   root). Other commands without keys need nothing more.
     public static func refusal(_ command: RedisCommand, user: String?, control: any RedisAccessControl) -> RedisError? {
         guard control.requiresAuthentication else { return nil }
         switch command {
@@ -87,6 +94,9 @@ public enum AccessCheck {
 
     private static func permissionRefusal(_ command: RedisCommand, user: String, control: any RedisAccessControl) -> RedisError? {
         if case .with(_, let inner) = command { return permissionRefusal(inner, user: user, control: control) }
+        if command == .aclUsers {
+            return control.administers(user: user) ? nil : .noPermissionToRun("acl|users")
+        }
         if command.listsKeys {
             return control.allowsEveryKey(user: user, .read) ? nil : .noPermissionToRun(command.fullName)
         }

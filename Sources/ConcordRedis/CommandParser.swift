@@ -116,6 +116,9 @@ public enum CommandParser {
         case "command|docs": return .commandDocs(arguments.dropFirst(2).map(ByteString.init))
         case "command|info": return .commandInfo(arguments.dropFirst(2).map(ByteString.init))
         case "config|get": return .configGet(arguments.dropFirst(2).map(ByteString.init))
+        case "acl|whoami": return .aclWhoAmI
+        case "acl|users": return .aclUsers
+        case "acl|help": return .aclHelp
         case "concord.session|start": return .sessionStart
         case "concord.session|token": return .sessionToken
         case "concord.session|end": return .sessionEnd

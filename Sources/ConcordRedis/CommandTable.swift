@@ -18,7 +18,7 @@ public struct CommandSpec: Hashable, Sendable {
     public var summary: String
     /// The Redis (or Concord) version that introduced it.
     public var since: String
-    /// Subcommands of a container command (`client`, `command`, `config`, `concord.session`).
+    /// Subcommands of a container command (`client`, `command`, `config`, `acl`, `concord.session`).
     public var subcommands: [CommandSpec]
 
     init(
@@ -123,6 +123,17 @@ public enum CommandTable {
             subcommands: [
                 CommandSpec("config|get", -3, ["admin", "noscript", "loading", "stale"], group: "server", since: "2.0.0",
                     "Returns configuration parameters by exact name.")
+            ]),
+        CommandSpec(
+            "acl", -2, [], group: "server", since: "6.0.0",
+            "A container for access-list commands (users are etcd's, managed with etcdctl).",
+            subcommands: [
+                CommandSpec("acl|whoami", 2, ["noscript", "loading", "stale"], group: "server", since: "6.0.0",
+                    "Returns the user the connection is authenticated as (`default` while etcd auth is disabled)."),
+                CommandSpec("acl|users", 2, ["admin", "noscript", "loading", "stale"], group: "server", since: "6.0.0",
+                    "Lists the etcd users, sorted (root only while etcd auth is enabled)."),
+                CommandSpec("acl|help", 2, ["loading", "stale"], group: "server", since: "6.0.0",
+                    "Lists the ACL subcommands offered."),
             ]),
         CommandSpec("dbsize", 1, ["readonly", "fast"], group: "server", since: "1.0.0",
             "Returns the number of keys: a walk over the ring, one replica per arc."),

@@ -21,6 +21,9 @@ public indirect enum RedisCommand: Hashable, Sendable {
     case commandInfo([ByteString])
     case info
     case configGet([ByteString])
+    case aclWhoAmI
+    case aclUsers
+    case aclHelp
     // Keys.
     case exists([ByteString])
     case type(ByteString)

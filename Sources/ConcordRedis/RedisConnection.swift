@@ -492,11 +492,37 @@ public struct RedisConnection: Sendable {
             if chosen.causal, session == nil { return Self.causalNeedsSession.reply }
             consistency = chosen
             return .ok
+        case .aclWhoAmI: return .bulkString(Array((user ?? Self.defaultUser).utf8))
+        case .aclUsers: return .array(userNames.map { .bulkString(Array($0.utf8)) })
+        case .aclHelp: return .array(Self.aclHelpLines.map { .simpleString($0) })
         case .sessionStart, .sessionEnd, .sessionResume: return executeSession(command)
         default:
             return .error("ERR internal: \(command) is not answered at once")
         }
     }
+
+    /// The user a connection is while no user is required (Redis's `default`).
+    static let defaultUser = "default"
+
+    /// ACL USERS' reply: the users sorted by their bytes, as Redis lists
+    /// its users; while no user is required, `default` (whom every
+    /// connection then is, and whom `AUTH default …` accepts) is one of them.
+    private var userNames: [String] {
+        var names = accessControl.userNames
+        if !accessControl.requiresAuthentication, !names.contains(Self.defaultUser) { names.append(Self.defaultUser) }
+        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// ACL HELP's lines, in Redis's layout, for the subcommands offered.
+    static let aclHelpLines = [
+        "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "USERS",
+        "    List all the registered usernames.",
+        "WHOAMI",
+        "    Return the current connection username.",
+        "HELP",
+        "    Prints this help.",
+    ]
 
     /// CONCORD.SESSION TOKEN's reply: the token in hexadecimal, nil without a session.
     private var sessionTokenReply: RESPValue {

@@ -20,6 +20,55 @@ import Testing
         #expect(cluster.outcome(afterDelete)?.readValue == .set(["x"]), "a deleted key takes another kind")
     }
 
+    /// Redis lets a deleted key be re-created as any type; in the store an
+    /// update of an earlier kind than the deleted key's starts the key's
+    /// next generation, and one of a later kind moves it forward.
+    @Test func aDeletedKeyTakesAnUpdateOfAnyKind() {
+        var cluster = TestCluster(members: [1, 2, 3])
+        let cases: [(key: ByteString, first: ClientOperation, then: ClientOperation, shows: ReadValue, generation: UInt32)] = [
+            ("set", .update(.addToSet(["x"])), .update(.increment(1)), .counter(1), 1),
+            ("map", .update(.setFields([MapField(field: "f", values: ["v"])])), .update(.addToSet(["y"])), .set(["y"]), 1),
+            ("counter", .update(.increment(5)), .update(.addToSet(["z"])), .set(["z"]), 0),
+            ("string", .put("1", context: .current), .update(.addToSet(["w"])), .set(["w"]), 0),
+        ]
+        for (key, first, then, shows, generation) in cases {
+            cluster.request(key, first, at: 1, consistency: .all)
+            cluster.request(key, .delete(context: .current), at: 2, consistency: .all)
+            let update = cluster.request(key, then, at: 3)
+            #expect(cluster.outcome(update)?.readValue == shows, "\(key)")
+            cluster.tick(30)
+            for member: MemberID in [1, 2, 3] {
+                let read = cluster.request(key, .get, at: member, consistency: .all)
+                #expect(cluster.outcome(read)?.readValue == shows, "\(key) at \(member)")
+                #expect(cluster.nodes[member]!.objects[key]?.generation == generation, "\(key) at \(member)")
+            }
+        }
+        // A live key of a later kind still refuses the update.
+        cluster.request("live", .update(.addToSet(["x"])), at: 1, consistency: .all)
+        let refused = cluster.request("live", .update(.increment(1)), at: 2)
+        #expect(cluster.outcome(refused) == .failed(.wrongType(.set)))
+    }
+
+    /// Under concurrency the next generation wins whole, as a replacing put
+    /// does: an update of the deleted kind that did not see the new one is
+    /// replaced with it, and updates that start the same generation merge.
+    @Test func theNextGenerationReplacesAConcurrentUpdateOfTheDeletedKind() {
+        var cluster = TestCluster(members: [1, 2, 3])
+        cluster.request("k", .update(.addToSet(["x"])), at: 1, consistency: .all)
+        cluster.request("k", .delete(context: .current), at: 1, consistency: .all)
+        let readded = cluster.request("k", .update(.addToSet(["y"])), at: 1, consistency: .one, deliver: false)
+        let first = cluster.request("k", .update(.increment(1)), at: 2, consistency: .one, deliver: false)
+        let second = cluster.request("k", .update(.increment(2)), at: 3, consistency: .one, deliver: false)
+        cluster.deliverAll()
+        #expect(cluster.outcome(readded)?.readValue == .set(["y"]))
+        #expect(cluster.outcome(first) != nil && cluster.outcome(second) != nil)
+        cluster.tick(30)
+        for member: MemberID in [1, 2, 3] {
+            let read = cluster.request("k", .get, at: member, consistency: .all)
+            #expect(cluster.outcome(read)?.readValue == .counter(3), "at \(member)")
+        }
+    }
+
     @Test func concurrentIncrementsOfTheSameStringCountItsValueOnce() {
         var cluster = TestCluster(members: [1, 2, 3])
         cluster.request("n", .put("10", context: .current), at: 1, consistency: .all)

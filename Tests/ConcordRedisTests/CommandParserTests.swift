@@ -57,6 +57,23 @@ import Testing
         #expect(error("CONCORD.SESSION", "x") == "ERR unknown subcommand 'x'. Try CONCORD.SESSION HELP.")
     }
 
+    /// ACL offers WHOAMI, USERS and HELP; Redis's other subcommands
+    /// (users are managed through etcdctl) get Redis 7's unknown-subcommand
+    /// error, quoting the name as it was sent.
+    @Test func aclOffersWhoamiUsersAndHelpAndRefusesTheRestAsUnknown() {
+        #expect(parse("ACL", "WHOAMI") == .success(.aclWhoAmI))
+        #expect(parse("acl", "whoami") == .success(.aclWhoAmI))
+        #expect(parse("ACL", "users") == .success(.aclUsers))
+        #expect(parse("Acl", "Help") == .success(.aclHelp))
+        #expect(error("ACL") == "ERR wrong number of arguments for 'acl' command")
+        #expect(error("ACL", "WHOAMI", "x") == "ERR wrong number of arguments for 'acl|whoami' command")
+        #expect(error("ACL", "USERS", "x") == "ERR wrong number of arguments for 'acl|users' command")
+        #expect(error("ACL", "SETUSER", "bob", "on") == "ERR unknown subcommand 'SETUSER'. Try ACL HELP.")
+        #expect(error("ACL", "deluser", "bob") == "ERR unknown subcommand 'deluser'. Try ACL HELP.")
+        #expect(error("ACL", "LIST") == "ERR unknown subcommand 'LIST'. Try ACL HELP.")
+        #expect(error("ACL", "Foo") == "ERR unknown subcommand 'Foo'. Try ACL HELP.")
+    }
+
     @Test func setOptionsCombineAsRedisAllows() {
         #expect(parse("SET", "k", "v") == .success(.set("k", "v", SetOptions())))
         var nx = SetOptions()

@@ -20,6 +20,11 @@ private struct PrefixAccess: RedisAccessControl {
     func allowsEveryKey(user: String, _ access: RedisKeyAccess) -> Bool {
         user == "root" || ((access == .read ? readable : writable)[user] ?? []).contains("")
     }
+
+    func administers(user: String) -> Bool { user == "root" }
+
+    /// Every user the table names, and root.
+    var userNames: [String] { Array(Set(readable.keys).union(writable.keys).union(["root"])) }
 }
 
 @Suite struct RedisAuthenticationTests {
@@ -192,5 +197,38 @@ private struct PrefixAccess: RedisAccessControl {
         #expect(store.one("AUTH", "pw") == .error(RedisError.noPasswordConfigured.message))
         #expect(store.one("AUTH", "default", "anything") == .ok)
         #expect(store.authentications.isEmpty, "no password check without users")
+    }
+
+    @Test func aclWhoamiNamesTheConnectionsUser() {
+        var store = harness()
+        #expect(store.one("ACL", "WHOAMI") == Self.noAuth, "not one of Redis's no-auth commands")
+        #expect(store.one("AUTH", "alice", "alicepw") == .ok)
+        #expect(store.one("ACL", "WHOAMI") == .bulkString(Array("alice".utf8)))
+        store.connect(to: 1)
+        store.connections[1].authenticate(certificateUser: "carol")
+        store.connections[1].accessControl = store.connections[0].accessControl
+        #expect(store.one("ACL", "WHOAMI", on: 1) == .bulkString(Array("carol".utf8)), "a client certificate's user")
+        #expect(store.sent.isEmpty, "nothing reached the store")
+
+        var open = StoreHarness()
+        #expect(open.one("ACL", "WHOAMI") == .bulkString(Array("default".utf8)), "without users every connection is `default`")
+        #expect(open.one("AUTH", "default", "anything") == .ok)
+        #expect(open.one("ACL", "WHOAMI") == .bulkString(Array("default".utf8)))
+    }
+
+    @Test func aclUsersListsTheUsersSortedToAnAdministratorOnly() {
+        var store = harness(PrefixAccess(readable: ["bob": [], "alice": ["app/"], "Zed": []]))
+        #expect(store.one("ACL", "USERS") == Self.noAuth)
+        #expect(store.one("AUTH", "alice", "alicepw") == .ok)
+        #expect(store.one("ACL", "USERS") == .error("NOPERM this user has no permissions to run the 'acl|users' command"))
+        #expect(store.one("AUTH", "root", "rootpw") == .ok)
+        #expect(store.one("ACL", "USERS") == .array(["Zed", "alice", "bob", "root"].map { .bulkString(Array($0.utf8)) }), "by bytes")
+        // While no user is required every connection is `default`, whom the list names too.
+        store.connections[0].accessControl = PrefixAccess(requiresAuthentication: false, readable: ["bob": []])
+        #expect(store.one("ACL", "USERS") == .array(["bob", "default", "root"].map { .bulkString(Array($0.utf8)) }))
+        var open = StoreHarness()
+        #expect(open.one("ACL", "USERS") == .array([.bulkString(Array("default".utf8))]), "as a fresh Redis")
+        #expect(open.one("ACL", "HELP") == .array(RedisConnection.aclHelpLines.map { .simpleString($0) }))
+        #expect(open.sent.isEmpty)
     }
 }

@@ -23,14 +23,15 @@ import Testing
         let outbound: AsyncStream<AvailableStore.Outbound>
     }
 
-    /// A started one-member store in a fresh directory, and one connection.
-    private func withStore(_ appendFsync: AppendFsync, _ body: (Harness) async throws -> Void) async throws {
+    /// A started one-member store in a fresh directory, whose connections
+    /// obey `auth`, and one connection.
+    func withStore(_ appendFsync: AppendFsync, auth: AppliedAuth = AppliedAuth(), _ body: (Harness) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("concord-batch-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try AvailableStore(
             member: MemberID(1), members: [MemberID(1)], dataDirectory: directory, appendFsync: appendFsync,
-            settings: RedisSettings(), logger: Logger(label: "available-store-batch-tests"), send: { _, _ in })
+            settings: RedisSettings(), logger: Logger(label: "available-store-batch-tests"), auth: auth, send: { _, _ in })
         await store.start()
         let (connection, outbound) = await store.open()
         do {
@@ -43,7 +44,7 @@ import Testing
     }
 
     /// The RESP form of a pipeline of commands.
-    private func pipeline(_ commands: [[String]]) -> [UInt8] {
+    func pipeline(_ commands: [[String]]) -> [UInt8] {
         var bytes: [UInt8] = []
         for words in commands {
             bytes += Array("*\(words.count)\r\n".utf8)

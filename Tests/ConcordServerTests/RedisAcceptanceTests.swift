@@ -223,6 +223,15 @@ extension ProcessClusterTests {
                 try await expect(cluster, 0, ["type", "hits"], "none")
                 try await expect(cluster, 1, ["incr", "hits"], "(integer) 1")
 
+                // A deleted set takes a counter, as a deleted Redis key
+                // takes any type. (One coordinator writes, so its copy
+                // holds the deletion; another member reads.)
+                try await expect(cluster, 2, ["sadd", "reborn", "a"], "(integer) 1")
+                try await expect(cluster, 2, ["del", "reborn"], "(integer) 1")
+                try await expect(cluster, 2, ["incr", "reborn"], "(integer) 1")
+                try await expect(cluster, 0, ["type", "reborn"], "string")
+                try await expect(cluster, 1, ["get", "reborn"], "\"1\"")
+
                 // SET replaces a set, a hash or a counter, as Redis does,
                 // and a deleted hash takes a string; SET … GET over a set
                 // stays WRONGTYPE.

@@ -49,13 +49,38 @@ extension ProcessClusterTests {
             print(attempt(lambda: alice.client_id() == connection))
             """
 
+        /// A redis-py connection of bob's, open while etcdctl changes his
+        /// password (the connection stays, as after Redis's ACL SETUSER)
+        /// and then deletes him (the member closes it without waiting for
+        /// a command, as Redis closes a user's connections on ACL DELUSER).
+        private static let deletedUserScript = """
+            import subprocess, sys, redis
+            port, endpoint = int(sys.argv[1]), sys.argv[2]
+            def etcdctl(*arguments, stdin=None):
+                result = subprocess.run(
+                    ["/usr/bin/etcdctl", "--endpoints=" + endpoint, "--dial-timeout=3s", "--command-timeout=8s",
+                     "--user=root:rootpw"] + list(arguments),
+                    env={"ETCDCTL_API": "3"}, input=stdin, capture_output=True, text=True)
+                if result.returncode != 0:
+                    raise SystemExit("etcdctl %s failed: %s" % (arguments, result.stderr))
+            bob = redis.Redis(port=port, username="bob", password="bobpw", single_connection_client=True)
+            print(bob.execute_command("ACL", "WHOAMI"))
+            etcdctl("user", "passwd", "bob", "--interactive=false", stdin="newbobpw\\n")
+            print(redis.Redis(port=port, username="bob", password="newbobpw").execute_command("ACL", "WHOAMI"))
+            print(bob.execute_command("ACL", "WHOAMI"))
+            etcdctl("user", "delete", "bob")
+            socket = bob.connection._sock
+            socket.settimeout(20)
+            print(socket.recv(16))
+            """
+
         @Test func etcdUsersAuthenticateAndAreHeldToTheirKeyPermissions() async throws {
             try await ProcessCluster.withRunningCluster(size: 3, redis: true) { cluster in
                 try await cluster.waitForRedis(seconds: 30)
                 try await expect(cluster, 0, ["set", "other/x", "before"], "OK")
                 for arguments in [
                     ["user", "add", "root", "--new-user-password=rootpw"], ["user", "add", "alice", "--new-user-password=alicepw"],
-                    ["role", "add", "app"], ["role", "grant-permission", "--prefix", "app", "readwrite", "app/"],
+                    ["user", "add", "bob", "--new-user-password=bobpw"], ["role", "add", "app"], ["role", "grant-permission", "--prefix", "app", "readwrite", "app/"],
                     ["role", "grant-permission", "app", "read", "shared"], ["user", "grant-role", "alice", "app"], ["auth", "enable"],
                 ] {
                     _ = try await cluster.etcdctlOK(arguments)
@@ -97,6 +122,13 @@ extension ProcessClusterTests {
                 try await expect(cluster, 1, Self.root + ["exists", "app/y"], "(integer) 0")
                 try await expect(cluster, 2, Self.root + ["dbsize"], "(integer) 6")
 
+                // ACL WHOAMI and USERS; users are managed through etcdctl.
+                try await expect(cluster, 0, Self.alice + ["acl", "whoami"], "\"alice\"")
+                try await expect(cluster, 1, Self.root + ["acl", "users"], "1) \"alice\"\n2) \"bob\"\n3) \"root\"")
+                try await expect(
+                    cluster, 2, Self.alice + ["acl", "users"], "(error) NOPERM this user has no permissions to run the 'acl|users' command")
+                try await expect(cluster, 0, Self.root + ["acl", "deluser", "bob"], "(error) ERR unknown subcommand 'deluser'. Try ACL HELP.")
+
                 // Changes to roles apply to a connection already open.
                 let lines = try await python(Self.openConnectionScript, ["\(cluster.redisPort(0))", cluster.endpoint(0)])
                 #expect(
@@ -106,6 +138,10 @@ extension ProcessClusterTests {
                         "NoPermissionError: this user has no permissions to access one of the keys used as arguments",
                         "b'1'", "True",
                     ], "\(lines)")
+
+                // A user deleted through etcd loses its open connections.
+                let deleted = try await python(Self.deletedUserScript, ["\(cluster.redisPort(0))", cluster.endpoint(0)])
+                #expect(deleted.split(separator: "\n").map(String.init) == ["b'bob'", "b'bob'", "b'bob'", "b''"], "\(deleted)")
 
                 // auth disable lets every connection in again.
                 _ = try await cluster.etcdctlOK(["--user=root:rootpw", "auth", "disable"])

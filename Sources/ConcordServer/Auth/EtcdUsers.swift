@@ -23,6 +23,13 @@ struct EtcdUsers: RedisAccessControl {
         refusal(user, access, key: [0], rangeEnd: [0]) == nil
     }
 
+    /// etcd's `IsAdminPermitted`: root, or anyone while auth is disabled.
+    func administers(user: String) -> Bool {
+        store.adminRefusal(AuthCaller(name: user, revision: store.revision)) == nil
+    }
+
+    var userNames: [String] { Array(store.users.keys) }
+
     private func refusal(_ user: String, _ access: RedisKeyAccess, key: [UInt8], rangeEnd: [UInt8]) -> AuthError? {
         // The store of this moment decides: the caller's revision is the
         // current one, so every change applies to the next command.

@@ -48,8 +48,8 @@ public actor ConcordNode {
     /// The auth store as last applied here, for the Redis listener's
     /// connections, which check each command against it from the
     /// available store's actor (``publishAuthStore()``).
-    nonisolated let appliedAuthStore = Mutex<AuthStore>(AuthStore())
-    /// The enabled flag and revision last published to ``appliedAuthStore``.
+    nonisolated let appliedAuth = AppliedAuth()
+    /// The enabled flag and revision last published to ``appliedAuth``.
     private var publishedAuth: (enabled: Bool, revision: UInt64) = (false, 0)
     /// Where the available store's messages from peers go; nil while the
     /// member runs no store (they are dropped).
@@ -340,7 +340,7 @@ public actor ConcordNode {
         return caller
     }
 
-    /// Copies the auth store to ``appliedAuthStore`` when it changed: every
+    /// Copies the auth store to ``appliedAuth`` when it changed: every
     /// change raises the revision, except `AuthEnable`, which sets the flag.
     /// Done before the replies of the same output, so a Redis command sent
     /// after an etcd auth call returns is checked against its effect.
@@ -348,7 +348,7 @@ public actor ConcordNode {
         let store = core.authStore
         guard store.isEnabled != publishedAuth.enabled || store.revision != publishedAuth.revision else { return }
         publishedAuth = (store.isEnabled, store.revision)
-        appliedAuthStore.withLock { $0 = store }
+        appliedAuth.publish(store)
     }
 
     /// The replicated auth store as this member has applied it.

@@ -145,8 +145,12 @@ public struct ServerService: Service {
         let store = try AvailableStore(
             member: ConcordDynamo.MemberID(configuration.memberID), members: configuration.members.map { ConcordDynamo.MemberID($0.id) },
             dataDirectory: configuration.dataDirectory, appendFsync: configuration.redisAppendFsync, settings: settings, logger: logger,
-            users: { [node] in EtcdUsers(store: node.appliedAuthStore.withLock { $0 }) },
-            send: { [node] to, messages in node.sendStoreMessages(messages, to: to.rawValue) })
+            auth: node.appliedAuth, send: { [node] to, messages in node.sendStoreMessages(messages, to: to.rawValue) })
+        // A deleted user's idle connections close without waiting for
+        // their next command.
+        node.appliedAuth.whenPublished { [weak store] in
+            Task { await store?.authChanged() }
+        }
         let listener = try await RedisListener.bind(
             host: Self.listenHost(endpoint), port: endpoint.port, group: group, tls: endpoint.usesTLS ? configuration.clientTLS : nil,
             store: store, logger: logger)

@@ -22,6 +22,10 @@ import Logging
 ///   ids unique at the member (``nextRequestID``), and the node's replies
 ///   go back to their connection under the connection's own id. What a
 ///   connection returns is queued, in order, for its writer task.
+/// - Users: every connection is checked against the auth store the
+///   member applied (``AppliedAuth``), taken again only when its version
+///   changed. A user the new store no longer has loses its connections,
+///   as `ACL DELUSER` closes a Redis user's (``refreshAccessControl()``).
 /// - Records: every node output's records are appended to the store's
 ///   write-ahead log (``StoreLog``) as soon as the node returns them, in
 ///   order; the actor epoch goes to `StoreEpochFile` instead, synced at
@@ -81,8 +85,12 @@ actor AvailableStore {
     private let storeLog: StoreLog
     private var storeLogClosed = false
     private let send: @Sendable (MemberID, [DynamoMessage]) -> Void
-    /// The member's users and permissions as they are now.
-    private let users: @Sendable () -> EtcdUsers
+    /// The member's users and permissions as it applied them.
+    private let auth: AppliedAuth
+    /// The users and permissions every connection obeys, taken from
+    /// ``auth`` at ``accessVersion`` (nil: not taken yet).
+    private var access = EtcdUsers(store: AuthStore())
+    private var accessVersion: AppliedAuth.Version?
     private let logger: Logger
     private var clients: [Int64: Client] = [:]
     /// Member-unique request id → the connection and its own id.
@@ -148,7 +156,7 @@ actor AvailableStore {
     ///   recovered (naming the file and offset of the damage).
     init(
         member: MemberID, members: [MemberID], dataDirectory: String, appendFsync: AppendFsync = .default,
-        settings: RedisSettings, logger: Logger, users: @escaping @Sendable () -> EtcdUsers = { EtcdUsers(store: AuthStore()) },
+        settings: RedisSettings, logger: Logger, auth: AppliedAuth = AppliedAuth(),
         send: @escaping @Sendable (MemberID, [DynamoMessage]) -> Void
     ) throws {
         let dynamoSettings = Self.dynamoSettings(memberCount: members.count)
@@ -184,7 +192,7 @@ actor AvailableStore {
         node = DynamoNode(member: member, ring: ring, settings: dynamoSettings, stored: stored, seed: UInt64.random(in: 0...UInt64.max))
         self.settings = settings
         self.logger = logger
-        self.users = users
+        self.auth = auth
         self.send = send
     }
 
@@ -292,7 +300,10 @@ actor AvailableStore {
         let id = nextConnectionID
         nextConnectionID += 1
         let (stream, continuation) = AsyncStream<Outbound>.makeStream()
-        clients[id] = Client(connection: RedisConnection(id: id, settings: settings), outbound: continuation)
+        refreshAccessControl()
+        var connection = RedisConnection(id: id, settings: settings)
+        connection.accessControl = access
+        clients[id] = Client(connection: connection, outbound: continuation)
         if stopped { finish(id) }
         return (id, stream)
     }
@@ -301,10 +312,10 @@ actor AvailableStore {
     /// connection has no room (see the type's comment).
     /// - Returns: false once the connection is closing: read no more.
     func receive(bytes: [UInt8], connection id: Int64) async -> Bool {
+        refreshAccessControl()
         guard let closed = clients[id]?.closed, !closed else { return false }
         // In place: a copy of the client would make the connection copy
         // its pipeline state on every read.
-        clients[id]!.connection.accessControl = users()
         let output = clients[id]!.connection.onBytes(bytes)
         perform(output, connection: id)
         commit()
@@ -324,11 +335,12 @@ actor AvailableStore {
         clients[id]!.connection.authenticate(certificateUser: user)
     }
 
-    /// The password check of connection `id` ended.
-    private func authenticated(_ accepted: Bool, connection id: Int64) {
+    /// The password check of connection `id` for `user` ended. A user
+    /// deleted while its password was checked is refused.
+    private func authenticated(_ accepted: Bool, user: String, connection id: Int64) {
+        refreshAccessControl()
         guard clients[id] != nil, !clients[id]!.closed else { return }
-        clients[id]!.connection.accessControl = users()
-        let output = clients[id]!.connection.onAuthentication(accepted: accepted)
+        let output = clients[id]!.connection.onAuthentication(accepted: accepted && access.store.users[user] != nil)
         perform(output, connection: id)
         commit()
     }
@@ -382,6 +394,35 @@ actor AvailableStore {
         wakeReader(id)
     }
 
+    // MARK: Users
+
+    /// The member applied a change to its users and permissions: takes it
+    /// at once, closing the connections of users it deleted.
+    func authChanged() {
+        guard !stopped else { return }
+        refreshAccessControl()
+        commit()
+    }
+
+    /// Takes the applied auth store when its version changed since it was
+    /// last taken, and gives it to every connection. A connection
+    /// authenticated as a user the new store no longer has (deleted
+    /// through etcd) is closed after what is queued for it, as Redis
+    /// closes the connections of a user `ACL DELUSER` removes. A password
+    /// change, a role revoked or auth turned off or on keep connections
+    /// open, as `ACL SETUSER` does; the next command meets the new store.
+    private func refreshAccessControl() {
+        guard let (store, version) = auth.changed(since: accessVersion) else { return }
+        let previous = access.store.users
+        access = EtcdUsers(store: store)
+        accessVersion = version
+        let deleted = Set(previous.keys.filter { store.users[$0] == nil })
+        for id in Array(clients.keys) {
+            clients[id]!.connection.accessControl = access
+            if let user = clients[id]!.connection.user, deleted.contains(user) { finish(id) }
+        }
+    }
+
     /// The log appends issued so far (one per step that had records).
     var appendCount: UInt64 { appends }
 
@@ -413,10 +454,10 @@ actor AvailableStore {
         if output.closes { finish(id) }
         if let request = output.authentication {
             // bcrypt takes tens of milliseconds: off the actor.
-            let users = self.users
+            let auth = self.auth
             Task.detached { [weak self] in
-                let accepted = users().verifies(request)
-                await self?.authenticated(accepted, connection: id)
+                let accepted = EtcdUsers(store: auth.current.store).verifies(request)
+                await self?.authenticated(accepted, user: request.user, connection: id)
             }
         }
         closeIfDone(id)
@@ -556,11 +597,15 @@ actor AvailableStore {
             }
             for member in members { send(member, byMember[member]!) }
         }
+        // A reply can let a connection parse its next commands: they are
+        // checked against the users of now.
+        if !output.replies.isEmpty { refreshAccessControl() }
         for reply in output.replies {
-            guard let route = routes.removeValue(forKey: reply.id), clients[route.connection] != nil else { continue }
+            // No copy of the client: it would make the connection copy its
+            // pipeline state when the reply changes it.
+            guard let route = routes.removeValue(forKey: reply.id), clients[route.connection]?.closed == false else { continue }
             var local = reply
             local.id = route.id
-            clients[route.connection]!.connection.accessControl = users()
             let more = clients[route.connection]!.connection.onReply(local)
             perform(more, connection: route.connection)
         }
