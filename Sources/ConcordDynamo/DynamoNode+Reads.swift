@@ -37,6 +37,24 @@ extension DynamoNode {
         let coordination = coordinations[id]!
         let key = coordination.request.key
         let session = requiredVersion(coordination)
+        let previousOnly = coordination.previousReplicas.filter { !coordination.replicas.contains($0) }
+        if coordination.consistency.reads == 1, coordination.replicas.contains(member), coordination.localStandIn == nil,
+            previousOnly.isEmpty, !settings.readsAtOneAskEveryReplica
+        {
+            // At R = 1 a replica's own copy is the answer when it covers the
+            // session: no other replica is asked, and so none repaired
+            // (anti-entropy converges them). Only a copy behind the session
+            // sends the read on to the other replicas.
+            coordinations[id]!.contacted = [member]
+            let (visible, shown) = localCopy(of: key, session: session, includeHints: false)
+            absorbRead(id, from: member, object: visible, pendingShown: shown, &output)
+            guard let waiting = coordinations[id], waiting.operation == operation, waiting.phase == .reading else { return }
+            for replica in waiting.replicas where replica != member {
+                coordinations[id]!.contacted.append(replica)
+                output.send(.read(operation: operation, key: key, session: session, includeHints: false), to: replica)
+            }
+            return
+        }
         coordinations[id]!.contacted = coordination.replicas
         for replica in coordination.replicas where replica != member {
             output.send(.read(operation: operation, key: key, session: session, includeHints: false), to: replica)
@@ -44,7 +62,6 @@ extension DynamoNode {
         // During a ring transition the key's previous replicas are asked
         // too, with their hints: a copy they hold for a new replica may
         // not have reached it yet.
-        let previousOnly = coordination.previousReplicas.filter { !coordination.replicas.contains($0) }
         for previous in previousOnly where previous != member {
             coordinations[id]!.contacted.append(previous)
             output.send(.read(operation: operation, key: key, session: session, includeHints: true), to: previous)

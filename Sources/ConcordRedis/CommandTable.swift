@@ -88,7 +88,8 @@ public enum CommandTable {
             "Chooses RESP2 or RESP3, authenticates and names the connection; returns the server's properties."),
         CommandSpec(
             "auth", -2, ["noscript", "loading", "stale", "fast", "no_auth"], group: "connection", since: "1.0.0",
-            "Authenticates the connection (no users are configured: the default user needs no password)."),
+            "Authenticates the connection as one of the cluster's etcd users (while etcd auth is disabled, every connection "
+                + "is the default user and a password alone is refused, as Redis refuses it)."),
         CommandSpec(
             "client", -2, [], group: "connection", since: "2.4.0", "A container for connection commands.",
             subcommands: [

@@ -74,6 +74,11 @@ struct ServerCommand: AsyncParsableCommand {
         help: "When the available store syncs its log: always (before acknowledging), everysec (once a second), no (the OS decides).")
     var redisAppendFsync: String = AppendFsync.default.rawValue
 
+    @Flag(
+        name: .customLong("redis-read-repair-at-one"),
+        help: "Reads at R = 1 ask every replica and repair the stale ones (Riak's way); by default the coordinator's own copy answers them, with no message, and anti-entropy converges the replicas.")
+    var redisReadRepairAtOne = false
+
     @Option(name: .customLong("max-request-bytes"), help: "The largest client request accepted, in bytes.")
     var maxRequestBytes: Int = 1_572_864
 
@@ -221,6 +226,7 @@ struct ServerCommand: AsyncParsableCommand {
             configuration.consensus = try ConsensusEngineKind.parse(flag: consensus)
             configuration.redisListen = try listenRedisURLs.map { try Self.redisEndpoint(firstURL($0)) }
             configuration.redisAppendFsync = try AppendFsync.parse(redisAppendFsync)
+            configuration.redisReadRepairAtOne = redisReadRepairAtOne
             configuration.zooKeeperListen = try listenZooKeeperURLs.map { try Endpoint.parseZooKeeper(firstURL($0)) }
             configuration.requestBytesMax = maxRequestBytes
             configuration.concurrentStreamsMax = maxConcurrentStreams

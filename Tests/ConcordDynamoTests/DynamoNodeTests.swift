@@ -87,6 +87,55 @@ import Testing
         #expect(cluster.nodes[replicas[0]]!.statistics.readRepairs >= 1)
     }
 
+    @Test func aReadAtROneAtAReplicaIsAnsweredFromItsOwnCopyWithoutAMessage() {
+        var settings = TestCluster.defaultSettings
+        settings.antiEntropyIntervalTicks = 10_000
+        var cluster = TestCluster(members: Self.members, settings: settings)
+        let key: ByteString = "local"
+        let replicas = cluster.replicas(key)
+        cluster.down = [replicas[2]]
+        cluster.request(key, .put("new"), at: replicas[0], consistency: RequestConsistency(sloppy: false))
+        cluster.down = []
+        cluster.delivered = []
+        let read = cluster.request(key, .get, at: replicas[0], consistency: .one)
+        #expect(cluster.outcome(read)?.readValue == .siblings(["new"], includesDeletion: false))
+        cluster.tick(10)
+        #expect(cluster.delivered.isEmpty, "no replica asked: \(cluster.delivered)")
+        #expect(cluster.nodes[replicas[2]]!.objects[key] == nil, "nor repaired by the read")
+        // A write at W = 1 with an overwrite's read phase reads only here
+        // too: what travels is the write and its acknowledgements.
+        cluster.request(key, .put("newer", context: .current), at: replicas[0], consistency: .one)
+        #expect(!cluster.delivered.isEmpty)
+        for message in cluster.delivered {
+            if case .read = message { Issue.record("a read phase at R = 1 asked another replica: \(message)") }
+        }
+        // Riak's way, kept as a setting: the other replicas are asked and
+        // the stale one repaired.
+        settings.readsAtOneAskEveryReplica = true
+        var riak = TestCluster(members: Self.members, settings: settings)
+        riak.down = [replicas[2]]
+        riak.request(key, .put("new"), at: replicas[0], consistency: RequestConsistency(sloppy: false))
+        riak.down = []
+        let riakRead = riak.request(key, .get, at: replicas[0], consistency: .one)
+        #expect(riak.outcome(riakRead)?.readValue == .siblings(["new"], includesDeletion: false))
+        riak.tick(10)
+        #expect(riak.nodes[replicas[2]]!.objects[key]?.readValue == .siblings(["new"], includesDeletion: false))
+    }
+
+    @Test func aReadAtROneAtAReplicaBehindTheSessionAsksTheOtherReplicasAtOnce() {
+        var cluster = TestCluster(members: [1, 2, 3])
+        let key: ByteString = "behind"
+        cluster.cut = [[1, 2]]
+        let write = cluster.request(key, .put("mine"), at: 1, consistency: .one, session: SessionToken())
+        let token = cluster.replies[write]!.session!
+        cluster.cut = []
+        // Member 2 missed the write; member 3 has it. No tick passes: the
+        // read is answered by asking at once, not on escalation.
+        #expect(cluster.nodes[2]!.objects[key] == nil)
+        let read = cluster.request(key, .get, at: 2, consistency: .one, session: token)
+        #expect(cluster.outcome(read)?.readValue == .siblings(["mine"], includesDeletion: false))
+    }
+
     @Test func antiEntropyRepairsWhatNoReadTouchedExchangingOnlyDifferingLeaves() {
         var settings = TestCluster.defaultSettings
         settings.antiEntropyIntervalTicks = 1

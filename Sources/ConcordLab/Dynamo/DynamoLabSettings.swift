@@ -76,6 +76,9 @@ struct DynamoLabSettings: Sendable {
         dynamo.tombstoneAgeTicksMin = [5, 20][random.index(below: 2)]
         dynamo.reapKeysPerRoundMax = [1, 32][random.index(below: 2)]
         dynamo.testingBugs = bug.map { [$0] } ?? []
+        // Drawn apart, so the draws above stay what each seed has always drawn.
+        var policy = SeededRandom(seed: seed ^ 0xD7A3_0000_5EED_0002)
+        dynamo.readsAtOneAskEveryReplica = policy.chance(perMillion: 250_000)
         let members = Array(1...serverCount)
         var settings = DynamoLabSettings(
             members: members, clients: Array(firstClient..<(firstClient + 3 + random.index(below: 2))),

@@ -51,6 +51,10 @@ public struct NodeConfiguration: Sendable {
     /// When the available store syncs its write-ahead log
     /// (`--redis-appendfsync`; Redis's default, `everysec`).
     public var redisAppendFsync = AppendFsync.default
+    /// Whether the available store's reads at R = 1 ask every replica and
+    /// repair the stale ones (`--redis-read-repair-at-one`); by default the
+    /// coordinating replica's own copy answers them.
+    public var redisReadRepairAtOne = false
     /// Every founding member, this one included (`--initial-cluster`).
     public var members: [ClusterMember]
     /// `--initial-cluster-state`.

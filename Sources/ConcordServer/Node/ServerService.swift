@@ -144,7 +144,8 @@ public struct ServerService: Service {
         settings.configuration["appendfsync"] = configuration.redisAppendFsync.rawValue
         let store = try AvailableStore(
             member: ConcordDynamo.MemberID(configuration.memberID), members: configuration.members.map { ConcordDynamo.MemberID($0.id) },
-            dataDirectory: configuration.dataDirectory, appendFsync: configuration.redisAppendFsync, settings: settings, logger: logger,
+            dataDirectory: configuration.dataDirectory, appendFsync: configuration.redisAppendFsync,
+            readRepairAtOne: configuration.redisReadRepairAtOne, settings: settings, logger: logger,
             auth: node.appliedAuth, send: { [node] to, messages in node.sendStoreMessages(messages, to: to.rawValue) })
         // A deleted user's idle connections close without waiting for
         // their next command.

@@ -156,10 +156,11 @@ actor AvailableStore {
     ///   recovered (naming the file and offset of the damage).
     init(
         member: MemberID, members: [MemberID], dataDirectory: String, appendFsync: AppendFsync = .default,
-        settings: RedisSettings, logger: Logger, auth: AppliedAuth = AppliedAuth(),
+        readRepairAtOne: Bool = false, settings: RedisSettings, logger: Logger, auth: AppliedAuth = AppliedAuth(),
         send: @escaping @Sendable (MemberID, [DynamoMessage]) -> Void
     ) throws {
-        let dynamoSettings = Self.dynamoSettings(memberCount: members.count)
+        var dynamoSettings = Self.dynamoSettings(memberCount: members.count)
+        dynamoSettings.readsAtOneAskEveryReplica = readRepairAtOne
         let ring: Ring
         do {
             ring = try Ring(members: members, virtualNodesPerMember: dynamoSettings.virtualNodesPerMember)
