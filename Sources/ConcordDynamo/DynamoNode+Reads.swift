@@ -11,6 +11,16 @@ extension DynamoNode {
         return version.isEmpty ? nil : version
     }
 
+    /// Whether `copy` shows everything the request's session saw of its key
+    /// (always, without a session): a copy of a later stage does, one of
+    /// the same stage when its version covers the session's.
+    func coversSession(_ coordination: Coordination, _ copy: StoredObject?) -> Bool {
+        guard !has(.sessionTokenIgnored), let session = coordination.session else { return true }
+        let key = coordination.request.key
+        guard let copy else { return session.version(of: key).isEmpty && session.stage(of: key) == 0 }
+        return session.isCovered(key, stage: copy.stage, version: copy.version)
+    }
+
     /// This member's visible copy of `key` (with its hints when asked), and
     /// the pending causal writes a reader holding `session` already depends on.
     func localCopy(of key: ByteString, session: VersionVector?, includeHints: Bool) -> (StoredObject?, StoredObject?) {
@@ -136,9 +146,7 @@ extension DynamoNode {
     mutating func checkRead(_ id: UInt64, _ output: inout DynamoOutput) {
         let coordination = coordinations[id]!
         guard coordination.countedAnswers >= coordination.consistency.reads, coordination.previousAnswersSuffice else { return }
-        if let required = requiredVersion(coordination) {
-            guard let shown = shownCopy(coordination), shown.version.covers(required) else { return }
-        }
+        guard coversSession(coordination, shownCopy(coordination)) else { return }
         guard coordination.request.isWrite else {
             answerRead(id, &output)
             return
@@ -151,7 +159,7 @@ extension DynamoNode {
         var coordination = coordinations[id]!
         let shown = shownCopy(coordination)
         let version = shown?.version ?? VersionVector()
-        coordination.session?.observe(coordination.request.key, version: version)
+        coordination.session?.observe(coordination.request.key, version: version, stage: shown?.stage ?? 0)
         coordination.session?.inherit(shown?.dependencies ?? [])
         let now = nowMilliseconds
         let value = shown?.readValue(at: now) ?? .absent
@@ -196,9 +204,7 @@ extension DynamoNode {
                 }
             }
         }
-        if let session, !coordination.askedEveryone,
-            !(shownCopy(coordination)?.version.covers(session) ?? false)
-        {
+        if !coordination.askedEveryone, !coversSession(coordination, shownCopy(coordination)) {
             coordination.askedEveryone = true
             for other in ring.members where !coordination.contacted.contains(other) {
                 coordination.contacted.append(other)

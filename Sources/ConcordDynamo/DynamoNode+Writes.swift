@@ -128,7 +128,7 @@ extension DynamoNode {
         if !coordination.replied {
             guard coordination.countedAnswers >= coordination.consistency.writes else { return }
             let version = object.version
-            coordination.session?.observe(coordination.request.key, version: version)
+            coordination.session?.observe(coordination.request.key, version: version, stage: object.stage)
             coordination.session?.inherit(object.dependencies)
             if let timestamp = coordination.writtenTimestamp { coordination.session?.observe(timestamp: timestamp) }
             answer(

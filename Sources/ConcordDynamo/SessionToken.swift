@@ -24,6 +24,13 @@ import ConcordClocks
 /// write), and, in causal mode, with the dependencies of what it showed.
 /// Across keys, the guarantees need causal mode (``RequestConsistency/causal``).
 ///
+/// A key's copy can be replaced whole: by a later generation (an update
+/// that re-creates a deleted key as an earlier kind) or, within one
+/// generation, by a later kind (see ``StoredObject/stage``). The new copy's
+/// version starts afresh and cannot cover the old one's, so the token keeps
+/// the stage it saw of each key too: a copy of a later stage covers
+/// whatever the session saw of an earlier one.
+///
 /// The token keeps the `keysMax` most recently touched keys of each kind;
 /// an older key drops out, and with it the guarantees on that key.
 public struct SessionToken: Hashable, Sendable {
@@ -42,9 +49,23 @@ public struct SessionToken: Hashable, Sendable {
     public init() {}
 
     /// The version the session has seen of `key` (empty if untracked):
-    /// what its reads of the key must cover.
+    /// what its reads of the key must cover, in the key's stage.
     public func version(of key: ByteString) -> VersionVector {
         seen[key]
+    }
+
+    /// The stage of `key` the session has seen (0 if untracked).
+    public func stage(of key: ByteString) -> UInt64 {
+        seen.stage(of: key)
+    }
+
+    /// Whether a copy of `key` at `stage` with `version` shows everything
+    /// the session saw of the key: a later stage does; the same stage does
+    /// when its version covers the session's.
+    public func isCovered(_ key: ByteString, stage: UInt64, version: VersionVector) -> Bool {
+        let seenStage = seen.stage(of: key)
+        if stage != seenStage { return stage > seenStage }
+        return version.covers(seen[key])
     }
 
     /// Everything the session saw or depends on of `key`: the context of
@@ -53,9 +74,9 @@ public struct SessionToken: Hashable, Sendable {
         seen[key].merging(inherited[key])
     }
 
-    /// Records that the session saw `version` of `key`.
-    public mutating func observe(_ key: ByteString, version: VersionVector) {
-        seen.merge(key, version)
+    /// Records that the session saw `version` of `key` at `stage`.
+    public mutating func observe(_ key: ByteString, version: VersionVector, stage: UInt64 = 0) {
+        seen.merge(key, version, stage: stage)
     }
 
     /// Records that what the session saw depends on these versions.
@@ -71,7 +92,7 @@ public struct SessionToken: Hashable, Sendable {
     /// Joins another token of the same session (for example one returned by
     /// a concurrent request).
     public mutating func merge(_ other: SessionToken) {
-        for key in other.seen.recency { seen.merge(key, other.seen[key]) }
+        for key in other.seen.recency { seen.merge(key, other.seen[key], stage: other.seen.stage(of: key)) }
         for key in other.inherited.recency { inherited.merge(key, other.inherited[key]) }
         observe(timestamp: other.latestTimestamp)
     }
@@ -92,6 +113,8 @@ public struct VersionsByKey: Hashable, Sendable {
     public private(set) var versions: [ByteString: VersionVector] = [:]
     /// The keys kept, least recently merged first.
     public private(set) var recency: [ByteString] = []
+    /// The stage of each key kept whose stage is above 0.
+    public private(set) var stages: [ByteString: UInt64] = [:]
 
     /// An empty map.
     public init(keysMax: Int) {
@@ -103,18 +126,30 @@ public struct VersionsByKey: Hashable, Sendable {
         versions[key] ?? VersionVector()
     }
 
-    /// Merges `version` into `key`'s, making it the most recent key.
-    public mutating func merge(_ key: ByteString, _ version: VersionVector) {
-        if var known = versions[key] {
-            known.merge(version)
-            versions[key] = known
+    /// The stage of `key` (0 if not kept).
+    public func stage(of key: ByteString) -> UInt64 {
+        stages[key] ?? 0
+    }
+
+    /// Merges `version` at `stage` into `key`'s, making it the most recent
+    /// key: a later stage replaces what was kept, an earlier one adds
+    /// nothing.
+    public mutating func merge(_ key: ByteString, _ version: VersionVector, stage: UInt64 = 0) {
+        let known = stages[key] ?? 0
+        if var kept = versions[key], stage <= known {
+            if stage == known { kept.merge(version) }
+            versions[key] = kept
             recency.removeAll { $0 == key }
         } else {
+            if versions[key] != nil { recency.removeAll { $0 == key } }
             versions[key] = version
+            stages[key] = stage > 0 ? stage : nil
         }
         recency.append(key)
         while recency.count > keysMax {
-            versions[recency.removeFirst()] = nil
+            let dropped = recency.removeFirst()
+            versions[dropped] = nil
+            stages[dropped] = nil
         }
     }
 
@@ -122,25 +157,37 @@ public struct VersionsByKey: Hashable, Sendable {
     public var isEmpty: Bool { recency.isEmpty }
 }
 
+/// The count, then each key with its version, least recent first. When a
+/// key has a stage above 0, the count carries ``stagesFlag`` and every
+/// key's version is followed by its stage (tokens from before stages
+/// decode as stage 0).
 extension VersionsByKey: BinaryCodable {
+    static let stagesFlag: UInt64 = 1 << 20
+
     public func encode(to writer: inout BinaryWriter) {
-        writer.writeVarint(UInt64(recency.count))
+        writer.writeVarint(UInt64(recency.count) | (stages.isEmpty ? 0 : Self.stagesFlag))
         for key in recency {
             key.encode(to: &writer)
             versions[key]!.encode(to: &writer)
+            if !stages.isEmpty { writer.writeVarint(stage(of: key)) }
         }
     }
 
     public init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
         let start = reader.offset
-        let count = try reader.readCount(minimumBytesEach: 2)
-        guard count <= SessionToken.keysMax else { throw .lengthTooLarge(length: UInt64(count), offset: start) }
+        let header = try reader.readVarint()
+        let withStages = header & Self.stagesFlag != 0
+        let count = header & ~Self.stagesFlag
+        guard count <= UInt64(SessionToken.keysMax), count <= UInt64(reader.remainingCount / 2) else {
+            throw .lengthTooLarge(length: count, offset: start)
+        }
         self.init(keysMax: SessionToken.keysMax)
         for _ in 0..<count {
             let keyAt = reader.offset
             let key = try ByteString(from: &reader)
             guard versions[key] == nil else { throw .invalidValue("key repeated in session token", offset: keyAt) }
-            merge(key, try VersionVector(from: &reader))
+            let version = try VersionVector(from: &reader)
+            merge(key, version, stage: withStages ? try reader.readVarint() : 0)
         }
     }
 }

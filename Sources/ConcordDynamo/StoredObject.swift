@@ -71,6 +71,11 @@ public struct StoredObject: Hashable, Sendable {
 
     /// The value's version (see ``StoredValue/version``). Changes of the
     /// expiry alone do not move it: session guarantees cover values.
+    /// Where the copy stands among copies that replace one another whole:
+    /// its generation, then its kind (a later kind replaces an earlier one
+    /// of the same generation whole). Versions compare only within a stage.
+    public var stage: UInt64 { UInt64(generation) << 8 | UInt64(kind.rawValue) }
+
     public var version: VersionVector { value.version }
 
     /// Whether the value shows nothing (see ``StoredValue/isTombstone``).
