@@ -48,20 +48,27 @@ extension DynamoNode {
         let key = coordination.request.key
         let session = requiredVersion(coordination)
         let previousOnly = coordination.previousReplicas.filter { !coordination.replicas.contains($0) }
-        if coordination.consistency.reads == 1, coordination.replicas.contains(member), coordination.localStandIn == nil,
-            previousOnly.isEmpty, !settings.readsAtOneAskEveryReplica
-        {
-            // At R = 1 a replica's own copy is the answer when it covers the
-            // session: no other replica is asked, and so none repaired
-            // (anti-entropy converges them). Only a copy behind the session
-            // sends the read on to the other replicas.
-            coordinations[id]!.contacted = [member]
-            let (visible, shown) = localCopy(of: key, session: session, includeHints: false)
-            absorbRead(id, from: member, object: visible, pendingShown: shown, &output)
-            guard let waiting = coordinations[id], waiting.operation == operation, waiting.phase == .reading else { return }
-            for replica in waiting.replicas where replica != member {
-                coordinations[id]!.contacted.append(replica)
+        if coordination.localStandIn == nil, previousOnly.isEmpty, !settings.readsAskEveryReplica {
+            // Cassandra's way: R replicas are asked, this member first when
+            // it is one (at R = 1 its own copy answers, with no message),
+            // then the responsive ones in preference order. The others are
+            // asked only when one of those stays silent past the escalation
+            // time or their copies are behind the session (`widenRead`);
+            // read repair covers the replicas asked, anti-entropy the rest.
+            var asked: [MemberID] = coordination.replicas.contains(member) ? [member] : []
+            for replica in coordination.replicas where asked.count < coordination.consistency.reads && !asked.contains(replica) {
+                if isResponsive(replica) { asked.append(replica) }
+            }
+            for replica in coordination.replicas where asked.count < coordination.consistency.reads && !asked.contains(replica) {
+                asked.append(replica)
+            }
+            coordinations[id]!.contacted = asked
+            for replica in asked where replica != member {
                 output.send(.read(operation: operation, key: key, session: session, includeHints: false), to: replica)
+            }
+            if asked.contains(member) {
+                let (visible, shown) = localCopy(of: key, session: session, includeHints: false)
+                absorbRead(id, from: member, object: visible, pendingShown: shown, &output)
             }
             return
         }
@@ -126,9 +133,30 @@ extension DynamoNode {
         coordinations[id] = coordination
         if coordination.phase == .reading {
             checkRead(id, &output)
+            // Everyone asked answered and the read is still short (copies
+            // behind the session): the replicas not asked yet are, at once.
+            if let after = coordinations[id], after.phase == .reading, after.operation == coordination.operation,
+                after.answered.count == after.contacted.count
+            {
+                widenRead(id, &output)
+            }
         } else if coordination.answered.count == coordination.contacted.count {
             finishRead(id, &output)
         }
+    }
+
+    /// Asks the key's replicas that a read has not asked yet (it asks R of
+    /// them first, unless `readsAskEveryReplica`).
+    mutating func widenRead(_ id: UInt64, _ output: inout DynamoOutput) {
+        guard var coordination = coordinations[id] else { return }
+        let session = requiredVersion(coordination)
+        for replica in coordination.replicas where replica != member && !coordination.contacted.contains(replica) {
+            coordination.contacted.append(replica)
+            output.send(
+                .read(operation: coordination.operation, key: coordination.request.key, session: session, includeHints: false),
+                to: replica)
+        }
+        coordinations[id] = coordination
     }
 
     /// What a read shows: the visible copies and the pending writes shown.
@@ -185,9 +213,17 @@ extension DynamoNode {
             let hints = !coordination.replicas.contains(member)
             output.send(.read(operation: coordination.operation, key: key, session: session, includeHints: hints), to: member)
         }
+        // The replicas not asked yet are asked now; fallbacks stand in only
+        // for those asked before and still silent.
+        let widened = coordination.replicas.filter { !coordination.contacted.contains($0) }
+        if !widened.isEmpty {
+            widenRead(id, &output)
+            coordination = coordinations[id]!
+        }
         if coordination.consistency.sloppy && coordination.countedAnswers < coordination.consistency.reads {
             let silent = coordination.replicas.filter { replica in
                 !coordination.answered.contains(replica) && !coordination.standsInFor.values.contains(replica)
+                    && !widened.contains(replica)
             }
             for replica in silent {
                 guard let fallback = coordination.preference.first(where: { !coordination.contacted.contains($0) }) else { break }

@@ -33,12 +33,14 @@ public struct DynamoSettings: Hashable, Sendable {
     /// The most bytes of copies (in their binary form) in one handoff
     /// message; a single larger copy still travels alone.
     public var handoffBytesPerMessageMax = 1 << 20
-    /// Whether a replica coordinating a read at R = 1 still asks the other
-    /// replicas (Riak's way: their copies arrive after the answer and the
-    /// stale ones are repaired). Off by default, as in Cassandra: the
-    /// coordinator's own copy answers when it covers the session, and
-    /// anti-entropy converges the replicas; the read costs no message.
-    public var readsAtOneAskEveryReplica = false
+    /// Whether a read asks all N replicas (Riak's way: the copies beyond
+    /// the first R arrive after the answer, and every stale one is
+    /// repaired). Off by default, as in Cassandra: a read asks R replicas,
+    /// the coordinator first when it is one (so a read at R = 1 there costs
+    /// no message), and the others only when one stays silent past the
+    /// escalation time or the copies are behind the session; read repair
+    /// covers the replicas asked, anti-entropy the rest.
+    public var readsAskEveryReplica = false
     /// A member starts one anti-entropy exchange this often.
     public var antiEntropyIntervalTicks = 10
     /// Children per Merkle tree node.

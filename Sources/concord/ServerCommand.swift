@@ -75,9 +75,9 @@ struct ServerCommand: AsyncParsableCommand {
     var redisAppendFsync: String = AppendFsync.default.rawValue
 
     @Flag(
-        name: .customLong("redis-read-repair-at-one"),
-        help: "Reads at R = 1 ask every replica and repair the stale ones (Riak's way); by default the coordinator's own copy answers them, with no message, and anti-entropy converges the replicas.")
-    var redisReadRepairAtOne = false
+        name: .customLong("redis-read-every-replica"),
+        help: "Reads ask all N replicas of a key and repair the stale ones (Riak's way); by default a read asks R of them, the coordinator's own copy first, and anti-entropy converges the rest.")
+    var redisReadEveryReplica = false
 
     @Option(name: .customLong("max-request-bytes"), help: "The largest client request accepted, in bytes.")
     var maxRequestBytes: Int = 1_572_864
@@ -226,7 +226,7 @@ struct ServerCommand: AsyncParsableCommand {
             configuration.consensus = try ConsensusEngineKind.parse(flag: consensus)
             configuration.redisListen = try listenRedisURLs.map { try Self.redisEndpoint(firstURL($0)) }
             configuration.redisAppendFsync = try AppendFsync.parse(redisAppendFsync)
-            configuration.redisReadRepairAtOne = redisReadRepairAtOne
+            configuration.redisReadEveryReplica = redisReadEveryReplica
             configuration.zooKeeperListen = try listenZooKeeperURLs.map { try Endpoint.parseZooKeeper(firstURL($0)) }
             configuration.requestBytesMax = maxRequestBytes
             configuration.concurrentStreamsMax = maxConcurrentStreams

@@ -111,7 +111,7 @@ import Testing
         }
         // Riak's way, kept as a setting: the other replicas are asked and
         // the stale one repaired.
-        settings.readsAtOneAskEveryReplica = true
+        settings.readsAskEveryReplica = true
         var riak = TestCluster(members: Self.members, settings: settings)
         riak.down = [replicas[2]]
         riak.request(key, .put("new"), at: replicas[0], consistency: RequestConsistency(sloppy: false))
@@ -120,6 +120,31 @@ import Testing
         #expect(riak.outcome(riakRead)?.readValue == .siblings(["new"], includesDeletion: false))
         riak.tick(10)
         #expect(riak.nodes[replicas[2]]!.objects[key]?.readValue == .siblings(["new"], includesDeletion: false))
+    }
+
+    @Test func aQuorumReadAsksRReplicasAndTheThirdOnlyWhenOneIsSilent() {
+        var cluster = TestCluster(members: Self.members)
+        let key: ByteString = "quorum"
+        let replicas = cluster.replicas(key)
+        cluster.request(key, .put("v"), at: replicas[0], consistency: .all)
+        func reads(_ cluster: TestCluster) -> [DynamoMessage] {
+            cluster.delivered.filter { if case .read = $0 { true } else { false } }
+        }
+        cluster.delivered = []
+        let first = cluster.request(key, .get, at: replicas[0], consistency: .quorum)
+        #expect(cluster.outcome(first)?.readValue == .siblings(["v"], includesDeletion: false))
+        #expect(reads(cluster).count == 1, "one other replica asked: \(cluster.delivered)")
+        // The replica asked is down: the read waits for the escalation
+        // time, then asks the third.
+        cluster.down = [replicas[1]]
+        cluster.delivered = []
+        let second = cluster.request(key, .get, at: replicas[0], consistency: .quorum)
+        #expect(cluster.outcome(second) == nil)
+        cluster.tick(TestCluster.defaultSettings.escalationTicks)
+        #expect(cluster.outcome(second)?.readValue == .siblings(["v"], includesDeletion: false))
+        // Now suspected, the silent replica is passed over at once.
+        let third = cluster.request(key, .get, at: replicas[0], consistency: .quorum)
+        #expect(cluster.outcome(third)?.readValue == .siblings(["v"], includesDeletion: false))
     }
 
     @Test func aReadAtROneAtAReplicaBehindTheSessionAsksTheOtherReplicasAtOnce() {

@@ -78,7 +78,7 @@ struct DynamoLabSettings: Sendable {
         dynamo.testingBugs = bug.map { [$0] } ?? []
         // Drawn apart, so the draws above stay what each seed has always drawn.
         var policy = SeededRandom(seed: seed ^ 0xD7A3_0000_5EED_0002)
-        dynamo.readsAtOneAskEveryReplica = policy.chance(perMillion: 250_000)
+        dynamo.readsAskEveryReplica = policy.chance(perMillion: 250_000)
         let members = Array(1...serverCount)
         var settings = DynamoLabSettings(
             members: members, clients: Array(firstClient..<(firstClient + 3 + random.index(below: 2))),

@@ -51,10 +51,10 @@ public struct NodeConfiguration: Sendable {
     /// When the available store syncs its write-ahead log
     /// (`--redis-appendfsync`; Redis's default, `everysec`).
     public var redisAppendFsync = AppendFsync.default
-    /// Whether the available store's reads at R = 1 ask every replica and
-    /// repair the stale ones (`--redis-read-repair-at-one`); by default the
-    /// coordinating replica's own copy answers them.
-    public var redisReadRepairAtOne = false
+    /// Whether the available store's reads ask all N replicas and repair
+    /// the stale ones (`--redis-read-every-replica`); by default a read
+    /// asks R of them, the coordinator's own copy first.
+    public var redisReadEveryReplica = false
     /// Every founding member, this one included (`--initial-cluster`).
     public var members: [ClusterMember]
     /// `--initial-cluster-state`.

@@ -145,7 +145,7 @@ public struct ServerService: Service {
         let store = try AvailableStore(
             member: ConcordDynamo.MemberID(configuration.memberID), members: configuration.members.map { ConcordDynamo.MemberID($0.id) },
             dataDirectory: configuration.dataDirectory, appendFsync: configuration.redisAppendFsync,
-            readRepairAtOne: configuration.redisReadRepairAtOne, settings: settings, logger: logger,
+            readsAskEveryReplica: configuration.redisReadEveryReplica, settings: settings, logger: logger,
             auth: node.appliedAuth, send: { [node] to, messages in node.sendStoreMessages(messages, to: to.rawValue) })
         // A deleted user's idle connections close without waiting for
         // their next command.

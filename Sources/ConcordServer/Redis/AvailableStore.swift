@@ -156,11 +156,11 @@ actor AvailableStore {
     ///   recovered (naming the file and offset of the damage).
     init(
         member: MemberID, members: [MemberID], dataDirectory: String, appendFsync: AppendFsync = .default,
-        readRepairAtOne: Bool = false, settings: RedisSettings, logger: Logger, auth: AppliedAuth = AppliedAuth(),
+        readsAskEveryReplica: Bool = false, settings: RedisSettings, logger: Logger, auth: AppliedAuth = AppliedAuth(),
         send: @escaping @Sendable (MemberID, [DynamoMessage]) -> Void
     ) throws {
         var dynamoSettings = Self.dynamoSettings(memberCount: members.count)
-        dynamoSettings.readsAtOneAskEveryReplica = readRepairAtOne
+        dynamoSettings.readsAskEveryReplica = readsAskEveryReplica
         let ring: Ring
         do {
             ring = try Ring(members: members, virtualNodesPerMember: dynamoSettings.virtualNodesPerMember)
