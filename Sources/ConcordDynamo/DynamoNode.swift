@@ -49,6 +49,9 @@ public struct DynamoNode: Sendable {
     var epochIsStale = false
     var nextIdentifier: UInt64 = 1
     var coordinations: [UInt64: Coordination] = [:]
+    /// How many requests this member coordinates now (a sloppy write goes
+    /// on after its answer until every replica has it).
+    public var openCoordinations: Int { coordinations.count }
     /// Operation (message) id → coordination id.
     var operations: [UInt64: UInt64] = [:]
     var handoff = HandoffState()

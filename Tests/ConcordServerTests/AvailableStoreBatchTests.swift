@@ -23,14 +23,18 @@ import Testing
         let outbound: AsyncStream<AvailableStore.Outbound>
     }
 
-    /// A started one-member store in a fresh directory, whose connections
-    /// obey `auth`, and one connection.
-    func withStore(_ appendFsync: AppendFsync, auth: AppliedAuth = AppliedAuth(), _ body: (Harness) async throws -> Void) async throws {
+    /// A started store of member 1 of `members` (peers' messages are
+    /// dropped) in a fresh directory, whose connections obey `auth`, and
+    /// one connection.
+    func withStore(
+        _ appendFsync: AppendFsync, auth: AppliedAuth = AppliedAuth(), members: [MemberID] = [MemberID(1)],
+        _ body: (Harness) async throws -> Void
+    ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("concord-batch-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try AvailableStore(
-            member: MemberID(1), members: [MemberID(1)], dataDirectory: directory, appendFsync: appendFsync,
+            member: MemberID(1), members: members, dataDirectory: directory, appendFsync: appendFsync,
             settings: RedisSettings(), logger: Logger(label: "available-store-batch-tests"), auth: auth, send: { _, _ in })
         await store.start()
         let (connection, outbound) = await store.open()
@@ -114,6 +118,33 @@ import Testing
             for (index, (answer, want)) in zip(answers, expected).enumerated() {
                 #expect(answer == want, "reply \(index) to \(commands[index])")
             }
+        }
+    }
+
+    /// Admission: once the node coordinates `admission.high` requests, no
+    /// connection is read until they fall to `admission.low`. Three
+    /// members whose peers never answer: each write at W = 1 is answered at
+    /// once and coordinated on until its deadline (5 s).
+    @Test func connectionsAreNotReadWhileTheNodeCoordinatesTooManyRequests() async throws {
+        try await withStore(.no, members: [MemberID(1), MemberID(2), MemberID(3)]) { harness in
+            let store = harness.store
+            await store.setAdmission(high: 20, low: 10)
+            let writes = (0..<25).map { ["CONCORD.WITH", "ONE", "SET", "k\($0)", "v\($0)"] }
+            let first = Task { await store.receive(bytes: pipeline(writes), connection: harness.connection) }
+            #expect(try await replies(writes.count, harness) == Array(repeating: RESPValue.ok, count: writes.count))
+            #expect(await store.admissionClosed)
+            // A second connection's read waits before its command is taken.
+            let (other, otherOutbound) = await store.open()
+            let held = Harness(store: store, directory: harness.directory, connection: other, outbound: otherOutbound)
+            let second = Task { await store.receive(bytes: pipeline([["CONCORD.WITH", "ONE", "GET", "k3"]]), connection: other) }
+            try await waitUntil("both readers held", seconds: 30) { await store.waitingReaders == 2 }
+            #expect(await store.admissionClosed, "still closed: nothing ended the coordinations yet")
+            // The writes' coordinations end at their deadline; admission
+            // opens and the held command is taken and answered.
+            #expect(try await replies(1, held) == [.bulkString(Array("v3".utf8))])
+            #expect(await !store.admissionClosed)
+            let (firstRead, secondRead) = (await first.value, await second.value)
+            #expect(firstRead && secondRead)
         }
     }
 

@@ -52,7 +52,14 @@ import Logging
 /// while more than ``queuedBytesMax`` of its replies wait to be written, or
 /// while its `RedisConnection` holds unparsed input because
 /// `commandsOpenMax` commands are open; a written chunk
-/// (``wrote(_:connection:)``) or a reply frees it.
+/// (``wrote(_:connection:)``) or a reply frees it. And every reader waits,
+/// before it takes a read and before it reads again, while admission is
+/// closed: from when the node coordinates ``admission`` `.high` requests
+/// until they fall to `.low`. A write at W = 1 is answered at once but
+/// coordinated until every replica acknowledges it, so a client faster
+/// than the replicas would otherwise pile up coordinations (and the peer
+/// messages behind them) until the node refused requests as overloaded;
+/// with admission, the load waits in the clients' sockets instead.
 actor AvailableStore {
     /// What a connection's writer task is given, in order.
     enum Outbound: Sendable {
@@ -78,6 +85,12 @@ actor AvailableStore {
     /// The most reply bytes of one connection waiting to be written before
     /// its reader stops reading.
     static let queuedBytesMax = 4 << 20
+    /// Open coordinations at which connections stop being read, and at
+    /// which they are read again (the node refuses requests at
+    /// `coordinationsMax`, 65,536; forwarded requests use the rest).
+    var admission = (high: 16_384, low: 8_192)
+    /// Whether readers wait for open coordinations to fall to `admission.low`.
+    private(set) var admissionClosed = false
 
     private var node: DynamoNode
     private let settings: RedisSettings
@@ -317,10 +330,16 @@ actor AvailableStore {
         guard let closed = clients[id]?.closed, !closed else { return false }
         // In place: a copy of the client would make the connection copy
         // its pipeline state on every read.
+        while admissionClosed, let client = clients[id], !client.closed {
+            await withCheckedContinuation { continuation in
+                clients[id]?.readerWaiting = continuation
+            }
+        }
+        guard let open = clients[id], !open.closed else { return false }
         let output = clients[id]!.connection.onBytes(bytes)
         perform(output, connection: id)
         commit()
-        while let client = clients[id], !client.closed, Self.mustWait(client) {
+        while let client = clients[id], !client.closed, mustWait(client) {
             await withCheckedContinuation { continuation in
                 clients[id]?.readerWaiting = continuation
             }
@@ -368,14 +387,22 @@ actor AvailableStore {
         client.outbound.finish()
     }
 
-    private static func mustWait(_ client: Client) -> Bool {
-        client.queuedBytes > queuedBytesMax || client.connection.holdsInput
+    /// How many readers wait (for room, or for admission).
+    var waitingReaders: Int { clients.values.filter { $0.readerWaiting != nil }.count }
+
+    /// Sets the admission limits (tests).
+    func setAdmission(high: Int, low: Int) {
+        admission = (high, low)
+    }
+
+    private func mustWait(_ client: Client) -> Bool {
+        admissionClosed || client.queuedBytes > Self.queuedBytesMax || client.connection.holdsInput
             || (client.connection.unparsedByteCount > 0
                 && client.connection.openCommandCount >= client.connection.settings.commandsOpenMax)
     }
 
     private func wakeReader(_ id: Int64) {
-        guard let client = clients[id], let waiting = client.readerWaiting, client.closed || !Self.mustWait(client) else { return }
+        guard let client = clients[id], let waiting = client.readerWaiting, client.closed || !mustWait(client) else { return }
         clients[id]!.readerWaiting = nil
         waiting.resume()
     }
@@ -510,6 +537,19 @@ actor AvailableStore {
         }
         for id in unsentConnections { queueUnsent(id) }
         unsentConnections.removeAll(keepingCapacity: true)
+        updateAdmission()
+    }
+
+    /// Closes admission at `admission.high` open coordinations, and opens
+    /// it again, waking every waiting reader, at `admission.low`.
+    private func updateAdmission() {
+        let open = node.openCoordinations
+        if !admissionClosed {
+            if open >= admission.high { admissionClosed = true }
+        } else if open <= admission.low {
+            admissionClosed = false
+            for (id, client) in clients where client.readerWaiting != nil { wakeReader(id) }
+        }
     }
 
     /// Makes a node output's records durable as far as `appendfsync`
