@@ -196,6 +196,7 @@ extension DynamoNode {
             coordination.origin, .read(value, context: version), session: coordination.session, timeToLive: timeToLive, &output)
         coordination.phase = .repairing
         coordination.repairUntil = ticks + UInt64(settings.readRepairWaitTicks)
+        schedule(id, at: coordination.repairUntil)
         coordinations[id] = coordination
         if coordination.answered.count == coordination.contacted.count {
             finishRead(id, &output)

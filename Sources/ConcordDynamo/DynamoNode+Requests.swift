@@ -85,6 +85,8 @@ extension DynamoNode {
             escalationTicks: settings.escalationTicks, timeoutTicks: settings.requestTimeoutTicks)
         coordinations[id] = coordination
         coordinations[id]!.previousReplicas = previousReplicas(of: request.key)
+        schedule(id, at: coordination.escalateAt)
+        schedule(id, at: coordination.deadline)
         statistics.coordinated += 1
         guard request.isWrite else {
             startRead(id, &output)
@@ -167,6 +169,12 @@ extension DynamoNode {
     }
 
     /// Advances a coordination's timers.
+    /// Lists coordination `id` as due at `tick` (at the next tick at the
+    /// earliest: the current one may be under way).
+    mutating func schedule(_ id: UInt64, at tick: UInt64) {
+        dueCoordinations[max(tick, ticks + 1), default: []].append(id)
+    }
+
     mutating func tickCoordination(_ id: UInt64, _ output: inout DynamoOutput) {
         guard let coordination = coordinations[id] else { return }
         switch coordination.phase {
@@ -179,6 +187,8 @@ extension DynamoNode {
             } else if pending[coordination.request.key] == nil {
                 startWritePhase(id, base: nil, &output)
             }
+            // A queued write looks at its key's pending writes every tick.
+            if coordinations[id]?.phase == .queued { schedule(id, at: ticks + 1) }
             return
         case .forwarding, .reading, .writing:
             break
@@ -189,6 +199,7 @@ extension DynamoNode {
         }
         guard ticks >= coordination.escalateAt else { return }
         coordinations[id]!.escalateAt = ticks + UInt64(settings.escalationTicks)
+        schedule(id, at: coordinations[id]!.escalateAt)
         for silent in coordination.contacted + coordination.forwardedTo where !coordination.answered.contains(silent) {
             if silent != member { suspected.insert(silent) }
         }

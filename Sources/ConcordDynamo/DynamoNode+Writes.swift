@@ -49,6 +49,7 @@ extension DynamoNode {
         if standIn == nil, pending[key] != nil {
             coordinations[id]!.phase = .queued
             coordinations[id]!.merged = nil
+            schedule(id, at: ticks + 1)
             return
         }
         let visible = standIn == nil ? objects[key] : hintCopy(of: key)
@@ -90,6 +91,7 @@ extension DynamoNode {
         updated.writtenTimestamp = timestamp
         updated.dependencies = dependencies
         updated.escalateAt = ticks + UInt64(settings.escalationTicks)
+        schedule(id, at: updated.escalateAt)
         updated.answered = [member]
         if let standIn {
             updated.contacted = [member]

@@ -52,6 +52,12 @@ public struct DynamoNode: Sendable {
     /// How many requests this member coordinates now (a sloppy write goes
     /// on after its answer until every replica has it).
     public var openCoordinations: Int { coordinations.count }
+    /// Coordination ids by the tick at which each may act next (escalate,
+    /// time out, end its read repair, leave the queue): ``onTick(now:)``
+    /// looks only at those due, not at every open coordination. An id may
+    /// be listed at several ticks, or stay listed after it ended: a tick
+    /// only looks, and does nothing to a coordination not due.
+    var dueCoordinations: [UInt64: [UInt64]] = [:]
     /// Operation (message) id → coordination id.
     var operations: [UInt64: UInt64] = [:]
     var handoff = HandoffState()
@@ -189,8 +195,8 @@ public struct DynamoNode: Sendable {
         ticks += 1
         var output = DynamoOutput()
         if previousRing != nil && ticks >= ringTransitionEndsAt { previousRing = nil }
-        for id in coordinations.keys.sorted() {
-            tickCoordination(id, &output)
+        if let due = dueCoordinations.removeValue(forKey: ticks) {
+            for id in Set(due).sorted() { tickCoordination(id, &output) }
         }
         if ticks % UInt64(settings.handoffIntervalTicks) == 0 { offerHandoffs(&output) }
         if ticks % UInt64(settings.antiEntropyIntervalTicks) == 0 { startAntiEntropy(&output) }
