@@ -109,13 +109,21 @@ extension DynamoNode {
     }
 
     mutating func onReplicateAck(operation: UInt64, from: MemberID, _ output: inout DynamoOutput) {
-        guard let id = operations[operation], var coordination = coordinations[id], coordination.phase == .writing,
-            coordination.operation == operation, coordination.contacted.contains(from),
-            !coordination.answered.contains(from)
+        guard let id = operations[operation], let index = coordinations.index(forKey: id),
+            Self.takeAcknowledgement(&coordinations.values[index], operation: operation, from: from)
         else { return }
-        coordination.answered.append(from)
-        coordinations[id] = coordination
         checkWrite(id, &output)
+    }
+
+    /// Counts `from`'s acknowledgement of the write phase `operation`, if it
+    /// is one the coordination waits for. The coordination is changed in
+    /// place: a copy of it would make its arrays copy on write.
+    private static func takeAcknowledgement(_ coordination: inout Coordination, operation: UInt64, from: MemberID) -> Bool {
+        guard coordination.phase == .writing, coordination.operation == operation, coordination.contacted.contains(from),
+            !coordination.answered.contains(from)
+        else { return false }
+        coordination.answered.append(from)
+        return true
     }
 
     /// Answers once W counted acknowledgements arrived.
@@ -125,27 +133,33 @@ extension DynamoNode {
     /// the deadline passes): the fallbacks' hints are what bring a replica
     /// that was down up to date once it returns.
     mutating func checkWrite(_ id: UInt64, _ output: inout DynamoOutput) {
-        var coordination = coordinations[id]!
-        guard let object = coordination.written else { return }
+        guard let index = coordinations.index(forKey: id) else { return }
+        let (reply, finished) = Self.advanceWrite(&coordinations.values[index], now: nowMilliseconds)
+        if let reply { answer(reply.origin, reply.outcome, session: reply.session, &output) }
+        if finished { finish(id) }
+    }
+
+    /// ``checkWrite(_:_:)`` on the coordination in place: the reply due
+    /// (once, at W acknowledgements), and whether the coordination ends.
+    private static func advanceWrite(_ coordination: inout Coordination, now: Int64) -> (
+        reply: (origin: Coordination.Origin, outcome: ClientOutcome, session: SessionToken?)?, finished: Bool
+    ) {
+        guard let object = coordination.written else { return (nil, false) }
+        var reply: (origin: Coordination.Origin, outcome: ClientOutcome, session: SessionToken?)?
         if !coordination.replied {
-            guard coordination.countedAnswers >= coordination.consistency.writes else { return }
+            guard coordination.countedAnswers >= coordination.consistency.writes else { return (nil, false) }
             let version = object.version
             coordination.session?.observe(coordination.request.key, version: version, stage: object.stage)
             coordination.session?.inherit(object.dependencies)
             if let timestamp = coordination.writtenTimestamp { coordination.session?.observe(timestamp: timestamp) }
-            answer(
-                coordination.origin, .written(object.readValue(at: nowMilliseconds), version: version), session: coordination.session,
-                &output)
+            reply = (coordination.origin, .written(object.readValue(at: now), version: version), coordination.session)
             coordination.replied = true
-            coordinations[id] = coordination
         }
+        let answered = coordination.answered
         let covered = coordination.replicas.allSatisfy { replica in
-            coordination.answered.contains(replica)
-                || coordination.standsInFor.contains { coordination.answered.contains($0.key) && $0.value == replica }
+            answered.contains(replica) || coordination.standsInFor.contains { answered.contains($0.key) && $0.value == replica }
         }
-        if covered || !coordination.consistency.sloppy || !coordination.dependencies.isEmpty {
-            finish(id)
-        }
+        return (reply, covered || !coordination.consistency.sloppy || !coordination.dependencies.isEmpty)
     }
 
     /// Sends the write again to silent replicas, and, for a sloppy write,
