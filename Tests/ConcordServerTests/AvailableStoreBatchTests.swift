@@ -148,6 +148,40 @@ import Testing
         }
     }
 
+    /// A connection whose replies are not written is read no further past
+    /// `queuedBytesMax`; its writer takes what it wrote off the count
+    /// without the store, and only the write that brings the count back
+    /// under the limit calls on the store, to let the reader go on.
+    @Test func aReaderWaitsForRoomAndGoesOnOnceItsWriterFreesIt() async throws {
+        try await withStore(.no) { harness in
+            let store = harness.store
+            let opened = await store.openConnection()
+            var written = opened.outbound.makeAsyncIterator()
+            let value = String(repeating: "x", count: 1 << 20)
+            _ = await store.receive(bytes: pipeline([["SET", "big", value]]), connection: opened.id)
+            guard case .bytes(let ok) = await written.next() else { throw HarnessError(description: "no reply to SET") }
+            #expect(!opened.queued.written(ok.count), "nothing waited for room")
+            // Six replies of 1 MiB: more than the limit waits to be written.
+            let reader = Task { await store.receive(bytes: pipeline(Array(repeating: ["GET", "big"], count: 6)), connection: opened.id) }
+            try await waitUntil("the reader waits for room", seconds: 30) { await store.waitingReaders == 1 }
+            #expect(opened.queued.value > AvailableStore.queuedBytesMax)
+            var bytes = 0
+            var freed = 0
+            while bytes < 6 << 20 {
+                guard case .bytes(let chunk) = await written.next() else { break }
+                bytes += chunk.count
+                if opened.queued.written(chunk.count) {
+                    freed += 1
+                    await store.roomFreed(connection: opened.id)
+                }
+            }
+            #expect(freed == 1, "one write brought the count back under the limit")
+            #expect(opened.queued.value == 0)
+            try await waitUntil("the reader goes on", seconds: 30) { await store.waitingReaders == 0 }
+            #expect(await reader.value)
+        }
+    }
+
     @Test func withAppendfsyncAlwaysABatchIsInTheLogBeforeItsRepliesAndTakesOneAppend() async throws {
         try await withStore(.always) { harness in
             let count = 200

@@ -5,6 +5,7 @@ import ConcordStorage
 import DequeModule
 import Foundation
 import Logging
+import Synchronization
 
 /// The member's available store and its Redis-protocol connections: the
 /// shell that performs a `DynamoNode`'s and each `RedisConnection`'s
@@ -69,10 +70,39 @@ actor AvailableStore {
         case close
     }
 
+    /// Reply bytes of one connection handed to its writer and not written
+    /// yet: added to by the store, taken from by the writer without a hop
+    /// to the store, which it makes only when its write lets a reader
+    /// waiting for room go on (the count falls from above
+    /// ``queuedBytesMax`` to it or below).
+    final class QueuedBytes: Sendable {
+        private let count = Atomic<Int>(0)
+
+        var value: Int { count.load(ordering: .acquiring) }
+
+        func add(_ bytes: Int) {
+            count.add(bytes, ordering: .releasing)
+        }
+
+        /// Takes `bytes` written; true when that frees room.
+        func written(_ bytes: Int) -> Bool {
+            let (before, after) = count.subtract(bytes, ordering: .acquiringAndReleasing)
+            return before > AvailableStore.queuedBytesMax && after <= AvailableStore.queuedBytesMax
+        }
+    }
+
+    /// A connection opened: its id, what its writer writes out, and the
+    /// count of its reply bytes not yet written.
+    struct Opened: Sendable {
+        let id: Int64
+        let outbound: AsyncStream<Outbound>
+        let queued: QueuedBytes
+    }
+
     private struct Client {
         var connection: RedisConnection
         let outbound: AsyncStream<Outbound>.Continuation
-        var queuedBytes = 0
+        let queued = QueuedBytes()
         var readerWaiting: CheckedContinuation<Void, Never>?
         /// Reply bytes of the current step, queued for the writer at its end.
         var unsent: [UInt8] = []
@@ -311,15 +341,23 @@ actor AvailableStore {
     /// Opens a connection.
     /// - Returns: its id, and the sequence its writer task writes out.
     func open() -> (id: Int64, outbound: AsyncStream<Outbound>) {
+        let opened = openConnection()
+        return (opened.id, opened.outbound)
+    }
+
+    /// Opens a connection whose writer reports what it wrote through
+    /// ``Opened/queued`` (and ``roomFreed(connection:)`` when told to).
+    func openConnection() -> Opened {
         let id = nextConnectionID
         nextConnectionID += 1
         let (stream, continuation) = AsyncStream<Outbound>.makeStream()
         refreshAccessControl()
         var connection = RedisConnection(id: id, settings: settings)
         connection.accessControl = access
-        clients[id] = Client(connection: connection, outbound: continuation)
+        let client = Client(connection: connection, outbound: continuation)
+        clients[id] = client
         if stopped { finish(id) }
-        return (id, stream)
+        return Opened(id: id, outbound: stream, queued: client.queued)
     }
 
     /// Feeds bytes read from connection `id`, then waits while the
@@ -367,8 +405,14 @@ actor AvailableStore {
 
     /// The writer of connection `id` wrote `count` bytes.
     func wrote(_ count: Int, connection id: Int64) {
-        guard clients[id] != nil else { return }
-        clients[id]!.queuedBytes -= count
+        guard let client = clients[id] else { return }
+        _ = client.queued.written(count)
+        wakeReader(id)
+    }
+
+    /// The writer of connection `id` freed room (``QueuedBytes/written(_:)``
+    /// said so): a reader waiting for it may go on.
+    func roomFreed(connection id: Int64) {
         wakeReader(id)
     }
 
@@ -396,7 +440,7 @@ actor AvailableStore {
     }
 
     private func mustWait(_ client: Client) -> Bool {
-        admissionClosed || client.queuedBytes > Self.queuedBytesMax || client.connection.holdsInput
+        admissionClosed || client.queued.value > Self.queuedBytesMax || client.connection.holdsInput
             || (client.connection.unparsedByteCount > 0
                 && client.connection.openCommandCount >= client.connection.settings.commandsOpenMax)
     }
@@ -475,7 +519,7 @@ actor AvailableStore {
             }
         }
         if !output.bytes.isEmpty, let client = clients[id], !client.closed {
-            clients[id]!.queuedBytes += output.bytes.count
+            client.queued.add(output.bytes.count)
             if client.unsent.isEmpty { unsentConnections.append(id) }
             clients[id]!.unsent += output.bytes
         }

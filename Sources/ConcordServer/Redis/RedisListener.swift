@@ -105,7 +105,8 @@ final class RedisListener: Sendable {
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let store = self.store
-        let (id, outbound) = await store.open()
+        let opened = await store.openConnection()
+        let (id, outbound, queued) = (opened.id, opened.outbound, opened.queued)
         let channel = connection.channel
         do {
             try await connection.executeThenClose { inbound, writer in
@@ -117,7 +118,9 @@ final class RedisListener: Sendable {
                                 switch item {
                                 case .bytes(let bytes):
                                     try await writer.write(ByteBuffer(bytes: bytes))
-                                    await store.wrote(bytes.count, connection: id)
+                                    // No hop to the store unless a reader
+                                    // waits for the room this frees.
+                                    if queued.written(bytes.count) { await store.roomFreed(connection: id) }
                                 case .close:
                                     try? await channel.close()
                                     return
