@@ -5,16 +5,18 @@ import ConcordServerCore
 /// `onZooKeeperDisconnected`) and its `ZooKeeperEffect`s come back through
 /// `perform(_:)`, in order, to ``zooKeeperConnections``.
 extension ConcordNode: ZooKeeperConnectionHost {
-    func openZooKeeperConnection(remoteAddress: String) -> (id: UInt64, outbound: AsyncStream<ZooKeeperConnectionTable.Outbound>)? {
+    func openZooKeeperConnection(
+        remoteAddress: String, output makeOutput: @Sendable (UInt64, ZooKeeperConnectionTable.QueuedBytes) -> any ZooKeeperConnectionOutput
+    ) -> UInt64? {
         guard !isStopped else { return nil }
         guard zooKeeperConnections.count < configuration.clientConnectionsMax else {
             metrics.zooKeeperConnectionsRefused.increment()
             return nil
         }
-        let (id, outbound) = zooKeeperConnections.open()
+        let id = zooKeeperConnections.open(makeOutput)
         metrics.zooKeeperConnections.record(Int64(zooKeeperConnections.count))
         perform(core.onZooKeeperConnected(id, remoteAddress: remoteAddress, nowMilliseconds: nowMilliseconds))
-        return (id, outbound)
+        return id
     }
 
     func receiveZooKeeperBytes(_ bytes: [UInt8], connection id: UInt64) async -> Bool {
@@ -27,8 +29,8 @@ extension ConcordNode: ZooKeeperConnectionHost {
         return zooKeeperConnections.isOpen(id)
     }
 
-    func wroteZooKeeperBytes(_ count: Int, connection id: UInt64) {
-        zooKeeperConnections.wrote(count, connection: id)
+    func zooKeeperRoomFreed(connection id: UInt64) {
+        zooKeeperConnections.roomFreed(id)
     }
 
     func closedZooKeeperConnection(_ id: UInt64) {

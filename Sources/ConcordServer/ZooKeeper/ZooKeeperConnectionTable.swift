@@ -1,25 +1,56 @@
+import Synchronization
+
+/// Where one ZooKeeper connection's bytes go: its socket
+/// (`ZooKeeperChannelOutput`), or a test's record. Calls come from the
+/// member's actor, in order.
+protocol ZooKeeperConnectionOutput: Sendable {
+    /// Writes `bytes` after everything written before. Once they have
+    /// reached the socket (or failed to), the output takes them from the
+    /// connection's ``ZooKeeperConnectionTable/QueuedBytes``.
+    func write(_ bytes: [UInt8])
+    /// Closes the connection once everything written before has reached
+    /// the socket.
+    func close()
+}
+
 /// The ZooKeeper connections of one member, as the node's actor keeps
-/// them: each connection's outbound queue (what its writer task writes, in
-/// order), the bytes queued and not yet written, and its reader when the
-/// reader waits for room. It decides nothing about the protocol: the
-/// server core says what to send and when to close; the table only
-/// performs it in order and tells the reader when to stop reading.
+/// them: each connection's output, the bytes handed to it and not yet
+/// written, and its reader when the reader waits for room. It decides
+/// nothing about the protocol: the server core says what to send and when
+/// to close; the table only performs it in order and tells the reader when
+/// to stop reading.
+///
+/// The count of a connection's queued bytes is shared with its output
+/// (``QueuedBytes``): the output takes what reached the socket from it
+/// without a hop to the member, and calls on the member (``roomFreed(_:)``)
+/// only when that lets a waiting reader go on.
 ///
 /// Ids are unique per member for the life of the process (a counter that
 /// never goes back), so a late effect for a closed connection never
 /// reaches a new one.
 struct ZooKeeperConnectionTable {
-    /// What a connection's writer task is given, in order.
-    enum Outbound: Sendable, Equatable {
-        /// Bytes to write.
-        case bytes([UInt8])
-        /// Close the connection (after the bytes before it).
-        case close
+    /// Bytes of one connection handed to its output and not written yet:
+    /// added to by the member, taken from by the output.
+    final class QueuedBytes: Sendable {
+        private let count = Atomic<Int>(0)
+
+        var value: Int { count.load(ordering: .acquiring) }
+
+        func add(_ bytes: Int) {
+            count.add(bytes, ordering: .releasing)
+        }
+
+        /// Takes `bytes` written; true when that frees room for a reader
+        /// (the count falls from above ``queuedBytesMax`` to it or below).
+        func written(_ bytes: Int) -> Bool {
+            let (before, after) = count.subtract(bytes, ordering: .acquiringAndReleasing)
+            return before > ZooKeeperConnectionTable.queuedBytesMax && after <= ZooKeeperConnectionTable.queuedBytesMax
+        }
     }
 
     private struct Connection {
-        let outbound: AsyncStream<Outbound>.Continuation
-        var queuedBytes = 0
+        let output: any ZooKeeperConnectionOutput
+        let queued: QueuedBytes
         var readerWaiting: CheckedContinuation<Void, Never>?
         var closed = false
     }
@@ -35,49 +66,51 @@ struct ZooKeeperConnectionTable {
     /// The number of connections open.
     var count: Int { connections.count }
 
-    /// Opens a connection.
-    /// - Returns: its id, and the sequence its writer task writes out.
-    mutating func open() -> (id: UInt64, outbound: AsyncStream<Outbound>) {
+    /// The number of readers waiting for room.
+    var waitingReaders: Int { connections.values.count(where: { $0.readerWaiting != nil }) }
+
+    /// Opens a connection whose bytes go to the output `makeOutput` makes
+    /// from the connection's id and its count of queued bytes.
+    /// - Returns: the connection's id.
+    mutating func open(_ makeOutput: (UInt64, QueuedBytes) -> any ZooKeeperConnectionOutput) -> UInt64 {
         let id = nextID
         nextID += 1
-        let (stream, continuation) = AsyncStream<Outbound>.makeStream()
-        connections[id] = Connection(outbound: continuation)
-        return (id, stream)
+        let queued = QueuedBytes()
+        connections[id] = Connection(output: makeOutput(id, queued), queued: queued)
+        return id
     }
 
     /// True while `id` is open and not closing.
     func isOpen(_ id: UInt64) -> Bool { connections[id].map { !$0.closed } ?? false }
 
-    /// Queues `bytes` for connection `id` (nothing for a closed one).
-    /// - Returns: the number of bytes queued.
+    /// Writes `bytes` to connection `id` (nothing for a closed one).
+    /// - Returns: the number of bytes handed to its output.
     @discardableResult
     mutating func send(_ bytes: [UInt8], to id: UInt64) -> Int {
         guard let connection = connections[id], !connection.closed, !bytes.isEmpty else { return 0 }
-        connections[id]!.queuedBytes += bytes.count
-        connection.outbound.yield(.bytes(bytes))
+        connection.queued.add(bytes.count)
+        connection.output.write(bytes)
         return bytes.count
     }
 
-    /// Closes connection `id` once what is queued before has been written.
+    /// Closes connection `id` once what was sent before has been written.
     mutating func close(_ id: UInt64) {
         guard let connection = connections[id], !connection.closed else { return }
         connections[id]!.closed = true
-        connection.outbound.yield(.close)
-        connection.outbound.finish()
+        connection.output.close()
         wakeReader(id)
     }
 
-    /// The writer of connection `id` wrote `count` bytes.
-    mutating func wrote(_ count: Int, connection id: UInt64) {
-        guard connections[id] != nil else { return }
-        connections[id]!.queuedBytes -= count
+    /// The output of connection `id` freed room (``QueuedBytes/written(_:)``
+    /// said so): a reader waiting for it may go on.
+    mutating func roomFreed(_ id: UInt64) {
         wakeReader(id)
     }
 
     /// True while the reader of `id` must wait before reading more.
     func mustWait(_ id: UInt64) -> Bool {
         guard let connection = connections[id], !connection.closed else { return false }
-        return connection.queuedBytes > Self.queuedBytesMax
+        return connection.queued.value > Self.queuedBytesMax
     }
 
     /// Records the waiting reader of `id`; it is resumed when there is room
@@ -90,13 +123,13 @@ struct ZooKeeperConnectionTable {
         connections[id]!.readerWaiting = continuation
     }
 
-    /// Forgets connection `id` (its socket is gone); what was queued is dropped.
+    /// Forgets connection `id` (its socket is gone); nothing more is
+    /// written to it.
     /// - Returns: true if it was open.
     @discardableResult
     mutating func remove(_ id: UInt64) -> Bool {
         guard let connection = connections.removeValue(forKey: id) else { return false }
         connection.readerWaiting?.resume()
-        connection.outbound.finish()
         return true
     }
 
