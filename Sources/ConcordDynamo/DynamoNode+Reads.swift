@@ -56,10 +56,8 @@ extension DynamoNode {
             // time or their copies are behind the session (`widenRead`);
             // read repair covers the replicas asked, anti-entropy the rest.
             var asked: [MemberID] = coordination.replicas.contains(member) ? [member] : []
-            for replica in coordination.replicas where asked.count < coordination.consistency.reads && !asked.contains(replica) {
-                if isResponsive(replica) { asked.append(replica) }
-            }
-            for replica in coordination.replicas where asked.count < coordination.consistency.reads && !asked.contains(replica) {
+            let responsiveFirst = coordination.replicas.filter { isResponsive($0) } + coordination.replicas.filter { !isResponsive($0) }
+            for replica in responsiveFirst where asked.count < coordination.consistency.reads && !asked.contains(replica) {
                 asked.append(replica)
             }
             coordinations[id]!.contacted = asked
@@ -148,15 +146,13 @@ extension DynamoNode {
     /// Asks the key's replicas that a read has not asked yet (it asks R of
     /// them first, unless `readsAskEveryReplica`).
     mutating func widenRead(_ id: UInt64, _ output: inout DynamoOutput) {
-        guard var coordination = coordinations[id] else { return }
-        let session = requiredVersion(coordination)
-        for replica in coordination.replicas where replica != member && !coordination.contacted.contains(replica) {
-            coordination.contacted.append(replica)
-            output.send(
-                .read(operation: coordination.operation, key: coordination.request.key, session: session, includeHints: false),
-                to: replica)
-        }
-        coordinations[id] = coordination
+        guard let coordination = coordinations[id] else { return }
+        let unasked = coordination.replicas.filter { $0 != member && !coordination.contacted.contains($0) }
+        guard !unasked.isEmpty else { return }
+        let read = DynamoMessage.read(
+            operation: coordination.operation, key: coordination.request.key, session: requiredVersion(coordination), includeHints: false)
+        coordinations[id]!.contacted += unasked
+        for replica in unasked { output.send(read, to: replica) }
     }
 
     /// What a read shows: the visible copies and the pending writes shown.

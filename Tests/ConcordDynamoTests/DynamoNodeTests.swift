@@ -71,15 +71,27 @@ import Testing
         for member in Self.members { #expect(cluster.nodes[member]!.hints.isEmpty, "hints delivered and dropped") }
     }
 
-    @Test func readRepairBringsAStaleReplicaUpToDate() {
+    /// A cluster without anti-entropy where `key` holds "new" on its first
+    /// two replicas and nothing on the third, which was down for the write.
+    private func clusterWithAStaleThirdReplica(
+        _ key: ByteString, readsAskEveryReplica: Bool = false
+    ) -> (cluster: TestCluster, replicas: [MemberID]) {
         var settings = TestCluster.defaultSettings
         settings.antiEntropyIntervalTicks = 10_000
+        settings.readsAskEveryReplica = readsAskEveryReplica
         var cluster = TestCluster(members: Self.members, settings: settings)
-        let key: ByteString = "repair"
         let replicas = cluster.replicas(key)
         cluster.down = [replicas[2]]
         cluster.request(key, .put("new"), at: replicas[0], consistency: RequestConsistency(sloppy: false))
         cluster.down = []
+        return (cluster, replicas)
+    }
+
+    @Test func readRepairBringsAStaleReplicaUpToDate() {
+        let key: ByteString = "repair"
+        let stale = clusterWithAStaleThirdReplica(key)
+        var cluster = stale.cluster
+        let replicas = stale.replicas
         #expect(cluster.nodes[replicas[2]]!.objects[key] == nil)
         cluster.request(key, .get, at: replicas[0], consistency: .all)
         cluster.tick(10)
@@ -88,14 +100,10 @@ import Testing
     }
 
     @Test func aReadAtROneAtAReplicaIsAnsweredFromItsOwnCopyWithoutAMessage() {
-        var settings = TestCluster.defaultSettings
-        settings.antiEntropyIntervalTicks = 10_000
-        var cluster = TestCluster(members: Self.members, settings: settings)
         let key: ByteString = "local"
-        let replicas = cluster.replicas(key)
-        cluster.down = [replicas[2]]
-        cluster.request(key, .put("new"), at: replicas[0], consistency: RequestConsistency(sloppy: false))
-        cluster.down = []
+        let stale = clusterWithAStaleThirdReplica(key)
+        var cluster = stale.cluster
+        let replicas = stale.replicas
         cluster.delivered = []
         let read = cluster.request(key, .get, at: replicas[0], consistency: .one)
         #expect(cluster.outcome(read)?.readValue == .siblings(["new"], includesDeletion: false))
@@ -111,11 +119,7 @@ import Testing
         }
         // Riak's way, kept as a setting: the other replicas are asked and
         // the stale one repaired.
-        settings.readsAskEveryReplica = true
-        var riak = TestCluster(members: Self.members, settings: settings)
-        riak.down = [replicas[2]]
-        riak.request(key, .put("new"), at: replicas[0], consistency: RequestConsistency(sloppy: false))
-        riak.down = []
+        var riak = clusterWithAStaleThirdReplica(key, readsAskEveryReplica: true).cluster
         let riakRead = riak.request(key, .get, at: replicas[0], consistency: .one)
         #expect(riak.outcome(riakRead)?.readValue == .siblings(["new"], includesDeletion: false))
         riak.tick(10)
