@@ -625,6 +625,11 @@ public actor ConcordNode {
         case .snapshotInstalled(let index, let revision):
             metrics.snapshotsInstalled.increment()
             logger.info("installed snapshot", metadata: ["index": "\(index)", "revision": "\(revision)"])
+            // The state the snapshot replaced was freed in small blocks
+            // throughout the arenas: give their pages back now rather than
+            // at the next periodic trim, off the member's actor (the walk
+            // takes the arenas' locks in turn).
+            Task.detached(priority: .utility) { MemoryAllocator.trim() }
         case .snapshotFailed(let reason):
             logger.error("cannot take snapshot", metadata: ["error": "\(reason)"])
         case .memberChangeApplied(let index, let command):

@@ -173,7 +173,7 @@ public struct ServerService: Service {
         let (shutdownRequests, requestShutdown) = AsyncStream<Void>.makeStream()
         logger.info("serving clients", metadata: ["url": "\(configuration.clientListen)"])
         let (storeMessages, deliverStoreMessage) = AsyncStream<IncomingStoreMessage>.makeStream()
-        if let redis {
+        if redis != nil {
             await node.attachStore { deliverStoreMessage.yield($0) }
         }
         if let zooKeeper {
