@@ -2,7 +2,10 @@
 # Concord vs etcd at scale, one machine: for each side in turn, a fresh
 # three-member cluster on loopback is loaded with KEYS keys of VALUE_SIZE
 # bytes, then measured:
-#   - the time to load (64 clients on 8 connections, `concord bench`);
+#   - the time to load (64 clients on 8 connections, `concord bench`), and
+#     the Raft term before and after it (each step is an election); a load
+#     that fails is reported with its error and the side's other figures
+#     are skipped;
 #   - each member's resident memory (VmRSS) once loaded;
 #   - a range of RANGE_LIMIT consecutive keys, linearizable and
 #     serializable, p50/p99 over RANGE_TOTAL requests from one client;
@@ -61,6 +64,9 @@ rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 peak_rss_mb() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 json_field() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 
+# term ENDPOINT: the Raft term the member is in.
+term() { ctl --endpoints "$1" endpoint status -w json | json_field 'd[0]["Status"].get("raftTerm", d[0]["Status"]["header"].get("raft_term"))'; }
+
 # revision ENDPOINT: the revision the member itself has applied (a serializable read).
 revision() { ctl --endpoints "$1" get sides-probe --consistency=s -w json | json_field 'd["header"]["revision"]'; }
 
@@ -102,11 +108,20 @@ for side in $SIDES; do
     endpoints=$(eval echo "\$ENDPOINTS_$side")
 
     echo "$side: loading $KEYS keys" >&2
+    term_before=$(term "$(side_endpoint "$side" 0)")
     began=$(now)
     # A range run writes every key of its key space first; its one read is negligible.
-    "$CONCORD_BIN" bench range --endpoints "$endpoints" --clients 64 --connections 8 --total 1 \
-        --key-space "$KEYS" --value-size "$VALUE_SIZE" --no-progress >/dev/null
+    if ! failure=$("$CONCORD_BIN" bench range --endpoints "$endpoints" --clients 64 --connections 8 --total 1 \
+        --key-space "$KEYS" --value-size "$VALUE_SIZE" --no-progress 2>&1 >/dev/null); then
+        # A load that fails is a result too: say when and how, and the
+        # elections it went through, then go on with the other side.
+        record "$side" "load, seconds" "failed after $(elapsed "$began" "$(now)"): ${failure//$'\n'/ }"
+        record "$side" "leader elections during the load (Raft term before → after)" "$term_before → $(term "$(side_endpoint "$side" 0)")"
+        stop_side "$side"
+        continue
+    fi
     record "$side" "load, seconds" "$(elapsed "$began" "$(now)")"
+    record "$side" "leader elections during the load (Raft term before → after)" "$term_before → $(term "$(side_endpoint "$side" 0)")"
     sleep 5
     rss=""
     for i in 0 1 2; do rss+="${rss:+ / }$(rss_mb "$(side_pid "$side" "$i")")"; done

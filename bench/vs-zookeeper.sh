@@ -13,7 +13,9 @@
 #   bench/vs-zookeeper.sh [SECONDS_PER_RUN] [ROUNDS]    # defaults 5 and 2
 #
 # Concord runs the release build (.build/release/concord, built if absent),
-# or the binary CONCORD_BINARY names.
+# or the binary CONCORD_BINARY names. SYSTEMS="concord" (or "zookeeper")
+# runs one side only; WORKLOADS picks among create, set, get, lock, resign
+# and kill (default all), e.g. WORKLOADS="set get" for an A/B of two builds.
 # Both sides use a 2 s tick and 4 s sessions, fsync on every write (ZooKeeper's
 # default forceSync=yes; Concord's WAL always syncs), and 256 MiB heaps for Java.
 # Prints a table of medians and Concord/ZooKeeper ratios, and writes the raw
@@ -38,38 +40,45 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bench/zookeeper-ensemble.sh start "$dir/zookeeper" "$zk_base" >/dev/null
-cluster=""
-for i in 1 2 3; do cluster+="n$i=http://127.0.0.1:$((concord_base + 100 + i)),"; done
-for i in 1 2 3; do
-    $binary server --name "n$i" --data-dir "$dir/concord/n$i" \
-        --listen-peer-urls "http://127.0.0.1:$((concord_base + 100 + i))" \
-        --listen-client-urls "http://127.0.0.1:$((concord_base + 200 + i))" \
-        --listen-zookeeper-urls "zk://127.0.0.1:$((concord_base + i - 1))" \
-        --initial-cluster "${cluster%,}" --log-level warning > "$dir/concord-n$i.log" 2>&1 &
-    concord_pids+=($!)
-done
+systems=${SYSTEMS:-zookeeper concord}
+chosen=${WORKLOADS:-create set get lock resign kill}
+[[ " $systems " == *" zookeeper "* ]] && bench/zookeeper-ensemble.sh start "$dir/zookeeper" "$zk_base" >/dev/null
 zookeeper_hosts="127.0.0.1:$zk_base,127.0.0.1:$((zk_base + 1)),127.0.0.1:$((zk_base + 2))"
 concord_hosts="127.0.0.1:$concord_base,127.0.0.1:$((concord_base + 1)),127.0.0.1:$((concord_base + 2))"
-for attempt in $(seq 100); do
-    /usr/bin/python3 -c "from kazoo.client import KazooClient as K; z = K('$concord_hosts'); z.start(timeout=2); z.ensure_path('/ready'); z.stop()" \
-        >/dev/null 2>&1 && break
-    [[ $attempt == 100 ]] && { echo "the Concord cluster did not start" >&2; exit 1; }
-    sleep 0.3
-done
+if [[ " $systems " == *" concord "* ]]; then
+    cluster=""
+    for i in 1 2 3; do cluster+="n$i=http://127.0.0.1:$((concord_base + 100 + i)),"; done
+    for i in 1 2 3; do
+        $binary server --name "n$i" --data-dir "$dir/concord/n$i" \
+            --listen-peer-urls "http://127.0.0.1:$((concord_base + 100 + i))" \
+            --listen-client-urls "http://127.0.0.1:$((concord_base + 200 + i))" \
+            --listen-zookeeper-urls "zk://127.0.0.1:$((concord_base + i - 1))" \
+            --initial-cluster "${cluster%,}" --log-level warning > "$dir/concord-n$i.log" 2>&1 &
+        concord_pids+=($!)
+    done
+    for attempt in $(seq 100); do
+        /usr/bin/python3 -c "from kazoo.client import KazooClient as K; z = K('$concord_hosts'); z.start(timeout=2); z.ensure_path('/ready'); z.stop()" \
+            >/dev/null 2>&1 && break
+        [[ $attempt == 100 ]] && { echo "the Concord cluster did not start" >&2; exit 1; }
+        sleep 0.3
+    done
+fi
 
-workloads=(
-    "throughput create 16 $seconds"
-    "throughput set 16 $seconds"
-    "throughput get 16 $seconds"
-    "lock 8 $seconds"
-    "handover resign 3"
-    "handover kill 1"
-)
+workloads=()
+for name in $chosen; do
+    case $name in
+        create | set | get) workloads+=("throughput $name 16 $seconds") ;;
+        lock) workloads+=("lock 8 $seconds") ;;
+        resign) workloads+=("handover resign 3") ;;
+        kill) workloads+=("handover kill 1") ;;
+        *) echo "unknown workload $name" >&2; exit 2 ;;
+    esac
+done
 for round in $(seq "$rounds"); do
     for workload in "${workloads[@]}"; do
         if (( round % 2 )); then order="zookeeper concord"; else order="concord zookeeper"; fi
         for system in $order; do
+            [[ " $systems " == *" $system "* ]] || continue
             hosts=$zookeeper_hosts; [[ $system == concord ]] && hosts=$concord_hosts
             # shellcheck disable=SC2086
             load "$hosts" $workload | sed "s/^{/{\"system\": \"$system\", /" | tee -a "$results"
