@@ -235,11 +235,14 @@ public struct MultiPaxosNode: Sendable {
     }
 
     /// Records that the application took a snapshot after applying every
-    /// slot up to `index`, and discards those slots.
-    /// - Throws: `MultiPaxosRequestError.snapshotIndexNotApplied` unless
-    ///   `index` is the applied index.
+    /// slot up to `index`, and discards those slots. The snapshot may be of
+    /// a slot before the applied one (an application that encodes its state
+    /// in the background hands it over later); one at or before the latest
+    /// snapshot changes nothing.
+    /// - Throws: `MultiPaxosRequestError.snapshotIndexNotApplied` when
+    ///   `index` is past the applied slot.
     public mutating func compact(upTo index: UInt64, snapshotData: [UInt8]) throws(MultiPaxosRequestError) -> MultiPaxosOutput {
-        guard index == log.applied else { throw .snapshotIndexNotApplied(requested: index, applied: log.applied) }
+        guard index <= log.applied else { throw .snapshotIndexNotApplied(requested: index, applied: log.applied) }
         if index > log.snapshotIndex {
             snapshot = MultiPaxosSnapshot(index: index, data: snapshotData)
             snapshotToPersist = snapshot

@@ -98,7 +98,7 @@ public enum MultiPaxosRequestError: Error, Sendable, Hashable {
     case leadershipTransferInProgress
     /// The target of a leadership transfer is not a replica of the group.
     case invalidTransferTarget(ReplicaID)
-    /// A snapshot must be taken exactly at the applied index.
+    /// A snapshot cannot be of an index not applied yet.
     case snapshotIndexNotApplied(requested: UInt64, applied: UInt64)
     /// An empty batch.
     case emptyProposal

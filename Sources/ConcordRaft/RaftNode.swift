@@ -248,11 +248,16 @@ public struct RaftNode: Sendable {
 
     /// Records that the application took a snapshot of its state machine
     /// after applying every entry up to `index`, and discards those entries
-    /// (Raft §7).
-    /// - Throws: `RaftRequestError.snapshotIndexNotApplied` unless `index`
-    ///   is the applied index.
+    /// (Raft §7). The snapshot may be of an index before the applied one
+    /// (an application that encodes its state in the background hands it
+    /// over later); the configuration recorded with it is the one in force
+    /// now, so such a caller must make sure no configuration change was
+    /// applied after `index`. An index at or before the latest snapshot
+    /// changes nothing.
+    /// - Throws: `RaftRequestError.snapshotIndexNotApplied` when `index` is
+    ///   past the applied index.
     public mutating func compact(upTo index: UInt64, snapshotData: [UInt8]) throws(RaftRequestError) -> RaftOutput {
-        guard index == log.applied else { throw .snapshotIndexNotApplied(requested: index, applied: log.applied) }
+        guard index <= log.applied else { throw .snapshotIndexNotApplied(requested: index, applied: log.applied) }
         if index > log.snapshotIndex {
             let metadata = SnapshotMetadata(index: index, term: log.term(at: index)!, configuration: membership)
             snapshot = LatestSnapshot(metadata: metadata, size: snapshotData.count, data: snapshotData)

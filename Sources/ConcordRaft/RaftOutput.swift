@@ -104,7 +104,7 @@ public enum RaftRequestError: Error, Sendable, Hashable {
     case invalidConfigurationChange(ConfigurationChangeError)
     /// The target of a leadership transfer is not a voter of the group.
     case invalidTransferTarget(MemberID)
-    /// A snapshot must be taken exactly at the applied index.
+    /// A snapshot cannot be of an index not applied yet.
     case snapshotIndexNotApplied(requested: UInt64, applied: UInt64)
     /// An empty batch of proposals.
     case emptyProposal

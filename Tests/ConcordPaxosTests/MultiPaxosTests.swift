@@ -187,8 +187,13 @@ import Testing
         try cluster.propose(1, [[99]])
         cluster.deliverAll()
         #expect(cluster.commands(3) == [[99]])
-        #expect(throws: MultiPaxosRequestError.snapshotIndexNotApplied(requested: 1, applied: cluster.nodes[1]!.appliedIndex)) {
-            try cluster.nodes[1]!.compact(upTo: 1, snapshotData: [])
+        // A snapshot at or before the latest changes nothing; one past the
+        // applied slot is refused.
+        let latest = cluster.nodes[1]!.appliedIndex
+        _ = try cluster.nodes[1]!.compact(upTo: 1, snapshotData: [])
+        #expect(cluster.nodes[1]!.snapshotIndex == applied)
+        #expect(throws: MultiPaxosRequestError.snapshotIndexNotApplied(requested: latest + 1, applied: latest)) {
+            try cluster.nodes[1]!.compact(upTo: latest + 1, snapshotData: [])
         }
     }
 

@@ -140,12 +140,37 @@ import Testing
         #expect(cluster.nodes[1]!.progress[3]!.state == .replicate)
     }
 
-    @Test func compactionMustBeAtTheAppliedIndex() throws {
+    @Test func compactionMustNotPassTheAppliedIndex() throws {
         var cluster = TestCluster(voters: [1])
         cluster.campaign(1)
         #expect(throws: RaftRequestError.snapshotIndexNotApplied(requested: 5, applied: 2)) {
             try cluster.nodes[1]!.compact(upTo: 5, snapshotData: [])
         }
+    }
+
+    /// A snapshot encoded in the background arrives after more entries were
+    /// applied: it compacts the log up to its own index and keeps the rest,
+    /// and a follower that needs it receives it and then the entries after.
+    @Test func aSnapshotOfAnEarlierIndexCompactsUpToItAndIsSentWithTheEntriesAfter() throws {
+        var cluster = TestCluster(voters: [1, 2, 3])
+        cluster.campaign(1)
+        cluster.isolate(3)
+        for value in 0..<6 { try cluster.propose(1, [UInt8(value)]) }
+        cluster.deliver()
+        let applied = cluster.nodes[1]!.appliedIndex
+        let earlier = applied - 3
+        let state: [UInt8] = [42, 43]
+        cluster.handle(1, try cluster.nodes[1]!.compact(upTo: earlier, snapshotData: state))
+        #expect(cluster.nodes[1]!.snapshotIndex == earlier)
+        #expect(cluster.nodes[1]!.appliedIndex == applied)
+        // An index at or before the latest snapshot changes nothing.
+        cluster.handle(1, try cluster.nodes[1]!.compact(upTo: earlier - 1, snapshotData: [9]))
+        #expect(cluster.nodes[1]!.snapshotIndex == earlier)
+        cluster.heal()
+        cluster.run(rounds: 100)
+        #expect(cluster.installedSnapshots[3]?.map(\.data) == [state])
+        #expect(cluster.installedSnapshots[3]?.map(\.metadata.index) == [earlier])
+        #expect(cluster.nodes[3]!.appliedIndex == applied, "the entries after the snapshot followed it")
     }
 
     @Test func aReplicaRestartsFromItsSnapshotAndLog() throws {

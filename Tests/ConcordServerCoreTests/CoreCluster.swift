@@ -27,6 +27,9 @@ struct CoreCluster {
     /// cores closed.
     var zooKeeperBytes: [UInt64: [UInt8]] = [:]
     var zooKeeperClosed: Set<UInt64> = []
+    /// Snapshots the cores handed out to encode (`encodesSnapshotsInShell`),
+    /// per member, in order; a test encodes them and hands them back.
+    var snapshotsToEncode: [UInt64: [SnapshotCapture]] = [:]
     private var persisted: [UInt64: UInt64] = [:]
     private var flushes: Set<UInt64> = []
     private var nextRequest: ClientRequestID = 1
@@ -66,6 +69,7 @@ struct CoreCluster {
         events[id, default: []] += output.events
         watchWork[id, default: []].formUnion(output.watchStreamsWithWork)
         if output.flushRequested { flushes.insert(id) }
+        if let capture = output.snapshotToEncode { snapshotsToEncode[id, default: []].append(capture) }
         for effect in output.zooKeeper {
             switch effect {
             case .send(let connection, let bytes): zooKeeperBytes[connection, default: []] += bytes

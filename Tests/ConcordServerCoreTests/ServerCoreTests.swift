@@ -208,6 +208,43 @@ import Testing
         #expect(cluster.cores[lagging]!.appliedProposals == cluster.cores[leader]!.appliedProposals)
     }
 
+    @Test func aSnapshotEncodedByTheShellCompactsWhenItsBytesComeBackAndALaggingMemberCatchesUpFromIt() throws {
+        var cluster = CoreCluster {
+            $0.snapshotEveryEntries = 4
+            $0.encodesSnapshotsInShell = true
+        }
+        let leader = cluster.electLeader()
+        let lagging = cluster.ids.first { $0 != leader }!
+        cluster.isolated = [lagging]
+        let snapshotBefore = cluster.cores[leader]!.snapshotIndex
+        for index in 0..<5 { _ = cluster.ask(CoreCluster.put("k\(index)", "v\(index)"), to: leader) }
+        // Captured, not taken: the log is compacted only when the bytes come back.
+        let capture = try #require(cluster.snapshotsToEncode[leader]?.first)
+        #expect(cluster.cores[leader]!.snapshotIndex == snapshotBefore)
+        // More entries applied while it is encoded: no second capture.
+        for index in 5..<10 { _ = cluster.ask(CoreCluster.put("k\(index)", "v\(index)"), to: leader) }
+        #expect(cluster.snapshotsToEncode[leader]!.count == 1)
+        #expect(capture.index < cluster.cores[leader]!.appliedIndex)
+        cluster.snapshotsToEncode[leader] = []
+        cluster.perform(leader, cluster.cores[leader]!.onSnapshotEncoded(index: capture.index, data: capture.encoded(), nowMilliseconds: cluster.now))
+        #expect(cluster.cores[leader]!.snapshotIndex == capture.index)
+        #expect(cluster.events[leader]!.contains { if case .snapshotTaken(capture.index, _) = $0 { return true } else { return false } })
+        // The entries applied since are many enough for the next capture, at once.
+        let next = try #require(cluster.snapshotsToEncode[leader]?.first)
+        #expect(next.index == cluster.cores[leader]!.appliedIndex)
+        // A late or repeated answer changes nothing.
+        cluster.perform(leader, cluster.cores[leader]!.onSnapshotEncoded(index: capture.index, data: [1, 2, 3], nowMilliseconds: cluster.now))
+        #expect(cluster.cores[leader]!.snapshotIndex == capture.index)
+        // The lagging member is sent the snapshot of the captured state and
+        // the entries after it.
+        cluster.isolated = []
+        let caughtUp = cluster.tick(until: { $0.cores[lagging]!.appliedIndex == $0.cores[leader]!.appliedIndex }, ticksMax: 300)
+        #expect(caughtUp)
+        #expect(cluster.events[lagging]!.contains { if case .snapshotInstalled(capture.index, _) = $0 { return true } else { return false } })
+        #expect(cluster.cores[lagging]!.stateMachine == cluster.cores[leader]!.stateMachine)
+        #expect(cluster.cores[lagging]!.appliedProposals == cluster.cores[leader]!.appliedProposals)
+    }
+
     @Test func badRequestsGetTheStoresErrorAndChangeNothing() throws {
         var cluster = CoreCluster()
         let leader = cluster.electLeader()

@@ -11,11 +11,14 @@ import ConcordStorage
 /// identity changes are noted, persist requests go through Concord's real
 /// storage code to the crash-simulating disk (`ServerLabDisk`), frames are
 /// sent encoded (so the real codec runs), replies go back to the clients
-/// that asked, watch streams with work are drained to their clients, and a
-/// flush of queued proposals is scheduled after `flushDelay`.
+/// that asked, watch streams with work are drained to their clients, a
+/// flush of queued proposals is scheduled after `flushDelay`, and a
+/// snapshot the core hands out to encode comes back encoded after
+/// `snapshotEncodeDelay` (unless the server crashed meanwhile).
 struct ServerLabServer {
     static let tickTimer = TimerID(1)
     static let flushTimer = TimerID(2)
+    static let snapshotTimer = TimerID(3)
 
     typealias Context = NodeContext<ServerLabMessage, Storage.SimulatedFileSystem>
 
@@ -41,6 +44,8 @@ struct ServerLabServer {
     /// The peers the core asked to be connected to.
     private var connected: Set<UInt64> = []
     private var flushArmed = false
+    /// The snapshot being encoded (`snapshotEncodeDelay`); a crash loses it.
+    private var encoding: SnapshotCapture?
     /// Why the disk was refused, if it was.
     private(set) var refusal: String?
     /// Peer frames sent, for the benchmark.
@@ -111,6 +116,10 @@ struct ServerLabServer {
         case Self.flushTimer:
             flushArmed = false
             perform(core!.onFlush(nowMilliseconds: now), &context)
+        case Self.snapshotTimer:
+            guard let capture = encoding else { return }
+            encoding = nil
+            perform(core!.onSnapshotEncoded(index: capture.index, data: capture.encoded(), nowMilliseconds: now), &context)
         default:
             break
         }
@@ -235,6 +244,10 @@ struct ServerLabServer {
         if output.flushRequested && !flushArmed {
             flushArmed = true
             context.setTimer(Self.flushTimer, after: settings.flushDelay)
+        }
+        if let capture = output.snapshotToEncode, let delay = settings.snapshotEncodeDelay {
+            encoding = capture
+            context.setTimer(Self.snapshotTimer, after: delay)
         }
         for entry in output.appliedEntries { monitor.applied(entry, by: id) }
         for event in output.events {

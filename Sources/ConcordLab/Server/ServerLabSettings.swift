@@ -47,6 +47,10 @@ struct ServerLabSettings: Sendable {
     var raft: RaftConfiguration
     /// A member snapshots after this many applied entries.
     var snapshotEveryEntries: UInt64 = 64
+    /// When set, the servers' cores hand snapshots to the shell to encode
+    /// (as `concord server` does, off its actor), and the encoded bytes
+    /// come back this long after; nil: the core encodes at once.
+    var snapshotEncodeDelay: SimulationDuration?
     /// The most proposal bytes handed to Raft together.
     var proposalBatchBytesMax = 512 * 1024
     /// How many applied proposals the duplicate filter remembers.
@@ -97,6 +101,7 @@ struct ServerLabSettings: Sendable {
         configuration.tickMilliseconds = Int(tick.nanoseconds / 1_000_000)
         configuration.requestTimeoutMilliseconds = serverRequestTimeoutMilliseconds
         configuration.snapshotEveryEntries = snapshotEveryEntries
+        configuration.encodesSnapshotsInShell = snapshotEncodeDelay != nil
         configuration.proposalBatchBytesMax = proposalBatchBytesMax
         configuration.appliedProposalsRemembered = appliedProposalsRemembered
         configuration.memberHealthIntervalMilliseconds = 500
@@ -189,6 +194,12 @@ struct ServerLabSettings: Sendable {
         settings.thinkTimeMax = [.milliseconds(1), .milliseconds(5), .milliseconds(20)][random.index(below: 3)]
         settings.keys = random.chance(perMillion: 300_000) ? ["k0"] : ["k0", "k1", "k2"]
         settings.bugs = bugs
+        // Drawn from a generator of its own, so that every other choice a
+        // seed made before stays as it was.
+        var encoding = SeededRandom(seed: seed ^ 0x5E7C_0DE5_0000_00E7)
+        if encoding.chance(perMillion: 500_000) {
+            settings.snapshotEncodeDelay = [.microseconds(50), .milliseconds(5), .milliseconds(40)][encoding.index(below: 3)]
+        }
         return settings
     }
 }

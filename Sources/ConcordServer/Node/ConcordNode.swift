@@ -157,6 +157,7 @@ public actor ConcordNode {
         core.raft.bytesPerMessageMax = 1 << 20
         core.requestTimeoutMilliseconds = configuration.requestTimeoutMilliseconds
         core.snapshotEveryEntries = configuration.snapshotEveryEntries
+        core.encodesSnapshotsInShell = true
         core.requestBytesMax = configuration.requestBytesMax
         core.watchLimits.watchersPerStreamMax = configuration.watchersPerStreamMax
         core.watchLimits.slowWatcherRevisionsMax = configuration.watchLagRevisionsMax
@@ -543,11 +544,28 @@ public actor ConcordNode {
         for stream in output.watchStreamsWithWork { watchWakers[stream]?.yield() }
         if !output.zooKeeper.isEmpty { performZooKeeper(output.zooKeeper) }
         for change in output.peerChanges { repoint(change) }
+        if let capture = output.snapshotToEncode { encodeSnapshot(capture) }
         if output.flushRequested && !flushScheduled {
             flushScheduled = true
             Task { self.flush() }
         }
         record(output)
+    }
+
+    /// Encodes a snapshot off the actor (at a million keys it takes longer
+    /// than an election timeout, during which the member would neither
+    /// send nor answer heartbeats), then hands the bytes to the core.
+    private func encodeSnapshot(_ capture: SnapshotCapture) {
+        let index = capture.index
+        Task.detached(priority: .utility) { [weak self] in
+            let data = capture.encoded()
+            await self?.snapshotEncoded(index: index, data: data)
+        }
+    }
+
+    private func snapshotEncoded(index: UInt64, data: [UInt8]) {
+        guard !isStopped else { return }
+        perform(core.onSnapshotEncoded(index: index, data: data, nowMilliseconds: nowMilliseconds))
     }
 
     private func record(_ change: IdentityChange) {

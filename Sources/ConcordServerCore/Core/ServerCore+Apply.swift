@@ -238,17 +238,80 @@ extension ServerCore {
     }
 
     mutating func takeSnapshotIfDue(_ output: inout ServerOutput) {
-        guard engine.appliedIndex >= engine.snapshotIndex + configuration.snapshotEveryEntries else { return }
-        let data = ServerSnapshot(
-            registry: registry, appliedProposals: appliedProposals, auth: auth, zooKeeper: zooKeeper.state.snapshot(),
-            stateMachine: state.snapshot()
-        ).encoded
+        guard engine.appliedIndex >= engine.snapshotIndex + configuration.snapshotEveryEntries, snapshotEncoding == nil else { return }
+        let capture = SnapshotCapture(
+            index: engine.appliedIndex, registry: registry, appliedProposals: appliedProposals, auth: auth, zooKeeper: zooKeeper.state,
+            state: state)
+        let encoding = SnapshotEncoding(index: capture.index, membership: engine.membership, revision: state.store.currentRevision)
+        guard configuration.encodesSnapshotsInShell else {
+            return compact(encoding, data: capture.encoded(), &output)
+        }
+        snapshotEncoding = encoding
+        output.snapshotToEncode = capture
+    }
+
+    /// The shell encoded the snapshot captured at `index` (see
+    /// `encodesSnapshotsInShell`): the log is compacted up to it, unless
+    /// the member moved past it meanwhile.
+    public mutating func onSnapshotEncoded(index: UInt64, data: [UInt8], nowMilliseconds now: Int64) -> ServerOutput {
+        advance(now)
+        var output = ServerOutput()
+        if let encoding = snapshotEncoding, encoding.index == index {
+            snapshotEncoding = nil
+            compact(encoding, data: data, &output)
+            // More entries may have been applied while it was encoded.
+            takeSnapshotIfDue(&output)
+        }
+        finish(&output)
+        return output
+    }
+
+    /// Compacts the log up to a snapshot of `encoding`'s index, unless a
+    /// later snapshot was installed or a configuration change applied
+    /// since it was captured (the snapshot would record the wrong one; the
+    /// next one is taken when due).
+    mutating func compact(_ encoding: SnapshotEncoding, data: [UInt8], _ output: inout ServerOutput) {
+        guard encoding.index > engine.snapshotIndex, encoding.index <= engine.appliedIndex, encoding.membership == engine.membership else {
+            return
+        }
         do throws(ConsensusRequestError) {
-            let engineOutput = try engine.compact(upTo: engine.appliedIndex, snapshotData: data)
-            output.events.append(.snapshotTaken(index: engine.appliedIndex, revision: state.store.currentRevision))
+            let engineOutput = try engine.compact(upTo: encoding.index, snapshotData: data)
+            output.events.append(.snapshotTaken(index: encoding.index, revision: encoding.revision))
             absorb(engineOutput, &output)
         } catch {
             output.events.append(.snapshotFailed("\(error)"))
         }
+    }
+}
+
+/// A snapshot being encoded by the shell: what the core checks when the
+/// bytes come back.
+struct SnapshotEncoding: Sendable {
+    /// The applied index the state was captured at.
+    var index: UInt64
+    /// The configuration in force then.
+    var membership: ConfigurationState
+    /// The key-value revision then.
+    var revision: Int64
+}
+
+/// A member's replicated state at an applied index, captured for a
+/// snapshot: copy-on-write values, so the capture costs nothing until the
+/// member changes its state, and it may be encoded on any thread.
+public struct SnapshotCapture: Sendable {
+    /// The applied index the state is of.
+    public let index: UInt64
+    let registry: MemberRegistry
+    let appliedProposals: AppliedProposals
+    let auth: AuthStore
+    let zooKeeper: ZooKeeper.StateMachine
+    let state: KVStateMachine
+
+    /// The snapshot's bytes, as `onSnapshotEncoded` takes them.
+    public func encoded() -> [UInt8] {
+        ServerSnapshot(
+            registry: registry, appliedProposals: appliedProposals, auth: auth, zooKeeper: zooKeeper.snapshot(),
+            stateMachine: state.snapshot()
+        ).encoded
     }
 }

@@ -82,6 +82,8 @@ public struct ServerCore: Sendable {
     var reportedOtherID = false
     var lastLeader: MemberID?
     var wasLeader = false
+    /// The snapshot the shell is encoding (`encodesSnapshotsInShell`).
+    var snapshotEncoding: SnapshotEncoding?
 
     /// Opens a member from its durable state (what the write-ahead log and
     /// the latest snapshot hold).

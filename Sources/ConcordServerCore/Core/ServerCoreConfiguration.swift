@@ -53,6 +53,13 @@ public struct ServerCoreConfiguration: Sendable {
     public var requestTimeoutMilliseconds: Int = 5000
     /// A snapshot is taken once this many entries were applied since the last.
     public var snapshotEveryEntries: UInt64 = 100_000
+    /// True when the shell encodes snapshots: the core captures its state
+    /// (``ServerOutput/snapshotToEncode``, a copy-on-write copy, so taking
+    /// it costs nothing now) and compacts the log when the shell hands the
+    /// bytes back (`onSnapshotEncoded`). A server encodes off its actor,
+    /// which at a million keys takes longer than an election timeout. False:
+    /// the core encodes at once, in the call that applied the entries.
+    public var encodesSnapshotsInShell = false
     /// The largest request, in bytes (etcd's `--max-request-bytes`).
     public var requestBytesMax: Int = 1_572_864
     /// The most bytes of proposals handed to Raft together (they travel in

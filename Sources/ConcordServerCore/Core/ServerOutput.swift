@@ -128,6 +128,10 @@ public enum ZooKeeperEffect: Sendable, Hashable {
 ///    them. Like `replies`, every answer in them is final (a write's answer
 ///    leaves once it is applied here); a watch event precedes, in this
 ///    list, every answer that could show its change.
+/// 11. `snapshotToEncode` (only with `encodesSnapshotsInShell`): encode it
+///    (`SnapshotCapture.encoded()`, on any thread, taking the time it
+///    takes) and hand the bytes, with its index, to
+///    `onSnapshotEncoded(index:data:nowMilliseconds:)`.
 public struct ServerOutput: Sendable {
     /// Stop the member: the core met a state it cannot go on from.
     public var fatal: String?
@@ -160,6 +164,8 @@ public struct ServerOutput: Sendable {
     public var storeMessages: [IncomingStoreMessage] = []
     /// Bytes for and closes of ZooKeeper client connections, in order.
     public var zooKeeper: [ZooKeeperEffect] = []
+    /// The state to encode as a snapshot, when the shell encodes them.
+    public var snapshotToEncode: SnapshotCapture?
 
     /// An empty output.
     public init() {}
